@@ -1,0 +1,40 @@
+"""itsm_core: IT service management domain logic, exact and explainable.
+
+>>> import itsm_core
+>>> isinstance(itsm_core.__version__, str)
+True
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from itsm_core.errors import (
+    ArgumentTypeError,
+    ConfigError,
+    DomainError,
+    InvalidArgumentError,
+    ItsmError,
+    NaiveDatetimeError,
+    NoBusinessTimeError,
+)
+from itsm_core.intervals import IntervalSet
+
+try:
+    __version__ = version("itsm_core")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0+unknown"
+
+__all__ = [
+    # errors
+    "ArgumentTypeError",
+    "ConfigError",
+    "DomainError",
+    "InvalidArgumentError",
+    "ItsmError",
+    "NaiveDatetimeError",
+    "NoBusinessTimeError",
+    # foundations
+    "IntervalSet",
+    "__version__",
+]

@@ -1,0 +1,195 @@
+"""Instants as integer microseconds since the Unix epoch, and durations as integers.
+
+Every engine in itsm_core computes on integers: an aware ``datetime`` enters through
+:func:`to_us` and leaves through :func:`from_us`.  Naive datetimes are refused, because a
+wall-clock time without a zone names no instant.
+
+>>> from datetime import datetime, timezone
+>>> to_us(datetime(1970, 1, 1, 0, 0, 1, tzinfo=timezone.utc), "t")
+1000000
+>>> from_us(1_000_000, timezone.utc)
+datetime.datetime(1970, 1, 1, 0, 0, 1, tzinfo=datetime.timezone.utc)
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone, tzinfo
+from fractions import Fraction
+
+from itsm_core.errors import (
+    ArgumentTypeError,
+    ConfigError,
+    InvalidArgumentError,
+    NaiveDatetimeError,
+)
+
+__all__ = [
+    "US_PER_DAY",
+    "US_PER_HOUR",
+    "US_PER_SECOND",
+    "duration_us",
+    "format_duration",
+    "from_us",
+    "parse_duration",
+    "td",
+    "to_us",
+]
+
+US_PER_SECOND = 1_000_000
+US_PER_HOUR = 3_600 * US_PER_SECOND
+US_PER_DAY = 24 * US_PER_HOUR
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_ONE_US = timedelta(microseconds=1)
+_dt_sub = datetime.__sub__  # the C subtraction, whatever datetime subclass comes in
+
+
+def to_us(value: object, name: str) -> int:
+    """Return the aware datetime *value* as integer microseconds since the epoch.
+
+    Subclasses (``pendulum.DateTime``, ``pandas.Timestamp``) are accepted unchanged.
+
+    Raises:
+        NaiveDatetimeError: *value* has no UTC offset.
+        ArgumentTypeError: *value* is not a datetime.
+
+    >>> from datetime import datetime
+    >>> to_us(datetime(2025, 1, 1), "opened_at")
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.NaiveDatetimeError: opened_at: naive datetime 2025-01-01 00:00:00; expected an aware datetime (with tzinfo)
+    """
+    if not isinstance(value, datetime):
+        raise ArgumentTypeError(
+            f"{name}: expected an aware datetime, got {type(value).__name__} {value!r}"
+        )
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise NaiveDatetimeError(
+            f"{name}: naive datetime {value}; expected an aware datetime (with tzinfo)"
+        )
+    result: int = _dt_sub(value, _EPOCH) // _ONE_US
+    return result
+
+
+def from_us(us: int, tz: tzinfo) -> datetime:
+    """Return the instant *us* as an aware datetime in *tz* (exact, no float).
+
+    >>> from zoneinfo import ZoneInfo
+    >>> from_us(0, ZoneInfo("Europe/London")).isoformat()
+    '1970-01-01T01:00:00+01:00'
+    """
+    return (_EPOCH + timedelta(microseconds=us)).astimezone(tz)
+
+
+def duration_us(value: object, name: str, *, allow_negative: bool = False) -> int:
+    """Return the ``timedelta`` *value* as integer microseconds.
+
+    Raises:
+        ArgumentTypeError: *value* is not a timedelta.
+        InvalidArgumentError: *value* is negative and *allow_negative* is false.
+
+    >>> from datetime import timedelta
+    >>> duration_us(timedelta(hours=1), "d")
+    3600000000
+    >>> duration_us(timedelta(hours=-1), "d")
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.InvalidArgumentError: d: negative duration -1 day, 23:00:00; expected a timedelta >= 0
+    """
+    if not isinstance(value, timedelta):
+        raise ArgumentTypeError(f"{name}: expected a timedelta, got {type(value).__name__} {value!r}")
+    us: int = value // _ONE_US
+    if us < 0 and not allow_negative:
+        raise InvalidArgumentError(f"{name}: negative duration {value}; expected a timedelta >= 0")
+    return us
+
+
+def td(us: int) -> timedelta:
+    """Return integer microseconds as a ``timedelta``.
+
+    >>> td(90 * 60 * 1_000_000)
+    datetime.timedelta(seconds=5400)
+    """
+    return timedelta(microseconds=us)
+
+
+_ISO_DURATION = re.compile(
+    r"(?P<sign>[-+])?P(?!$)(?:(?P<W>\d+(?:[.,]\d+)?)W)?(?:(?P<D>\d+(?:[.,]\d+)?)D)?"
+    r"(?:T(?=\d)(?:(?P<H>\d+(?:[.,]\d+)?)H)?(?:(?P<M>\d+(?:[.,]\d+)?)M)?"
+    r"(?:(?P<S>\d+(?:[.,]\d+)?)S)?)?"
+)
+_UNIT_US = {"W": 7 * US_PER_DAY, "D": US_PER_DAY, "H": US_PER_HOUR, "M": 60 * US_PER_SECOND,
+            "S": US_PER_SECOND}
+_DURATION_FORM = (
+    "an ISO 8601 duration such as 'PT4H', 'P3D' or 'P1DT2H30M' (weeks, days, hours, minutes, "
+    "seconds; a day is 24 hours; no months or years) or a timedelta"
+)
+
+
+def parse_duration(value: object, path: str, *, allow_negative: bool = False) -> timedelta:
+    """Parse an ISO 8601 duration string (or pass a ``timedelta`` through), exactly.
+
+    A day is 24 hours (of business time, where the duration is a business-time target,
+    as in ServiceNow).  Months and years have no fixed length and are refused.
+
+    >>> parse_duration("P1DT2H", "targets.high")
+    datetime.timedelta(days=1, seconds=7200)
+    >>> parse_duration("PT0.1S", "x")
+    datetime.timedelta(microseconds=100000)
+    >>> parse_duration("P1M", "targets.low")
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.ConfigError: targets.low: cannot read 'P1M' as a duration; expected an ISO 8601 duration such as 'PT4H', 'P3D' or 'P1DT2H30M' (weeks, days, hours, minutes, seconds; a day is 24 hours; no months or years) or a timedelta
+    """
+    if isinstance(value, timedelta):
+        result = value
+    elif isinstance(value, str):
+        match = _ISO_DURATION.fullmatch(value.strip())
+        if match is None or not any(match.group(u) for u in _UNIT_US):
+            raise ConfigError(path, f"cannot read {value!r} as a duration", _DURATION_FORM)
+        total = Fraction(0)
+        for unit, scale in _UNIT_US.items():
+            text = match.group(unit)
+            if text:
+                total += Fraction(text.replace(",", ".")) * scale
+        if total.denominator != 1:
+            raise ConfigError(path, f"{value!r} is not a whole number of microseconds",
+                              _DURATION_FORM)
+        us = int(total)
+        result = timedelta(microseconds=-us if match.group("sign") == "-" else us)
+    else:
+        raise ConfigError(path, f"expected a duration, got {type(value).__name__} {value!r}",
+                          _DURATION_FORM)
+    if result < timedelta(0) and not allow_negative:
+        raise ConfigError(path, f"negative duration {value!r}", "a duration >= 0")
+    return result
+
+
+def format_duration(value: timedelta) -> str:
+    """Format a ``timedelta`` as the ISO 8601 string :func:`parse_duration` reads back.
+
+    >>> format_duration(parse_duration("P3D", "x"))
+    'P3D'
+    >>> format_duration(parse_duration("PT1H30M0.5S", "x"))
+    'PT1H30M0.5S'
+    >>> format_duration(parse_duration("PT0S", "x"))
+    'PT0S'
+    """
+    us = value // _ONE_US
+    sign = "-" if us < 0 else ""
+    us = abs(us)
+    days, us = divmod(us, US_PER_DAY)
+    hours, us = divmod(us, US_PER_HOUR)
+    minutes, us = divmod(us, 60 * US_PER_SECOND)
+    seconds, micros = divmod(us, US_PER_SECOND)
+    time = ""
+    if hours:
+        time += f"{hours}H"
+    if minutes:
+        time += f"{minutes}M"
+    if seconds or micros:
+        time += f"{seconds}.{micros:06d}".rstrip("0").rstrip(".") + "S"
+    if not days and not time:
+        return "PT0S"
+    return f"{sign}P" + (f"{days}D" if days else "") + (f"T{time}" if time else "")

@@ -1,0 +1,102 @@
+"""The error hierarchy: one root, each subclass also inheriting the builtin it refines.
+
+Every failure the library reports is an :class:`ItsmError`, so callers can catch the
+whole family at once, and each subclass is also the matching builtin (``ValueError``
+or ``TypeError``), so generic handlers keep working.
+
+>>> try:
+...     raise ConfigError("hours.tue[1]", "bad end '25:00'", "HH:MM or HH:MM:SS, at most 24:00")
+... except ValueError as exc:
+...     print(exc)
+hours.tue[1]: bad end '25:00'; expected HH:MM or HH:MM:SS, at most 24:00
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ArgumentTypeError",
+    "ConfigError",
+    "DomainError",
+    "InvalidArgumentError",
+    "ItsmError",
+    "NaiveDatetimeError",
+    "NoBusinessTimeError",
+]
+
+
+class ItsmError(Exception):
+    """Root of every error raised by itsm_core.
+
+    >>> issubclass(ConfigError, ItsmError)
+    True
+    """
+
+
+def _format(path: str, problem: str, expected: str | None) -> str:
+    text = f"{path}: {problem}" if path else problem
+    return f"{text}; expected {expected}" if expected else text
+
+
+class ConfigError(ItsmError, ValueError):
+    """A configuration value is malformed; the message names its path and expected form.
+
+    Attributes:
+        path: where the offending value sits, e.g. ``"hours.tue[1]"``.
+        problem: what is wrong with it.
+        expected: the form that would have been accepted, if one can be shown.
+
+    >>> err = ConfigError("timezone", "unknown time zone 'Mars/Olympus'", "an IANA name")
+    >>> err.path
+    'timezone'
+    >>> isinstance(err, ValueError)
+    True
+    """
+
+    def __init__(self, path: str, problem: str, expected: str | None = None) -> None:
+        super().__init__(_format(path, problem, expected))
+        self.path = path
+        self.problem = problem
+        self.expected = expected
+
+    def __reduce__(self) -> tuple[type[ConfigError], tuple[str, str, str | None]]:
+        return (type(self), (self.path, self.problem, self.expected))
+
+
+class InvalidArgumentError(ItsmError, ValueError):
+    """A call argument has the right type but a value outside its domain.
+
+    >>> isinstance(InvalidArgumentError("d: must be >= 0"), ValueError)
+    True
+    """
+
+
+class ArgumentTypeError(ItsmError, TypeError):
+    """A call argument has the wrong type.
+
+    >>> isinstance(ArgumentTypeError("t: expected a datetime"), TypeError)
+    True
+    """
+
+
+class NaiveDatetimeError(ItsmError, TypeError):
+    """A naive ``datetime`` was given where an aware instant is required.
+
+    >>> isinstance(NaiveDatetimeError("t: naive datetime"), TypeError)
+    True
+    """
+
+
+class NoBusinessTimeError(ItsmError, ValueError):
+    """A query needed open business time and none exists within the search horizon.
+
+    >>> isinstance(NoBusinessTimeError("no open time"), ValueError)
+    True
+    """
+
+
+class DomainError(ItsmError, ValueError):
+    """A mathematical precondition fails (e.g. Erlang C with agents <= traffic).
+
+    >>> isinstance(DomainError("agents must exceed traffic"), ValueError)
+    True
+    """
