@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -33,11 +34,11 @@ class TestAlgebra:
         for s in (a | b, a & b, a - b):
             assert s == IntervalSet.from_pairs(s.pairs())
             flat = s.bounds
-            assert all(x < y for x, y in zip(flat, flat[1:]))
+            assert all(x < y for x, y in itertools.pairwise(flat))
 
     @given(sets, st.integers(-2, N + 2), st.integers(-2, N + 2))
     def test_clip_overlaps_covers(self, a, s, e):
-        window = {x for x in range(s, e)}
+        window = set(range(s, e))
         assert points(a.clip(s, e)) == points(a) & window
         assert a.overlaps(s, e) == bool(points(a) & window)
         if s < e and a.covers(s, e):
