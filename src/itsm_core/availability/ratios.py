@@ -1,0 +1,119 @@
+"""Exact ratios: availability targets, SLO targets and measured fractions in ``[0, 1]``.
+
+Targets arrive as ``"99.95%"``, ``"0.9995"``, ``Decimal``, ``Fraction``, ``int`` or
+``float``; :func:`parse_ratio` turns every one of them into an exact
+:class:`fractions.Fraction`, so that ``1 - target`` is the error budget the user wrote and
+not ``0.0010000000000000009``.  Floats are read through their shortest ``repr``
+(``0.999`` is ``999/1000``), which is the number the user typed.
+
+>>> 1 - parse_ratio("0.999", "slo.target")
+Fraction(1, 1000)
+>>> parse_ratio("99.95 %", "slo.target")
+Fraction(1999, 2000)
+>>> format_percent(Fraction(1999, 2000))
+'99.95%'
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from decimal import Decimal
+from fractions import Fraction
+
+from itsm_core.errors import ConfigError
+
+__all__ = ["RATIO_FORM", "format_percent", "parse_ratio"]
+
+RATIO_FORM = (
+    "a ratio in [0, 1]: a percentage string such as '99.95%', a decimal string such as "
+    "'0.9995', or a Fraction, Decimal, int or float"
+)
+
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_PERCENT = re.compile(r"(?P<number>.*?)\s*%")
+
+
+def _from_text(text: str) -> Fraction | None:
+    stripped = text.strip()
+    percent = _PERCENT.fullmatch(stripped)
+    number = percent.group("number") if percent else stripped
+    if _NUMBER.fullmatch(number) is None:
+        return None
+    value = Fraction(number)
+    return value / 100 if percent else value
+
+
+def parse_ratio(value: object, path: str) -> Fraction:
+    """Read *value* as an exact ratio in ``[0, 1]``.
+
+    Accepted forms: a percentage string (``"99.95%"``, ``"99.95 %"``), a decimal string
+    (``"0.9995"``, ``"1e-3"``), ``Fraction``, ``Decimal``, ``int`` and ``float`` (through
+    ``Fraction(repr(x))``, so ``0.999`` is exactly ``999/1000``).  ``bool`` is refused.
+
+    Args:
+        value: the ratio to read.
+        path: the configuration path named in any error, e.g. ``"slos[0].target"``.
+
+    Returns:
+        The ratio as a ``Fraction`` in lowest terms.
+
+    Raises:
+        ConfigError: *value* is not a number in one of the accepted forms, is not finite,
+            or lies outside ``[0, 1]``; the message names *path*.
+
+    >>> parse_ratio("99.9%", "target"), parse_ratio(0.999, "target")
+    (Fraction(999, 1000), Fraction(999, 1000))
+    >>> from decimal import Decimal
+    >>> parse_ratio(Decimal("0.99999"), "target")
+    Fraction(99999, 100000)
+    >>> parse_ratio("101%", "slos[2].target")
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.ConfigError: slos[2].target: '101%' is outside [0, 1]; expected a ratio in [0, 1]: a percentage string such as '99.95%', a decimal string such as '0.9995', or a Fraction, Decimal, int or float
+    """
+    result: Fraction | None
+    if isinstance(value, bool):
+        result = None
+    elif isinstance(value, Fraction):
+        result = value
+    elif isinstance(value, int):
+        result = Fraction(value)
+    elif isinstance(value, float):
+        result = Fraction(repr(value)) if math.isfinite(value) else None
+    elif isinstance(value, Decimal):
+        result = Fraction(value) if value.is_finite() else None
+    elif isinstance(value, str):
+        result = _from_text(value)
+    else:
+        result = None
+    if result is None:
+        raise ConfigError(path, f"cannot read {value!r} as a ratio", RATIO_FORM)
+    if not 0 <= result <= 1:
+        raise ConfigError(path, f"{value!r} is outside [0, 1]", RATIO_FORM)
+    return result
+
+
+def format_percent(ratio: Fraction, places: int | None = None) -> str:
+    """Format an exact ratio as a percentage for display.
+
+    With *places* ``None`` the shortest exact decimal is shown when one exists with at
+    most 12 decimals, else 12 decimals rounded half-even.  With *places* given, the value
+    is rounded half-even to that many decimals.  Display only: never decide with it.
+
+    >>> format_percent(Fraction(99999, 100000))
+    '99.999%'
+    >>> format_percent(Fraction(2, 3), places=2)
+    '66.67%'
+    >>> format_percent(Fraction(1))
+    '100%'
+    """
+    percent = ratio * 100
+    digits = 12 if places is None else places
+    scaled = round(percent * 10**digits)
+    sign = "-" if scaled < 0 else ""
+    whole, frac = divmod(abs(scaled), 10**digits)
+    text = f"{whole}.{frac:0{digits}d}" if digits else str(whole)
+    if places is None and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{sign}{text}%"
