@@ -1,0 +1,104 @@
+"""Timestamp parsing for exports: fast paths agree with strptime, zones, errors."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from itsm_core.cli.timeparse import make_time_parser
+from itsm_core.errors import InvalidArgumentError, NaiveDatetimeError
+
+LONDON = ZoneInfo("Europe/London")
+UTC = timezone.utc
+
+minutes = st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2200, 12, 31)).map(
+    lambda d: d.replace(second=0, microsecond=0))
+
+
+def _dmy(d: datetime) -> str:
+    return f"{d.day}/{d.month}/{d.year:04d} {d.hour:02d}:{d.minute:02d}"
+
+
+class TestServiceNowForm:
+    def test_golden_dataset_value(self) -> None:
+        # the first row of the public "Incident management process enriched event log"
+        parse = make_time_parser("%d/%m/%Y %H:%M", UTC)
+        assert parse("29/2/2016 01:16") == datetime(2016, 2, 29, 1, 16, tzinfo=UTC)
+
+    @given(minutes)
+    def test_default_reads_day_first(self, d: datetime) -> None:
+        assert make_time_parser(None, UTC)(_dmy(d)) == d.replace(tzinfo=UTC)
+
+    @given(minutes)
+    def test_explicit_format_round_trips(self, d: datetime) -> None:
+        assert make_time_parser("%d/%m/%Y %H:%M", UTC)(_dmy(d)) == d.replace(tzinfo=UTC)
+
+    @given(st.text(alphabet="0123456789/: T-", max_size=18))
+    @pytest.mark.parametrize("fmt", ["%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S"])
+    def test_fast_path_agrees_with_strptime(self, fmt: str, text: str) -> None:
+        try:
+            expected: datetime | None = datetime.strptime(text.strip(), fmt).replace(tzinfo=UTC)
+        except ValueError:
+            expected = None
+        try:
+            got: datetime | None = make_time_parser(fmt, UTC)(text)
+        except InvalidArgumentError:
+            got = None
+        assert got == expected
+
+    def test_impossible_date_is_refused(self) -> None:
+        with pytest.raises(InvalidArgumentError, match="30/2/2016 10:00"):
+            make_time_parser("%d/%m/%Y %H:%M", UTC)("30/2/2016 10:00")
+
+
+class TestIso:
+    @given(st.datetimes(timezones=st.just(UTC)))
+    def test_aware_iso_keeps_its_offset(self, d: datetime) -> None:
+        got = make_time_parser(None, None)(d.isoformat())
+        assert got == d
+        assert got.utcoffset() == timedelta(0)
+
+    def test_z_suffix(self) -> None:
+        assert make_time_parser(None, None)("2016-07-01T09:00:00Z") == datetime(
+            2016, 7, 1, 9, tzinfo=UTC)
+
+    def test_offset_wins_over_tz(self) -> None:
+        got = make_time_parser(None, LONDON)("2016-07-01T09:00:00+02:00")
+        assert got == datetime(2016, 7, 1, 7, tzinfo=UTC)
+
+
+class TestZones:
+    def test_naive_without_tz_says_pass_tz(self) -> None:
+        with pytest.raises(NaiveDatetimeError, match="--tz"):
+            make_time_parser(None, None)("29/2/2016 01:16")
+
+    def test_naive_is_local_time(self) -> None:
+        got = make_time_parser(None, LONDON)("1/7/2016 09:00")
+        assert got == datetime(2016, 7, 1, 8, tzinfo=UTC)  # BST = UTC+1
+
+    def test_gap_moves_forward(self) -> None:
+        # 27 March 2016 01:30 does not exist in London; fold=0 reads it with the
+        # pre-transition offset, i.e. 01:30 UTC, which is 02:30 BST
+        got = make_time_parser(None, LONDON)("27/3/2016 01:30")
+        assert got.astimezone(UTC) == datetime(2016, 3, 27, 1, 30, tzinfo=UTC)
+
+    def test_overlap_takes_first(self) -> None:
+        # 30 October 2016 01:30 happens twice in London; the first is BST (00:30 UTC)
+        got = make_time_parser(None, LONDON)("30/10/2016 01:30")
+        assert got.astimezone(UTC) == datetime(2016, 10, 30, 0, 30, tzinfo=UTC)
+
+
+class TestCache:
+    def test_repeated_text_gives_the_same_answer(self) -> None:
+        parse = make_time_parser(None, LONDON)
+        assert parse("1/7/2016 09:00") is parse("1/7/2016 09:00")
+
+    def test_failure_is_not_cached_as_success(self) -> None:
+        parse = make_time_parser(None, UTC)
+        for _ in range(2):
+            with pytest.raises(InvalidArgumentError, match="expected ISO 8601"):
+                parse("?")
