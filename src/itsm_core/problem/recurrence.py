@@ -1,0 +1,316 @@
+"""Rule-based recurrence detection: K incidents on the same keys inside a sliding window.
+
+A :class:`RecurrenceRule` is plain data ("five incidents on one CI within 24 hours").
+:func:`find_recurring` sorts the incidents by (key, opened time) once and slides a
+two-pointer window over each group, so 100,000 incidents take well under a second.
+
+Semantics: the window is half-open, so incidents at ``t0 .. tk`` fall in one window when
+``tk - t0 < window``.  Every incident that lies in some window holding at least
+``min_count`` incidents is *recurring*; windows that share incidents merge into one
+candidate (a burst), so a long burst is reported once, not once per window.
+
+>>> from datetime import datetime, timedelta, timezone
+>>> t = datetime(2025, 3, 1, tzinfo=timezone.utc)
+>>> incs = [Incident(id=f"I{n}", opened_at=t + timedelta(hours=3 * n), ci="db01")
+...         for n in range(5)]
+>>> rule = RecurrenceRule.from_dict({"name": "ci-burst", "keys": ["ci"],
+...                                  "window": "PT24H", "min_count": 3})
+>>> [c.incident_ids for c in find_recurring(incs, rule)]
+[('I0', 'I1', 'I2', 'I3', 'I4')]
+>>> print(find_recurring(incs, rule)[0].explain())
+rule ci-burst: 5 incidents with ci=db01 opened within P1D windows (at least 3 per window) between 2025-03-01T00:00:00+00:00 and 2025-03-01T12:00:00+00:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import attrs
+
+from itsm_core._instant import format_duration, from_us, parse_duration
+from itsm_core.errors import ArgumentTypeError, ConfigError
+from itsm_core.problem.records import Incident, Problem
+
+__all__ = ["GROUP_KEYS", "RecurrenceCandidate", "RecurrenceRule", "find_recurring"]
+
+#: The incident fields a rule may group by.
+GROUP_KEYS = ("ci", "service", "category", "subcategory", "symptom", "error_code")
+_RULE_FIELDS = ("name", "keys", "window", "min_count", "suppress_linked")
+_KEYS_FORM = f"a non-empty list of distinct fields from {', '.join(GROUP_KEYS)}"
+
+
+def _keys(value: object) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, (list, tuple)) or not value:
+        raise ConfigError("keys", f"expected a list of field names, got {value!r}", _KEYS_FORM)
+    for index, key in enumerate(value):
+        if key not in GROUP_KEYS:
+            raise ConfigError(f"keys[{index}]", f"unknown key {key!r}", _KEYS_FORM)
+    if len(set(value)) != len(value):
+        raise ConfigError("keys", f"repeated key in {list(value)!r}", _KEYS_FORM)
+    return tuple(value)
+
+
+def _window(value: object) -> timedelta:
+    window = parse_duration(value, "window")
+    if window <= timedelta(0):
+        raise ConfigError("window", f"{value!r} is not positive", "a duration > 0 such as 'PT24H'")
+    return window
+
+
+def _min_count(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 2:
+        raise ConfigError("min_count", f"{value!r} is not an integer >= 2",
+                          "an integer >= 2 (one incident is not a recurrence)")
+    return value
+
+
+def _name(value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigError("name", f"expected a non-empty string, got {value!r}", "a rule name")
+    return value
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError("suppress_linked", f"expected true or false, got {value!r}", "a boolean")
+    return value
+
+
+@attrs.frozen(kw_only=True)
+class RecurrenceRule:
+    """At least ``min_count`` incidents sharing ``keys`` within ``window`` make a candidate.
+
+    Attributes:
+        name: shown in every candidate's explanation.
+        keys: incident fields that must be equal (from :data:`GROUP_KEYS`); incidents with
+            any of them unknown (``None``) are never grouped.
+        window: sliding window length (``timedelta`` or ISO 8601 string), half-open.
+        min_count: K, at least 2.
+        suppress_linked: if true, incidents already linked to an *open* problem do not
+            count (that recurrence is already being worked).
+
+    >>> RecurrenceRule(name="r", keys=("ci",), window="PT24H", min_count=5).window
+    datetime.timedelta(days=1)
+    >>> RecurrenceRule(name="r", keys=("host",), window="PT1H", min_count=5)
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.ConfigError: keys[0]: unknown key 'host'; expected a non-empty list of distinct fields from ci, service, category, subcategory, symptom, error_code
+    """
+
+    name: str = attrs.field(converter=_name)
+    keys: tuple[str, ...] = attrs.field(converter=_keys)
+    window: timedelta = attrs.field(converter=_window)
+    min_count: int = attrs.field(converter=_min_count)
+    suppress_linked: bool = attrs.field(default=True, converter=_flag)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RecurrenceRule:
+        """Build a rule from plain data; unknown fields are a :class:`ConfigError`.
+
+        >>> RecurrenceRule.from_dict({"name": "r", "keys": ["ci"], "window": "PT1H",
+        ...                           "min_count": 3, "colour": "red"})
+        Traceback (most recent call last):
+        ...
+        itsm_core.errors.ConfigError: colour: unknown field; expected one of name, keys, window, min_count, suppress_linked
+        """
+        if not isinstance(data, Mapping):
+            raise ConfigError("", f"expected a mapping, got {type(data).__name__}",
+                              "a dict with " + ", ".join(_RULE_FIELDS))
+        for field in data:
+            if field not in _RULE_FIELDS:
+                raise ConfigError(str(field), "unknown field", "one of " + ", ".join(_RULE_FIELDS))
+        for field in ("keys", "window", "min_count"):
+            if field not in data:
+                raise ConfigError(field, "missing", f"a {field} field")
+        return cls(name=data.get("name", "rule"), keys=data["keys"], window=data["window"],
+                   min_count=data["min_count"],
+                   suppress_linked=data.get("suppress_linked", True))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the rule as plain data that :meth:`from_dict` reads back.
+
+        >>> r = RecurrenceRule(name="r", keys=("ci",), window="P1D", min_count=5)
+        >>> r.to_dict()
+        {'name': 'r', 'keys': ['ci'], 'window': 'P1D', 'min_count': 5, 'suppress_linked': True}
+        >>> RecurrenceRule.from_dict(r.to_dict()) == r
+        True
+        """
+        return {"name": self.name, "keys": list(self.keys),
+                "window": format_duration(self.window), "min_count": self.min_count,
+                "suppress_linked": self.suppress_linked}
+
+
+@attrs.frozen(kw_only=True)
+class RecurrenceCandidate:
+    """A problem candidate: which rule fired, on which key values, for which incidents.
+
+    Attributes:
+        rule: the rule that fired.
+        key: the shared values, in the order of ``rule.keys``.
+        incident_ids: the recurring incidents, in opened order (ties by id).
+        first_us, last_us: opened instants of the first and last, in microseconds.
+        peak: the largest number of incidents inside any one window of the burst.
+
+    >>> from datetime import timedelta
+    >>> c = RecurrenceCandidate(rule=RecurrenceRule(name="r", keys=("ci",), window="PT1H",
+    ...     min_count=2), key=("db01",), incident_ids=("A", "B"), first_us=0, last_us=60_000_000,
+    ...     peak=2)
+    >>> c.span
+    datetime.timedelta(seconds=60)
+    """
+
+    rule: RecurrenceRule
+    key: tuple[str, ...]
+    incident_ids: tuple[str, ...]
+    first_us: int
+    last_us: int
+    peak: int
+
+    @property
+    def span(self) -> timedelta:
+        """Time between the first and the last incident of the candidate.
+
+        >>> RecurrenceCandidate(rule=RecurrenceRule(name="r", keys=("ci",), window="PT1H",
+        ...     min_count=2), key=("x",), incident_ids=("A", "B"), first_us=0, last_us=0,
+        ...     peak=2).span
+        datetime.timedelta(0)
+        """
+        return timedelta(microseconds=self.last_us - self.first_us)
+
+    def first(self, tz: Any = timezone.utc) -> datetime:
+        """Opened instant of the first incident, in *tz* (UTC by default).
+
+        >>> RecurrenceCandidate(rule=RecurrenceRule(name="r", keys=("ci",), window="PT1H",
+        ...     min_count=2), key=("x",), incident_ids=("A", "B"), first_us=0, last_us=0,
+        ...     peak=2).first().isoformat()
+        '1970-01-01T00:00:00+00:00'
+        """
+        return from_us(self.first_us, tz)
+
+    def last(self, tz: Any = timezone.utc) -> datetime:
+        """Opened instant of the last incident, in *tz* (UTC by default).
+
+        >>> RecurrenceCandidate(rule=RecurrenceRule(name="r", keys=("ci",), window="PT1H",
+        ...     min_count=2), key=("x",), incident_ids=("A", "B"), first_us=0,
+        ...     last_us=3_600_000_000, peak=2).last().isoformat()
+        '1970-01-01T01:00:00+00:00'
+        """
+        return from_us(self.last_us, tz)
+
+    def explain(self) -> str:
+        """One sentence saying which rule fired, where, how often and when.
+
+        >>> RecurrenceCandidate(rule=RecurrenceRule(name="r", keys=("ci",), window="PT1H",
+        ...     min_count=2), key=("x",), incident_ids=("A", "B"), first_us=0, last_us=0,
+        ...     peak=2).explain()[:40]
+        'rule r: 2 incidents with ci=x opened wit'
+        """
+        where = ", ".join(f"{k}={v}" for k, v in zip(self.rule.keys, self.key, strict=True))
+        return (f"rule {self.rule.name}: {len(self.incident_ids)} incidents with {where} "
+                f"opened within {format_duration(self.rule.window)} windows (at least "
+                f"{self.rule.min_count} per window) between {self.first().isoformat()} and "
+                f"{self.last().isoformat()}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The candidate as plain data (for reports and JSON).
+
+        >>> RecurrenceCandidate(rule=RecurrenceRule(name="r", keys=("ci",), window="PT1H",
+        ...     min_count=2), key=("x",), incident_ids=("A", "B"), first_us=0, last_us=0,
+        ...     peak=2).to_dict()["incident_ids"]
+        ['A', 'B']
+        """
+        return {"rule": self.rule.to_dict(), "key": dict(zip(self.rule.keys, self.key, strict=True)),
+                "incident_ids": list(self.incident_ids), "first": self.first().isoformat(),
+                "last": self.last().isoformat(), "peak": self.peak,
+                "explanation": self.explain()}
+
+
+def _bursts(times: list[int], window_us: int, min_count: int) -> list[tuple[int, int, int]]:
+    """Index ranges ``[lo, hi]`` of merged qualifying windows over sorted *times*, with peak."""
+    out: list[tuple[int, int, int]] = []
+    left = 0
+    for right, t in enumerate(times):
+        while t - times[left] >= window_us:
+            left += 1
+        size = right - left + 1
+        if size >= min_count:
+            if out and left <= out[-1][1]:
+                lo, _, peak = out[-1]
+                out[-1] = (lo, right, max(peak, size))
+            else:
+                out.append((left, right, size))
+    return out
+
+
+def find_recurring(incidents: Iterable[Incident],
+                   rule: RecurrenceRule | Iterable[RecurrenceRule], *,
+                   problems: Iterable[Problem] = ()) -> list[RecurrenceCandidate]:
+    """Find the problem candidates that *rule* (or each of several rules) raises.
+
+    Args:
+        incidents: the incidents to scan, in any order.
+        rule: one rule or several; candidates come out rule by rule in the given order,
+            then by key, then by time.
+        problems: known problems, used by ``suppress_linked`` to tell open from closed
+            ones; an incident linked to a problem id not listed here counts as linked to an
+            open problem (the safe reading: its recurrence is already owned).
+
+    >>> from datetime import datetime, timedelta, timezone
+    >>> t = datetime(2025, 3, 1, tzinfo=timezone.utc)
+    >>> incs = [Incident(id=f"I{n}", opened_at=t + timedelta(hours=n), ci="db01",
+    ...                  problem_id="P1" if n == 0 else None) for n in range(3)]
+    >>> rule = RecurrenceRule(name="r", keys=("ci",), window="PT3H", min_count=3)
+    >>> find_recurring(incs, rule)
+    []
+    >>> closed = Problem(id="P1", opened_at=t, state="closed")
+    >>> len(find_recurring(incs, rule, problems=[closed]))
+    1
+    """
+    rules = [rule] if isinstance(rule, RecurrenceRule) else list(rule)
+    for index, item in enumerate(rules):
+        if not isinstance(item, RecurrenceRule):
+            raise ArgumentTypeError(
+                f"rule[{index}]: expected a RecurrenceRule, got {type(item).__name__}")
+    pool = list(incidents)
+    for index, inc in enumerate(pool):
+        if not isinstance(inc, Incident):
+            raise ArgumentTypeError(
+                f"incidents[{index}]: expected an Incident, got {type(inc).__name__}")
+    closed = {p.id for p in problems if not p.is_open}
+    result: list[RecurrenceCandidate] = []
+    for item in rules:
+        result.extend(_find_one(pool, item, closed))
+    return result
+
+
+def _find_one(pool: list[Incident], rule: RecurrenceRule,
+              closed: set[str]) -> list[RecurrenceCandidate]:
+    keys = rule.keys
+    rows: list[tuple[tuple[str, ...], int, str]] = []
+    for inc in pool:
+        if rule.suppress_linked and inc.problem_id is not None and inc.problem_id not in closed:
+            continue
+        key = tuple(getattr(inc, k) for k in keys)
+        if None in key:
+            continue
+        rows.append((key, inc.opened_us, inc.id))
+    rows.sort()
+    window_us = rule.window // timedelta(microseconds=1)
+    out: list[RecurrenceCandidate] = []
+    start = 0
+    while start < len(rows):
+        key = rows[start][0]
+        end = start
+        while end < len(rows) and rows[end][0] == key:
+            end += 1
+        group = rows[start:end]
+        times = [row[1] for row in group]
+        for lo, hi, peak in _bursts(times, window_us, rule.min_count):
+            out.append(RecurrenceCandidate(
+                rule=rule, key=key, incident_ids=tuple(row[2] for row in group[lo:hi + 1]),
+                first_us=times[lo], last_us=times[hi], peak=peak))
+        start = end
+    return out
+
