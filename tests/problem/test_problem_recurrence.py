@@ -115,9 +115,10 @@ class TestExamples:
         assert d["explanation"].startswith("rule pair: 2 incidents with ci=x")
 
 
-class TestRuleValidation:
-    base = {"name": "r", "keys": ["ci"], "window": "PT1H", "min_count": 3}
+BASE: dict[str, object] = {"name": "r", "keys": ["ci"], "window": "PT1H", "min_count": 3}
 
+
+class TestRuleValidation:
     @pytest.mark.parametrize(("change", "path"), [
         ({"keys": ["ci", "host"]}, "keys[1]"),
         ({"keys": []}, "keys"),
@@ -136,13 +137,13 @@ class TestRuleValidation:
     ])
     def test_bad_field_is_named(self, change: dict[str, object], path: str) -> None:
         with pytest.raises(ConfigError) as info:
-            RecurrenceRule.from_dict({**self.base, **change})
+            RecurrenceRule.from_dict({**BASE, **change})
         assert info.value.path == path
         assert info.value.expected
 
     @pytest.mark.parametrize("missing", ["keys", "window", "min_count"])
     def test_missing_field(self, missing: str) -> None:
-        data = {k: v for k, v in self.base.items() if k != missing}
+        data = {k: v for k, v in BASE.items() if k != missing}
         with pytest.raises(ConfigError, match=missing):
             RecurrenceRule.from_dict(data)
 
@@ -155,7 +156,7 @@ class TestRuleValidation:
         assert RecurrenceRule.from_dict(rule.to_dict()) == rule
 
     def test_bad_inputs_to_find(self) -> None:
-        rule = RecurrenceRule.from_dict(self.base)
+        rule = RecurrenceRule.from_dict(BASE)
         with pytest.raises(ArgumentTypeError, match=r"incidents\[0\]"):
             find_recurring(["x"], rule)  # type: ignore[list-item]
         with pytest.raises(ArgumentTypeError, match=r"rule\[0\]"):
