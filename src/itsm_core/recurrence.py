@@ -1,0 +1,281 @@
+"""RFC 5545 recurrences (``RRULE``) as sets of half-open intervals.
+
+A :class:`Recurrence` is a rule, a first start (``DTSTART``, a wall-clock time in an IANA
+zone) and a duration.  Occurrences are generated in **local wall time** with
+``dateutil.rrule`` (a naive ``DTSTART``), then each wall start is mapped to an instant the way
+Python's ``fold=0`` does: a start inside a DST gap moves forward by the gap, an ambiguous one
+takes its first occurrence.  The end is the start instant plus the duration as *elapsed* time,
+so a four-hour window is four real hours even across a DST change.
+
+>>> from datetime import datetime, timedelta
+>>> from zoneinfo import ZoneInfo
+>>> from itsm_core._instant import to_us
+>>> rec = Recurrence(rule="FREQ=WEEKLY;BYDAY=SA",
+...                  start=datetime(2025, 1, 4, 22, 0, tzinfo=ZoneInfo("Europe/London")),
+...                  duration=timedelta(hours=4))
+>>> utc = ZoneInfo("UTC")
+>>> a = to_us(datetime(2025, 1, 10, tzinfo=utc), "a")
+>>> b = to_us(datetime(2025, 1, 20, tzinfo=utc), "b")
+>>> [(s.isoformat(), e.isoformat()) for s, e in rec.occurrences(a, b).to_datetimes(utc)]
+[('2025-01-11T22:00:00+00:00', '2025-01-12T02:00:00+00:00'), ('2025-01-18T22:00:00+00:00', '2025-01-19T02:00:00+00:00')]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import attrs
+from dateutil.rrule import (
+    DAILY,
+    HOURLY,
+    MINUTELY,
+    MONTHLY,
+    SECONDLY,
+    WEEKLY,
+    YEARLY,
+    rrule,
+    rrulestr,
+)
+
+from itsm_core._instant import duration_us, format_duration, from_us, parse_duration, to_us
+from itsm_core.errors import ConfigError
+from itsm_core.intervals import IntervalSet
+
+__all__ = ["MAX_COUNT", "Recurrence", "zone_from_name"]
+
+#: The largest ``COUNT`` accepted: a counted rule is expanded from its first occurrence.
+MAX_COUNT = 100_000
+
+_RULE_FORM = "an RFC 5545 RRULE such as 'FREQ=WEEKLY;BYDAY=SA' (one rule, no DTSTART/EXDATE)"
+_START_FORM = "a local date-time 'YYYY-MM-DDTHH:MM[:SS]' without offset"
+_STEP = {WEEKLY: timedelta(weeks=1), DAILY: timedelta(days=1), HOURLY: timedelta(hours=1),
+         MINUTELY: timedelta(minutes=1), SECONDLY: timedelta(seconds=1)}
+_DATE_PARTS = ("byweekno", "byyearday", "bymonthday", "byweekday", "byeaster")
+_WALL_MIN = datetime(1, 1, 3)
+_WALL_MAX = datetime(9999, 12, 29)
+_PROBE_START = datetime(9599, 1, 1)  # 400 Gregorian years before datetime.max: a full cycle
+
+
+def zone_from_name(name: object, path: str) -> ZoneInfo:
+    """Return the IANA zone *name*, or raise :class:`ConfigError` naming *path*.
+
+    >>> zone_from_name("Europe/London", "timezone").key
+    'Europe/London'
+    >>> zone_from_name("Mars/Olympus", "timezone")
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.ConfigError: timezone: unknown time zone 'Mars/Olympus'; expected an IANA name such as 'Europe/London'
+    """
+    if not isinstance(name, str) or not name:
+        raise ConfigError(path, f"expected a time zone name, got {name!r}",
+                          "an IANA name such as 'Europe/London'")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(path, f"unknown time zone {name!r}",
+                          "an IANA name such as 'Europe/London'") from None
+
+
+def _zone_of(start: datetime) -> ZoneInfo:
+    tz = start.tzinfo
+    if isinstance(tz, ZoneInfo):
+        return tz
+    if tz is timezone.utc:
+        return ZoneInfo("UTC")
+    raise ConfigError("start", f"time zone {tz!r} is not an IANA zone",
+                      "a datetime whose tzinfo is a zoneinfo.ZoneInfo")
+
+
+_UNTIL_UTC = re.compile(r"UNTIL=(\d{8}T\d{6})Z", re.IGNORECASE)
+
+
+def _localise_until(body: str, zone: ZoneInfo) -> str:
+    """RFC 5545 asks for a UTC ``UNTIL`` beside a zoned ``DTSTART``: turn it into wall time."""
+
+    def local(match: re.Match[str]) -> str:
+        instant = datetime.strptime(match.group(1), "%Y%m%dT%H%M%S").replace(tzinfo=timezone.utc)
+        return "UNTIL=" + instant.astimezone(zone).strftime("%Y%m%dT%H%M%S")
+
+    return _UNTIL_UTC.sub(local, body)
+
+
+def _parse_rule(text: object, dtstart: datetime, zone: ZoneInfo) -> rrule:
+    if not isinstance(text, str) or not text.strip():
+        raise ConfigError("rrule", f"expected a rule, got {text!r}", _RULE_FORM)
+    body = text.strip()
+    if "\n" in body or body.upper().startswith(("DTSTART", "EXDATE", "RDATE")):
+        raise ConfigError("rrule", f"{text!r} holds more than one RRULE line", _RULE_FORM)
+    try:
+        rule = rrulestr(_localise_until(body, zone), dtstart=dtstart)
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        raise ConfigError("rrule", f"cannot read {text!r}: {exc}", _RULE_FORM) from None
+    if not isinstance(rule, rrule):  # pragma: no cover - guarded by the single-line check
+        raise ConfigError("rrule", f"{text!r} is not a single RRULE", _RULE_FORM)
+    count = getattr(rule, "_count", None)
+    if count is not None and count > MAX_COUNT:
+        raise ConfigError("rrule", f"COUNT={count} is too large", f"COUNT <= {MAX_COUNT}")
+    _require_some_date(rule, text, dtstart)
+    return rule
+
+
+def _require_some_date(rule: rrule, text: str, dtstart: datetime) -> None:
+    """Refuse a rule whose date filters match no date at all (dateutil would scan to 9999)."""
+    original: dict[str, Any] = dict(getattr(rule, "_original_rule", {}))
+    freq: Any = getattr(rule, "_freq", DAILY)
+    extra: dict[str, Any] = {}
+    if not any(original.get(part) for part in _DATE_PARTS) and freq in (YEARLY, MONTHLY):
+        extra["bymonthday"] = (dtstart.day,)
+        if freq == YEARLY and not original.get("bymonth"):
+            extra["bymonth"] = (dtstart.month,)
+    probe = rule.replace(dtstart=_PROBE_START, freq=DAILY if freq >= DAILY else freq, interval=1, count=None,
+                         until=None, bysetpos=None, byhour=0, byminute=0, bysecond=0, **extra)
+    if probe.after(_PROBE_START, inc=True) is None:
+        raise ConfigError("rrule", f"{text!r} matches no date in any year", _RULE_FORM)
+
+
+@attrs.frozen(kw_only=True)
+class Recurrence:
+    """A recurring interval: an RRULE, its first start in an IANA zone, and a duration.
+
+    Attributes:
+        rule: the RRULE text (``"FREQ=WEEKLY;BYDAY=SA"``; an ``RRULE:`` prefix is accepted).
+        start: the aware ``DTSTART``; its wall time in its ``ZoneInfo`` drives the rule.
+        duration: the length of each occurrence, elapsed time, ``> 0``.
+
+    As in ``dateutil`` (and unlike RFC 5545), ``start`` is itself an occurrence only when it
+    matches the rule.
+
+    >>> from datetime import datetime, timedelta
+    >>> from zoneinfo import ZoneInfo
+    >>> Recurrence(rule="FREQ=DAILY", start=datetime(2025, 1, 1, 2, 0, tzinfo=ZoneInfo("UTC")),
+    ...            duration=timedelta(hours=1)).to_dict()["duration"]
+    'PT1H'
+    """
+
+    rule: str
+    start: datetime
+    duration: timedelta
+    _zone: ZoneInfo = attrs.field(init=False, eq=False, repr=False)
+    _rrule: rrule = attrs.field(init=False, eq=False, repr=False)
+    _duration_us: int = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        to_us(self.start, "start")
+        zone = _zone_of(self.start)
+        try:
+            dur = duration_us(self.duration, "duration")
+        except (TypeError, ValueError) as exc:
+            raise ConfigError("duration", str(exc), "a timedelta > 0") from None
+        if dur <= 0:
+            raise ConfigError("duration", f"{self.duration} is not positive", "a timedelta > 0")
+        wall = self.start.replace(tzinfo=None, fold=0)
+        object.__setattr__(self, "_zone", zone)
+        object.__setattr__(self, "_rrule", _parse_rule(self.rule, wall, zone))
+        object.__setattr__(self, "_duration_us", dur)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object], path: str = "") -> Recurrence:
+        """Build from plain data: ``rrule``, ``start`` (local wall time), ``timezone``, ``duration``.
+
+        Errors name the field under *path* (e.g. ``"maintenance[0].rrule"``).
+
+        >>> rec = Recurrence.from_dict({"rrule": "FREQ=WEEKLY;BYDAY=SA",
+        ...     "start": "2025-01-04T22:00", "timezone": "Europe/London", "duration": "PT4H"})
+        >>> Recurrence.from_dict(rec.to_dict()) == rec
+        True
+        >>> Recurrence.from_dict({"rrule": "FREQ=SOMETIMES", "start": "2025-01-04T22:00",
+        ...     "timezone": "UTC", "duration": "PT4H"}, "freezes[2]")
+        Traceback (most recent call last):
+        ...
+        itsm_core.errors.ConfigError: freezes[2].rrule: cannot read 'FREQ=SOMETIMES': invalid 'FREQ': SOMETIMES; expected an RFC 5545 RRULE such as 'FREQ=WEEKLY;BYDAY=SA' (one rule, no DTSTART/EXDATE)
+        """
+        prefix = f"{path}." if path else ""
+        if not isinstance(data, Mapping):
+            raise ConfigError(path or "recurrence", f"expected a mapping, got {data!r}",
+                              "{'rrule', 'start', 'timezone', 'duration'}")
+        for key in ("rrule", "start", "timezone", "duration"):
+            if key not in data:
+                raise ConfigError(f"{prefix}{key}", "missing", "a value for this key")
+        zone = zone_from_name(data["timezone"], f"{prefix}timezone")
+        text = data["start"]
+        try:
+            if not isinstance(text, str):
+                raise ValueError(text)
+            wall = datetime.fromisoformat(text)
+        except ValueError:
+            raise ConfigError(f"{prefix}start", f"cannot read {text!r}", _START_FORM) from None
+        if wall.tzinfo is not None:
+            raise ConfigError(f"{prefix}start", f"{text!r} carries an offset", _START_FORM)
+        duration = parse_duration(data["duration"], f"{prefix}duration")
+        try:
+            return cls(rule=data["rrule"], start=wall.replace(tzinfo=zone),  # type: ignore[arg-type]
+                       duration=duration)
+        except ConfigError as exc:
+            raise ConfigError(f"{prefix}{exc.path}", exc.problem, exc.expected) from None
+
+    def to_dict(self) -> dict[str, str]:
+        """Plain data that :meth:`from_dict` reads back to an equal value.
+
+        >>> from datetime import datetime, timedelta
+        >>> from zoneinfo import ZoneInfo
+        >>> Recurrence(rule="FREQ=MONTHLY;BYDAY=1SU",
+        ...            start=datetime(2025, 1, 5, 1, 0, tzinfo=ZoneInfo("Europe/Paris")),
+        ...            duration=timedelta(hours=3)).to_dict()
+        {'rrule': 'FREQ=MONTHLY;BYDAY=1SU', 'start': '2025-01-05T01:00:00', 'timezone': 'Europe/Paris', 'duration': 'PT3H'}
+        """
+        return {"rrule": self.rule, "start": self.start.replace(tzinfo=None).isoformat(),
+                "timezone": self._zone.key, "duration": format_duration(self.duration)}
+
+    def occurrences(self, a: int, b: int) -> IntervalSet:
+        """The occurrences overlapping ``[a, b)`` (microseconds), clipped to it.
+
+        Only the window is expanded: a rule without ``COUNT`` is re-anchored (by whole
+        periods, which keeps its phase) shortly before the window, so an infinite rule with a
+        start decades ago costs no more than one starting today.
+
+        >>> from datetime import datetime, timedelta
+        >>> from zoneinfo import ZoneInfo
+        >>> london = ZoneInfo("Europe/London")
+        >>> rec = Recurrence(rule="FREQ=DAILY", start=datetime(2025, 3, 29, 1, 30, tzinfo=london),
+        ...                  duration=timedelta(hours=1))
+        >>> day = to_us(datetime(2025, 3, 30, tzinfo=london), "a")
+        >>> [(s.isoformat(), e.isoformat()) for s, e in
+        ...  rec.occurrences(day, day + 86_400_000_000).to_datetimes(london)]
+        [('2025-03-30T02:30:00+01:00', '2025-03-30T03:30:00+01:00')]
+        """
+        if a >= b:
+            return IntervalSet.empty()
+        dur = self._duration_us
+        slack = timedelta(days=2)  # wall time and instants differ by less than a day
+        lo = self._wall(a - dur) - slack
+        hi = self._wall(b) + slack
+        rule = self._anchored(lo)
+        pairs = []
+        for wall in rule.between(lo, hi, inc=True):
+            start = to_us(wall.replace(tzinfo=self._zone), "occurrence")
+            if start < b and start + dur > a:
+                pairs.append((max(start, a), min(start + dur, b)))
+        return IntervalSet.from_pairs(pairs)
+
+    def _wall(self, us: int) -> datetime:
+        try:
+            wall = from_us(us, self._zone).replace(tzinfo=None)
+        except OverflowError:
+            return _WALL_MIN if us < 0 else _WALL_MAX
+        return min(max(wall, _WALL_MIN), _WALL_MAX)
+
+    def _anchored(self, lo: datetime) -> rrule:
+        rule = self._rrule
+        freq = getattr(rule, "_freq", YEARLY)
+        if getattr(rule, "_count", None) is not None or freq not in _STEP:
+            return rule
+        step = _STEP[freq] * getattr(rule, "_interval", 1)
+        first = self.start.replace(tzinfo=None, fold=0)
+        periods = (lo - first) // step - 1
+        if periods <= 0:
+            return rule
+        return rule.replace(dtstart=first + periods * step)
