@@ -1,0 +1,425 @@
+"""The impact × urgency → priority matrix: validated once, looked up in a dict.
+
+The plain-data form leaves no doubt about orientation: levels are listed most severe /
+most urgent first, and ``cells[i][u]`` is the priority for the ``i``-th impact and the
+``u``-th urgency (0-based positions, so ranks ``i + 1`` and ``u + 1``).
+
+>>> m = PriorityMatrix.from_dict({
+...     "impact": ["High", "Low"], "urgency": ["High", "Medium", "Low"],
+...     "priority": ["P1", "P2", "P3", "P4"],
+...     "cells": [["P1", "P2", "P3"], ["P2", "P3", "P4"]]})
+>>> m.priority(impact="Low", urgency="High")
+Priority(label='P2', rank=2)
+>>> m.priority(impact=1, urgency=3).label
+'P3'
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import attrs
+
+from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError
+from itsm_core.priority.levels import Impact, Priority, Urgency
+
+if TYPE_CHECKING:
+    from itsm_core.priority.explain import Explanation, OverrideRule
+    from itsm_core.priority.validation import Finding
+
+__all__ = ["LevelRef", "PriorityMatrix"]
+
+#: A reference to a level: its label, its 1-based rank, or the level value itself.
+LevelRef = str | int | Impact | Urgency | Priority
+
+_L = TypeVar("_L", Impact, Urgency, Priority)
+_V = TypeVar("_V")
+
+_KEYS = ("impact", "urgency", "priority", "cells")
+_FORM = "a mapping with keys 'impact', 'urgency', 'priority' (lists of labels) and 'cells'"
+# Classes the lookup fast path may trust without a closer look (bool, float and
+# integer-like types from numpy or pandas take the checked path).
+_PLAIN = frozenset({str, int, Impact, Urgency})
+
+
+def _quote(labels: Sequence[str]) -> str:
+    return ", ".join(repr(label) for label in labels)
+
+
+def _as_tuple(value: Any, path: str, expected: str) -> tuple[Any, ...]:
+    if not isinstance(value, (list, tuple)):
+        raise ConfigError(path, f"got {value!r} ({type(value).__name__})", expected)
+    return tuple(value)
+
+
+def _check_labels(labels: Any, field: str) -> None:
+    expected = "a non-empty list of distinct non-empty label strings, most urgent first"
+    if type(labels) is not tuple:
+        raise ConfigError(field, f"got {labels!r} ({type(labels).__name__})", expected)
+    if not labels:
+        raise ConfigError(field, "no levels", expected)
+    seen: dict[str, int] = {}
+    for index, label in enumerate(labels):
+        if not isinstance(label, str) or not label.strip():
+            raise ConfigError(f"{field}[{index}]", f"got {label!r}", "a non-empty string")
+        if label in seen:
+            raise ConfigError(
+                f"{field}[{index}]",
+                f"duplicate label {label!r} (also {field}[{seen[label]}])",
+                "distinct labels",
+            )
+        seen[label] = index
+
+
+def _levels(kind: type[_L], labels: tuple[str, ...]) -> tuple[_L, ...]:
+    return tuple(kind(label, rank) for rank, label in enumerate(labels, start=1))
+
+
+def _index(levels: tuple[_L, ...]) -> dict[object, _L]:
+    """Every way to name a level: label, rank and the level value itself."""
+    by_key: dict[object, _L] = {}
+    for level in levels:
+        by_key[level.label] = by_key[level.rank] = by_key[level] = level
+    return by_key
+
+
+@attrs.frozen(kw_only=True)
+class PriorityMatrix:
+    """An ordered impact × urgency → priority matrix, checked at construction.
+
+    Build one with :meth:`from_dict` (plain data) or :meth:`preset`; the constructor
+    takes the same content as tuples.  Each axis lists its labels most severe / most
+    urgent first; a level's rank is its 1-based position.
+
+    Raises:
+        ConfigError: a structural error (a missing or extra cell, a cell outside the
+            priority levels, duplicate or empty labels, a ragged table), naming the cell.
+
+    >>> m = PriorityMatrix.preset("servicenow-incident")
+    >>> m.priority(impact="1 - High", urgency="2 - Medium")
+    Priority(label='2 - High', rank=2)
+    >>> m.priority_labels[0], len(m.cells), len(m.cells[0])
+    ('1 - Critical', 3, 3)
+    """
+
+    impact_labels: tuple[str, ...]
+    urgency_labels: tuple[str, ...]
+    priority_labels: tuple[str, ...]
+    cells: tuple[tuple[str, ...], ...]
+    _impacts: dict[object, Impact] = attrs.field(init=False, eq=False, repr=False)
+    _urgencies: dict[object, Urgency] = attrs.field(init=False, eq=False, repr=False)
+    _priorities: dict[object, Priority] = attrs.field(init=False, eq=False, repr=False)
+    _table: dict[tuple[object, object], Priority] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        for field in ("impact", "urgency", "priority"):
+            _check_labels(getattr(self, f"{field}_labels"), field)
+        impacts = _levels(Impact, self.impact_labels)
+        urgencies = _levels(Urgency, self.urgency_labels)
+        priorities = _index(_levels(Priority, self.priority_labels))
+        self._check_cells(priorities)
+        table: dict[tuple[object, object], Priority] = {}
+        for impact, row in zip(impacts, self.cells, strict=True):
+            for urgency, label in zip(urgencies, row, strict=True):
+                for i_key in (impact.label, impact.rank, impact):
+                    for u_key in (urgency.label, urgency.rank, urgency):
+                        table[i_key, u_key] = priorities[label]
+        object.__setattr__(self, "_impacts", _index(impacts))
+        object.__setattr__(self, "_urgencies", _index(urgencies))
+        object.__setattr__(self, "_priorities", priorities)
+        object.__setattr__(self, "_table", table)
+
+    def _check_cells(self, priorities: Mapping[object, Priority]) -> None:
+        n_i, n_u = len(self.impact_labels), len(self.urgency_labels)
+        expected = (
+            f"{n_i} rows (one per impact level: {_quote(self.impact_labels)}), "
+            f"each of {n_u} priority labels (one per urgency level: {_quote(self.urgency_labels)})"
+        )
+        if type(self.cells) is not tuple:
+            raise ConfigError("cells", f"got {type(self.cells).__name__}", expected)
+        if len(self.cells) != n_i:
+            missing = self.impact_labels[len(self.cells) :]
+            what = f"; no row for impact {_quote(missing)}" if missing else ""
+            raise ConfigError("cells", f"has {len(self.cells)} rows{what}", expected)
+        for i, row in enumerate(self.cells):
+            if type(row) is not tuple:
+                raise ConfigError(f"cells[{i}]", f"got {row!r}", expected)
+            if len(row) != n_u:
+                missing_cells = ", ".join(
+                    f"cells[{i}][{u}] (impact {self.impact_labels[i]!r}, "
+                    f"urgency {self.urgency_labels[u]!r})"
+                    for u in range(len(row), n_u)
+                )
+                problem = f"has {len(row)} cells" + (
+                    f"; missing {missing_cells}" if missing_cells else ""
+                )
+                raise ConfigError(f"cells[{i}]", problem, expected)
+            for u, label in enumerate(row):
+                if not isinstance(label, str) or label not in priorities:
+                    raise ConfigError(
+                        f"cells[{i}][{u}]",
+                        f"{label!r} (impact {self.impact_labels[i]!r}, urgency "
+                        f"{self.urgency_labels[u]!r}) is not a priority level",
+                        f"one of {_quote(self.priority_labels)}",
+                    )
+
+    # -- plain data -------------------------------------------------------------------------
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PriorityMatrix:
+        """Build from the plain-data form (``cells[impact][urgency]``, most urgent first).
+
+        Raises:
+            ConfigError: unknown or missing keys, or any structural error, naming the field.
+
+        >>> PriorityMatrix.from_dict({"impact": ["A"], "urgency": ["B"], "priority": ["P"],
+        ...                           "cells": [["P"]]}).priority(impact=1, urgency=1)
+        Priority(label='P', rank=1)
+        >>> PriorityMatrix.from_dict({"impact": ["A"], "urgency": ["B"], "priority": ["P"],
+        ...                           "cells": [["Q"]]})
+        Traceback (most recent call last):
+        ...
+        itsm_core.errors.ConfigError: cells[0][0]: 'Q' (impact 'A', urgency 'B') is not a priority level; expected one of 'P'
+        """
+        if not isinstance(data, Mapping):
+            raise ConfigError("", f"got {type(data).__name__}", _FORM)
+        for key in data:
+            if key not in _KEYS:
+                raise ConfigError(str(key), "unknown key", _FORM)
+        for key in _KEYS:
+            if key not in data:
+                raise ConfigError(key, "missing", _FORM)
+        labels = "a list of labels, most urgent first"
+        rows = "a list of rows, each a list of priority labels"
+        return cls(
+            impact_labels=_as_tuple(data["impact"], "impact", labels),
+            urgency_labels=_as_tuple(data["urgency"], "urgency", labels),
+            priority_labels=_as_tuple(data["priority"], "priority", labels),
+            cells=tuple(
+                _as_tuple(row, f"cells[{i}]", "a list of priority labels")
+                for i, row in enumerate(_as_tuple(data["cells"], "cells", rows))
+            ),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plain-data form :meth:`from_dict` reads (lists, labels only).
+
+        >>> m = PriorityMatrix.preset("itil-v3")
+        >>> PriorityMatrix.from_dict(m.to_dict()) == m
+        True
+        >>> m.to_dict()["cells"][2]
+        ['Medium', 'Low', 'Planning']
+        """
+        return {
+            "impact": list(self.impact_labels),
+            "urgency": list(self.urgency_labels),
+            "priority": list(self.priority_labels),
+            "cells": [list(row) for row in self.cells],
+        }
+
+    @classmethod
+    def preset(cls, name: str) -> PriorityMatrix:
+        """A published default matrix: see :data:`itsm_core.priority.presets.PRESET_NAMES`.
+
+        Raises:
+            InvalidArgumentError: an unknown preset name.
+
+        >>> PriorityMatrix.preset("itop").priority(impact="A person", urgency="Critical")
+        Priority(label='High', rank=2)
+        """
+        from itsm_core.priority.presets import preset
+
+        return preset(name)
+
+    # -- levels -----------------------------------------------------------------------------
+
+    @property
+    def impact_levels(self) -> tuple[Impact, ...]:
+        """The impact levels, most severe first.
+
+        >>> PriorityMatrix.preset("itil-v3").impact_levels[0]
+        Impact(label='High', rank=1)
+        """
+        return _levels(Impact, self.impact_labels)
+
+    @property
+    def urgency_levels(self) -> tuple[Urgency, ...]:
+        """The urgency levels, most urgent first.
+
+        >>> PriorityMatrix.preset("itil-v3").urgency_levels[-1]
+        Urgency(label='Low', rank=3)
+        """
+        return _levels(Urgency, self.urgency_labels)
+
+    @property
+    def priority_levels(self) -> tuple[Priority, ...]:
+        """The priority levels, most urgent first.
+
+        >>> [p.label for p in PriorityMatrix.preset("itop").priority_levels]
+        ['Critical', 'High', 'Medium', 'Low']
+        """
+        return _levels(Priority, self.priority_labels)
+
+    def impact_level(self, value: LevelRef, *, field: str = "impact") -> Impact:
+        """Resolve a label, rank or :class:`Impact` to this matrix's impact level.
+
+        Raises:
+            ArgumentTypeError: ``value`` is not a label, rank or Impact.
+            InvalidArgumentError: no such level; the message lists the valid ones.
+
+        >>> PriorityMatrix.preset("itil-v3").impact_level(2)
+        Impact(label='Medium', rank=2)
+        """
+        return _resolve(value, self._impacts, self.impact_labels, Impact, field)
+
+    def urgency_level(self, value: LevelRef, *, field: str = "urgency") -> Urgency:
+        """Resolve a label, rank or :class:`Urgency` to this matrix's urgency level.
+
+        >>> PriorityMatrix.preset("itil-v3").urgency_level("Low").rank
+        3
+        """
+        return _resolve(value, self._urgencies, self.urgency_labels, Urgency, field)
+
+    def priority_level(self, value: LevelRef, *, field: str = "priority") -> Priority:
+        """Resolve a label, rank or :class:`Priority` to this matrix's priority level.
+
+        >>> PriorityMatrix.preset("servicenow-incident").priority_level("5 - Planning")
+        Priority(label='5 - Planning', rank=5)
+        """
+        return _resolve(value, self._priorities, self.priority_labels, Priority, field)
+
+    # -- queries ----------------------------------------------------------------------------
+
+    def priority(self, *, impact: LevelRef, urgency: LevelRef) -> Priority:
+        """The matrix priority for an impact and an urgency, each a label, rank or level.
+
+        Raises:
+            ArgumentTypeError: a level of the wrong kind (a float, a bool, an Urgency
+                given as the impact, ...).
+            InvalidArgumentError: an unknown label or a rank out of range.
+
+        >>> m = PriorityMatrix.preset("servicenow-legacy")
+        >>> m.priority(impact="3 - Low", urgency=3)
+        Priority(label='5 - Planning', rank=5)
+        >>> m.priority(impact="High", urgency=1)
+        Traceback (most recent call last):
+        ...
+        itsm_core.errors.InvalidArgumentError: impact: unknown level 'High'; expected a label ('1 - High', '2 - Medium', '3 - Low') or a rank 1..3
+        """
+        try:
+            found = self._table[impact, urgency]
+        except (KeyError, TypeError):
+            pass
+        else:
+            if impact.__class__ in _PLAIN and urgency.__class__ in _PLAIN:
+                return found
+        i = self.impact_level(impact)
+        u = self.urgency_level(urgency)
+        return self._table[i.rank, u.rank]
+
+    def check_table(
+        self, table: Mapping[Any, _V], *, path: str = "targets", complete: bool = True
+    ) -> dict[str, _V]:
+        """Check a priority → value table (e.g. SLA targets) against this matrix's levels.
+
+        Keys may be priority labels or :class:`Priority` values of this matrix.  The
+        result is keyed by label, in priority order.
+
+        Raises:
+            ConfigError: a key that is not a priority level, or (with ``complete``) a
+                priority level the table leaves out, named by its path.
+
+        >>> m = PriorityMatrix.preset("itil-v3")
+        >>> t = m.check_table({"Critical": "PT1H", "High": "PT8H", "Medium": "PT24H",
+        ...                    "Low": "PT48H", "Planning": None})
+        >>> list(t)[:2]
+        ['Critical', 'High']
+        >>> m.check_table({"Critical": "PT1H"})
+        Traceback (most recent call last):
+        ...
+        itsm_core.errors.ConfigError: targets: no entry for 'High', 'Medium', 'Low', 'Planning'; expected one entry per priority level: 'Critical', 'High', 'Medium', 'Low', 'Planning'
+        """
+        expected = f"one entry per priority level: {_quote(self.priority_labels)}"
+        if not isinstance(table, Mapping):
+            raise ConfigError(path, f"got {type(table).__name__}", f"a mapping with {expected}")
+        by_label: dict[str, _V] = {}
+        for key, value in table.items():
+            level = self._priorities.get(key) if isinstance(key, (str, Priority)) else None
+            if level is None:
+                raise ConfigError(f"{path}[{key!r}]", "not a priority level", expected)
+            if level.label in by_label:
+                raise ConfigError(f"{path}[{key!r}]", "given twice", expected)
+            by_label[level.label] = value
+        missing = [label for label in self.priority_labels if label not in by_label]
+        if complete and missing:
+            raise ConfigError(path, f"no entry for {_quote(missing)}", expected)
+        return {label: by_label[label] for label in self.priority_labels if label in by_label}
+
+    def validate(self) -> tuple[Finding, ...]:
+        """Policy findings, as data, without refusing the matrix.
+
+        Reports non-monotone cells (a more severe impact or more urgent urgency giving a
+        less urgent priority than its neighbour) and priority levels no cell reaches.  See
+        :mod:`itsm_core.priority.validation`.
+
+        >>> [f.kind for f in PriorityMatrix.preset("servicenow-incident").validate()]
+        ['unreachable']
+        >>> PriorityMatrix.preset("itil-v3").validate()
+        ()
+        """
+        from itsm_core.priority.validation import find_issues
+
+        return find_issues(self)
+
+    def explain(
+        self,
+        *,
+        impact: LevelRef,
+        urgency: LevelRef,
+        overrides: Iterable[OverrideRule] = (),
+        flags: Iterable[str] = (),
+    ) -> Explanation:
+        """The cell used, every override rule in order, and the effective priority.
+
+        ``overrides`` are applied in order, each to the result of the previous one; a
+        rule with ``when`` applies only if that flag is among ``flags``.  See
+        :mod:`itsm_core.priority.explain`.
+
+        >>> from itsm_core.priority import ForceTop, RaiseLevel
+        >>> e = PriorityMatrix.preset("itil-v3").explain(
+        ...     impact="Medium", urgency="Low",
+        ...     overrides=[RaiseLevel(when="vip"), ForceTop(when="major_incident")],
+        ...     flags={"vip"})
+        >>> e.cell, e.matrix_priority.label, e.effective.label
+        ('cells[1][2]', 'Low', 'Medium')
+        >>> [s.applied for s in e.steps]
+        [True, False]
+        """
+        from itsm_core.priority.explain import explain
+
+        return explain(self, impact=impact, urgency=urgency, overrides=overrides, flags=flags)
+
+
+def _resolve(
+    value: object,
+    by_key: Mapping[object, _L],
+    labels: Sequence[str],
+    kind: type[_L],
+    field: str,
+) -> _L:
+    expected = f"a label ({_quote(labels)}) or a rank 1..{len(labels)}"
+    cls = value.__class__
+    if cls is str or cls is kind:
+        found = by_key.get(value)
+    elif isinstance(value, numbers.Integral) and cls is not bool:
+        found = by_key.get(int(value))
+    else:
+        raise ArgumentTypeError(
+            f"{field}: got {value!r} ({cls.__name__}); expected {expected}, or an {kind.__name__}"
+        )
+    if found is None:
+        what = "no level of rank" if isinstance(value, numbers.Integral) else "unknown level"
+        raise InvalidArgumentError(f"{field}: {what} {value!r}; expected {expected}")
+    return found
