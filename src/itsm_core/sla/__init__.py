@@ -1,0 +1,40 @@
+"""The SLA engine: definitions as data, clock replay over ticket events, compliance reports.
+
+>>> from datetime import datetime, timezone
+>>> from itsm_core.sla import SlaDefinition, TicketEvent, compliance_report
+>>> d = SlaDefinition.from_dict({"name": "resolution", "targets": {"P1": "PT4H"},
+...                              "stop": {"state_in": ["Resolved"]}})
+>>> at = lambda h: datetime(2025, 1, 6, h, tzinfo=timezone.utc)
+>>> outcome = d.evaluate([TicketEvent(at(9), "New", "P1"), TicketEvent(at(11), "Resolved", "P1")])
+>>> outcome.cycles[0].stage.value
+'met'
+>>> compliance_report([outcome]).rows[0].compliance
+Fraction(1, 1)
+"""
+
+from __future__ import annotations
+
+from itsm_core.sla.compliance import ComplianceReport, ComplianceRow, compliance_report
+from itsm_core.sla.conditions import Condition, parse_condition
+from itsm_core.sla.definition import SlaDefinition
+from itsm_core.sla.events import Fields, TicketEvent
+from itsm_core.sla.outcome import Segment, SlaCycle, SlaOutcome, Stage
+from itsm_core.sla.policy import SlaPolicy
+from itsm_core.sla.targets import Targets
+
+__all__ = [
+    "ComplianceReport",
+    "ComplianceRow",
+    "Condition",
+    "Fields",
+    "Segment",
+    "SlaCycle",
+    "SlaDefinition",
+    "SlaOutcome",
+    "SlaPolicy",
+    "Stage",
+    "Targets",
+    "TicketEvent",
+    "compliance_report",
+    "parse_condition",
+]

@@ -1,0 +1,271 @@
+"""SLA definitions: which tickets, when the clock starts, pauses, stops, and the targets.
+
+``SlaDefinition.from_dict`` validates plain data once into a frozen value;
+``to_dict`` writes it back (round-trip); ``evaluate`` replays a ticket's events.
+
+>>> d = SlaDefinition.from_dict({
+...     "name": "resolution",
+...     "calendar": {"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}},
+...     "targets": {"1 - Critical": "PT4H", "4 - Low": "P5D"},
+...     "pause": {"state_in": ["Awaiting User Info"]},
+...     "stop": {"state_in": ["Resolved", "Closed"]},
+...     "warnings": [0.5, 0.75],
+... })
+>>> d.name, d.to_dict()["targets"]
+('resolution', {'1 - Critical': 'PT4H', '4 - Low': 'P5D'})
+>>> SlaDefinition.from_dict(d.to_dict()) == d
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from fractions import Fraction
+from typing import Any
+
+import attrs
+
+from itsm_core.calendar import BusinessCalendar
+from itsm_core.errors import ConfigError
+from itsm_core.sla.conditions import Always, Condition, parse_condition
+from itsm_core.sla.events import TicketEvent
+from itsm_core.sla.outcome import SlaOutcome
+from itsm_core.sla.replay import replay
+from itsm_core.sla.targets import Targets
+
+__all__ = ["SlaDefinition", "check_definition"]
+
+_ALWAYS = Always(True)
+_NEVER = Always(False)
+
+_KEYS = ("name", "calendar", "targets", "targets_by", "applies", "start", "pause", "stop",
+         "cancel", "warnings", "on_priority_change", "on_reopen")
+_PRIORITY_MODES = ("keep_elapsed", "restart")
+_REOPEN_MODES = ("resume", "new_cycle")
+_THRESHOLD_FORM = "a list of numbers > 0 (fractions of the target, e.g. [0.5, 0.75, 0.9])"
+
+
+def _threshold(raw: object, path: str) -> Fraction:
+    try:
+        if isinstance(raw, bool) or not isinstance(raw, (int, float, str, Fraction)):
+            raise TypeError
+        value = Fraction(repr(raw)) if isinstance(raw, float) else Fraction(raw)
+    except (TypeError, ValueError, ZeroDivisionError):
+        raise ConfigError(path, f"cannot read {raw!r} as a threshold", _THRESHOLD_FORM) from None
+    if value <= 0:
+        raise ConfigError(path, f"threshold {raw!r} is not positive", _THRESHOLD_FORM)
+    return value
+
+
+def _threshold_data(value: Fraction) -> float | str:
+    as_float = float(value)
+    return as_float if Fraction(repr(as_float)) == value else str(value)
+
+
+def _choice(data: Mapping[str, Any], key: str, choices: tuple[str, ...]) -> str:
+    value = data.get(key, choices[0])
+    if value not in choices:
+        raise ConfigError(key, f"unknown mode {value!r}", " or ".join(map(repr, choices)))
+    return str(value)
+
+
+def _calendar(raw: object, calendars: Mapping[str, BusinessCalendar]) -> BusinessCalendar:
+    if raw is None:
+        return BusinessCalendar.always_open("UTC")
+    if isinstance(raw, BusinessCalendar):
+        return raw
+    if isinstance(raw, str):
+        if raw not in calendars:
+            raise ConfigError("calendar", f"unknown calendar name {raw!r}",
+                              f"one of {sorted(calendars)} or a calendar mapping")
+        return calendars[raw]
+    if isinstance(raw, Mapping):
+        try:
+            return BusinessCalendar.from_dict(dict(raw))
+        except ConfigError as exc:
+            raise ConfigError(f"calendar.{exc.path}", exc.problem, exc.expected) from None
+    raise ConfigError("calendar", f"cannot read {raw!r} as a calendar",
+                      "a calendar mapping (timezone, hours, holidays, ...) or a calendar name")
+
+
+def _compile(conditions: tuple[Condition, ...]) -> Callable[[TicketEvent], int]:
+    """One function giving an event's classification bits (see ``replay``), in the order
+    applies, start, pause, stop, cancel; memoised per state when every condition allows."""
+    bits = [(1 << i, c) for i, c in enumerate(conditions)]
+
+    def classify(event: TicketEvent) -> int:
+        flags = 0
+        for bit, condition in bits:
+            if condition.holds(event):
+                flags |= bit
+        return flags
+
+    if not all(c.state_only for c in conditions):
+        return classify
+    memo: dict[str, int] = {}
+
+    def by_state(event: TicketEvent) -> int:
+        flags = memo.get(event.state)
+        if flags is None:
+            flags = memo[event.state] = classify(event)
+        return flags
+
+    return by_state
+
+
+@attrs.frozen(kw_only=True)
+class SlaDefinition:
+    """One SLA: its calendar, targets, conditions, warning thresholds and modes.
+
+    Attributes:
+        name: identifies the definition in outcomes and reports.
+        calendar: the business calendar elapsed time is measured on.
+        targets: the target table (by priority label, or by ``targets.by`` field).
+        applies: which tickets get this SLA (default: all).
+        start: when the clock attaches (default: the first event).
+        pause / stop / cancel: when the clock pauses, stops (met or breached), is cancelled.
+        warnings: thresholds as fractions of the target.
+        on_priority_change: ``"keep_elapsed"`` (switch target) or ``"restart"``.
+        on_reopen: ``"resume"`` (same cycle) or ``"new_cycle"``.
+        calendar_name: the policy calendar name it was read from, if any (not compared).
+
+    >>> SlaDefinition.from_dict({"name": "x", "targets": "PT1H"}).on_reopen
+    'resume'
+    """
+
+    name: str
+    calendar: BusinessCalendar
+    targets: Targets
+    applies: Condition = _ALWAYS
+    start: Condition = _ALWAYS
+    pause: Condition = _NEVER
+    stop: Condition = _NEVER
+    cancel: Condition = _NEVER
+    warnings: tuple[Fraction, ...] = ()
+    on_priority_change: str = "keep_elapsed"
+    on_reopen: str = "resume"
+    calendar_name: str | None = attrs.field(default=None, eq=False)
+    classify: Callable[[TicketEvent], int] = attrs.field(init=False, eq=False, hash=False,
+                                                         repr=False)
+
+    @classify.default
+    def _classifier(self) -> Callable[[TicketEvent], int]:
+        return _compile((self.applies, self.start, self.pause, self.stop, self.cancel))
+
+    @classmethod
+    def from_dict(cls, data: object,
+                  calendars: Mapping[str, BusinessCalendar] | None = None) -> SlaDefinition:
+        """Validate plain data (the issue's form) into a definition.
+
+        Args:
+            data: the mapping; ``calendar`` is a calendar mapping, a ``BusinessCalendar``,
+                a name from *calendars*, or absent (24x7 UTC).
+            calendars: named calendars a policy shares between definitions.
+
+        Raises:
+            ConfigError: anything malformed, naming the field path.
+
+        >>> SlaDefinition.from_dict({"name": "x", "targets": "PT1H", "on_reopen": "again"})
+        Traceback (most recent call last):
+        ...
+        itsm_core.errors.ConfigError: on_reopen: unknown mode 'again'; expected 'resume' or 'new_cycle'
+        """
+        if not isinstance(data, Mapping):
+            raise ConfigError("", f"expected a mapping, got {type(data).__name__}",
+                              "an SLA definition mapping with name and targets")
+        unknown = sorted(set(map(str, data)) - set(_KEYS))
+        if unknown:
+            raise ConfigError(unknown[0], "unknown key", f"one of {', '.join(_KEYS)}")
+        name = data.get("name")
+        if not isinstance(name, str) or not name:
+            raise ConfigError("name", f"expected a non-empty string, got {name!r}", "a name")
+        if "targets" not in data:
+            raise ConfigError("targets", "missing", "targets by priority label")
+        raw_warnings = data.get("warnings", [])
+        if not isinstance(raw_warnings, (list, tuple)):
+            raise ConfigError("warnings", f"expected a list, got {raw_warnings!r}",
+                              _THRESHOLD_FORM)
+        warnings = tuple(sorted({_threshold(w, f"warnings[{i}]")
+                                 for i, w in enumerate(raw_warnings)}))
+        raw_calendar = data.get("calendar")
+        conditions = {key: parse_condition(data[key], key)
+                      for key in ("applies", "start", "pause", "stop", "cancel") if key in data}
+        return cls(
+            name=name,
+            calendar=_calendar(raw_calendar, calendars or {}),
+            targets=Targets.from_data(data["targets"], data.get("targets_by", "priority"),
+                                      "targets"),
+            warnings=warnings,
+            on_priority_change=_choice(data, "on_priority_change", _PRIORITY_MODES),
+            on_reopen=_choice(data, "on_reopen", _REOPEN_MODES),
+            calendar_name=raw_calendar if isinstance(raw_calendar, str) else None,
+            **conditions,
+        )
+
+    def to_dict(self, *, calendar_names: bool = False) -> dict[str, Any]:
+        """Plain data that :meth:`from_dict` reads back to an equal definition.
+
+        Args:
+            calendar_names: write ``calendar`` as its policy name when it has one.
+
+        Raises:
+            ConfigError: a condition is a Python callable (it has no data form).
+
+        >>> d = SlaDefinition.from_dict({"name": "r", "targets": {"P1": "PT4H"},
+        ...                              "stop": {"state_in": ["Closed"]}})
+        >>> sorted(d.to_dict())  # doctest: +NORMALIZE_WHITESPACE
+        ['applies', 'calendar', 'cancel', 'name', 'on_priority_change', 'on_reopen', 'pause',
+         'start', 'stop', 'targets', 'targets_by', 'warnings']
+        """
+        calendar: object = (self.calendar_name if calendar_names and self.calendar_name
+                            else self.calendar.to_dict())
+        return {
+            "name": self.name,
+            "calendar": calendar,
+            "targets": self.targets.to_data(),
+            "targets_by": self.targets.by,
+            "applies": self.applies.to_dict("applies"),
+            "start": self.start.to_dict("start"),
+            "pause": self.pause.to_dict("pause"),
+            "stop": self.stop.to_dict("stop"),
+            "cancel": self.cancel.to_dict("cancel"),
+            "warnings": [_threshold_data(w) for w in self.warnings],
+            "on_priority_change": self.on_priority_change,
+            "on_reopen": self.on_reopen,
+        }
+
+    def evaluate(self, events: Iterable[TicketEvent], as_of: datetime | None = None,
+                 ticket: Any = None, *, strict: bool = True) -> SlaOutcome:
+        """Replay *events* (any order; ties keep input order) and say where the clock stands.
+
+        Args:
+            events: the ticket's :class:`TicketEvent` snapshots.
+            as_of: evaluate at this instant, ignoring later events (default: the last
+                event's instant -- there is no implicit clock).
+            ticket: an identifier carried on the outcome.
+            strict: when a cycle needs a target its priority has none, raise
+                ``InvalidArgumentError`` (default) or, if false, return an outcome with
+                ``skipped`` set to the reason and no cycles.
+
+        >>> from datetime import datetime, timezone
+        >>> d = SlaDefinition.from_dict({"name": "r", "targets": {"P1": "PT4H"}})
+        >>> e = TicketEvent(datetime(2025, 1, 6, 9, tzinfo=timezone.utc), "New", "P9")
+        >>> d.evaluate([e], ticket="INC1", strict=False).skipped
+        "event 0 (2025-01-06T09:00:00+00:00): priority 'P9' has no target; expected one of ['P1']"
+        """
+        return replay(self, events, as_of, ticket, strict=strict)
+
+
+def check_definition(value: object, path: str) -> SlaDefinition:
+    """Return *value* if it is a definition, else raise ``ConfigError`` naming *path*.
+
+    >>> check_definition(1, "definitions[0]")
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.ConfigError: definitions[0]: expected an SlaDefinition, got int
+    """
+    if not isinstance(value, SlaDefinition):
+        raise ConfigError(path, f"expected an SlaDefinition, got {type(value).__name__}")
+    return value
+

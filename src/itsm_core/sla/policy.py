@@ -1,0 +1,163 @@
+"""SLA policies: several definitions (response, resolution, ...) sharing named calendars.
+
+>>> policy = SlaPolicy.from_dict({
+...     "calendars": {"uk": {"timezone": "Europe/London",
+...                          "hours": {"mon": [["09:00", "17:00"]]}}},
+...     "definitions": [
+...         {"name": "response", "calendar": "uk", "targets": "PT1H",
+...          "stop": {"state_not_in": ["New"]}},
+...         {"name": "resolution", "calendar": "uk", "targets": "P1D",
+...          "stop": {"state_in": ["Resolved"]}},
+...     ]})
+>>> [d.name for d in policy.definitions]
+['response', 'resolution']
+>>> policy.to_dict()["definitions"][0]["calendar"]
+'uk'
+>>> SlaPolicy.from_dict(policy.to_dict()) == policy
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from itsm_core.calendar import BusinessCalendar
+from itsm_core.errors import ConfigError
+from itsm_core.sla.definition import SlaDefinition, check_definition
+from itsm_core.sla.events import TicketEvent
+from itsm_core.sla.outcome import SlaOutcome
+
+__all__ = ["SlaPolicy"]
+
+_FORM = "{'calendars': {name: calendar, ...} (optional), 'definitions': [definition, ...]}"
+
+
+def _prefixed(exc: ConfigError, prefix: str) -> ConfigError:
+    path = f"{prefix}.{exc.path}" if exc.path else prefix
+    return ConfigError(path, exc.problem, exc.expected)
+
+
+@attrs.frozen(kw_only=True)
+class SlaPolicy:
+    """An ordered set of SLA definitions with unique names, and the calendars they share.
+
+    Attributes:
+        definitions: the definitions, in configuration order.
+        calendars: ``(name, calendar)`` pairs definitions may refer to by name.
+
+    >>> SlaPolicy.from_dict({"definitions": [{"name": "a", "targets": "PT1H"},
+    ...                                      {"name": "a", "targets": "PT2H"}]})
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.ConfigError: definitions[1].name: duplicate name 'a'; expected a name unique within the policy
+    """
+
+    definitions: tuple[SlaDefinition, ...]
+    calendars: tuple[tuple[str, BusinessCalendar], ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: object) -> SlaPolicy:
+        """Validate ``{"calendars": {...}, "definitions": [...]}`` into a policy.
+
+        Raises:
+            ConfigError: anything malformed, with the full path (``definitions[1].stop``).
+
+        >>> SlaPolicy.from_dict({"definitions": [{"name": "a", "targets": "PT1H",
+        ...                                       "calendar": "nowhere"}]})
+        Traceback (most recent call last):
+        ...
+        itsm_core.errors.ConfigError: definitions[0].calendar: unknown calendar name 'nowhere'; expected one of [] or a calendar mapping
+        """
+        if not isinstance(data, Mapping):
+            raise ConfigError("", f"expected a mapping, got {type(data).__name__}", _FORM)
+        unknown = sorted(set(map(str, data)) - {"calendars", "definitions"})
+        if unknown:
+            raise ConfigError(unknown[0], "unknown key", _FORM)
+        raw_calendars = data.get("calendars", {})
+        if not isinstance(raw_calendars, Mapping):
+            raise ConfigError("calendars", f"expected a mapping, got {raw_calendars!r}", _FORM)
+        calendars: dict[str, BusinessCalendar] = {}
+        for name, raw in raw_calendars.items():
+            if not isinstance(name, str) or not isinstance(raw, (Mapping, BusinessCalendar)):
+                raise ConfigError(f"calendars.{name}", f"cannot read {raw!r} as a calendar",
+                                  "a calendar mapping (timezone, hours, holidays, ...)")
+            try:
+                calendars[name] = (raw if isinstance(raw, BusinessCalendar)
+                                   else BusinessCalendar.from_dict(dict(raw)))
+            except ConfigError as exc:
+                raise _prefixed(exc, f"calendars.{name}") from None
+        raw_definitions = data.get("definitions")
+        if not isinstance(raw_definitions, (list, tuple)) or not raw_definitions:
+            raise ConfigError("definitions", f"expected a non-empty list, got {raw_definitions!r}",
+                              _FORM)
+        definitions: list[SlaDefinition] = []
+        for index, raw in enumerate(raw_definitions):
+            path = f"definitions[{index}]"
+            try:
+                definition = (raw if isinstance(raw, SlaDefinition)
+                              else SlaDefinition.from_dict(raw, calendars))
+            except ConfigError as exc:
+                raise _prefixed(exc, path) from None
+            definitions.append(definition)
+        return cls(definitions=tuple(definitions), calendars=tuple(calendars.items()))
+
+    def __attrs_post_init__(self) -> None:
+        seen: set[str] = set()
+        for index, definition in enumerate(self.definitions):
+            check_definition(definition, f"definitions[{index}]")
+            if definition.name in seen:
+                raise ConfigError(f"definitions[{index}].name",
+                                  f"duplicate name {definition.name!r}",
+                                  "a name unique within the policy")
+            seen.add(definition.name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data that :meth:`from_dict` reads back to an equal policy.
+
+        Definitions whose calendar came from the policy refer to it by name.
+
+        >>> SlaPolicy.from_dict({"definitions": [{"name": "a", "targets": "PT1H"}]}
+        ...                     ).to_dict()["calendars"]
+        {}
+        """
+        shared = dict(self.calendars)
+        out: list[dict[str, Any]] = []
+        for definition in self.definitions:
+            named = (definition.calendar_name is not None
+                     and shared.get(definition.calendar_name) == definition.calendar)
+            out.append(definition.to_dict(calendar_names=named))
+        return {"calendars": {name: cal.to_dict() for name, cal in self.calendars},
+                "definitions": out}
+
+    def definition(self, name: str) -> SlaDefinition:
+        """The definition called *name*.
+
+        Raises:
+            ConfigError: no definition has that name.
+
+        >>> SlaPolicy.from_dict({"definitions": [{"name": "a", "targets": "PT1H"}]}
+        ...                     ).definition("a").name
+        'a'
+        """
+        for definition in self.definitions:
+            if definition.name == name:
+                return definition
+        raise ConfigError("definitions", f"no definition named {name!r}",
+                          f"one of {[d.name for d in self.definitions]}")
+
+    def evaluate(self, events: Iterable[TicketEvent], as_of: datetime | None = None,
+                 ticket: Any = None, *, strict: bool = True) -> tuple[SlaOutcome, ...]:
+        """Evaluate every definition on the same events (see ``SlaDefinition.evaluate``).
+
+        >>> from datetime import datetime, timezone
+        >>> p = SlaPolicy.from_dict({"definitions": [{"name": "a", "targets": "PT1H"}]})
+        >>> [o.definition for o in p.evaluate(
+        ...     [TicketEvent(datetime(2025, 1, 6, tzinfo=timezone.utc), "New")])]
+        ['a']
+        """
+        listed = list(events)
+        return tuple(d.evaluate(listed, as_of, ticket, strict=strict) for d in self.definitions)

@@ -1,0 +1,226 @@
+"""Replaying a ticket's events through one SLA definition: the clock state machine.
+
+Per event (time order, ties in input order, nothing after ``as_of``) the definition's
+conditions give five bits -- applies, start, pause, stop, cancel -- and:
+
+- no open cycle: a met/breached cycle is *reopened* by an event where neither stop nor
+  cancel holds (``resume``: the same cycle continues, the stopped stretch counted as a
+  pause; ``new_cycle``: a new cycle may attach); a cycle *attaches* at an event where
+  applies and start hold and neither stop nor cancel does (start and stop together attach
+  nothing).
+- open cycle: a change of target key (priority) switches the target (``keep_elapsed``) or
+  cancels the cycle and attaches a new one at once (``restart``); then cancel, else stop,
+  else pause, else run.
+
+Elapsed and paused business time are measured on the definition's calendar with the
+integer fast path (one ``elapsed_us`` call per running segment).
+
+>>> from datetime import datetime, timezone
+>>> from itsm_core.sla import SlaDefinition, TicketEvent
+>>> d = SlaDefinition.from_dict({"name": "r", "targets": "PT2H",
+...                              "pause": {"state_in": ["Waiting"]},
+...                              "stop": {"state_in": ["Done"]}})
+>>> at = lambda h: datetime(2025, 1, 6, h, tzinfo=timezone.utc)
+>>> out = replay(d, [TicketEvent(at(9), "New"), TicketEvent(at(10), "Waiting"),
+...                  TicketEvent(at(12), "Active"), TicketEvent(at(14), "Done")], None, "T1")
+>>> [(c.stage.value, c.elapsed.seconds // 3600, c.paused_wall.seconds // 3600) for c in out.cycles]
+[('breached', 3, 2)]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from itsm_core._instant import to_us
+from itsm_core.errors import ArgumentTypeError, InvalidArgumentError
+from itsm_core.sla.events import Fields, TicketEvent
+from itsm_core.sla.outcome import RawSegment, SlaCycle, SlaOutcome, Stage
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from itsm_core.sla.definition import SlaDefinition
+
+__all__ = ["APPLIES", "CANCEL", "PAUSE", "START", "STOP", "replay"]
+
+# Classification bits of one event against one definition (SlaDefinition.classify).
+APPLIES, START, PAUSE, STOP, CANCEL = 1, 2, 4, 8, 16
+_ENDS = STOP | CANCEL
+_ATTACH_MASK = APPLIES | START | STOP | CANCEL
+_ATTACH = APPLIES | START
+
+
+class _Open:
+    """A cycle being built (mutable, private to one replay)."""
+
+    __slots__ = ("cancelled", "key", "running", "segs", "start", "stop", "stop_state", "target")
+
+    def __init__(self, t: int, key: Any, target: int, running: bool, state: str) -> None:
+        self.start = t
+        self.key = key
+        self.target = target
+        self.running = running
+        self.segs: list[tuple[bool, int, Any, str]] = [(running, t, key, state)]
+        self.stop: int | None = None
+        self.stop_state = ""
+        self.cancelled = False
+
+    def switch(self, running: bool, t: int, key: Any, state: str) -> None:
+        segs = self.segs
+        if segs[-1][1] == t:
+            segs[-1] = (running, t, key, state)
+        else:
+            segs.append((running, t, key, state))
+        self.running = running
+        self.key = key
+
+
+def _ordered(events: Iterable[TicketEvent]) -> list[tuple[int, TicketEvent]]:
+    listed = list(events)
+    previous = None
+    ordered = True
+    for index, event in enumerate(listed):
+        if not isinstance(event, TicketEvent):
+            raise ArgumentTypeError(
+                f"events[{index}]: expected a TicketEvent, got {type(event).__name__} {event!r}"
+            )
+        us = event.at_us
+        if previous is not None and us < previous:
+            ordered = False
+        previous = us
+    pairs = list(enumerate(listed))
+    if not ordered:
+        pairs.sort(key=lambda p: p[1].at_us)  # stable: ties keep input order
+    return pairs
+
+
+def _missing(definition: SlaDefinition, index: int, event: TicketEvent, key: Any) -> str:
+    targets = definition.targets
+    return (f"event {index} ({event.at.isoformat()}): {targets.by} {key!r} has no target; "
+            f"expected one of {list(targets.labels())}")
+
+
+def replay(definition: SlaDefinition, events: Iterable[TicketEvent], as_of: datetime | None,
+           ticket: Any, *, strict: bool = True) -> SlaOutcome:
+    """Replay *events* through *definition* (see the module docstring for the rules).
+
+    Raises:
+        ArgumentTypeError: an event is not a ``TicketEvent``.
+        NaiveDatetimeError: *as_of* is naive.
+        InvalidArgumentError: *strict* and a cycle's target key has no target.
+
+    >>> from itsm_core.sla import SlaDefinition
+    >>> replay(SlaDefinition.from_dict({"name": "r", "targets": "PT1H"}), [], None, "T").cycles
+    ()
+    """
+    pairs = _ordered(events)
+    if as_of is not None:
+        as_of_us = to_us(as_of, "as_of")
+    elif pairs:
+        as_of_us = pairs[-1][1].at_us
+    else:
+        as_of_us = 0
+    classify = definition.classify
+    targets = definition.targets
+    key_of = targets.key_of
+    target_of = targets.target_us
+    resume = definition.on_reopen == "resume"
+    restart = definition.on_priority_change == "restart"
+
+    cycles: list[_Open] = []
+    cur: _Open | None = None
+    stopped: _Open | None = None
+    applies = False
+    last: TicketEvent | None = None
+    for index, event in pairs:
+        t = event.at_us
+        if t > as_of_us:
+            break
+        last = event
+        flags = classify(event)
+        if flags & APPLIES:
+            applies = True
+        if cur is None:
+            if stopped is not None and not flags & _ENDS:
+                if resume:
+                    cur = stopped
+                    cur.switch(False, t if cur.stop is None else cur.stop, cur.key,
+                              cur.stop_state)
+                    cur.stop = None
+                stopped = None
+            if cur is None:
+                if flags & _ATTACH_MASK == _ATTACH:
+                    key = key_of(event)
+                    target = target_of(key)
+                    if target is None:
+                        return _skip(definition, ticket, strict, (index, event, key))
+                    cur = _Open(t, key, target, not flags & PAUSE, event.state)
+                    cycles.append(cur)
+                continue
+        key = key_of(event)
+        if key != cur.key:
+            target = target_of(key)
+            if target is None:
+                return _skip(definition, ticket, strict, (index, event, key))
+            if restart:
+                cur.stop = t
+                cur.cancelled = True
+                cur = None
+                if not flags & _ENDS:
+                    cur = _Open(t, key, target, not flags & PAUSE, event.state)
+                    cycles.append(cur)
+                continue
+            cur.target = target
+            cur.switch(cur.running, t, key, event.state)
+        if flags & _ENDS:
+            cur.stop = t
+            if flags & CANCEL:
+                cur.cancelled = True
+            else:
+                cur.stop_state = event.state
+                stopped = cur
+            cur = None
+        else:
+            running = not flags & PAUSE
+            if running != cur.running:
+                cur.switch(running, t, key, event.state)
+    fields = last.fields if last is not None else Fields({})
+    built = tuple(_finish(definition, c, as_of_us) for c in cycles)
+    return SlaOutcome(definition=definition.name, ticket=ticket, applies=applies, cycles=built,
+                      fields=fields)
+
+
+def _skip(definition: SlaDefinition, ticket: Any, strict: bool,
+          where: tuple[int, TicketEvent, Any]) -> SlaOutcome:
+    index, event, key = where
+    reason = _missing(definition, index, event, key)
+    if strict:
+        raise InvalidArgumentError(f"ticket {ticket!r}, SLA {definition.name!r}: {reason}")
+    return SlaOutcome(definition=definition.name, ticket=ticket, applies=True, cycles=(),
+                      fields=event.fields, skipped=reason)
+
+
+def _finish(definition: SlaDefinition, cycle: _Open, as_of_us: int) -> SlaCycle:
+    calendar = definition.calendar
+    end = as_of_us if cycle.stop is None else cycle.stop
+    segs = cycle.segs
+    raw: list[RawSegment] = []
+    elapsed = 0
+    last = len(segs) - 1
+    for i, (running, start, key, state) in enumerate(segs):
+        seg_end = segs[i + 1][1] if i < last else end
+        if seg_end == start and (i < last or cycle.stop is not None):
+            continue  # drop empty stretches, but keep an open cycle's current one
+        if running:
+            elapsed += calendar.elapsed_us(start, seg_end)
+        raw.append((running, start, seg_end, key, state))
+    if cycle.cancelled:
+        stage = Stage.CANCELLED
+    elif cycle.stop is not None:
+        stage = Stage.BREACHED if elapsed > cycle.target else Stage.MET
+    else:
+        stage = Stage.RUNNING if cycle.running else Stage.PAUSED
+    return SlaCycle(stage=stage, start_us=cycle.start, stop_us=cycle.stop, end_us=end,
+                    target_us=cycle.target, priority=cycle.key, elapsed_us=elapsed,
+                    raw_segments=tuple(raw), thresholds=definition.warnings,
+                    calendar=calendar)
