@@ -1,9 +1,21 @@
-"""Availability, SLO and error-budget maths over agreed service time, exactly.
+"""Availability management: outages measured over agreed service time, composition, graphs.
 
-Placeholder created by part B so that the package imports; part A owns this module and
-replaces it with the public API.
-
->>> from itsm_core.availability.ratios import parse_ratio
->>> 1 - parse_ratio("99.9%", "target")
-Fraction(1, 1000)
+>>> from datetime import datetime, timezone
+>>> t0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
+>>> measure([Outage(t0, t0.replace(hour=6))], t0, t0.replace(day=2)).availability
+Fraction(3, 4)
 """
+
+from __future__ import annotations
+
+from itsm_core.availability.measure import AgreedTimeCalendar, Measurement, measure
+from itsm_core.availability.outage import Outage, OutageKind
+
+__all__ = [
+    # part A: outages and measurement
+    "AgreedTimeCalendar",
+    "Measurement",
+    "Outage",
+    "OutageKind",
+    "measure",
+]
