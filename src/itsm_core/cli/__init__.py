@@ -9,3 +9,9 @@ per-ticket histories).
 >>> parse_column_spec("ticket=number")
 {'ticket': 'number'}
 """
+
+from __future__ import annotations
+
+from itsm_core.cli.main import main
+
+__all__ = ["main"]

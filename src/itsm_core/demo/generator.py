@@ -57,7 +57,7 @@ _CONTACT = ("Phone", "Email", "Self service", "Walk in")
 _MINUTE = 60 * US_PER_SECOND
 # typical minutes to first response and to resolve, per priority
 _RESPOND = {PRIORITIES[0]: 10, PRIORITIES[1]: 30, PRIORITIES[2]: 120, PRIORITIES[3]: 240}
-_WORK = {PRIORITIES[0]: 120, PRIORITIES[1]: 480, PRIORITIES[2]: 1_200, PRIORITIES[3]: 2_400}
+_WORK = {PRIORITIES[0]: 90, PRIORITIES[1]: 300, PRIORITIES[2]: 1_200, PRIORITIES[3]: 2_400}
 
 
 @attrs.frozen(kw_only=True)
