@@ -142,6 +142,16 @@ def replay(definition: SlaDefinition, events: Iterable[TicketEvent], as_of: date
             applies = True
         if cur is None:
             if stopped is not None and not flags & _ENDS:
+                if resume and restart and key_of(event) != stopped.key:
+                    # restart wins: the stopped cycle keeps its verdict, a new one attaches
+                    key = key_of(event)
+                    target = target_of(key)
+                    if target is None:
+                        return _skip(definition, ticket, strict, (index, event, key))
+                    cur = _Open(t, key, target, not flags & PAUSE, event.state)
+                    cycles.append(cur)
+                    stopped = None
+                    continue
                 if resume:
                     cur = stopped
                     cur.switch(False, t if cur.stop is None else cur.stop, cur.key,
