@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from itsm_core.calendar import BusinessCalendar, CalendarExplanation
 from itsm_core.errors import (
     ArgumentTypeError,
     ConfigError,
@@ -26,6 +27,9 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
 __all__ = [
+    # business calendars
+    "BusinessCalendar",
+    "CalendarExplanation",
     # errors
     "ArgumentTypeError",
     "ConfigError",

@@ -60,16 +60,19 @@ def to_us(value: object, name: str) -> int:
     ...
     itsm_core.errors.NaiveDatetimeError: opened_at: naive datetime 2025-01-01 00:00:00; expected an aware datetime (with tzinfo)
     """
+    try:
+        result: int = _dt_sub(value, _EPOCH) // _ONE_US  # type: ignore[call-overload]
+    except TypeError:
+        pass  # naive, or not a datetime: diagnosed below, off the fast path
+    else:
+        return result
     if not isinstance(value, datetime):
         raise ArgumentTypeError(
             f"{name}: expected an aware datetime, got {type(value).__name__} {value!r}"
         )
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise NaiveDatetimeError(
-            f"{name}: naive datetime {value}; expected an aware datetime (with tzinfo)"
-        )
-    result: int = _dt_sub(value, _EPOCH) // _ONE_US
-    return result
+    raise NaiveDatetimeError(
+        f"{name}: naive datetime {value}; expected an aware datetime (with tzinfo)"
+    )
 
 
 def from_us(us: int, tz: tzinfo) -> datetime:
@@ -79,7 +82,7 @@ def from_us(us: int, tz: tzinfo) -> datetime:
     >>> from_us(0, ZoneInfo("Europe/London")).isoformat()
     '1970-01-01T01:00:00+01:00'
     """
-    return (_EPOCH + timedelta(microseconds=us)).astimezone(tz)
+    return (_EPOCH + _ONE_US * us).astimezone(tz)
 
 
 def duration_us(value: object, name: str, *, allow_negative: bool = False) -> int:
@@ -111,7 +114,7 @@ def td(us: int) -> timedelta:
     >>> td(90 * 60 * 1_000_000)
     datetime.timedelta(seconds=5400)
     """
-    return timedelta(microseconds=us)
+    return _ONE_US * us
 
 
 _ISO_DURATION = re.compile(

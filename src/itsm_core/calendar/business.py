@@ -1,0 +1,511 @@
+"""`BusinessCalendar`: business time as an immutable value with exact queries.
+
+A calendar turns local wall-clock rules into a set of open UTC intervals, compiled lazily a
+chunk at a time, and answers every question about business time with a couple of bisects.
+Instants are aware datetimes (naive ones are refused); results are aware datetimes in the
+calendar's own time zone; durations are ``timedelta``.  See ``docs/calendar.md`` for the
+semantics, with the surprising cases worked out.
+
+>>> from datetime import datetime, timedelta
+>>> from zoneinfo import ZoneInfo
+>>> cal = BusinessCalendar.from_dict({
+...     "timezone": "Europe/London",
+...     "hours": {d: [["09:00", "17:00"]] for d in ["mon", "tue", "wed", "thu", "fri"]},
+...     "holidays": [{"country": "GB", "subdivision": "ENG"}],
+... })
+>>> eve = datetime(2025, 12, 24, 15, 0, tzinfo=ZoneInfo("Europe/London"))
+>>> cal.add(eve, timedelta(hours=8)).isoformat()   # Christmas and Boxing Day are closed
+'2025-12-29T15:00:00+00:00'
+>>> cal.elapsed(eve, datetime(2025, 12, 29, 10, tzinfo=ZoneInfo("Europe/London")))
+datetime.timedelta(seconds=10800)
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from itsm_core._instant import duration_us, format_duration, parse_duration, to_us
+from itsm_core.calendar.compose import IntersectionSpec, MinusSpec, UnionSpec, VersionedSpec
+from itsm_core.calendar.config import DAYS, parse_date
+from itsm_core.calendar.timeline import Timeline
+from itsm_core.calendar.weekly import WeeklySpec
+from itsm_core.errors import ConfigError, InvalidArgumentError
+from itsm_core.intervals import IntervalSet
+
+__all__ = ["BusinessCalendar", "CalendarExplanation", "CalendarSpec"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_ONE_US = timedelta(microseconds=1)
+DEFAULT_HORIZON = timedelta(days=3653)
+_COMPOSITE_KEYS = ("union", "intersection", "minus", "versions")
+_CALENDAR_FORM = (
+    'a calendar mapping: {"timezone": ..., "hours": ..., ...} or one of '
+    '{"union": [...]}, {"intersection": [...]}, {"minus": {"calendar": ..., "windows": [...]}}, '
+    '{"versions": [{"from": "YYYY-MM-DD", "calendar": ...}, ...]}'
+)
+
+
+class CalendarSpec(Protocol):
+    """What a calendar's rules provide: a zone, a compiler to UTC intervals, a dict form."""
+
+    @property
+    def timezone(self) -> str: ...
+
+    def compile(self, lo: int, hi: int) -> list[tuple[int, int]]: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+    def describe(self) -> str: ...
+
+
+def _from_us(us: int, zone: ZoneInfo) -> datetime:
+    try:
+        return (_EPOCH + _ONE_US * us).astimezone(zone)
+    except OverflowError:
+        raise InvalidArgumentError(
+            "the result falls outside the years 1 to 9999 that datetime can represent"
+        ) from None
+
+
+@attrs.frozen(repr=False)
+class CalendarExplanation:
+    """Why a calendar query gave its answer: the open intervals it counted.
+
+    >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}})
+    >>> from datetime import datetime, timezone
+    >>> ex = cal.explain(datetime(2025, 1, 6, tzinfo=timezone.utc), datetime(2025, 1, 7, tzinfo=timezone.utc))
+    >>> ex.to_dict()["elapsed"], ex.to_dict()["intervals"]
+    ('PT8H', [['2025-01-06T09:00:00+00:00', '2025-01-06T17:00:00+00:00']])
+    """
+
+    start: datetime
+    end: datetime
+    elapsed: timedelta
+    intervals: tuple[tuple[datetime, datetime], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data: ISO 8601 instants and durations."""
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "elapsed": format_duration(self.elapsed),
+            "intervals": [[s.isoformat(), e.isoformat()] for s, e in self.intervals],
+        }
+
+    def __repr__(self) -> str:
+        return (f"CalendarExplanation(elapsed={format_duration(self.elapsed)}, "
+                f"intervals={len(self.intervals)})")
+
+
+@attrs.frozen(repr=False)
+class BusinessCalendar:
+    """Business time: open intervals compiled from rules, with exact queries.
+
+    Build one with :meth:`from_dict` (the configuration form of ARCHITECTURE.md §4),
+    :meth:`always_open`, :meth:`versioned`, or by composing calendars with ``|`` (union),
+    ``&`` (intersection) and ``-`` (minus windows).  Immutable, hashable, picklable and safe
+    to share between threads; the compiled timeline is an invisible cache.
+
+    Attributes:
+        spec: the rules (a weekly spec or a composite).
+        horizon: how far a search for open time may look before giving up.
+
+    >>> cal = BusinessCalendar.always_open("UTC")
+    >>> from datetime import datetime, timezone
+    >>> cal.is_open(datetime(2025, 1, 1, tzinfo=timezone.utc))
+    True
+    """
+
+    spec: CalendarSpec
+    horizon: timedelta = DEFAULT_HORIZON
+    _zone: ZoneInfo = attrs.field(init=False, eq=False, hash=False)
+    _timeline: Timeline = attrs.field(init=False, eq=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        horizon_us = duration_us(self.horizon, "horizon")
+        if horizon_us <= 0:
+            raise ConfigError("horizon", f"{self.horizon} is not positive",
+                              'a positive ISO 8601 duration such as "P3653D"')
+        object.__setattr__(self, "_zone", ZoneInfo(self.spec.timezone))
+        object.__setattr__(self, "_timeline", Timeline(self.spec.compile, horizon_us))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (BusinessCalendar, (self.spec, self.horizon))
+
+    def __repr__(self) -> str:
+        return f"BusinessCalendar({self.spec.describe()})"
+
+    # -- construction -------------------------------------------------------------------------
+
+    @classmethod
+    def from_dict(cls, value: Mapping[str, Any], path: str = "") -> BusinessCalendar:
+        """Build a calendar from its configuration mapping (validated; errors name the path).
+
+        Besides the weekly form of ARCHITECTURE.md §4, the mapping may be a composite:
+        ``{"union": [...]}``, ``{"intersection": [...]}``, ``{"minus": {"calendar": ...,
+        "windows": [[start, end], ...]}}`` or ``{"versions": [{"from": date, "calendar":
+        ...}, ...]}``; every form accepts an optional ``"horizon"`` (ISO 8601 duration).
+
+        >>> BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"mon": [["09:00", "9:00"]]}})
+        Traceback (most recent call last):
+        ...
+        itsm_core.errors.ConfigError: hours.mon[0][1]: cannot read '9:00' as a time; expected "HH:MM" or "HH:MM:SS" from 00:00 to 23:59:59 ("24:00" only as an end)
+        """
+        if not isinstance(value, Mapping):
+            raise ConfigError(path or "calendar", f"expected a mapping, got {value!r}",
+                              _CALENDAR_FORM)
+        rest = dict(value)
+        horizon = DEFAULT_HORIZON
+        if "horizon" in rest:
+            where = _join(path, "horizon")
+            horizon = parse_duration(rest.pop("horizon"), where)
+            if horizon <= timedelta(0):
+                raise ConfigError(where, f"{horizon} is not positive", 'e.g. "P3653D"')
+        composite = [key for key in _COMPOSITE_KEYS if key in rest]
+        if not composite:
+            return cls(WeeklySpec.from_dict(rest, path), horizon)
+        key = composite[0]
+        where = _join(path, key)
+        if len(rest) != 1:
+            other = sorted(str(k) for k in rest if k != key)[0]
+            raise ConfigError(_join(path, other), f"unexpected beside {key!r}", _CALENDAR_FORM)
+        body = rest[key]
+        spec: CalendarSpec
+        if key in ("union", "intersection"):
+            if not isinstance(body, (list, tuple)) or not body:
+                raise ConfigError(where, f"expected a non-empty list of calendars, got {body!r}",
+                                  _CALENDAR_FORM)
+            parts = tuple(cls.from_dict(item, f"{where}[{i}]") for i, item in enumerate(body))
+            spec = UnionSpec(parts) if key == "union" else IntersectionSpec(parts)
+        elif key == "minus":
+            if not isinstance(body, Mapping) or set(body) - {"calendar", "windows"} \
+                    or "calendar" not in body:
+                raise ConfigError(where, f"expected {{'calendar': ..., 'windows': [...]}}, got "
+                                  f"{body!r}", _CALENDAR_FORM)
+            spec = MinusSpec(cls.from_dict(body["calendar"], f"{where}.calendar"),
+                             _parse_windows(body.get("windows", []), f"{where}.windows"))
+        else:
+            spec = VersionedSpec(_parse_versions(cls, body, where))
+        return cls(spec, horizon)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The configuration mapping; ``from_dict(to_dict())`` gives an equal calendar.
+
+        >>> BusinessCalendar.always_open("UTC").to_dict()["hours"]["sun"]
+        [['00:00', '24:00']]
+        """
+        out = self.spec.to_dict()
+        if self.horizon != DEFAULT_HORIZON:
+            out["horizon"] = format_duration(self.horizon)
+        return out
+
+    @classmethod
+    def always_open(cls, timezone: str) -> BusinessCalendar:
+        """A 24×7 calendar in *timezone* (results are shown in that zone).
+
+        >>> BusinessCalendar.always_open("Asia/Kolkata").timezone.key
+        'Asia/Kolkata'
+        """
+        return cls.from_dict({"timezone": timezone,
+                              "hours": {day: [["00:00", "24:00"]] for day in DAYS}})
+
+    @classmethod
+    def versioned(cls, versions: Iterable[tuple[date | str, BusinessCalendar]]) -> BusinessCalendar:
+        """Effective-dated versions: each governs from local midnight of its date on.
+
+        The earliest version also governs all time before its date.
+
+        >>> from datetime import date
+        >>> old = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}})
+        >>> new = BusinessCalendar.always_open("UTC")
+        >>> cal = BusinessCalendar.versioned([(date(2025, 1, 1), old), (date(2025, 6, 1), new)])
+        >>> cal.to_dict()["versions"][1]["from"]
+        '2025-06-01'
+        """
+        pairs = []
+        for i, item in enumerate(versions):
+            if not isinstance(item, tuple) or len(item) != 2 \
+                    or not isinstance(item[1], BusinessCalendar):
+                raise ConfigError(f"versions[{i}]", f"expected (date, BusinessCalendar), got "
+                                  f"{item!r}", "(date or 'YYYY-MM-DD', BusinessCalendar)")
+            pairs.append((parse_date(item[0], f"versions[{i}].from"), item[1]))
+        return cls(VersionedSpec(_check_versions(pairs, "versions")))
+
+    # -- composition --------------------------------------------------------------------------
+
+    def __or__(self, other: BusinessCalendar) -> BusinessCalendar:
+        if not isinstance(other, BusinessCalendar):
+            return NotImplemented
+        return BusinessCalendar(UnionSpec((self, other)), self.horizon)
+
+    def __and__(self, other: BusinessCalendar) -> BusinessCalendar:
+        if not isinstance(other, BusinessCalendar):
+            return NotImplemented
+        return BusinessCalendar(IntersectionSpec((self, other)), self.horizon)
+
+    def __sub__(self, windows: IntervalSet | Iterable[tuple[datetime, datetime]]
+                ) -> BusinessCalendar:
+        if not isinstance(windows, IntervalSet):
+            if isinstance(windows, (BusinessCalendar, str, bytes, Mapping)) \
+                    or not isinstance(windows, Iterable):
+                return NotImplemented
+            windows = IntervalSet.from_datetimes(windows, "windows")
+        return BusinessCalendar(MinusSpec(self, windows), self.horizon)
+
+    # -- properties ---------------------------------------------------------------------------
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        """The zone results are expressed in.
+
+        >>> BusinessCalendar.always_open("UTC").timezone
+        zoneinfo.ZoneInfo(key='UTC')
+        """
+        return self._zone
+
+    # -- integer fast paths (microseconds since the Unix epoch) -------------------------------
+
+    def elapsed_us(self, a: int, b: int) -> int:
+        """Signed business time between two instants, all in integer microseconds.
+
+        >>> BusinessCalendar.always_open("UTC").elapsed_us(10, 4)
+        -6
+        """
+        return self._timeline.elapsed(a, b)
+
+    def add_us(self, t: int, d: int) -> int:
+        """:meth:`add` on integers (``d >= 0`` microseconds).
+
+        >>> BusinessCalendar.always_open("UTC").add_us(10, 5)
+        15
+        """
+        if d < 0:
+            raise InvalidArgumentError(f"d: negative duration {d} µs; expected >= 0")
+        return self._timeline.add(t, d)
+
+    def subtract_us(self, t: int, d: int) -> int:
+        """:meth:`subtract` on integers (``d >= 0`` microseconds).
+
+        >>> BusinessCalendar.always_open("UTC").subtract_us(10, 5)
+        5
+        """
+        if d < 0:
+            raise InvalidArgumentError(f"d: negative duration {d} µs; expected >= 0")
+        return self._timeline.subtract(t, d)
+
+    def is_open_us(self, t: int) -> bool:
+        """:meth:`is_open` on integers.
+
+        >>> BusinessCalendar.always_open("UTC").is_open_us(0)
+        True
+        """
+        return self._timeline.is_open(t)
+
+    def next_open_us(self, t: int) -> int:
+        """:meth:`next_open` on integers.
+
+        >>> BusinessCalendar.always_open("UTC").next_open_us(7)
+        7
+        """
+        return self._timeline.next_open(t)
+
+    def next_close_us(self, t: int) -> int:
+        """:meth:`next_close` on integers.
+
+        >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"thu": [["00:00", "01:00"]]}})
+        >>> cal.next_close_us(0)  # 1970-01-01 was a Thursday
+        3600000000
+        """
+        return self._timeline.next_close(t)
+
+    def previous_close_us(self, t: int) -> int:
+        """:meth:`previous_close` on integers.
+
+        >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"thu": [["00:00", "01:00"]]}})
+        >>> cal.previous_close_us(7_200_000_000)
+        3600000000
+        """
+        return self._timeline.previous_close(t)
+
+    def open_set_us(self, a: int, b: int) -> IntervalSet:
+        """The open time clipped to ``[a, b)`` as an :class:`IntervalSet`.
+
+        >>> BusinessCalendar.always_open("UTC").open_set_us(0, 5)
+        IntervalSet([(0, 5)])
+        """
+        return IntervalSet(tuple(x for pair in self._timeline.open_pairs(a, b) for x in pair))
+
+    open_set = open_set_us
+
+    # -- datetime API -------------------------------------------------------------------------
+
+    def is_open(self, t: datetime) -> bool:
+        """Whether *t* lies in an open interval (intervals are half-open).
+
+        >>> from datetime import datetime, timezone
+        >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}})
+        >>> cal.is_open(datetime(2025, 1, 6, 17, 0, tzinfo=timezone.utc))
+        False
+        """
+        return self._timeline.is_open(to_us(t, "t"))
+
+    def elapsed(self, a: datetime, b: datetime) -> timedelta:
+        """Business time in ``[a, b)``, signed: ``elapsed(b, a) == -elapsed(a, b)``.
+
+        >>> from datetime import datetime, timedelta, timezone
+        >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}})
+        >>> monday_10, tuesday = (datetime(2025, 1, 6, 10, tzinfo=timezone.utc),
+        ...                       datetime(2025, 1, 7, tzinfo=timezone.utc))
+        >>> cal.elapsed(monday_10, tuesday), cal.elapsed(tuesday, monday_10) == -timedelta(hours=7)
+        (datetime.timedelta(seconds=25200), True)
+        """
+        return _ONE_US * self._timeline.elapsed(to_us(a, "a"), to_us(b, "b"))
+
+    def add(self, t: datetime, d: timedelta) -> datetime:
+        """The earliest ``u >= t`` with ``elapsed(t, u) == d`` (it may be a closing time).
+
+        >>> from datetime import datetime, timedelta, timezone
+        >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}})
+        >>> cal.add(datetime(2025, 1, 6, 9, tzinfo=timezone.utc), timedelta(hours=8)).isoformat()
+        '2025-01-06T17:00:00+00:00'
+        """
+        us = self._timeline.add(to_us(t, "t"), duration_us(d, "d"))
+        return _from_us(us, self._zone)
+
+    def subtract(self, t: datetime, d: timedelta) -> datetime:
+        """The latest ``u <= t`` with ``elapsed(u, t) == d`` (it may be an opening time).
+
+        >>> from datetime import datetime, timedelta, timezone
+        >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}})
+        >>> cal.subtract(datetime(2025, 1, 7, tzinfo=timezone.utc), timedelta(hours=8)).isoformat()
+        '2025-01-06T09:00:00+00:00'
+        """
+        us = self._timeline.subtract(to_us(t, "t"), duration_us(d, "d"))
+        return _from_us(us, self._zone)
+
+    def next_open(self, t: datetime) -> datetime:
+        """*t* if open, else the start of the next open interval.
+
+        >>> from datetime import datetime, timezone
+        >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}})
+        >>> cal.next_open(datetime(2025, 1, 6, 17, tzinfo=timezone.utc)).isoformat()
+        '2025-01-13T09:00:00+00:00'
+        """
+        return _from_us(self._timeline.next_open(to_us(t, "t")), self._zone)
+
+    def next_close(self, t: datetime) -> datetime:
+        """The end of the open interval containing *t*, else of the next one.
+
+        >>> from datetime import datetime, timezone
+        >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}})
+        >>> cal.next_close(datetime(2025, 1, 6, 8, tzinfo=timezone.utc)).isoformat()
+        '2025-01-06T17:00:00+00:00'
+        """
+        return _from_us(self._timeline.next_close(to_us(t, "t")), self._zone)
+
+    def previous_close(self, t: datetime) -> datetime:
+        """*t* if it lies in ``(start, end]`` of an open interval, else the end of the last
+        interval before *t*.
+
+        >>> from datetime import datetime, timezone
+        >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}})
+        >>> cal.previous_close(datetime(2025, 1, 13, 9, tzinfo=timezone.utc)).isoformat()
+        '2025-01-06T17:00:00+00:00'
+        """
+        return _from_us(self._timeline.previous_close(to_us(t, "t")), self._zone)
+
+    def open_intervals(self, a: datetime, b: datetime) -> list[tuple[datetime, datetime]]:
+        """The open intervals clipped to ``[a, b)``, in the calendar's zone.
+
+        >>> from datetime import datetime, timezone
+        >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}})
+        >>> [(s.hour, e.hour) for s, e in cal.open_intervals(
+        ...     datetime(2025, 1, 6, 12, tzinfo=timezone.utc), datetime(2025, 1, 14, tzinfo=timezone.utc))]
+        [(12, 17), (9, 17)]
+        """
+        pairs = self._timeline.open_pairs(to_us(a, "a"), to_us(b, "b"))
+        return [(_from_us(s, self._zone), _from_us(e, self._zone)) for s, e in pairs]
+
+    def explain(self, a: datetime, b: datetime) -> CalendarExplanation:
+        """The business time between *a* and *b* with the open intervals it counted.
+
+        For ``add(t, d)`` the intervals consumed are ``explain(t, add(t, d))``.
+
+        >>> from datetime import datetime, timezone
+        >>> cal = BusinessCalendar.always_open("UTC")
+        >>> cal.explain(datetime(2025, 1, 1, tzinfo=timezone.utc), datetime(2025, 1, 2, tzinfo=timezone.utc)).elapsed
+        datetime.timedelta(days=1)
+        """
+        a_us, b_us = to_us(a, "a"), to_us(b, "b")
+        lo, hi = min(a_us, b_us), max(a_us, b_us)
+        pairs = self._timeline.open_pairs(lo, hi)
+        return CalendarExplanation(
+            start=_from_us(a_us, self._zone),
+            end=_from_us(b_us, self._zone),
+            elapsed=timedelta(microseconds=self._timeline.elapsed(a_us, b_us)),
+            intervals=tuple((_from_us(s, self._zone), _from_us(e, self._zone))
+                            for s, e in pairs),
+        )
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _parse_windows(value: object, path: str) -> IntervalSet:
+    form = '[["2025-06-01T22:00:00+00:00", "2025-06-02T02:00:00+00:00"], ...] (aware ISO 8601)'
+    if not isinstance(value, (list, tuple)):
+        raise ConfigError(path, f"expected a list of windows, got {value!r}", form)
+    pairs = []
+    for i, item in enumerate(value):
+        if not isinstance(item, (list, tuple)) or len(item) != 2:
+            raise ConfigError(f"{path}[{i}]", f"expected a [start, end] pair, got {item!r}", form)
+        ends = []
+        for j, text in enumerate(item):
+            instant = text
+            if isinstance(text, str):
+                try:
+                    instant = datetime.fromisoformat(text)
+                except ValueError:
+                    instant = None
+            if not isinstance(instant, datetime) or instant.utcoffset() is None:
+                raise ConfigError(f"{path}[{i}][{j}]", f"cannot read {text!r} as an aware "
+                                  "instant", form)
+            ends.append(to_us(instant, f"{path}[{i}][{j}]"))
+        if ends[1] < ends[0]:
+            raise ConfigError(f"{path}[{i}]", "the window ends before it starts", form)
+        pairs.append((ends[0], ends[1]))
+    return IntervalSet.from_pairs(pairs)
+
+
+def _parse_versions(cls: type[BusinessCalendar], value: object, path: str
+                    ) -> tuple[tuple[date, BusinessCalendar], ...]:
+    form = '[{"from": "YYYY-MM-DD", "calendar": {...}}, ...]'
+    if not isinstance(value, (list, tuple)) or not value:
+        raise ConfigError(path, f"expected a non-empty list of versions, got {value!r}", form)
+    pairs = []
+    for i, item in enumerate(value):
+        where = f"{path}[{i}]"
+        if not isinstance(item, Mapping) or set(item) != {"from", "calendar"}:
+            raise ConfigError(where, f"expected {{'from': ..., 'calendar': ...}}, got {item!r}",
+                              form)
+        pairs.append((parse_date(item["from"], f"{where}.from"),
+                      cls.from_dict(item["calendar"], f"{where}.calendar")))
+    return _check_versions(pairs, path)
+
+
+def _check_versions(pairs: list[tuple[date, BusinessCalendar]], path: str
+                    ) -> tuple[tuple[date, BusinessCalendar], ...]:
+    if not pairs:
+        raise ConfigError(path, "no versions given", "at least one (date, calendar)")
+    pairs.sort(key=lambda pair: pair[0])
+    for (day_a, _), (day_b, _) in itertools.pairwise(pairs):
+        if day_a == day_b:
+            raise ConfigError(path, f"two versions start on {day_a}", "distinct dates")
+    return tuple(pairs)

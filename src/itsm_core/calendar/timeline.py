@@ -1,0 +1,339 @@
+"""The compiled timeline: open intervals as integers, a chunk at a time, with prefix sums.
+
+A calendar's open time is compiled lazily in fixed-size chunks of UTC time (2**45 µs, about
+407 days).  Each chunk holds the flat sorted bounds ``(s0, e0, s1, e1, ...)`` of the open
+intervals clipped to the chunk, and the prefix sums of their lengths.  Every query is then one
+or two ``bisect`` calls inside a chunk, plus a short hop to a neighbouring chunk when a
+result lies beyond it; no query walks day by day.  Searches give up with
+:class:`~itsm_core.errors.NoBusinessTimeError` after the search horizon.
+
+The cache is the only mutable state in a calendar; it is invisible (a chunk, once built, never
+changes), guarded by a lock while built, and not pickled.
+
+>>> tl = Timeline(lambda lo, hi: [(lo + 10, lo + 20)], horizon_us=2**46)
+>>> tl.elapsed(0, 15), tl.add(0, 7), tl.next_open(0), tl.next_close(12)
+(5, 17, 10, 20)
+"""
+
+from __future__ import annotations
+
+import threading
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable
+
+from itsm_core.errors import NoBusinessTimeError
+
+__all__ = ["CHUNK_US", "Chunk", "Timeline"]
+
+CHUNK_SHIFT = 45
+CHUNK_US = 1 << CHUNK_SHIFT  # about 407 days
+
+Compiler = Callable[[int, int], Iterable[tuple[int, int]]]
+
+
+class Chunk:
+    """One compiled chunk: open-interval bounds clipped to ``[lo, lo + CHUNK_US)``.
+
+    ``prefix[k]`` is the open time before interval ``k``; ``prefix[-1]`` the chunk's total.
+
+    >>> c = Chunk(0, [(2, 4), (6, 9)])
+    >>> c.bounds, c.prefix, c.total
+    ([2, 4, 6, 9], [0, 2, 5], 5)
+    """
+
+    __slots__ = ("bounds", "lo", "n", "prefix", "total")
+
+    def __init__(self, lo: int, pairs: Iterable[tuple[int, int]]) -> None:
+        hi = lo + CHUNK_US
+        bounds: list[int] = []
+        for raw_start, raw_end in sorted(pairs):
+            start = max(raw_start, lo)
+            end = min(raw_end, hi)
+            if start >= end:
+                continue
+            if bounds and start <= bounds[-1]:
+                bounds[-1] = max(bounds[-1], end)
+            else:
+                bounds.append(start)
+                bounds.append(end)
+        prefix = [0]
+        acc = 0
+        for i in range(0, len(bounds), 2):
+            acc += bounds[i + 1] - bounds[i]
+            prefix.append(acc)
+        self.lo = lo
+        self.bounds = bounds
+        self.prefix = prefix
+        self.total = acc
+        self.n = len(bounds) // 2
+
+    def cumulative(self, t: int) -> int:
+        """Open time in ``[lo, t)`` for ``t`` inside the chunk.
+
+        >>> Chunk(0, [(2, 4), (6, 9)]).cumulative(7)
+        3
+        """
+        bounds = self.bounds
+        i = bisect_right(bounds, t)
+        if i & 1:
+            return self.prefix[i >> 1] + t - bounds[i - 1]
+        return self.prefix[i >> 1]
+
+
+class Timeline:
+    """Integer-microsecond queries over the open set produced by *compiler*.
+
+    *compiler(lo, hi)* returns the open intervals meeting ``[lo, hi)`` (extra ones outside
+    are clipped away).  *horizon_us* bounds every search for open time or a closing time.
+
+    >>> tl = Timeline(lambda lo, hi: [], horizon_us=CHUNK_US)
+    >>> tl.next_open(0)
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.NoBusinessTimeError: no open business time within the search horizon (about 407 days) after the given instant; widen the calendar's hours or its "horizon"
+    """
+
+    __slots__ = ("_chunks", "_compiler", "_horizon_chunks", "_horizon_us", "_lock")
+
+    def __init__(self, compiler: Compiler, horizon_us: int) -> None:
+        self._compiler = compiler
+        self._chunks: dict[int, Chunk] = {}
+        self._lock = threading.Lock()
+        self._horizon_us = horizon_us
+        self._horizon_chunks = -(-horizon_us // CHUNK_US) + 1
+
+    # -- chunks --------------------------------------------------------------------------------
+
+    def chunk(self, index: int) -> Chunk:
+        """The compiled chunk number *index* (built on first use, then cached).
+
+        >>> Timeline(lambda lo, hi: [(lo, lo + 5)], CHUNK_US).chunk(3).total
+        5
+        """
+        found = self._chunks.get(index)
+        if found is not None:
+            return found
+        with self._lock:
+            found = self._chunks.get(index)
+            if found is None:
+                lo = index << CHUNK_SHIFT
+                found = Chunk(lo, self._compiler(lo, lo + CHUNK_US))
+                self._chunks[index] = found
+            return found
+
+    def _no_time(self, what: str, direction: str) -> NoBusinessTimeError:
+        days = self._horizon_us // 86_400_000_000
+        return NoBusinessTimeError(
+            f"no {what} within the search horizon (about {days} days) {direction} the given "
+            'instant; widen the calendar\'s hours or its "horizon"'
+        )
+
+    # -- queries (all integers) ---------------------------------------------------------------
+
+    def cumulative_between(self, a: int, b: int) -> int:
+        """Open time in ``[a, b)`` for ``a <= b``.
+
+        >>> Timeline(lambda lo, hi: [(lo + 10, lo + 20)], CHUNK_US).cumulative_between(0, 15)
+        5
+        """
+        ca = a >> CHUNK_SHIFT
+        cb = b >> CHUNK_SHIFT
+        if ca == cb:
+            chunk = self.chunk(ca)
+            return chunk.cumulative(b) - chunk.cumulative(a)
+        first = self.chunk(ca)
+        total = first.total - first.cumulative(a)
+        for index in range(ca + 1, cb):
+            total += self.chunk(index).total
+        return total + self.chunk(cb).cumulative(b)
+
+    def elapsed(self, a: int, b: int) -> int:
+        """Signed open time between *a* and *b*.
+
+        >>> Timeline(lambda lo, hi: [(lo + 10, lo + 20)], CHUNK_US).elapsed(15, 0)
+        -5
+        """
+        sign = 1
+        if a > b:
+            a, b, sign = b, a, -1
+        index = a >> CHUNK_SHIFT
+        if index != b >> CHUNK_SHIFT:
+            return sign * self.cumulative_between(a, b)
+        # hot path, inlined: both instants in one chunk, two bisects
+        chunk = self._chunks.get(index) or self.chunk(index)
+        bounds = chunk.bounds
+        prefix = chunk.prefix
+        i = bisect_right(bounds, a)
+        j = bisect_right(bounds, b)
+        result = prefix[j >> 1] - prefix[i >> 1]
+        if j & 1:
+            result += b - bounds[j - 1]
+        if i & 1:
+            result -= a - bounds[i - 1]
+        return sign * result
+
+    def is_open(self, t: int) -> bool:
+        """Whether *t* lies in an open interval.
+
+        >>> tl = Timeline(lambda lo, hi: [(lo + 10, lo + 20)], CHUNK_US)
+        >>> tl.is_open(10), tl.is_open(20)
+        (True, False)
+        """
+        return bisect_right(self.chunk(t >> CHUNK_SHIFT).bounds, t) & 1 == 1
+
+    def add(self, t: int, d: int) -> int:
+        """The earliest ``u >= t`` with ``elapsed(t, u) == d`` (``d >= 0``).
+
+        >>> Timeline(lambda lo, hi: [(lo + 10, lo + 20)], CHUNK_US).add(0, 10)
+        20
+        """
+        if d == 0:
+            return t
+        index = t >> CHUNK_SHIFT
+        chunk = self._chunks.get(index) or self.chunk(index)
+        bounds = chunk.bounds
+        prefix = chunk.prefix
+        i = bisect_right(bounds, t)
+        target = prefix[i >> 1] + d
+        if i & 1:
+            target += t - bounds[i - 1]
+        if target <= chunk.total:  # hot path: the answer lies in the same chunk
+            k = bisect_left(prefix, target, 1) - 1
+            return bounds[2 * k + 1] - (prefix[k + 1] - target)
+        last_open = index
+        while target > chunk.total:
+            if chunk.total:
+                last_open = index
+            target -= chunk.total
+            index += 1
+            if index - last_open > self._horizon_chunks:
+                raise self._no_time("open business time", "after")
+            chunk = self.chunk(index)
+        k = bisect_left(chunk.prefix, target, 1) - 1
+        return chunk.bounds[2 * k + 1] - (chunk.prefix[k + 1] - target)
+
+    def subtract(self, t: int, d: int) -> int:
+        """The latest ``u <= t`` with ``elapsed(u, t) == d`` (``d >= 0``).
+
+        >>> Timeline(lambda lo, hi: [(lo + 10, lo + 20)], CHUNK_US).subtract(30, 10)
+        10
+        """
+        if d == 0:
+            return t
+        index = t >> CHUNK_SHIFT
+        chunk = self.chunk(index)
+        target = chunk.cumulative(t) - d
+        last_open = index
+        while target < 0:
+            if chunk.total:
+                last_open = index
+            index -= 1
+            if last_open - index > self._horizon_chunks:
+                raise self._no_time("open business time", "before")
+            chunk = self.chunk(index)
+            target += chunk.total
+        k = bisect_right(chunk.prefix, target, 0, chunk.n) - 1
+        return chunk.bounds[2 * k] + (target - chunk.prefix[k])
+
+    def next_open(self, t: int) -> int:
+        """*t* if open, else the start of the next open interval.
+
+        >>> Timeline(lambda lo, hi: [(lo + 10, lo + 20)], CHUNK_US).next_open(12)
+        12
+        """
+        index = t >> CHUNK_SHIFT
+        chunk = self.chunk(index)
+        i = bisect_right(chunk.bounds, t)
+        if i & 1:
+            return t
+        start = index
+        while i >= len(chunk.bounds):
+            index += 1
+            if index - start > self._horizon_chunks:
+                raise self._no_time("open business time", "after")
+            chunk = self.chunk(index)
+            i = 0
+        return chunk.bounds[i]
+
+    def _end_from(self, index: int, chunk: Chunk, i: int, start: int) -> int:
+        """The end of the open interval whose end bound is ``chunk.bounds[i]``, followed
+        across chunk boundaries while the interval continues."""
+        end = chunk.bounds[i]
+        while end == chunk.lo + CHUNK_US:
+            index += 1
+            if index - start > self._horizon_chunks:
+                raise self._no_time("closing time", "after")
+            chunk = self.chunk(index)
+            if not chunk.bounds or chunk.bounds[0] != end:
+                break
+            end = chunk.bounds[1]
+        return end
+
+    def next_close(self, t: int) -> int:
+        """The end of the open interval containing *t*, else of the next one.
+
+        >>> tl = Timeline(lambda lo, hi: [(10, 20)], CHUNK_US)
+        >>> tl.next_close(10), tl.next_close(0)
+        (20, 20)
+        """
+        index = t >> CHUNK_SHIFT
+        chunk = self.chunk(index)
+        i = bisect_right(chunk.bounds, t)
+        start = index
+        if not i & 1:
+            while i >= len(chunk.bounds):
+                index += 1
+                if index - start > self._horizon_chunks:
+                    raise self._no_time("open business time", "after")
+                chunk = self.chunk(index)
+                i = 0
+            i += 1
+        return self._end_from(index, chunk, i, start)
+
+    def previous_close(self, t: int) -> int:
+        """*t* if it lies in ``(start, end]`` of an open interval, else the end of the last
+        interval before *t*.
+
+        >>> tl = Timeline(lambda lo, hi: [(10, 20)], CHUNK_US)
+        >>> tl.previous_close(20), tl.previous_close(15), tl.previous_close(25)
+        (20, 15, 20)
+        """
+        index = t >> CHUNK_SHIFT
+        chunk = self.chunk(index)
+        i = bisect_left(chunk.bounds, t)
+        if i & 1:
+            return t
+        start = index
+        while i == 0:
+            index -= 1
+            if start - index > self._horizon_chunks:
+                raise self._no_time("closing time", "before")
+            chunk = self.chunk(index)
+            i = len(chunk.bounds)
+        return chunk.bounds[i - 1]
+
+    def open_pairs(self, a: int, b: int) -> list[tuple[int, int]]:
+        """The open intervals clipped to ``[a, b)``, merged across chunk boundaries.
+
+        >>> Timeline(lambda lo, hi: [(lo + 10, lo + 20)], CHUNK_US).open_pairs(0, 15)
+        [(10, 15)]
+        """
+        out: list[tuple[int, int]] = []
+        if a >= b:
+            return out
+        for index in range(a >> CHUNK_SHIFT, ((b - 1) >> CHUNK_SHIFT) + 1):
+            bounds = self.chunk(index).bounds
+            lo = bisect_right(bounds, a) & ~1
+            for i in range(lo, len(bounds), 2):
+                start, end = bounds[i], bounds[i + 1]
+                if start >= b:
+                    break
+                start = max(start, a)
+                end = min(end, b)
+                if start >= end:
+                    continue
+                if out and out[-1][1] == start:
+                    out[-1] = (out[-1][0], end)
+                else:
+                    out.append((start, end))
+        return out

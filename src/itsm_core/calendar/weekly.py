@@ -1,0 +1,285 @@
+"""Weekly business hours with holidays, closed dates, special hours and recurring closures.
+
+This is the leaf of every calendar: local wall-clock rules, compiled on demand into UTC
+intervals.  A shift belongs to the local date on which it starts; a holiday, closed date or
+recurring closure removes the shifts that start on it; ``special_hours`` replaces a date's
+shifts and wins over a holiday (explicit beats generic).  Wall times become instants as
+Python's ``fold=0`` does: a time in a DST gap moves forward by the gap, an ambiguous time
+takes its first occurrence.
+
+>>> spec = WeeklySpec.from_dict({"timezone": "Europe/London",
+...                              "hours": {"mon": [["09:00", "17:00"]]}})
+>>> spec.to_dict()
+{'timezone': 'Europe/London', 'hours': {'mon': [['09:00', '17:00']]}}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import attrs
+from dateutil.rrule import rrulestr
+
+from itsm_core.calendar.config import (
+    DAYS,
+    SECONDS_PER_DAY,
+    HolidaySource,
+    Shift,
+    parse_date,
+    parse_shifts,
+    shifts_overlap,
+)
+from itsm_core.errors import ConfigError
+
+__all__ = ["WeeklySpec", "load_zone"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_ONE_US = timedelta(microseconds=1)
+_ONE_DAY = timedelta(days=1)
+_FIRST_DATE = date(1, 1, 3)
+_LAST_DATE = date(9999, 12, 29)
+_RRULE_ANCHOR = datetime(1970, 1, 1)
+_KEYS = ("timezone", "hours", "holidays", "closed_dates", "special_hours", "closed_rules")
+_RRULE_FORM = (
+    'an RFC 5545 rule such as "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=24" (dates; an optional '
+    '"DTSTART:20250103" line anchors INTERVAL rules, default 1970-01-01)'
+)
+
+
+def load_zone(value: object, path: str) -> ZoneInfo:
+    """Return the IANA zone named *value*, or raise a ConfigError naming *path*.
+
+    >>> load_zone("Europe/London", "timezone").key
+    'Europe/London'
+    >>> load_zone("Mars/Olympus", "timezone")
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.ConfigError: timezone: unknown time zone 'Mars/Olympus'; expected an IANA time zone name such as "Europe/London" or "UTC"
+    """
+    form = 'an IANA time zone name such as "Europe/London" or "UTC"'
+    if not isinstance(value, str) or not value:
+        raise ConfigError(path, f"expected a time zone name, got {value!r}", form)
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError, TypeError):
+        raise ConfigError(path, f"unknown time zone {value!r}", form) from None
+
+
+def _local_date(us: int, zone: ZoneInfo) -> date:
+    try:
+        return (_EPOCH + timedelta(microseconds=us)).astimezone(zone).date()
+    except OverflowError:
+        return _FIRST_DATE if us < 0 else _LAST_DATE
+
+
+def _check_keys(value: Mapping[Any, Any], allowed: tuple[str, ...], path: str) -> None:
+    for key in value:
+        if key not in allowed:
+            where = f"{path}.{key}" if path else str(key)
+            raise ConfigError(where, "unknown key", f"one of {', '.join(allowed)}")
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+@attrs.frozen
+class WeeklySpec:
+    """The rules of a weekly business-hours calendar (the leaf of every calendar).
+
+    Attributes:
+        timezone: IANA zone name the rules are written in.
+        hours: seven tuples of shifts, Monday first.
+        holidays: holiday sources whose dates close the day.
+        closed_dates: explicit dates closed.
+        special_hours: ``(date, shifts)`` replacing a date's weekly shifts.
+        closed_rules: RFC 5545 rules whose dates close the day.
+
+    >>> spec = WeeklySpec.from_dict({"timezone": "UTC", "hours": {"sat": [["10:00", "14:00"]]}})
+    >>> spec.hours[5]
+    (Shift(start=36000, end=50400),)
+    """
+
+    timezone: str
+    hours: tuple[tuple[Shift, ...], ...]
+    holidays: tuple[HolidaySource, ...] = ()
+    closed_dates: tuple[date, ...] = ()
+    special_hours: tuple[tuple[date, tuple[Shift, ...]], ...] = ()
+    closed_rules: tuple[str, ...] = ()
+
+    # -- configuration ------------------------------------------------------------------------
+
+    @classmethod
+    def from_dict(cls, value: Mapping[str, Any], path: str = "") -> WeeklySpec:
+        """Validate the §4 configuration mapping (without composition keys).
+
+        >>> WeeklySpec.from_dict({"timezone": "UTC", "hours": {"funday": []}})
+        Traceback (most recent call last):
+        ...
+        itsm_core.errors.ConfigError: hours.funday: unknown key; expected one of mon, tue, wed, thu, fri, sat, sun
+        """
+        _check_keys(value, _KEYS, path)
+        if "timezone" not in value:
+            raise ConfigError(_join(path, "timezone"), "missing",
+                              'an IANA time zone name such as "Europe/London"')
+        zone = load_zone(value["timezone"], _join(path, "timezone"))
+
+        raw_hours = value.get("hours", {})
+        hours_path = _join(path, "hours")
+        if not isinstance(raw_hours, Mapping):
+            raise ConfigError(hours_path, f"expected a mapping of days, got {raw_hours!r}",
+                              '{"mon": [["09:00", "17:00"]], ...}')
+        _check_keys(raw_hours, DAYS, hours_path)
+        hours = tuple(parse_shifts(raw_hours.get(day, []), f"{hours_path}.{day}") for day in DAYS)
+
+        raw_holidays = value.get("holidays", [])
+        holidays_path = _join(path, "holidays")
+        if not isinstance(raw_holidays, (list, tuple)):
+            raise ConfigError(holidays_path, f"expected a list, got {raw_holidays!r}",
+                              '[{"country": "GB", "subdivision": "ENG"}]')
+        holidays = tuple(HolidaySource.from_dict(item, f"{holidays_path}[{i}]")
+                         for i, item in enumerate(raw_holidays))
+
+        raw_closed = value.get("closed_dates", [])
+        closed_path = _join(path, "closed_dates")
+        if not isinstance(raw_closed, (list, tuple)):
+            raise ConfigError(closed_path, f"expected a list of dates, got {raw_closed!r}",
+                              '["2025-08-01", ...]')
+        closed = tuple(sorted({parse_date(item, f"{closed_path}[{i}]")
+                               for i, item in enumerate(raw_closed)}))
+
+        raw_special = value.get("special_hours", {})
+        special_path = _join(path, "special_hours")
+        if not isinstance(raw_special, Mapping):
+            raise ConfigError(special_path, f"expected a mapping, got {raw_special!r}",
+                              '{"2025-12-24": [["09:00", "13:00"]]}')
+        special: dict[date, tuple[Shift, ...]] = {}
+        for key, shifts_value in raw_special.items():
+            where = f"{special_path}.{key}"
+            day = parse_date(key, where)
+            if day in special:
+                raise ConfigError(where, f"{day} is given twice", "each date once")
+            shifts = parse_shifts(shifts_value, where)
+            clash = shifts_overlap(shifts)
+            if clash is not None:
+                raise ConfigError(
+                    where, f"shifts {clash[0].to_list()} and {clash[1].to_list()} overlap",
+                    "the special hours of one date as disjoint shifts",
+                )
+            if day in closed:
+                raise ConfigError(where, f"{day} is also in closed_dates",
+                                  "a date either closed or with special hours, not both")
+            special[day] = shifts
+
+        raw_rules = value.get("closed_rules", [])
+        rules_path = _join(path, "closed_rules")
+        if not isinstance(raw_rules, (list, tuple)):
+            raise ConfigError(rules_path, f"expected a list of rules, got {raw_rules!r}",
+                              _RRULE_FORM)
+        rules = tuple(_check_rule(item, f"{rules_path}[{i}]") for i, item in enumerate(raw_rules))
+
+        return cls(zone.key, hours, holidays, closed,
+                   tuple(sorted(special.items())), rules)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The configuration mapping; ``from_dict(to_dict())`` gives an equal spec.
+
+        >>> WeeklySpec.from_dict({"timezone": "UTC", "closed_dates": ["2025-01-02"]}).to_dict()
+        {'timezone': 'UTC', 'hours': {}, 'closed_dates': ['2025-01-02']}
+        """
+        out: dict[str, Any] = {
+            "timezone": self.timezone,
+            "hours": {day: [s.to_list() for s in shifts]
+                      for day, shifts in zip(DAYS, self.hours, strict=True) if shifts},
+        }
+        if self.holidays:
+            out["holidays"] = [h.to_dict() for h in self.holidays]
+        if self.closed_dates:
+            out["closed_dates"] = [d.isoformat() for d in self.closed_dates]
+        if self.special_hours:
+            out["special_hours"] = {d.isoformat(): [s.to_list() for s in shifts]
+                                    for d, shifts in self.special_hours}
+        if self.closed_rules:
+            out["closed_rules"] = list(self.closed_rules)
+        return out
+
+    # -- compilation --------------------------------------------------------------------------
+
+    def compile(self, lo: int, hi: int) -> list[tuple[int, int]]:
+        """The open intervals (UTC microseconds) of shifts that may meet ``[lo, hi)``.
+
+        >>> spec = WeeklySpec.from_dict({"timezone": "UTC", "hours": {"thu": [["09:00", "10:00"]]}})
+        >>> spec.compile(0, 86_400_000_000)  # 1970-01-01 was a Thursday
+        [(32400000000, 36000000000)]
+        """
+        zone = ZoneInfo(self.timezone)
+        first = max(_local_date(lo, zone) - 2 * _ONE_DAY, _FIRST_DATE)
+        last = min(_local_date(hi, zone) + _ONE_DAY, _LAST_DATE)
+        if first > last:
+            return []
+        closed = {d for d in self.closed_dates if first <= d <= last}
+        for source in self.holidays:
+            closed.update(source.dates(first.year, last.year))
+        for rule in self.closed_rules:
+            closed.update(_rule_dates(rule, first, last))
+        special = {d: shifts for d, shifts in self.special_hours if first <= d <= last}
+        hours = self.hours
+        out: list[tuple[int, int]] = []
+        day = first
+        while day <= last:
+            shifts = special.get(day)
+            if shifts is None:
+                shifts = () if day in closed else hours[day.weekday()]
+            if shifts:
+                midnight = datetime(day.year, day.month, day.day, tzinfo=zone)
+                for shift in shifts:
+                    end_seconds = shift.end + (SECONDS_PER_DAY if shift.overnight else 0)
+                    # aware + timedelta is wall-clock arithmetic: fold=0 semantics
+                    start = (midnight + timedelta(seconds=shift.start) - _EPOCH) // _ONE_US
+                    end = (midnight + timedelta(seconds=end_seconds) - _EPOCH) // _ONE_US
+                    if start < end:
+                        out.append((start, end))
+            day += _ONE_DAY
+        return out
+
+    def describe(self) -> str:
+        """A one-line summary for reprs.
+
+        >>> WeeklySpec.from_dict({"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}}).describe()
+        'UTC, mon 09:00-17:00'
+        """
+        days = ", ".join(
+            f"{name} " + " ".join("-".join(s.to_list()) for s in shifts)
+            for name, shifts in zip(DAYS, self.hours, strict=True) if shifts
+        )
+        extra = []
+        if self.holidays:
+            extra.append("holidays " + " ".join(
+                h.country + (f"-{h.subdivision}" if h.subdivision else "") for h in self.holidays))
+        if self.closed_dates or self.special_hours or self.closed_rules:
+            extra.append(f"{len(self.closed_dates) + len(self.special_hours)} dated exceptions"
+                         + (f", {len(self.closed_rules)} rules" if self.closed_rules else ""))
+        return ", ".join([self.timezone, days or "always closed", *extra])
+
+
+def _check_rule(value: object, path: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(path, f"expected an RRULE string, got {value!r}", _RRULE_FORM)
+    try:
+        rule = rrulestr(value, dtstart=_RRULE_ANCHOR, forceset=True)
+        rule.between(datetime(2000, 1, 1), datetime(2000, 1, 2), inc=True)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError):
+        raise ConfigError(path, f"cannot read {value!r} as a recurrence rule", _RRULE_FORM) \
+            from None
+    return value
+
+
+def _rule_dates(rule: str, first: date, last: date) -> set[date]:
+    occurrences = rrulestr(rule, dtstart=_RRULE_ANCHOR, forceset=True).between(
+        datetime(first.year, first.month, first.day),
+        datetime(last.year, last.month, last.day, 23, 59, 59), inc=True)
+    return {o.date() for o in occurrences}
+
