@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from itsm_core.errors import InvalidArgumentError
-from itsm_core.priority.convert import from_stored
+from itsm_core.priority.convert import Rows, from_stored
 from itsm_core.priority.matrix import PriorityMatrix
 
 __all__ = ["PRESET_NAMES", "preset"]
@@ -97,6 +97,11 @@ _ZNUNY_STORED = [  # rows impact 1..5, columns criticality 1..5
     [3, 4, 4, 5, 5],
 ]
 
+_STORED: dict[str, tuple[list[list[int]], Rows, list[str]]] = {
+    "glpi": (_GLPI_STORED, "urgency", _GLPI_NAMES),
+    "znuny-cip": (_ZNUNY_STORED, "impact", _ZNUNY_NAMES),
+}
+
 #: The names :func:`preset` accepts.
 PRESET_NAMES = ("itil-v3", "servicenow-incident", "servicenow-legacy", "glpi", "znuny-cip", "itop")
 
@@ -112,23 +117,15 @@ def preset(name: str) -> PriorityMatrix:
     >>> preset("servicenow-legacy").priority(impact=3, urgency=3).label
     '5 - Planning'
     """
-    if name == "glpi":
+    if isinstance(name, str) and name in _STORED:
+        stored, rows, names = _STORED[name]
         return from_stored(
-            _GLPI_STORED,
-            rows="urgency",
+            stored,
+            rows=rows,
             most_urgent="highest",
-            impact_labels=_GLPI_NAMES,
-            urgency_labels=_GLPI_NAMES,
-            priority_labels=_GLPI_NAMES,
-        )
-    if name == "znuny-cip":
-        return from_stored(
-            _ZNUNY_STORED,
-            rows="impact",
-            most_urgent="highest",
-            impact_labels=_ZNUNY_NAMES,
-            urgency_labels=_ZNUNY_NAMES,
-            priority_labels=_ZNUNY_NAMES,
+            impact_labels=names,
+            urgency_labels=names,
+            priority_labels=names,
         )
     data = (
         {
