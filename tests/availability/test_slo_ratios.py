@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from itsm_core.availability.ratios import format_percent, parse_ratio
+from itsm_core.availability.ratios import format_percent, parse_ratio, ratio_text
 from itsm_core.errors import ConfigError
 
 
@@ -33,6 +33,8 @@ class TestParseRatio:
             (1, Fraction(1)),
             (0.999, Fraction(999, 1000)),
             (0.1, Fraction(1, 10)),
+            ("999/1000", Fraction(999, 1000)),
+            (" 1 / 3 ", Fraction(1, 3)),
         ],
     )
     def test_accepted_forms(self, value: object, expected: Fraction) -> None:
@@ -47,7 +49,7 @@ class TestParseRatio:
 
     @pytest.mark.parametrize(
         "value",
-        ["", "%", "abc", "99.9%%", "1/3", "0x1", "nan", "inf", True, False, None, [0.5],
+        ["", "%", "abc", "99.9%%", "1/0", "-1/3", "1/3%", "0x1", "nan", "inf", True, False, None, [0.5],
          float("nan"), float("inf"), Decimal("NaN"), Decimal("Infinity"), complex(0.5)],
     )
     def test_unreadable_raises_config_error_naming_path(self, value: object) -> None:
@@ -111,3 +113,13 @@ class TestFormatPercent:
         ratio = Fraction(value)
         assert parse_ratio(format_percent(ratio), "t") == ratio
         assert math.isclose(float(format_percent(ratio)[:-1]), float(ratio) * 100)
+
+
+class TestRatioText:
+    @given(st.fractions(min_value=0, max_value=1))
+    def test_round_trips_exactly(self, value: Fraction) -> None:
+        assert parse_ratio(ratio_text(value), "t") == value
+
+    def test_prefers_percent(self) -> None:
+        assert ratio_text(Fraction(9995, 10000)) == "99.95%"
+        assert ratio_text(Fraction(2, 3)) == "2/3"

@@ -23,19 +23,24 @@ from fractions import Fraction
 
 from itsm_core.errors import ConfigError
 
-__all__ = ["RATIO_FORM", "format_percent", "parse_ratio"]
+__all__ = ["RATIO_FORM", "format_percent", "parse_ratio", "ratio_text"]
 
 RATIO_FORM = (
     "a ratio in [0, 1]: a percentage string such as '99.95%', a decimal string such as "
-    "'0.9995', or a Fraction, Decimal, int or float"
+    "'0.9995', a fraction string such as '999/1000', or a Fraction, Decimal, int or float"
 )
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _PERCENT = re.compile(r"(?P<number>.*?)\s*%")
+_FRACTION = re.compile(r"(?P<num>\d+)\s*/\s*(?P<den>\d+)")
 
 
 def _from_text(text: str) -> Fraction | None:
     stripped = text.strip()
+    fraction = _FRACTION.fullmatch(stripped)
+    if fraction is not None:
+        den = int(fraction.group("den"))
+        return Fraction(int(fraction.group("num")), den) if den else None
     percent = _PERCENT.fullmatch(stripped)
     number = percent.group("number") if percent else stripped
     if _NUMBER.fullmatch(number) is None:
@@ -48,7 +53,7 @@ def parse_ratio(value: object, path: str) -> Fraction:
     """Read *value* as an exact ratio in ``[0, 1]``.
 
     Accepted forms: a percentage string (``"99.95%"``, ``"99.95 %"``), a decimal string
-    (``"0.9995"``, ``"1e-3"``), ``Fraction``, ``Decimal``, ``int`` and ``float`` (through
+    (``"0.9995"``, ``"1e-3"``), a fraction string (``"999/1000"``), ``Fraction``, ``Decimal``, ``int`` and ``float`` (through
     ``Fraction(repr(x))``, so ``0.999`` is exactly ``999/1000``).  ``bool`` is refused.
 
     Args:
@@ -70,7 +75,7 @@ def parse_ratio(value: object, path: str) -> Fraction:
     >>> parse_ratio("101%", "slos[2].target")
     Traceback (most recent call last):
     ...
-    itsm_core.errors.ConfigError: slos[2].target: '101%' is outside [0, 1]; expected a ratio in [0, 1]: a percentage string such as '99.95%', a decimal string such as '0.9995', or a Fraction, Decimal, int or float
+    itsm_core.errors.ConfigError: slos[2].target: '101%' is outside [0, 1]; expected a ratio in [0, 1]: ...
     """
     result: Fraction | None
     if isinstance(value, bool):
@@ -117,3 +122,18 @@ def format_percent(ratio: Fraction, places: int | None = None) -> str:
     if places is None and "." in text:
         text = text.rstrip("0").rstrip(".")
     return f"{sign}{text}%"
+
+
+def ratio_text(ratio: Fraction) -> str:
+    """The exact text :func:`parse_ratio` reads back: a percentage when that is exact
+    (at most 12 decimals of percent), else ``"numerator/denominator"``.
+
+    >>> ratio_text(Fraction(999, 1000)), ratio_text(Fraction(1, 3))
+    ('99.9%', '1/3')
+    >>> parse_ratio(ratio_text(Fraction(1, 3)), "t")
+    Fraction(1, 3)
+    """
+    text = format_percent(ratio)
+    if _from_text(text) == ratio:
+        return text
+    return f"{ratio.numerator}/{ratio.denominator}"
