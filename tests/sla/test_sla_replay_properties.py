@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from strategies_sla import (
     CALENDARS,
@@ -78,7 +79,7 @@ def test_segments_tile_the_cycle_and_explain_elapsed(events, cal):
             == cycle.elapsed
         if segments:
             assert segments[0].start == cycle.started_at
-            for left, right in zip(segments, segments[1:], strict=False):
+            for left, right in itertools.pairwise(segments):
                 assert left.end == right.start
             assert segments[-1].end == (cycle.stopped_at or at(cycle.end_us))
         assert cycle.remaining == cycle.target - cycle.elapsed
