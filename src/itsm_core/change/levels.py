@@ -1,0 +1,132 @@
+"""Risk levels and the explanation values every risk method returns.
+
+>>> RiskLevel.parse("moderate", "risk") < RiskLevel.HIGH
+True
+>>> RiskLevel.VERY_HIGH.label
+'very_high'
+"""
+
+from __future__ import annotations
+
+import enum
+from fractions import Fraction
+
+import attrs
+
+from itsm_core.errors import ConfigError
+
+__all__ = ["Contribution", "MethodResult", "RiskLevel", "format_number"]
+
+
+class RiskLevel(enum.IntEnum):
+    """Ordered risk levels (ServiceNow's four: low, moderate, high, very high).
+
+    >>> max(RiskLevel.LOW, RiskLevel.HIGH).label
+    'high'
+    """
+
+    LOW = 1
+    MODERATE = 2
+    HIGH = 3
+    VERY_HIGH = 4
+
+    @property
+    def label(self) -> str:
+        """The configuration name of the level.
+
+        >>> RiskLevel.MODERATE.label
+        'moderate'
+        """
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, value: object, path: str) -> RiskLevel:
+        """Read a level from its name (or pass a :class:`RiskLevel` through).
+
+        >>> RiskLevel.parse("extreme", "rules[0].risk")
+        Traceback (most recent call last):
+        ...
+        itsm_core.errors.ConfigError: rules[0].risk: unknown risk level 'extreme'; expected one of 'low', 'moderate', 'high', 'very_high'
+        """
+        if isinstance(value, RiskLevel):
+            return value
+        if isinstance(value, str) and value.upper() in cls.__members__:
+            return cls[value.upper()]
+        raise ConfigError(path, f"unknown risk level {value!r}",
+                          "one of 'low', 'moderate', 'high', 'very_high'")
+
+
+def format_number(value: Fraction) -> int | str:
+    """An exact number as plain data: an ``int`` when whole, else ``"p/q"``.
+
+    >>> format_number(Fraction(5, 2)), format_number(Fraction(4))
+    ('5/2', 4)
+    """
+    return int(value) if value.denominator == 1 else str(value)
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Fraction):
+        return format_number(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+@attrs.frozen(kw_only=True)
+class Contribution:
+    """How one factor moved one risk method.
+
+    Attributes:
+        method: ``"rules"``, ``"questionnaire"`` or ``"weighted_average"``.
+        factor: the factor read (``"backout_plan"``, ``"services_affected"``).
+        value: the factor's value for this change (``None`` when absent).
+        points: what it added to the method's score (weighted), or ``None`` for rules.
+        detail: a sentence a person can read.
+
+    >>> Contribution(method="questionnaire", factor="backout_plan", value="no",
+    ...              points=Fraction(30), detail="answer 'no' scores 3 x weight 10").to_dict()["points"]
+    30
+    """
+
+    method: str
+    factor: str
+    value: object = attrs.field(hash=False)
+    points: Fraction | None
+    detail: str
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data for display.
+
+        >>> Contribution(method="rules", factor="type", value="emergency", points=None,
+        ...              detail="rules[0] matched").to_dict()["detail"]
+        'rules[0] matched'
+        """
+        return {"method": self.method, "factor": self.factor, "value": _plain(self.value),
+                "points": None if self.points is None else format_number(self.points),
+                "detail": self.detail}
+
+
+@attrs.frozen(kw_only=True)
+class MethodResult:
+    """The verdict of one risk method: its level (``None`` if it abstained), score, reasons.
+
+    >>> MethodResult(method="rules", level=None, score=None, contributions=()).to_dict()
+    {'method': 'rules', 'level': None, 'score': None, 'contributions': []}
+    """
+
+    method: str
+    level: RiskLevel | None
+    score: Fraction | None
+    contributions: tuple[Contribution, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data for display.
+
+        >>> MethodResult(method="rules", level=RiskLevel.HIGH, score=None,
+        ...              contributions=()).to_dict()["level"]
+        'high'
+        """
+        return {"method": self.method, "level": None if self.level is None else self.level.label,
+                "score": None if self.score is None else format_number(self.score),
+                "contributions": [c.to_dict() for c in self.contributions]}

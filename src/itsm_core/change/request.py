@@ -1,0 +1,226 @@
+"""The change request: what is changed, when, by whom, and the free fields risk reads.
+
+>>> from datetime import datetime, timezone
+>>> cr = ChangeRequest.from_dict({"id": "CHG1", "type": "normal", "cis": ["db"],
+...     "start": "2025-03-01T22:00:00+00:00", "end": "2025-03-02T01:00:00+00:00",
+...     "assignee": "ana", "fields": {"backout_plan": "yes"}})
+>>> cr.type, cr.cis, cr.fields["backout_plan"]
+(<ChangeType.NORMAL: 'normal'>, ('db',), 'yes')
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from types import MappingProxyType
+
+import attrs
+
+from itsm_core._instant import to_us
+from itsm_core.errors import ConfigError, ItsmError
+
+__all__ = ["ChangeRequest", "ChangeType", "parse_instant", "parse_type"]
+
+_INSTANT_FORM = "an aware ISO 8601 date-time such as '2025-03-01T22:00:00+00:00'"
+
+
+class ChangeType(enum.Enum):
+    """The ITIL 4 change types.
+
+    >>> ChangeType("emergency")
+    <ChangeType.EMERGENCY: 'emergency'>
+    """
+
+    STANDARD = "standard"
+    NORMAL = "normal"
+    EMERGENCY = "emergency"
+
+
+def parse_type(value: object, path: str) -> ChangeType:
+    """Read a change type from its name (or pass a :class:`ChangeType` through).
+
+    >>> parse_type("standard", "type")
+    <ChangeType.STANDARD: 'standard'>
+    >>> parse_type("minor", "changes[3].type")
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.ConfigError: changes[3].type: unknown change type 'minor'; expected one of 'standard', 'normal', 'emergency'
+    """
+    if isinstance(value, ChangeType):
+        return value
+    try:
+        return ChangeType(value)
+    except ValueError:
+        raise ConfigError(path, f"unknown change type {value!r}",
+                          "one of 'standard', 'normal', 'emergency'") from None
+
+
+def parse_instant(value: object, path: str) -> datetime:
+    """Read an aware instant from an ISO 8601 string (or pass an aware datetime through).
+
+    >>> parse_instant("2025-03-01T22:00:00+01:00", "start").isoformat()
+    '2025-03-01T22:00:00+01:00'
+    >>> parse_instant("2025-03-01T22:00", "changes[0].start")
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.ConfigError: changes[0].start: '2025-03-01T22:00' has no UTC offset; expected an aware ISO 8601 date-time such as '2025-03-01T22:00:00+00:00'
+    """
+    if isinstance(value, datetime):
+        result = value
+    elif isinstance(value, str):
+        try:
+            result = datetime.fromisoformat(value)
+        except ValueError:
+            raise ConfigError(path, f"cannot read {value!r}", _INSTANT_FORM) from None
+    else:
+        raise ConfigError(path, f"expected a date-time, got {type(value).__name__} {value!r}",
+                          _INSTANT_FORM)
+    if result.tzinfo is None or result.utcoffset() is None:
+        raise ConfigError(path, f"{value!r} has no UTC offset", _INSTANT_FORM)
+    return result
+
+
+def _type(value: object) -> ChangeType:
+    return parse_type(value, "type")
+
+
+def _cis(value: object) -> tuple[str, ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise ConfigError("cis", f"expected a list of CI names, got {value!r}",
+                          "a list of configuration item names, e.g. ['db', 'app']")
+    names = tuple(dict.fromkeys(value))
+    for index, name in enumerate(names):
+        if not isinstance(name, str) or not name:
+            raise ConfigError(f"cis[{index}]", f"bad CI name {name!r}", "a non-empty string")
+    return names
+
+
+def _fields(value: object) -> Mapping[str, object]:
+    if not isinstance(value, Mapping):
+        raise ConfigError("fields", f"expected a mapping, got {value!r}",
+                          "a mapping of factor name -> value")
+    for key in value:
+        if not isinstance(key, str):
+            raise ConfigError("fields", f"field name {key!r} is not a string", "string keys")
+    return MappingProxyType(dict(value))
+
+
+@attrs.frozen(kw_only=True)
+class ChangeRequest:
+    """A request for change, validated on construction.
+
+    Attributes:
+        id: the change number (``"CHG0001"``).
+        type: standard, normal or emergency (a name is accepted).
+        cis: the configuration items it touches (duplicates dropped, order kept).
+        start: planned start, an aware datetime.
+        end: planned end, an aware datetime after *start*; the change occupies ``[start, end)``.
+        assignee: who implements it, or ``None``.
+        requested_at: when it was submitted (the lead-time clock starts here), or ``None``.
+        fields: free fields read by the risk model (``{"backout_plan": "yes"}``).
+
+    Raises:
+        ConfigError: a field is malformed; the message names it (``end``, ``cis[1]``).
+
+    >>> from datetime import datetime, timezone
+    >>> t = datetime(2025, 3, 1, 22, tzinfo=timezone.utc)
+    >>> ChangeRequest(id="CHG1", type="standard", cis=["web"], start=t, end=t)
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.ConfigError: end: 2025-03-01 22:00:00+00:00 is not after start 2025-03-01 22:00:00+00:00; expected an end later than the start
+    """
+
+    id: str = attrs.field()
+    type: ChangeType = attrs.field(converter=_type)
+    cis: tuple[str, ...] = attrs.field(converter=_cis)
+    start: datetime
+    end: datetime
+    assignee: str | None = None
+    requested_at: datetime | None = None
+    fields: Mapping[str, object] = attrs.field(factory=dict, converter=_fields, hash=False)
+    start_us: int = attrs.field(init=False, eq=False, repr=False)
+    end_us: int = attrs.field(init=False, eq=False, repr=False)
+
+    @id.validator
+    def _check_id(self, _: object, value: object) -> None:
+        if not isinstance(value, str) or not value:
+            raise ConfigError("id", f"bad change id {value!r}", "a non-empty string")
+
+    def __attrs_post_init__(self) -> None:
+        start = to_us(self.start, "start")
+        end = to_us(self.end, "end")
+        if end <= start:
+            raise ConfigError("end", f"{self.end} is not after start {self.start}",
+                              "an end later than the start")
+        if self.requested_at is not None:
+            to_us(self.requested_at, "requested_at")
+        if self.assignee is not None and (not isinstance(self.assignee, str) or not self.assignee):
+            raise ConfigError("assignee", f"bad assignee {self.assignee!r}", "a non-empty string or None")
+        object.__setattr__(self, "start_us", start)
+        object.__setattr__(self, "end_us", end)
+
+    @property
+    def duration_us(self) -> int:
+        """The planned length in microseconds.
+
+        >>> from datetime import datetime, timezone
+        >>> ChangeRequest(id="C", type="normal", cis=[], start=datetime(2025, 1, 1, tzinfo=timezone.utc),
+        ...               end=datetime(2025, 1, 1, 2, tzinfo=timezone.utc)).duration_us
+        7200000000
+        """
+        return self.end_us - self.start_us
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object], path: str = "") -> ChangeRequest:
+        """Build from plain data; instants are aware ISO 8601 strings.
+
+        Errors name the field under *path* (``"changes[4].end"``).
+
+        >>> ChangeRequest.from_dict({"id": "C", "type": "normal", "cis": ["db"],
+        ...     "start": "2025-01-01T02:00+00:00", "end": "2025-01-01T01:00+00:00"}, "changes[4]")
+        Traceback (most recent call last):
+        ...
+        itsm_core.errors.ConfigError: changes[4].end: 2025-01-01 01:00:00+00:00 is not after start 2025-01-01 02:00:00+00:00; expected an end later than the start
+        """
+        prefix = f"{path}." if path else ""
+        if not isinstance(data, Mapping):
+            raise ConfigError(path or "change", f"expected a mapping, got {data!r}",
+                              "{'id', 'type', 'cis', 'start', 'end', ...}")
+        known = {"id", "type", "cis", "start", "end", "assignee", "requested_at", "fields"}
+        for key in data:
+            if key not in known:
+                raise ConfigError(f"{prefix}{key}", "unknown key", f"one of {sorted(known)}")
+        for key in ("id", "type", "start", "end"):
+            if key not in data:
+                raise ConfigError(f"{prefix}{key}", "missing", "a value for this key")
+        try:
+            requested = data.get("requested_at")
+            return cls(
+                id=data["id"],  # type: ignore[arg-type]
+                type=data["type"],
+                cis=data.get("cis", ()),
+                start=parse_instant(data["start"], "start"),
+                end=parse_instant(data["end"], "end"),
+                assignee=data.get("assignee"),  # type: ignore[arg-type]
+                requested_at=None if requested is None else parse_instant(requested, "requested_at"),
+                fields=data.get("fields", {}),
+            )
+        except ConfigError as exc:
+            raise ConfigError(f"{prefix}{exc.path}", exc.problem, exc.expected) from None
+        except ItsmError as exc:
+            raise ConfigError(path or "change", str(exc)) from None
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data that :meth:`from_dict` reads back to an equal value.
+
+        >>> from datetime import datetime, timezone
+        >>> t = datetime(2025, 1, 1, tzinfo=timezone.utc)
+        >>> ChangeRequest(id="C", type="normal", cis=["db"], start=t, end=t.replace(hour=1)).to_dict()
+        {'id': 'C', 'type': 'normal', 'cis': ['db'], 'start': '2025-01-01T00:00:00+00:00', 'end': '2025-01-01T01:00:00+00:00', 'assignee': None, 'requested_at': None, 'fields': {}}
+        """
+        return {"id": self.id, "type": self.type.value, "cis": list(self.cis),
+                "start": self.start.isoformat(), "end": self.end.isoformat(),
+                "assignee": self.assignee,
+                "requested_at": None if self.requested_at is None else self.requested_at.isoformat(),
+                "fields": dict(self.fields)}
