@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 from fractions import Fraction
 
@@ -178,43 +179,44 @@ def test_round_trip() -> None:
 
 # -- invariants ---------------------------------------------------------------------------------
 
+Row = tuple[int, "int | None", str]
+
+
 @st.composite
-def band_tables(draw: st.DrawFn) -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = []
+def band_tables(draw: st.DrawFn) -> list[Row]:
+    rows: list[Row] = []
     low = draw(st.integers(-5, 5))
     for _ in range(draw(st.integers(1, 5))):
         high = low + draw(st.integers(-1, 6))
-        rows.append({"min": low, "max": high, "risk": draw(st.sampled_from(["low", "high"]))})
+        rows.append((low, high, draw(st.sampled_from(["low", "high"]))))
         low = high + 1 + draw(st.sampled_from([0, 0, 0, -1, 1, -3]))
     if draw(st.booleans()):
-        rows[-1].pop("max")
+        rows[-1] = (rows[-1][0], None, rows[-1][2])
     return rows
 
 
 @given(band_tables())
-def test_band_tables_accepted_iff_each_integer_has_one_band(rows: list[dict[str, object]]) -> None:
-    """Oracle: count, for every integer in range, how many bands hold it."""
-    lo = min(int(r["min"]) for r in rows)  # type: ignore[call-overload]
-    hi = max(int(r.get("max", r["min"])) for r in rows) + 10  # type: ignore[call-overload]
+def test_band_tables_accepted_iff_each_integer_has_one_band(rows: list[Row]) -> None:
+    """Oracle: for every integer from the first min on, count the bands that hold it."""
+    top = max(r[1] if r[1] is not None else r[0] for r in rows) + 10
 
-    def holds(r: dict[str, object], x: int) -> bool:
-        return int(r["min"]) <= x and ("max" not in r or x <= int(r["max"]))  # type: ignore[call-overload]
+    def holds(row: Row, x: int) -> bool:
+        return row[0] <= x and (row[1] is None or x <= row[1])
 
-    ordered = all(int(a["min"]) < int(b["min"]) for a, b in zip(rows, rows[1:]))  # type: ignore[call-overload]
-    valid_rows = all("max" not in r or int(r["max"]) >= int(r["min"]) for r in rows)  # type: ignore[call-overload]
-    exact = all(sum(holds(r, x) for r in rows) == 1 for x in range(int(rows[0]["min"]), hi)  # type: ignore[call-overload]
-                if x <= int(rows[-1].get("max", hi)))  # type: ignore[call-overload]
-    expected_ok = ordered and valid_rows and exact and lo == rows[0]["min"]
+    ordered = all(a[0] < b[0] for a, b in itertools.pairwise(rows))
+    well_formed = all(r[1] is None or r[1] >= r[0] for r in rows)
+    last = rows[-1][1] if rows[-1][1] is not None else top
+    exact = all(sum(holds(r, x) for r in rows) == 1 for x in range(rows[0][0], last + 1))
+    data = [{"min": lo, "risk": risk, **({} if hi is None else {"max": hi})} for lo, hi, risk in rows]
     try:
-        table = LevelTable.from_rows(rows, "bands", integer=True)
+        table = LevelTable.from_rows(data, "bands", integer=True)
     except ConfigError:
-        assert not expected_ok
+        assert not (ordered and well_formed and exact)
     else:
-        assert expected_ok
-        for x in range(lo, hi):
-            if any(holds(r, x) for r in rows):
-                assert table.level(Fraction(x))[0] is RiskLevel.parse(
-                    next(r for r in rows if holds(r, x))["risk"], "r")
+        assert ordered and well_formed and exact
+        for x in range(rows[0][0], top):
+            row = next(r for r in rows if holds(r, x))
+            assert table.level(Fraction(x))[0] is RiskLevel.parse(row[2], "r")
 
 
 @given(backout=st.sampled_from(["yes", "no"]), tested=st.sampled_from(["yes", "partly", "no"]),
