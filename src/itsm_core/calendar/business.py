@@ -64,6 +64,17 @@ class CalendarSpec(Protocol):
     def describe(self) -> str: ...
 
 
+def _business_us(d: timedelta) -> int:
+    """A non-negative duration argument as microseconds (fast path for timedeltas)."""
+    try:
+        us: int = d // _ONE_US
+    except TypeError:
+        us = duration_us(d, "d")  # raises the right error for a non-timedelta
+    if us < 0:
+        duration_us(d, "d")  # raises InvalidArgumentError naming d
+    return us
+
+
 def _from_us(us: int, zone: ZoneInfo) -> datetime:
     try:
         return (_EPOCH + _ONE_US * us).astimezone(zone)
@@ -375,8 +386,7 @@ class BusinessCalendar:
         >>> cal.add(datetime(2025, 1, 6, 9, tzinfo=timezone.utc), timedelta(hours=8)).isoformat()
         '2025-01-06T17:00:00+00:00'
         """
-        us = self._timeline.add(to_us(t, "t"), duration_us(d, "d"))
-        return _from_us(us, self._zone)
+        return _from_us(self._timeline.add(to_us(t, "t"), _business_us(d)), self._zone)
 
     def subtract(self, t: datetime, d: timedelta) -> datetime:
         """The latest ``u <= t`` with ``elapsed(u, t) == d`` (it may be an opening time).
@@ -386,8 +396,7 @@ class BusinessCalendar:
         >>> cal.subtract(datetime(2025, 1, 7, tzinfo=timezone.utc), timedelta(hours=8)).isoformat()
         '2025-01-06T09:00:00+00:00'
         """
-        us = self._timeline.subtract(to_us(t, "t"), duration_us(d, "d"))
-        return _from_us(us, self._zone)
+        return _from_us(self._timeline.subtract(to_us(t, "t"), _business_us(d)), self._zone)
 
     def next_open(self, t: datetime) -> datetime:
         """*t* if open, else the start of the next open interval.
