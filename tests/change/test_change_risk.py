@@ -214,7 +214,7 @@ def test_band_tables_accepted_iff_each_integer_has_one_band(rows: list[Row]) -> 
         assert not (ordered and well_formed and exact)
     else:
         assert ordered and well_formed and exact
-        for x in range(rows[0][0], top):
+        for x in range(rows[0][0], last + 1):
             row = next(r for r in rows if holds(r, x))
             assert table.level(Fraction(x))[0] is RiskLevel.parse(row[2], "r")
 
