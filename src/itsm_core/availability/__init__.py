@@ -8,6 +8,7 @@ Fraction(3, 4)
 
 from __future__ import annotations
 
+from itsm_core.availability.compose import k_of_n, parallel, series
 from itsm_core.availability.measure import AgreedTimeCalendar, Measurement, measure
 from itsm_core.availability.outage import Outage, OutageKind
 
@@ -18,4 +19,8 @@ __all__ = [
     "Outage",
     "OutageKind",
     "measure",
+    # part A: composition
+    "k_of_n",
+    "parallel",
+    "series",
 ]

@@ -1,0 +1,186 @@
+"""Availability of composed services: series, parallel and k-of-n redundancy.
+
+Components fail independently.  Exact inputs (``Fraction``, ``int``, ``Decimal``, strings
+such as ``"99.95%"``) give an exact ``Fraction``.  If any input is a ``float`` the result is
+a ``float``, computed in *unavailability space*: every probability that the composite is
+down is a sum of products of non-negative terms (never ``1 - (a product close to 1)``), so
+the unavailability keeps its relative precision even at twelve nines, and the availability
+returned is ``1 - U`` rounded once.
+
+>>> series("99.9%", "99.9%")
+Fraction(998001, 1000000)
+>>> parallel("99%", "99%")
+Fraction(9999, 10000)
+>>> k_of_n(2, "90%", n=3)
+Fraction(243, 250)
+>>> nines = [1 - i * 1e-12 for i in range(1, 2001)]
+>>> series(*nines)               # math.prod(nines) gives 0.9999979990019962
+0.9999979990019999
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from fractions import Fraction
+from typing import TypeVar
+
+from itsm_core.availability.ratios import RATIO_FORM, parse_ratio
+from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError
+
+__all__ = ["k_of_n", "parallel", "series"]
+
+N = TypeVar("N", Fraction, float)
+Probability = Fraction | float
+
+
+def p_fewer_up(ups: Sequence[N], downs: Sequence[N], k: int, zero: N) -> N:
+    """P(fewer than *k* of the independent components are up), from positive terms only.
+
+    ``ups[i]`` and ``downs[i]`` are component *i*'s up and down probabilities.  Cost
+    ``O(n · min(k, n - k + 1))``: the smaller of the two tails is tracked.
+
+    >>> p_fewer_up([Fraction(9, 10)] * 3, [Fraction(1, 10)] * 3, 2, Fraction(0))
+    Fraction(7, 250)
+    """
+    n = len(ups)
+    if k <= 0:
+        return zero
+    if k > n:
+        return zero + 1
+    if k <= n - k + 1:
+        # P(exactly j up) for j < k; mass reaching k up is success and leaves the table.
+        dist = [zero] * k
+        dist[0] = zero + 1
+        for p, q in zip(ups, downs, strict=True):
+            for j in range(k - 1, 0, -1):
+                dist[j] = dist[j] * q + dist[j - 1] * p
+            dist[0] = dist[0] * q
+        total = zero
+        for value in dist:
+            total += value
+        return total
+    # P(exactly j down) for j <= n - k; mass overflowing past n - k down is failure.
+    limit = n - k + 1
+    dist = [zero] * limit
+    dist[0] = zero + 1
+    fail = zero
+    for p, q in zip(ups, downs, strict=True):
+        fail += dist[limit - 1] * q
+        for j in range(limit - 1, 0, -1):
+            dist[j] = dist[j] * p + dist[j - 1] * q
+        dist[0] = dist[0] * p
+    return fail
+
+
+def uses_floats(values: Iterable[object]) -> bool:
+    """Whether float arithmetic applies: any input is a ``float``.
+
+    >>> uses_floats(["99%", Fraction(1, 2)]), uses_floats(["99%", 0.5])
+    (False, True)
+    """
+    return any(isinstance(v, float) for v in values)
+
+
+def exact_pair(value: object, path: str) -> tuple[Fraction, Fraction]:
+    """Read one availability exactly as ``(up, down)`` probabilities.
+
+    >>> exact_pair("99.9%", "a[0]")
+    (Fraction(999, 1000), Fraction(1, 1000))
+    """
+    up = parse_ratio(value, path)
+    return up, 1 - up
+
+
+def float_pair(value: object, path: str) -> tuple[float, float]:
+    """Read one availability as float ``(up, down)`` with an accurate ``down``.
+
+    A float ``a`` has ``down = 1.0 - a``, exact for ``a >= 0.5`` (Sterbenz' lemma); an
+    exact input is read exactly and both halves are rounded once.
+
+    >>> float_pair("99.9999999999%", "a[0]")
+    (0.999999999999, 1e-12)
+    >>> float_pair(float("nan"), "a[0]")
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.ConfigError: a[0]: nan is outside [0, 1]; expected a ratio in [0, 1]...
+    """
+    if isinstance(value, float):
+        if not 0.0 <= value <= 1.0:  # also refuses nan
+            raise ConfigError(path, f"{value!r} is outside [0, 1]", RATIO_FORM)
+        return value, 1.0 - value
+    up, down = exact_pair(value, path)
+    return float(up), float(down)
+
+
+def _availability(values: Sequence[object], k: int, name: str = "a") -> Probability:
+    if not values:
+        raise InvalidArgumentError(f"{name}: no components; expected at least one availability")
+    if uses_floats(values):
+        floats = [float_pair(v, f"{name}[{i}]") for i, v in enumerate(values)]
+        return 1.0 - p_fewer_up([u for u, _ in floats], [d for _, d in floats], k, 0.0)
+    exact = [exact_pair(v, f"{name}[{i}]") for i, v in enumerate(values)]
+    return 1 - p_fewer_up([u for u, _ in exact], [d for _, d in exact], k, Fraction(0))
+
+
+def series(*availabilities: object) -> Probability:
+    """Availability of components that are all needed (a chain): the product.
+
+    Args:
+        *availabilities: each a ratio in ``[0, 1]`` (``"99.9%"``, ``Fraction``, ``float`` …).
+
+    Raises:
+        ConfigError: an availability is not a ratio in ``[0, 1]``.
+        InvalidArgumentError: no components.
+
+    >>> series("99.95%", "99.9%", "99.99%")
+    Fraction(19968012999, 20000000000)
+    >>> series(0.999, 0.999)
+    0.998001
+    """
+    return _availability(availabilities, len(availabilities))
+
+
+def parallel(*availabilities: object) -> Probability:
+    """Availability of redundant components of which any one suffices.
+
+    >>> parallel("99.9%", "99.9%")
+    Fraction(999999, 1000000)
+    >>> parallel(0.9, 0.9, 0.9)
+    0.999
+    """
+    return _availability(availabilities, 1)
+
+
+def k_of_n(k: int, *availabilities: object, n: int | None = None) -> Probability:
+    """Availability of a group that works while at least *k* of its components work.
+
+    Components may differ (the exact Poisson-binomial tail is computed); for *n*
+    identical components pass one availability and ``n=``.
+
+    Raises:
+        InvalidArgumentError: *k* outside ``1..n``, or ``n=`` with more than one value.
+        ArgumentTypeError: *k* or *n* is not an int.
+
+    >>> k_of_n(2, "99%", "99%", "99%") == k_of_n(2, "99%", n=3)
+    True
+    >>> k_of_n(3, 0.9, 0.9, 0.9) == series(0.9, 0.9, 0.9)
+    True
+    >>> k_of_n(4, "99%", n=3)
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.InvalidArgumentError: k: 4 of 3 components; expected 1 <= k <= n
+    """
+    if isinstance(k, bool) or not isinstance(k, int):
+        raise ArgumentTypeError(f"k: expected an int, got {type(k).__name__} {k!r}")
+    values: Sequence[object] = availabilities
+    if n is not None:
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise InvalidArgumentError(f"n: expected an int >= 1, got {n!r}")
+        if len(availabilities) != 1:
+            raise InvalidArgumentError(
+                f"n: given with {len(availabilities)} availabilities; expected exactly one "
+                "(the availability of each of the n identical components)")
+        values = availabilities * n
+    if not 1 <= k <= len(values):
+        raise InvalidArgumentError(f"k: {k} of {len(values)} components; expected 1 <= k <= n")
+    return _availability(values, k)
