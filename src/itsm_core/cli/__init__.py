@@ -1,9 +1,12 @@
 """The command-line adapter: the only part of itsm_core that reads files or writes output.
 
 ``python -m itsm_core demo`` and ``python -m itsm_core sla-report EVENTS.csv --policy P``;
-see ``docs/cli.md``.  Modules: :mod:`~itsm_core.cli.timeparse` (timestamps),
-:mod:`~itsm_core.cli.columns` (column mapping), :mod:`~itsm_core.cli.csvread` (rows to
-per-ticket histories).
+see ``docs/cli.md``.  Modules: :mod:`~itsm_core.cli.app` (arguments, the commands, exit
+codes), :mod:`~itsm_core.cli.timeparse` (timestamps), :mod:`~itsm_core.cli.columns`
+(column mapping), :mod:`~itsm_core.cli.csvread` (rows to per-ticket histories),
+:mod:`~itsm_core.cli.policyfile` (JSON/TOML policies), :mod:`~itsm_core.cli.evaluate`
+(histories to outcomes, the unit ``--jobs`` will map over processes) and
+:mod:`~itsm_core.cli.output` (table, JSON, CSV).
 
 >>> from itsm_core.cli.columns import parse_column_spec
 >>> parse_column_spec("ticket=number")
@@ -12,6 +15,6 @@ per-ticket histories).
 
 from __future__ import annotations
 
-from itsm_core.cli.main import main
+from itsm_core.cli.app import main
 
 __all__ = ["main"]
