@@ -33,6 +33,7 @@ __all__ = [
     "Incident",
     "KnownError",
     "Problem",
+    "check_incidents",
     "link",
     "link_known_error",
     "unlink",
@@ -226,6 +227,22 @@ class KnownError:
     error_code: str | None = attrs.field(default=None, validator=_v_opt_text)
     cis: tuple[str, ...] = attrs.field(default=(), converter=_cis)
     problem_id: str | None = attrs.field(default=None, validator=_v_opt_text)
+
+
+def check_incidents(incidents: Iterable[Incident]) -> list[Incident]:
+    """Return *incidents* as a list, checking each is an :class:`Incident`.
+
+    >>> check_incidents([1])
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.ArgumentTypeError: incidents[0]: expected an Incident, got int
+    """
+    pool = list(incidents)
+    for index, inc in enumerate(pool):
+        if not isinstance(inc, Incident):
+            raise ArgumentTypeError(
+                f"incidents[{index}]: expected an Incident, got {type(inc).__name__}")
+    return pool
 
 
 def _check_types(incident: object, record: object, kind: type) -> None:

@@ -24,14 +24,15 @@ rule ci-burst: 5 incidents with ci=db01 opened within P1D windows (at least 3 pe
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
 import attrs
 
-from itsm_core._instant import format_duration, from_us, parse_duration
+from itsm_core._instant import format_duration, parse_duration
 from itsm_core.errors import ArgumentTypeError, ConfigError
-from itsm_core.problem.records import Incident, Problem
+from itsm_core.problem._span import TimeSpan
+from itsm_core.problem.records import Incident, Problem, check_incidents
 
 __all__ = ["GROUP_KEYS", "RecurrenceCandidate", "RecurrenceRule", "find_recurring"]
 
@@ -143,7 +144,7 @@ class RecurrenceRule:
 
 
 @attrs.frozen(kw_only=True)
-class RecurrenceCandidate:
+class RecurrenceCandidate(TimeSpan):
     """A problem candidate: which rule fired, on which key values, for which incidents.
 
     Attributes:
@@ -153,7 +154,7 @@ class RecurrenceCandidate:
         first_us, last_us: opened instants of the first and last, in microseconds.
         peak: the largest number of incidents inside any one window of the burst.
 
-    >>> from datetime import timedelta
+    >>> from datetime import datetime, timedelta, timezone
     >>> c = RecurrenceCandidate(rule=RecurrenceRule(name="r", keys=("ci",), window="PT1H",
     ...     min_count=2), key=("db01",), incident_ids=("A", "B"), first_us=0, last_us=60_000_000,
     ...     peak=2)
@@ -167,37 +168,6 @@ class RecurrenceCandidate:
     first_us: int
     last_us: int
     peak: int
-
-    @property
-    def span(self) -> timedelta:
-        """Time between the first and the last incident of the candidate.
-
-        >>> RecurrenceCandidate(rule=RecurrenceRule(name="r", keys=("ci",), window="PT1H",
-        ...     min_count=2), key=("x",), incident_ids=("A", "B"), first_us=0, last_us=0,
-        ...     peak=2).span
-        datetime.timedelta(0)
-        """
-        return timedelta(microseconds=self.last_us - self.first_us)
-
-    def first(self, tz: Any = timezone.utc) -> datetime:
-        """Opened instant of the first incident, in *tz* (UTC by default).
-
-        >>> RecurrenceCandidate(rule=RecurrenceRule(name="r", keys=("ci",), window="PT1H",
-        ...     min_count=2), key=("x",), incident_ids=("A", "B"), first_us=0, last_us=0,
-        ...     peak=2).first().isoformat()
-        '1970-01-01T00:00:00+00:00'
-        """
-        return from_us(self.first_us, tz)
-
-    def last(self, tz: Any = timezone.utc) -> datetime:
-        """Opened instant of the last incident, in *tz* (UTC by default).
-
-        >>> RecurrenceCandidate(rule=RecurrenceRule(name="r", keys=("ci",), window="PT1H",
-        ...     min_count=2), key=("x",), incident_ids=("A", "B"), first_us=0,
-        ...     last_us=3_600_000_000, peak=2).last().isoformat()
-        '1970-01-01T01:00:00+00:00'
-        """
-        return from_us(self.last_us, tz)
 
     def explain(self) -> str:
         """One sentence saying which rule fired, where, how often and when.
@@ -273,11 +243,7 @@ def find_recurring(incidents: Iterable[Incident],
         if not isinstance(item, RecurrenceRule):
             raise ArgumentTypeError(
                 f"rule[{index}]: expected a RecurrenceRule, got {type(item).__name__}")
-    pool = list(incidents)
-    for index, inc in enumerate(pool):
-        if not isinstance(inc, Incident):
-            raise ArgumentTypeError(
-                f"incidents[{index}]: expected an Incident, got {type(inc).__name__}")
+    pool = check_incidents(incidents)
     closed = {p.id for p in problems if not p.is_open}
     result: list[RecurrenceCandidate] = []
     for item in rules:

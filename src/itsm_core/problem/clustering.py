@@ -1,0 +1,270 @@
+"""Cluster incidents into problem candidates: similar text, close in time, union-find.
+
+Two incidents are *linked* when the Jaccard similarity of their word-shingle sets is at
+least ``threshold`` (exact, as a fraction) and, if ``max_gap`` is given, they opened less
+than ``max_gap`` apart.  Clusters are the connected components (single linkage) with at
+least ``min_size`` incidents.  ``method="exact"`` checks every pair of distinct texts;
+``method="lsh"`` (the default) checks only MinHash/LSH candidate pairs, so it is fast at
+scale and may miss links (never invents one: every link it makes is verified exactly).
+
+>>> from datetime import datetime, timedelta, timezone
+>>> t = datetime(2025, 3, 1, tzinfo=timezone.utc)
+>>> texts = ["vpn drops every hour", "vpn drops every hour again", "vpn drops hourly",
+...          "printer jam floor 3"]
+>>> incs = [Incident(id=f"I{n}", opened_at=t + timedelta(hours=n), ci="vpn-gw", text=x)
+...         for n, x in enumerate(texts)]
+>>> [c.incident_ids for c in cluster_incidents(incs, threshold="0.4", min_size=2)]
+[('I0', 'I1', 'I2')]
+>>> cluster_incidents(incs, threshold="0.4", min_size=2)[0].shared_terms
+('drops', 'vpn', 'every', 'hour')
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from collections.abc import Iterable
+from datetime import timedelta
+from itertools import combinations, pairwise
+from typing import Any
+
+import attrs
+
+from itsm_core._instant import format_duration, parse_duration
+from itsm_core.errors import ConfigError
+from itsm_core.problem._check import _ratio
+from itsm_core.problem._span import TimeSpan
+from itsm_core.problem.minhash import MinHasher, lsh_buckets, lsh_shape
+from itsm_core.problem.records import Incident, check_incidents
+from itsm_core.problem.text import shingles, tokenize
+
+__all__ = ["IncidentCluster", "UnionFind", "cluster_incidents"]
+
+
+class UnionFind:
+    """Disjoint sets over ``0 .. n-1`` with union by size and path halving.
+
+    >>> uf = UnionFind(4)
+    >>> uf.union(0, 1); uf.union(2, 3); uf.union(1, 3)
+    >>> uf.find(0) == uf.find(2)
+    True
+    """
+
+    __slots__ = ("_parent", "_size")
+
+    def __init__(self, n: int) -> None:
+        self._parent = list(range(n))
+        self._size = [1] * n
+
+    def find(self, x: int) -> int:
+        """The representative of *x*'s set.
+
+        >>> UnionFind(3).find(2)
+        2
+        """
+        parent = self._parent
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        """Merge the sets of *a* and *b*.
+
+        >>> uf = UnionFind(2); uf.union(0, 1); uf.find(1) == uf.find(0)
+        True
+        """
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            if self._size[ra] < self._size[rb]:
+                ra, rb = rb, ra
+            self._parent[rb] = ra
+            self._size[ra] += self._size[rb]
+
+
+@attrs.frozen(kw_only=True)
+class IncidentCluster(TimeSpan):
+    """A problem candidate found by text similarity.
+
+    Attributes:
+        incident_ids: members, in opened order (ties by id).
+        shared_terms: tokens found in at least half the members, most frequent first.
+        cis: ``(ci, count)`` pairs, most frequent first.
+        first_us, last_us: opened instants of the first and last member, in microseconds.
+
+    >>> c = IncidentCluster(incident_ids=("A", "B"), shared_terms=("vpn",),
+    ...                     cis=(("gw1", 2),), first_us=0, last_us=0)
+    >>> c.explain()
+    '2 similar incidents sharing vpn on gw1 (2) between 1970-01-01T00:00:00+00:00 and 1970-01-01T00:00:00+00:00'
+    """
+
+    incident_ids: tuple[str, ...]
+    shared_terms: tuple[str, ...]
+    cis: tuple[tuple[str, int], ...]
+    first_us: int
+    last_us: int
+
+    def explain(self) -> str:
+        """One sentence: how many incidents, which terms and CIs, when.
+
+        >>> IncidentCluster(incident_ids=("A", "B"), shared_terms=(), cis=(), first_us=0,
+        ...                 last_us=0).explain()[:39]
+        '2 similar incidents sharing no terms on'
+        """
+        terms = ", ".join(self.shared_terms) or "no terms"
+        cis = ", ".join(f"{ci} ({n})" for ci, n in self.cis) or "no CI"
+        return (f"{len(self.incident_ids)} similar incidents sharing {terms} on {cis} "
+                f"between {self.first().isoformat()} and {self.last().isoformat()}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The cluster as plain data.
+
+        >>> IncidentCluster(incident_ids=("A", "B"), shared_terms=("x",), cis=(), first_us=0,
+        ...                 last_us=0).to_dict()["shared_terms"]
+        ['x']
+        """
+        return {"incident_ids": list(self.incident_ids), "shared_terms": list(self.shared_terms),
+                "cis": [list(pair) for pair in self.cis], "first": self.first().isoformat(),
+                "last": self.last().isoformat(), "span": format_duration(self.span),
+                "explanation": self.explain()}
+
+
+def _min_size(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 2:
+        raise ConfigError("min_size", f"{value!r} is not an integer >= 2", "an integer >= 2")
+    return value
+
+
+def _gap(value: object) -> int | None:
+    if value is None:
+        return None
+    gap = parse_duration(value, "max_gap")
+    if gap <= timedelta(0):
+        raise ConfigError("max_gap", f"{value!r} is not positive", "a duration > 0 or None")
+    return gap // timedelta(microseconds=1)
+
+
+def _link_in_time(a: list[int], b: list[int], times: list[int], gap: int,
+                  uf: UnionFind) -> None:
+    """Link each member of *a* to its nearest members of *b* before and after it, if less
+    than *gap* apart.  With each text's members chained in time, this joins exactly the
+    components that all (a, b) pairs less than *gap* apart would join."""
+    b_times = [times[k] for k in b]
+    for k in a:
+        t = times[k]
+        after = bisect_left(b_times, t)
+        if after < len(b) and b_times[after] - t < gap:
+            uf.union(k, b[after])
+        before = bisect_right(b_times, t) - 1
+        if before >= 0 and t - b_times[before] < gap:
+            uf.union(k, b[before])
+
+
+def cluster_incidents(incidents: Iterable[Incident], *, threshold: object = "0.5",
+                      shingle_size: int = 1, max_gap: object = None, min_size: int = 3,
+                      method: str = "lsh", num_perm: int = 64, seed: int = 20250301,
+                      pair_recall: object = "0.5") -> list[IncidentCluster]:
+    """Group similar incidents (see the module text for the exact rule).
+
+    Args:
+        incidents: incidents with their ``text``; an empty text never links.
+        threshold: least Jaccard similarity of shingle sets, in (0, 1] (``"0.5"``, 0.5 or a
+            Fraction; floats are read through their shortest repr).
+        shingle_size: words per shingle (1 = word sets, best for one-line texts).
+        max_gap: if given (timedelta or ISO 8601), linked incidents opened less than this
+            apart; ``None`` ignores time.
+        min_size: least incidents in a reported cluster (>= 2).
+        method: ``"lsh"`` (candidate pairs from MinHash bands) or ``"exact"`` (all pairs).
+        num_perm, seed: MinHash signature length and hash-function seed (``"lsh"`` only).
+        pair_recall: least chance, in (0, 1], that LSH proposes a pair exactly at the
+            threshold (higher = more candidate pairs to verify = slower; pairs above the
+            threshold and chains through other members are found far more often).
+
+    Returns:
+        Clusters, largest first (then earliest first).
+
+    >>> cluster_incidents([], method="fuzzy")
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.ConfigError: method: unknown method 'fuzzy'; expected 'lsh' or 'exact'
+    """
+    if method not in ("lsh", "exact"):
+        raise ConfigError("method", f"unknown method {method!r}", "'lsh' or 'exact'")
+    ratio = _ratio(threshold, "threshold")
+    recall = _ratio(pair_recall, "pair_recall")
+    gap = _gap(max_gap)
+    size = _min_size(min_size)
+    pool = check_incidents(incidents)
+    hasher = MinHasher(num_perm, seed)
+    tokens = [tokenize(inc.text) for inc in pool]
+    sets = [shingles(t, shingle_size) for t in tokens]
+    times = [inc.opened_us for inc in pool]
+    order = sorted(range(len(pool)), key=lambda k: (times[k], pool[k].id))
+    doc_index: dict[frozenset[str], int] = {}
+    members: list[list[int]] = []
+    for k in order:
+        if sets[k]:
+            d = doc_index.setdefault(sets[k], len(members))
+            if d == len(members):
+                members.append([])
+            members[d].append(k)
+    docs = list(doc_index)
+    uf = UnionFind(len(pool))
+    for mem in members:
+        for prev, nxt in pairwise(mem):
+            if gap is None or times[nxt] - times[prev] < gap:
+                uf.union(prev, nxt)
+    p, q = ratio.numerator, ratio.denominator
+    seen: set[tuple[int, int]] = set()
+
+    def consider(i: int, j: int) -> None:
+        if gap is None:
+            if uf.find(members[i][0]) == uf.find(members[j][0]):
+                return
+        elif (i, j) in seen:
+            return
+        else:
+            seen.add((i, j))
+        a, b = docs[i], docs[j]
+        inter = len(a & b)
+        if q * inter >= p * (len(a) + len(b) - inter):
+            if gap is None:
+                uf.union(members[i][0], members[j][0])
+            else:
+                _link_in_time(members[i], members[j], times, gap, uf)
+
+    if method == "exact":
+        for i, j in combinations(range(len(docs)), 2):
+            consider(i, j)
+    else:
+        bands, rows = lsh_shape(ratio, hasher.num_perm, recall)
+        signatures = [hasher.signature(doc) for doc in docs]
+        for bucket in lsh_buckets(signatures, bands, rows):
+            for i, j in combinations(bucket, 2):
+                consider(i, j)
+    return _clusters(pool, tokens, order, uf, size)
+
+
+def _clusters(pool: list[Incident], tokens: list[tuple[str, ...]], order: list[int],
+              uf: UnionFind, min_size: int) -> list[IncidentCluster]:
+    groups: dict[int, list[int]] = {}
+    for k in order:
+        groups.setdefault(uf.find(k), []).append(k)
+    out = []
+    for group in groups.values():
+        if len(group) < min_size:
+            continue
+        terms: Counter[str] = Counter()
+        for k in group:
+            terms.update(set(tokens[k]))
+        shared = sorted((t for t, n in terms.items() if 2 * n >= len(group)),
+                        key=lambda t: (-terms[t], t))[:10]
+        cis = Counter(pool[k].ci for k in group if pool[k].ci is not None)
+        out.append(IncidentCluster(
+            incident_ids=tuple(pool[k].id for k in group), shared_terms=tuple(shared),
+            cis=tuple(sorted(((c, n) for c, n in cis.items() if c is not None),
+                             key=lambda cn: (-cn[1], cn[0]))),
+            first_us=pool[group[0]].opened_us, last_us=pool[group[-1]].opened_us))
+    out.sort(key=lambda c: (-len(c.incident_ids), c.first_us, c.incident_ids[0]))
+    return out
+
