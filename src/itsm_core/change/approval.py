@@ -1,0 +1,238 @@
+"""The approval policy: change type x risk level -> authority and minimum lead time.
+
+Lead time is **business time** on a calendar, from the moment the change was requested
+(``requested_at``) to its planned start.  Standard changes are pre-authorised: no approval,
+no lead time, whatever the risk.
+
+>>> policy = ApprovalPolicy.from_dict({
+...     "normal": {"low": {"authority": "peer", "lead_time": "PT8H"},
+...                "moderate": {"authority": "change_manager", "lead_time": "P1D"},
+...                "high": {"authority": "cab", "lead_time": "P3D"},
+...                "very_high": {"authority": "cab", "lead_time": "P5D"}},
+...     "emergency": {"authority": "emergency_cab", "lead_time": "PT0S"}})
+>>> from itsm_core.change.levels import RiskLevel
+>>> r = policy.requirement("normal", RiskLevel.HIGH)
+>>> r.authority.label, str(r.lead_time)
+('cab', '3 days, 0:00:00')
+>>> policy.requirement("standard", RiskLevel.VERY_HIGH).pre_authorised
+True
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+import attrs
+
+from itsm_core._instant import format_duration, parse_duration, to_us
+from itsm_core.calendar import BusinessCalendar
+from itsm_core.change.conflict import Conflict, ConflictKind
+from itsm_core.change.levels import RiskLevel
+from itsm_core.change.request import ChangeRequest, ChangeType, parse_type
+from itsm_core.errors import ConfigError
+
+__all__ = ["ApprovalPolicy", "ApprovalRequirement", "Authority"]
+
+_CELL_FORM = "{'authority': 'cab', 'lead_time': 'P3D'}"
+
+
+class Authority(enum.IntEnum):
+    """Who must authorise a change, in increasing order of weight.
+
+    >>> Authority.parse("emergency_cab", "x") > Authority.CAB
+    True
+    """
+
+    NONE = 0
+    PEER = 1
+    CHANGE_MANAGER = 2
+    CAB = 3
+    EMERGENCY_CAB = 4
+
+    @property
+    def label(self) -> str:
+        """The configuration name.
+
+        >>> Authority.CHANGE_MANAGER.label
+        'change_manager'
+        """
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, value: object, path: str) -> Authority:
+        """Read an authority from its name.
+
+        >>> Authority.parse("board", "normal.high.authority")
+        Traceback (most recent call last):
+        ...
+        itsm_core.errors.ConfigError: normal.high.authority: unknown authority 'board'; expected one of 'none', 'peer', 'change_manager', 'cab', 'emergency_cab'
+        """
+        if isinstance(value, Authority):
+            return value
+        if isinstance(value, str) and value.upper() in cls.__members__:
+            return cls[value.upper()]
+        raise ConfigError(path, f"unknown authority {value!r}",
+                          "one of 'none', 'peer', 'change_manager', 'cab', 'emergency_cab'")
+
+
+@attrs.frozen(kw_only=True)
+class ApprovalRequirement:
+    """What a change needs before it may start.
+
+    >>> ApprovalRequirement(authority=Authority.PEER, lead_time=timedelta(hours=8),
+    ...                     pre_authorised=False, reason="normal x low").to_dict()["lead_time"]
+    'PT8H'
+    """
+
+    authority: Authority
+    lead_time: timedelta
+    pre_authorised: bool
+    reason: str
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data for display.
+
+        >>> ApprovalRequirement(authority=Authority.NONE, lead_time=timedelta(0),
+        ...                     pre_authorised=True, reason="standard").to_dict()["authority"]
+        'none'
+        """
+        return {"authority": self.authority.label, "lead_time": format_duration(self.lead_time),
+                "pre_authorised": self.pre_authorised, "reason": self.reason}
+
+
+def _cell(data: object, path: str) -> tuple[Authority, timedelta]:
+    if not isinstance(data, Mapping) or set(data) != {"authority", "lead_time"}:
+        raise ConfigError(path, f"expected {{'authority', 'lead_time'}}, got {data!r}", _CELL_FORM)
+    return (Authority.parse(data["authority"], f"{path}.authority"),
+            parse_duration(data["lead_time"], f"{path}.lead_time"))
+
+
+@attrs.frozen
+class ApprovalPolicy:
+    """A complete type x risk matrix for normal and emergency changes.
+
+    Each of ``normal`` and ``emergency`` maps either every risk level to a cell, or is a
+    single cell for all levels.  A missing cell is a configuration error.
+    """
+
+    cells: tuple[tuple[ChangeType, RiskLevel, Authority, timedelta], ...]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object], path: str = "") -> ApprovalPolicy:
+        """Build and validate the matrix.
+
+        >>> ApprovalPolicy.from_dict({"normal": {"low": {"authority": "peer", "lead_time": "P1D"}},
+        ...                           "emergency": {"authority": "emergency_cab", "lead_time": "PT0S"}})
+        Traceback (most recent call last):
+        ...
+        itsm_core.errors.ConfigError: normal.moderate: missing; expected {'authority': 'cab', 'lead_time': 'P3D'}
+        """
+        prefix = f"{path}." if path else ""
+        if not isinstance(data, Mapping):
+            raise ConfigError(path or "approval", f"expected a mapping, got {data!r}",
+                              "{'normal': {...}, 'emergency': {...}}")
+        cells = []
+        for key in data:
+            if parse_type(key, f"{prefix}{key}") is ChangeType.STANDARD:
+                raise ConfigError(f"{prefix}{key}", "standard changes are pre-authorised",
+                                  "entries for 'normal' and 'emergency' only")
+        for kind in (ChangeType.NORMAL, ChangeType.EMERGENCY):
+            where = f"{prefix}{kind.value}"
+            if kind.value not in data:
+                raise ConfigError(where, "missing", "a cell or a mapping of risk level -> cell")
+            row = data[kind.value]
+            if isinstance(row, Mapping) and "authority" in row:
+                authority, lead = _cell(row, where)
+                cells += [(kind, level, authority, lead) for level in RiskLevel]
+                continue
+            if not isinstance(row, Mapping):
+                raise ConfigError(where, f"expected a mapping, got {row!r}", _CELL_FORM)
+            for name in row:
+                RiskLevel.parse(name, f"{where}.{name}")
+            for level in RiskLevel:
+                if level.label not in row:
+                    raise ConfigError(f"{where}.{level.label}", "missing", _CELL_FORM)
+                cells.append((kind, level, *_cell(row[level.label], f"{where}.{level.label}")))
+        return cls(tuple(cells))
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data that :meth:`from_dict` reads back.
+
+        >>> p = ApprovalPolicy.from_dict({"normal": {"authority": "cab", "lead_time": "P2D"},
+        ...                               "emergency": {"authority": "emergency_cab", "lead_time": "PT0S"}})
+        >>> ApprovalPolicy.from_dict(p.to_dict()) == p
+        True
+        """
+        out: dict[str, dict[str, object]] = {}
+        for kind, level, authority, lead in self.cells:
+            out.setdefault(kind.value, {})[level.label] = {
+                "authority": authority.label, "lead_time": format_duration(lead)}
+        return dict(out)
+
+    def requirement(self, change_type: ChangeType | str, level: RiskLevel) -> ApprovalRequirement:
+        """The authority and lead time for a change of this type and risk level.
+
+        >>> p = ApprovalPolicy.from_dict({"normal": {"authority": "cab", "lead_time": "P2D"},
+        ...                               "emergency": {"authority": "emergency_cab", "lead_time": "PT0S"}})
+        >>> p.requirement("emergency", RiskLevel.LOW).authority.label
+        'emergency_cab'
+        """
+        kind = parse_type(change_type, "change_type")
+        if kind is ChangeType.STANDARD:
+            return ApprovalRequirement(authority=Authority.NONE, lead_time=timedelta(0),
+                                       pre_authorised=True, reason="standard change: pre-authorised")
+        for cell_kind, cell_level, authority, lead in self.cells:
+            if cell_kind is kind and cell_level is level:
+                return ApprovalRequirement(authority=authority, lead_time=lead, pre_authorised=False,
+                                           reason=f"{kind.value} x {level.label}")
+        raise AssertionError("unreachable: the matrix is complete")  # pragma: no cover
+
+    def earliest_start(self, change: ChangeRequest, level: RiskLevel, calendar: BusinessCalendar,
+                       *, requested_at: datetime | None = None) -> datetime:
+        """The earliest start the lead time allows: ``calendar.add(requested_at, lead_time)``.
+
+        *requested_at* defaults to the change's own ``requested_at``.
+
+        >>> from itsm_core.calendar import BusinessCalendar
+        >>> p = ApprovalPolicy.from_dict({"normal": {"authority": "cab", "lead_time": "P2D"},
+        ...                               "emergency": {"authority": "emergency_cab", "lead_time": "PT0S"}})
+        >>> cr = ChangeRequest.from_dict({"id": "C", "type": "normal", "start": "2025-01-10T00:00+00:00",
+        ...     "end": "2025-01-10T01:00+00:00", "requested_at": "2025-01-06T09:00+00:00"})
+        >>> p.earliest_start(cr, RiskLevel.LOW, BusinessCalendar.always_open("UTC")).isoformat()
+        '2025-01-08T09:00:00+00:00'
+        """
+        asked = requested_at if requested_at is not None else change.requested_at
+        if asked is None:
+            raise ConfigError("requested_at", f"change {change.id} has no request time",
+                              "an aware datetime in the change or the requested_at argument")
+        to_us(asked, "requested_at")
+        return calendar.add(asked, self.requirement(change.type, level).lead_time)
+
+    def check_lead_time(self, change: ChangeRequest, level: RiskLevel,
+                        calendar: BusinessCalendar) -> Conflict | None:
+        """A ``LEAD_TIME`` conflict if the change starts before its lead time has elapsed.
+
+        Changes without ``requested_at`` are not checked (``None``).  The comparison is exact
+        business time: ``calendar.elapsed(requested_at, start) < lead_time``.
+
+        >>> from itsm_core.calendar import BusinessCalendar
+        >>> p = ApprovalPolicy.from_dict({"normal": {"authority": "cab", "lead_time": "P2D"},
+        ...                               "emergency": {"authority": "emergency_cab", "lead_time": "PT0S"}})
+        >>> cr = ChangeRequest.from_dict({"id": "C", "type": "normal", "start": "2025-01-07T00:00+00:00",
+        ...     "end": "2025-01-07T01:00+00:00", "requested_at": "2025-01-06T09:00+00:00"})
+        >>> p.check_lead_time(cr, RiskLevel.LOW, BusinessCalendar.always_open("UTC")).detail
+        'C: 15:00:00 of business lead time before its start; normal x low requires 2 days, 0:00:00'
+        """
+        if change.requested_at is None:
+            return None
+        need = self.requirement(change.type, level)
+        have = calendar.elapsed(change.requested_at, change.start)
+        if have >= need.lead_time:
+            return None
+        asked = to_us(change.requested_at, "requested_at")
+        return Conflict(kind=ConflictKind.LEAD_TIME, changes=(change.id,),
+                        start_us=min(asked, change.start_us), end_us=change.start_us,
+                        detail=f"{change.id}: {have} of business lead time before its start; "
+                               f"{need.reason} requires {need.lead_time}")

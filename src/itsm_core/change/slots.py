@@ -1,0 +1,112 @@
+"""The earliest conflict-free slots for a change, by interval algebra.
+
+``allowed = [from, from + horizon) ∩ maintenance windows of each CI (unless exempt)
+− freezes that bind the change − busy time of other changes on its CIs (and their direct
+parents and children, with a topology) − busy time of its assignee``; each gap of ``allowed``
+at least as long as the change gives one slot, starting as early as the gap allows.
+
+>>> from itsm_core.change.request import ChangeRequest
+>>> from datetime import datetime, timezone
+>>> busy = ChangeRequest.from_dict({"id": "B", "type": "normal", "cis": ["db"],
+...     "start": "2025-01-01T01:00+00:00", "end": "2025-01-01T03:00+00:00"})
+>>> me = ChangeRequest.from_dict({"id": "C", "type": "normal", "cis": ["db"],
+...     "start": "2025-01-01T00:00+00:00", "end": "2025-01-01T02:00+00:00"})
+>>> slots = next_free_slots(me, as_of=datetime(2025, 1, 1, tzinfo=timezone.utc), changes=[busy], limit=2)
+>>> [(s.hour, e.hour) for s, e in slots]
+[(3, 5)]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from itsm_core._instant import duration_us, from_us, to_us
+from itsm_core.change.request import ChangeRequest
+from itsm_core.change.windows import ChangeWindows
+from itsm_core.errors import InvalidArgumentError
+from itsm_core.intervals import IntervalSet
+from itsm_core.topology import Topology
+
+__all__ = ["free_time", "next_free_slots"]
+
+MAX_SLOTS = 100
+
+
+def free_time(change: ChangeRequest, a: int, b: int, *, changes: Iterable[ChangeRequest] = (),
+              windows: ChangeWindows | None = None, topology: Topology | None = None) -> IntervalSet:
+    """The time in ``[a, b)`` (microseconds) where *change* could run without any conflict.
+
+    >>> me = ChangeRequest.from_dict({"id": "C", "type": "normal", "cis": ["db"],
+    ...     "start": "1970-01-01T00:00+00:00", "end": "1970-01-01T00:00:00.000002+00:00"})
+    >>> free_time(me, 0, 10).pairs()
+    ((0, 10),)
+    """
+    allowed = IntervalSet.from_pairs([(a, b)])
+    if windows is not None:
+        compiled = windows.compile(a, b)
+        if change.type not in compiled.exempt:
+            for ci in change.cis:
+                served = compiled.maintenance_for(ci)
+                if served is not None:
+                    allowed = allowed & served
+        for _, occ in compiled.freezes_for(change.type, change.cis):
+            allowed = allowed - occ
+    near = set(change.cis)
+    if topology is not None:
+        for ci in change.cis:
+            if ci in topology:
+                near |= topology.dependencies(ci) | topology.dependents(ci)
+    busy = []
+    for other in changes:
+        if other.id == change.id or other.end_us <= a or other.start_us >= b:
+            continue
+        same_assignee = change.assignee is not None and other.assignee == change.assignee
+        if same_assignee or any(ci in near for ci in other.cis):
+            busy.append((other.start_us, other.end_us))
+    return allowed - IntervalSet.from_pairs(busy)
+
+
+def next_free_slots(change: ChangeRequest, *, as_of: datetime, changes: Iterable[ChangeRequest] = (),
+                    windows: ChangeWindows | None = None, topology: Topology | None = None,
+                    horizon: timedelta = timedelta(days=90), limit: int = MAX_SLOTS,
+                    not_before: datetime | None = None) -> list[tuple[datetime, datetime]]:
+    """The earliest conflict-free ``(start, end)`` slots for *change*, one per free gap.
+
+    Args:
+        change: the change to place; its planned length is kept, its planned times ignored.
+        as_of: the search starts here (no implicit clock).
+        changes: the other scheduled changes (the change itself, by id, is ignored).
+        windows: maintenance and freeze windows.
+        topology: makes direct parents and children of its CIs busy too.
+        horizon: how far from the start to look (default 90 days); a slot must end inside it.
+        limit: the most slots to return, 1 to 100.
+        not_before: a later start bound, e.g. the approval lead time's earliest start.
+
+    Returns:
+        Up to *limit* slots in time order, aware datetimes in *as_of*'s zone.
+
+    >>> from datetime import timezone
+    >>> me = ChangeRequest.from_dict({"id": "C", "type": "normal", "cis": [],
+    ...     "start": "2025-01-01T00:00+00:00", "end": "2025-01-01T02:00+00:00"})
+    >>> next_free_slots(me, as_of=datetime(2025, 1, 1, tzinfo=timezone.utc), limit=0)
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.InvalidArgumentError: limit: 0 is out of range; expected 1 to 100
+    """
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_SLOTS:
+        raise InvalidArgumentError(f"limit: {limit!r} is out of range; expected 1 to {MAX_SLOTS}")
+    a = to_us(as_of, "as_of")
+    b = a + duration_us(horizon, "horizon")
+    if not_before is not None:
+        a = max(a, to_us(not_before, "not_before"))
+    need = change.duration_us
+    tz = as_of.tzinfo
+    assert tz is not None  # to_us refused naive datetimes
+    slots = []
+    for start, end in free_time(change, a, b, changes=changes, windows=windows, topology=topology):
+        if end - start >= need:
+            slots.append((from_us(start, tz), from_us(start + need, tz)))
+            if len(slots) == limit:
+                break
+    return slots

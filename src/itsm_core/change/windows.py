@@ -1,0 +1,315 @@
+"""Maintenance and freeze (blackout) windows, as explicit intervals and RFC 5545 recurrences.
+
+* A **maintenance window** lists the CIs it serves (or every CI).  A CI served by at least one
+  window may only be changed inside the union of its windows; a CI no window serves is
+  unrestricted.  Change types in ``maintenance_exempt`` (default: emergency) may run outside.
+* A **freeze window** applies to the CIs it lists (or every change).  A change overlapping it
+  breaks it, unless its type is in the freeze's ``allow`` list (default: emergency).
+
+>>> windows = ChangeWindows.from_dict({
+...     "maintenance": [{"name": "db weekly", "cis": ["db"], "recurrence": {
+...         "rrule": "FREQ=WEEKLY;BYDAY=SA", "start": "2025-01-04T22:00",
+...         "timezone": "Europe/London", "duration": "PT4H"}}],
+...     "freezes": [{"name": "year end", "intervals": [["2025-12-20T00:00+00:00", "2026-01-03T00:00+00:00"]]}]})
+>>> from itsm_core.change.request import ChangeRequest
+>>> cr = ChangeRequest.from_dict({"id": "C1", "type": "normal", "cis": ["db"],
+...     "start": "2025-01-11T23:00+00:00", "end": "2025-01-12T03:00+00:00"})
+>>> [c.detail for c in windows.check(cr)]
+['C1 runs outside the maintenance windows of db from 2025-01-12T02:00:00+00:00 to 2025-01-12T03:00:00+00:00']
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Collection, Iterable, Mapping
+from datetime import timezone
+
+import attrs
+
+from itsm_core._instant import from_us, to_us
+from itsm_core.change.conflict import Conflict, ConflictKind
+from itsm_core.change.request import ChangeRequest, ChangeType, parse_instant, parse_type
+from itsm_core.errors import ConfigError
+from itsm_core.intervals import IntervalSet
+from itsm_core.recurrence import Recurrence
+
+__all__ = ["ChangeWindows", "CompiledWindows", "Window", "WindowKind"]
+
+_EMERGENCY_ONLY = frozenset({ChangeType.EMERGENCY})
+
+
+class WindowKind(enum.Enum):
+    """Maintenance (changes belong inside) or freeze (changes must stay out).
+
+    >>> WindowKind("freeze").value
+    'freeze'
+    """
+
+    MAINTENANCE = "maintenance"
+    FREEZE = "freeze"
+
+
+def _types(value: object, path: str) -> frozenset[ChangeType]:
+    if not isinstance(value, list):
+        raise ConfigError(path, f"expected a list of change types, got {value!r}", "['emergency']")
+    return frozenset(parse_type(v, f"{path}[{i}]") for i, v in enumerate(value))
+
+
+def _iso(us: int) -> str:
+    return from_us(us, timezone.utc).isoformat()
+
+
+@attrs.frozen(kw_only=True)
+class Window:
+    """A named window: explicit intervals and/or recurrences, the CIs it concerns.
+
+    Attributes:
+        name: shown in conflicts.
+        kind: maintenance or freeze.
+        intervals: explicit ``[start, end)`` intervals (microseconds).
+        recurrences: recurring occurrences.
+        cis: the CIs concerned, or ``None`` for every CI.
+        allow: for a freeze, the change types it does not stop.
+
+    >>> w = Window.from_dict({"name": "x", "intervals": [["2025-01-02T00:00+00:00",
+    ...     "2025-01-01T00:00+00:00"]]}, WindowKind.FREEZE, "freezes[3]")
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.ConfigError: freezes[3].intervals[0]: end 2025-01-01T00:00+00:00 is before start 2025-01-02T00:00+00:00; expected [start, end] with start <= end
+    """
+
+    name: str
+    kind: WindowKind
+    intervals: IntervalSet = attrs.field(factory=IntervalSet.empty)
+    recurrences: tuple[Recurrence, ...] = ()
+    cis: frozenset[str] | None = None
+    allow: frozenset[ChangeType] = _EMERGENCY_ONLY
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object], kind: WindowKind, path: str, *,
+                  known_cis: Collection[str] | None = None) -> Window:
+        """Read ``name``, ``intervals`` (pairs of aware ISO strings), ``recurrence`` (one
+        mapping or a list, see :class:`~itsm_core.recurrence.Recurrence`), ``cis``, ``allow``.
+
+        >>> Window.from_dict({"name": "w", "cis": ["dbx"]}, WindowKind.MAINTENANCE, "m[0]",
+        ...                  known_cis={"db"})
+        Traceback (most recent call last):
+        ...
+        itsm_core.errors.ConfigError: m[0].cis[0]: unknown CI 'dbx'; expected a CI of the topology
+        """
+        if not isinstance(data, Mapping):
+            raise ConfigError(path, f"expected a mapping, got {data!r}",
+                              "{'name', 'intervals' and/or 'recurrence', 'cis'?}")
+        known = {"name", "intervals", "recurrence", "cis"} | ({"allow"} if kind is WindowKind.FREEZE else set())
+        for key in data:
+            if key not in known:
+                raise ConfigError(f"{path}.{key}", "unknown key", f"one of {sorted(known)}")
+        name = data.get("name")
+        if not isinstance(name, str) or not name:
+            raise ConfigError(f"{path}.name", f"bad name {name!r}", "a non-empty string")
+        pairs = []
+        raw = data.get("intervals", [])
+        if not isinstance(raw, list):
+            raise ConfigError(f"{path}.intervals", f"expected a list, got {raw!r}", "[[start, end], ...]")
+        for i, pair in enumerate(raw):
+            where = f"{path}.intervals[{i}]"
+            if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+                raise ConfigError(where, f"expected [start, end], got {pair!r}", "[start, end]")
+            start = to_us(parse_instant(pair[0], f"{where}[0]"), where)
+            end = to_us(parse_instant(pair[1], f"{where}[1]"), where)
+            if end < start:
+                raise ConfigError(where, f"end {pair[1]} is before start {pair[0]}",
+                                  "[start, end] with start <= end")
+            pairs.append((start, end))
+        rec = data.get("recurrence", [])
+        recs = rec if isinstance(rec, list) else [rec]
+        recurrences = tuple(Recurrence.from_dict(r, f"{path}.recurrence" if rec is r else
+                                                 f"{path}.recurrence[{i}]") for i, r in enumerate(recs))
+        cis = None
+        if "cis" in data:
+            names = data["cis"]
+            if not isinstance(names, list):
+                raise ConfigError(f"{path}.cis", f"expected a list, got {names!r}", "['db', ...]")
+            for i, ci in enumerate(names):
+                if not isinstance(ci, str) or (known_cis is not None and ci not in known_cis):
+                    raise ConfigError(f"{path}.cis[{i}]", f"unknown CI {ci!r}", "a CI of the topology")
+            cis = frozenset(names)
+        allow = _types(data["allow"], f"{path}.allow") if "allow" in data else _EMERGENCY_ONLY
+        return cls(name=name, kind=kind, intervals=IntervalSet.from_pairs(pairs),
+                   recurrences=recurrences, cis=cis,
+                   allow=allow if kind is WindowKind.FREEZE else frozenset())
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data that :meth:`from_dict` reads back.
+
+        >>> w = Window.from_dict({"name": "x", "intervals": [["2025-01-01T00:00+00:00",
+        ...     "2025-01-02T00:00+00:00"]], "allow": []}, WindowKind.FREEZE, "f")
+        >>> Window.from_dict(w.to_dict(), WindowKind.FREEZE, "f") == w
+        True
+        """
+        out: dict[str, object] = {"name": self.name,
+                                  "intervals": [[_iso(s), _iso(e)] for s, e in self.intervals]}
+        if self.recurrences:
+            out["recurrence"] = [r.to_dict() for r in self.recurrences]
+        if self.cis is not None:
+            out["cis"] = sorted(self.cis)
+        if self.kind is WindowKind.FREEZE:
+            out["allow"] = sorted(t.value for t in self.allow)
+        return out
+
+    def applies_to(self, ci: str) -> bool:
+        """Whether the window concerns *ci*.
+
+        >>> Window(name="all", kind=WindowKind.FREEZE).applies_to("anything")
+        True
+        """
+        return self.cis is None or ci in self.cis
+
+    def occurrences(self, a: int, b: int) -> IntervalSet:
+        """The window's time inside ``[a, b)``.
+
+        >>> Window(name="w", kind=WindowKind.FREEZE,
+        ...        intervals=IntervalSet.from_pairs([(0, 10)])).occurrences(5, 20).pairs()
+        ((5, 10),)
+        """
+        out = self.intervals.clip(a, b)
+        for rec in self.recurrences:
+            out = out | rec.occurrences(a, b)
+        return out
+
+
+@attrs.frozen
+class CompiledWindows:
+    """Every window expanded once over a span, for many queries (conflicts, free slots)."""
+
+    span: tuple[int, int]
+    maintenance: tuple[tuple[Window, IntervalSet], ...]
+    freezes: tuple[tuple[Window, IntervalSet], ...]
+    exempt: frozenset[ChangeType]
+    _per_ci: dict[str, IntervalSet | None] = attrs.field(factory=dict, eq=False, hash=False)
+
+    def maintenance_for(self, ci: str) -> IntervalSet | None:
+        """The union of *ci*'s maintenance windows, or ``None`` if no window serves it.
+
+        >>> ChangeWindows().compile(0, 10).maintenance_for("db") is None
+        True
+        """
+        if ci not in self._per_ci:
+            sets = [occ for window, occ in self.maintenance if window.applies_to(ci)]
+            union = None
+            for occ in sets:
+                union = occ if union is None else union | occ
+            self._per_ci[ci] = union
+        return self._per_ci[ci]
+
+    def freezes_for(self, change_type: ChangeType, cis: Iterable[str]) -> list[tuple[Window, IntervalSet]]:
+        """The freezes that bind a change of this type on these CIs.
+
+        >>> ChangeWindows().compile(0, 10).freezes_for(ChangeType.NORMAL, ["db"])
+        []
+        """
+        names = tuple(cis)
+        return [(w, occ) for w, occ in self.freezes if change_type not in w.allow
+                and (w.cis is None or any(ci in w.cis for ci in names))]
+
+    def check(self, change: ChangeRequest) -> list[Conflict]:
+        """The window rules *change* breaks (its interval must lie inside :attr:`span`).
+
+        >>> ChangeWindows().compile(0, 10).check(ChangeRequest.from_dict({"id": "C",
+        ...     "type": "normal", "start": "1970-01-01T00:00+00:00", "end": "1970-01-01T00:00:00.000005+00:00"}))
+        []
+        """
+        s, e = change.start_us, change.end_us
+        out = []
+        if change.type not in self.exempt:
+            for ci in change.cis:
+                allowed = self.maintenance_for(ci)
+                if allowed is not None and not allowed.covers(s, e):
+                    gap = (IntervalSet((s, e)) - allowed).pairs()[0]
+                    out.append(Conflict(
+                        kind=ConflictKind.OUTSIDE_MAINTENANCE, changes=(change.id,), start_us=gap[0],
+                        end_us=gap[1], ci=ci,
+                        detail=f"{change.id} runs outside the maintenance windows of {ci} "
+                               f"from {_iso(gap[0])} to {_iso(gap[1])}"))
+        for window, occ in self.freezes_for(change.type, change.cis):
+            if occ.overlaps(s, e):
+                hit = occ.clip(s, e).pairs()[0]
+                out.append(Conflict(
+                    kind=ConflictKind.IN_FREEZE, changes=(change.id,), start_us=hit[0], end_us=hit[1],
+                    window=window.name,
+                    detail=f"{change.id} runs in freeze {window.name!r} from {_iso(hit[0])} to {_iso(hit[1])}"))
+        return out
+
+
+@attrs.frozen(kw_only=True)
+class ChangeWindows:
+    """All maintenance and freeze windows, and the types exempt from maintenance windows.
+
+    >>> ChangeWindows.from_dict({"maintenance_exempt": ["urgent"]})
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.ConfigError: maintenance_exempt[0]: unknown change type 'urgent'; expected one of 'standard', 'normal', 'emergency'
+    """
+
+    maintenance: tuple[Window, ...] = ()
+    freezes: tuple[Window, ...] = ()
+    maintenance_exempt: frozenset[ChangeType] = _EMERGENCY_ONLY
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object], *, known_cis: Collection[str] | None = None,
+                  path: str = "") -> ChangeWindows:
+        """Read ``maintenance`` and ``freezes`` (lists of windows) and ``maintenance_exempt``.
+
+        >>> ChangeWindows.from_dict({"freezes": [{"name": "f", "cis": ["web"]}]}).freezes[0].cis
+        frozenset({'web'})
+        """
+        prefix = f"{path}." if path else ""
+        if not isinstance(data, Mapping):
+            raise ConfigError(path or "windows", f"expected a mapping, got {data!r}",
+                              "{'maintenance': [...], 'freezes': [...]}")
+        for key in data:
+            if key not in ("maintenance", "freezes", "maintenance_exempt"):
+                raise ConfigError(f"{prefix}{key}", "unknown key",
+                                  "one of 'maintenance', 'freezes', 'maintenance_exempt'")
+        lists = {}
+        for key, kind in (("maintenance", WindowKind.MAINTENANCE), ("freezes", WindowKind.FREEZE)):
+            rows = data.get(key, [])
+            if not isinstance(rows, list):
+                raise ConfigError(f"{prefix}{key}", f"expected a list, got {rows!r}", "[{...}, ...]")
+            lists[key] = tuple(Window.from_dict(r, kind, f"{prefix}{key}[{i}]", known_cis=known_cis)
+                               for i, r in enumerate(rows))
+        exempt = (_types(data["maintenance_exempt"], f"{prefix}maintenance_exempt")
+                  if "maintenance_exempt" in data else _EMERGENCY_ONLY)
+        return cls(maintenance=lists["maintenance"], freezes=lists["freezes"], maintenance_exempt=exempt)
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data that :meth:`from_dict` reads back.
+
+        >>> ChangeWindows().to_dict()
+        {'maintenance': [], 'freezes': [], 'maintenance_exempt': ['emergency']}
+        """
+        return {"maintenance": [w.to_dict() for w in self.maintenance],
+                "freezes": [w.to_dict() for w in self.freezes],
+                "maintenance_exempt": sorted(t.value for t in self.maintenance_exempt)}
+
+    def compile(self, a: int, b: int) -> CompiledWindows:
+        """Expand every window over ``[a, b)`` (microseconds) once.
+
+        >>> ChangeWindows().compile(0, 1).span
+        (0, 1)
+        """
+        return CompiledWindows(
+            (a, b), tuple((w, w.occurrences(a, b)) for w in self.maintenance),
+            tuple((w, w.occurrences(a, b)) for w in self.freezes), self.maintenance_exempt)
+
+    def check(self, change: ChangeRequest) -> list[Conflict]:
+        """The window rules *change* breaks: outside a maintenance window, inside a freeze.
+
+        >>> w = ChangeWindows.from_dict({"freezes": [{"name": "f", "allow": [], "intervals": [
+        ...     ["2025-01-01T00:00+00:00", "2025-01-02T00:00+00:00"]]}]})
+        >>> cr = ChangeRequest.from_dict({"id": "E1", "type": "emergency", "cis": ["db"],
+        ...     "start": "2025-01-01T10:00+00:00", "end": "2025-01-01T11:00+00:00"})
+        >>> [c.kind.value for c in w.check(cr)]
+        ['in_freeze']
+        """
+        return self.compile(change.start_us, change.end_us).check(change)
