@@ -1,0 +1,151 @@
+"""Definitions and policies as data: round-trips, conditions, and errors naming the field."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies_sla import LONDON_OFFICE, STATES
+
+from itsm_core.errors import ConfigError, ItsmError
+from itsm_core.sla import SlaDefinition, SlaPolicy, TicketEvent, parse_condition
+
+WHEN = datetime(2025, 3, 3, 9, tzinfo=timezone.utc)
+
+leaf = st.one_of(
+    st.builds(lambda s: {"state_in": sorted(s)}, st.sets(st.sampled_from(STATES), min_size=1)),
+    st.builds(lambda s: {"state_not_in": sorted(s)}, st.sets(st.sampled_from(STATES))),
+    st.builds(lambda v: {"field": "type", "in": sorted(v)},
+              st.sets(st.sampled_from(["incident", "request"]))),
+    st.booleans(),
+)
+conditions = st.recursive(
+    leaf,
+    lambda inner: st.one_of(st.builds(lambda c: {"not": c}, inner),
+                            st.builds(lambda cs: {"all": cs}, st.lists(inner, max_size=3)),
+                            st.builds(lambda cs: {"any": cs}, st.lists(inner, max_size=3))),
+    max_leaves=6,
+)
+durations = st.integers(1, 10 * 24 * 3600).map(lambda s: timedelta(seconds=s))
+
+
+def evaluate_by_hand(raw: object, event: TicketEvent) -> bool:
+    """The plain meaning of a condition, for comparison."""
+    if isinstance(raw, bool):
+        return raw
+    assert isinstance(raw, dict)
+    if "state_in" in raw:
+        return event.state in raw["state_in"]
+    if "state_not_in" in raw:
+        return event.state not in raw["state_not_in"]
+    if "field" in raw:
+        return event.fields.get(raw["field"]) in raw["in"]
+    if "not" in raw:
+        return not evaluate_by_hand(raw["not"], event)
+    if "all" in raw:
+        return all(evaluate_by_hand(c, event) for c in raw["all"])
+    return any(evaluate_by_hand(c, event) for c in raw["any"])
+
+
+@given(conditions, st.sampled_from(STATES), st.sampled_from(["incident", "request", None]))
+def test_conditions_mean_what_they_say_and_round_trip(raw, state, kind):
+    condition = parse_condition(raw, "c")
+    event = TicketEvent(WHEN, state, None, {} if kind is None else {"type": kind})
+    assert condition.holds(event) == evaluate_by_hand(raw, event)
+    assert condition.to_dict() == raw
+    assert parse_condition(condition.to_dict(), "c") == condition
+
+
+@given(conditions, conditions, st.dictionaries(st.sampled_from(["P1", "P2", "*"]), durations,
+                                               min_size=1),
+       st.lists(st.fractions(min_value=0, max_value=2).filter(bool), max_size=3),
+       st.sampled_from(["keep_elapsed", "restart"]), st.sampled_from(["resume", "new_cycle"]))
+def test_definitions_round_trip(pause, stop, targets, warnings, priority_mode, reopen_mode):
+    d = SlaDefinition.from_dict({
+        "name": "x", "calendar": LONDON_OFFICE, "targets": targets, "pause": pause,
+        "stop": stop, "warnings": [str(w) for w in warnings],
+        "on_priority_change": priority_mode, "on_reopen": reopen_mode})
+    again = SlaDefinition.from_dict(d.to_dict())
+    assert again == d
+    assert again.to_dict() == d.to_dict()
+    assert hash(again) == hash(d)
+
+
+def test_python_callables_work_but_do_not_serialise():
+    d = SlaDefinition.from_dict({"name": "x", "targets": "PT1H",
+                                 "stop": lambda e: e.state.startswith("Res")})
+    outcome = d.evaluate([TicketEvent(WHEN, "New"),
+                          TicketEvent(WHEN + timedelta(minutes=5), "Resolved")])
+    assert outcome.cycles[0].stage.value == "met"
+    with pytest.raises(ConfigError, match="^stop: a Python callable cannot be serialised"):
+        d.to_dict()
+
+
+@pytest.mark.parametrize(("data", "path", "words"), [
+    ({"targets": "PT1H"}, "name", "non-empty string"),
+    ({"name": "x"}, "targets", "missing"),
+    ({"name": "x", "targets": {"P1": "P1M"}}, "targets.P1", "ISO 8601"),
+    ({"name": "x", "targets": {"P1": "PT0S"}}, "targets.P1", "not positive"),
+    ({"name": "x", "targets": "PT1H", "pause": {"state_in": "Waiting"}}, "pause.state_in",
+     "list of values"),
+    ({"name": "x", "targets": "PT1H", "stop": {"any": [{"stat_in": ["X"]}]}}, "stop.any[0]",
+     "unknown condition keys"),
+    ({"name": "x", "targets": "PT1H", "warnings": [0.5, -1]}, "warnings[1]", "not positive"),
+    ({"name": "x", "targets": "PT1H", "warnings": ["half"]}, "warnings[0]", "threshold"),
+    ({"name": "x", "targets": "PT1H", "on_priority_change": "reset"}, "on_priority_change",
+     "'keep_elapsed' or 'restart'"),
+    ({"name": "x", "targets": "PT1H", "calendar": {"timezone": "Mars/Base"}},
+     "calendar.timezone", ""),
+    ({"name": "x", "targets": "PT1H", "colour": "red"}, "colour", "unknown key"),
+])
+def test_config_errors_name_the_field(data, path, words):
+    with pytest.raises(ConfigError) as info:
+        SlaDefinition.from_dict(data)
+    assert info.value.path == path
+    assert words in str(info.value)
+
+
+class TestPolicy:
+    data = {  # noqa: RUF012 - read only
+        "calendars": {"uk": LONDON_OFFICE},
+        "definitions": [
+            {"name": "response", "calendar": "uk", "targets": "PT1H",
+             "stop": {"state_not_in": ["New"]}},
+            {"name": "resolution", "calendar": "uk", "targets": {"P1": "PT4H"},
+             "stop": {"state_in": ["Resolved"]}},
+            {"name": "ops", "targets": "P1D"},
+        ],
+    }
+
+    def test_round_trip_keeps_calendar_names(self):
+        policy = SlaPolicy.from_dict(self.data)
+        out = policy.to_dict()
+        assert [d["calendar"] for d in out["definitions"][:2]] == ["uk", "uk"]
+        assert isinstance(out["definitions"][2]["calendar"], dict)
+        assert SlaPolicy.from_dict(out) == policy
+        assert policy.definitions[0].calendar is policy.definitions[1].calendar
+
+    def test_evaluate_every_definition(self):
+        policy = SlaPolicy.from_dict(self.data)
+        events = [TicketEvent(WHEN, "New", "P1"),
+                  TicketEvent(WHEN + timedelta(minutes=30), "Active", "P1"),
+                  TicketEvent(WHEN + timedelta(hours=2), "Resolved", "P1")]
+        response, resolution, ops = policy.evaluate(events, ticket="INC1")
+        assert response.cycles[0].elapsed == timedelta(minutes=30)
+        assert resolution.cycles[0].elapsed == timedelta(hours=2)
+        assert ops.cycles[0].stage.value == "running"
+        assert {o.ticket for o in (response, resolution, ops)} == {"INC1"}
+
+    def test_errors_carry_the_full_path(self):
+        bad = {"definitions": [{"name": "a", "targets": "PT1H"},
+                               {"name": "b", "targets": {"P1": "4 hours"}}]}
+        with pytest.raises(ConfigError) as info:
+            SlaPolicy.from_dict(bad)
+        assert info.value.path == "definitions[1].targets.P1"
+        with pytest.raises(ConfigError, match=r"calendars\.uk\.timezone"):
+            SlaPolicy.from_dict({"calendars": {"uk": {"timezone": "Nowhere/Land"}},
+                                 "definitions": [{"name": "a", "targets": "PT1H"}]})
+        with pytest.raises(ItsmError):
+            SlaPolicy.from_dict({"definitions": []})
