@@ -79,7 +79,7 @@ def test_python_callables_work_but_do_not_serialise():
     outcome = d.evaluate([TicketEvent(WHEN, "New"),
                           TicketEvent(WHEN + timedelta(minutes=5), "Resolved")])
     assert outcome.cycles[0].stage.value == "met"
-    with pytest.raises(ConfigError, match="^stop: a Python callable cannot be serialised"):
+    with pytest.raises(ConfigError, match=r"^stop: a Python callable cannot be serialised"):
         d.to_dict()
 
 
