@@ -1,0 +1,389 @@
+"""Capacity maths: Erlang B and C, service-desk staffing, Little's law, linear trends.
+
+Erlang B (blocking with no queue) and Erlang C (probability of waiting in an M/M/N queue)
+use the numerically stable recursion ``B(0) = 1``, ``B(n) = A·B(n-1) / (n + A·B(n-1))``
+and ``C = N·B / (N - A·(1 - B))``: no factorials, no overflow, ``O(N)``.  These are
+probabilities, so they are floats; the inputs that decide anything (traffic from counts,
+targets) are exact.  Preconditions fail with :class:`~itsm_core.errors.DomainError` or
+:class:`~itsm_core.errors.ConfigError`, never ``ZeroDivisionError`` or ``OverflowError``.
+
+>>> round(erlang_c(10, 14), 4)   # 10 Erlangs, 14 agents: 17.41 % of contacts wait
+0.1741
+>>> staffing = agents_for_service_level(10, timedelta(minutes=3), "80%", timedelta(seconds=20))
+>>> staffing.agents, round(staffing.service_level, 4)
+(14, 0.8884)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from fractions import Fraction
+
+import attrs
+
+from itsm_core._instant import duration_us, from_us, td, to_us
+from itsm_core.availability.ratios import parse_ratio
+from itsm_core.errors import ArgumentTypeError, ConfigError, DomainError, InvalidArgumentError
+
+__all__ = [
+    "LinearTrend",
+    "Staffing",
+    "agents_for_service_level",
+    "average_speed_of_answer",
+    "erlang_b",
+    "erlang_c",
+    "linear_trend",
+    "littles_law",
+    "occupancy",
+    "service_level",
+    "traffic_intensity",
+]
+
+Number = int | float | Fraction
+
+
+def _traffic(value: object, name: str = "traffic") -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, Fraction)):
+        raise ArgumentTypeError(f"{name}: expected a number of Erlangs, got {value!r}")
+    result = float(value)
+    if not math.isfinite(result) or result < 0:
+        raise DomainError(f"{name}: {value!r}; expected a finite number >= 0")
+    return result
+
+
+def _agents(value: object, name: str = "agents") -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ArgumentTypeError(f"{name}: expected an int, got {value!r}")
+    if value < 0:
+        raise DomainError(f"{name}: {value}; expected an int >= 0")
+    return value
+
+
+def _step_b(a: float, n: int, previous: float) -> float:
+    """One step of the Erlang B recursion."""
+    x = a * previous
+    return x / (n + x)
+
+
+def erlang_b(traffic: Number, agents: int) -> float:
+    """Blocking probability of *agents* servers offered *traffic* Erlangs (no queue).
+
+    >>> round(erlang_b(4.46, 10), 4)   # 1 % grade of service at 10 circuits
+    0.01
+    >>> erlang_b(0, 3), erlang_b(5, 0)
+    (0.0, 1.0)
+    """
+    a, n = _traffic(traffic), _agents(agents)
+    b = 1.0
+    for k in range(1, n + 1):
+        b = _step_b(a, k, b)
+    return b
+
+
+def _c_from_b(a: float, n: int, b: float) -> float:
+    return n * b / (n - a * (1 - b))
+
+
+def _check_stable(a: float, n: int) -> None:
+    if n <= a:
+        raise DomainError(
+            f"agents: {n} <= traffic {a:g}; Erlang C needs agents > traffic (the queue would "
+            "grow without bound)"
+        )
+
+
+def erlang_c(traffic: Number, agents: int) -> float:
+    """Probability that a contact waits (Erlang C), for *agents* > *traffic*.
+
+    Raises:
+        DomainError: ``agents <= traffic`` or negative inputs.
+
+    >>> round(erlang_c(2, 3), 4)
+    0.4444
+    >>> erlang_c(3, 3)
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.DomainError: agents: 3 <= traffic 3; Erlang C needs agents > traffic (the queue would grow without bound)
+    """
+    a, n = _traffic(traffic), _agents(agents)
+    _check_stable(a, n)
+    return _c_from_b(a, n, erlang_b(a, n))
+
+
+def _seconds(value: object, name: str, *, positive: bool) -> float:
+    us = duration_us(value, name)
+    if positive and us == 0:
+        raise DomainError(f"{name}: zero; expected a positive duration")
+    return us / 1_000_000
+
+
+def service_level(traffic: Number, agents: int, handle_time: timedelta,
+                  answer_time: timedelta) -> float:
+    """``P(wait <= answer_time) = 1 - C·exp(-(N - A)·t / AHT)``.
+
+    >>> round(service_level(10, 14, timedelta(minutes=3), timedelta(seconds=20)), 4)
+    0.8884
+    """
+    a, n = _traffic(traffic), _agents(agents)
+    aht = _seconds(handle_time, "handle_time", positive=True)
+    t = _seconds(answer_time, "answer_time", positive=False)
+    return 1 - erlang_c(a, n) * math.exp(-(n - a) * t / aht)
+
+
+def average_speed_of_answer(traffic: Number, agents: int, handle_time: timedelta) -> timedelta:
+    """Mean wait over all contacts: ``C · AHT / (N - A)`` (rounded to the microsecond).
+
+    >>> average_speed_of_answer(10, 14, timedelta(minutes=3))
+    datetime.timedelta(seconds=7, microseconds=835937)
+    """
+    a, n = _traffic(traffic), _agents(agents)
+    aht_us = duration_us(handle_time, "handle_time")
+    return td(round(erlang_c(a, n) * aht_us / (n - a)))
+
+
+def occupancy(traffic: Number, agents: int) -> float:
+    """Share of the agents' time spent handling contacts: ``A / N``.
+
+    >>> occupancy(10, 14)
+    0.7142857142857143
+    """
+    a, n = _traffic(traffic), _agents(agents)
+    if n == 0:
+        raise DomainError("agents: 0; expected at least one agent")
+    return a / n
+
+
+def traffic_intensity(contacts: int, period: timedelta, handle_time: timedelta) -> Fraction:
+    """Offered traffic in Erlangs, exactly: ``contacts × AHT / period``.
+
+    >>> traffic_intensity(100, timedelta(minutes=30), timedelta(minutes=3))
+    Fraction(10, 1)
+    """
+    count = _agents(contacts, "contacts")
+    length = duration_us(period, "period")
+    if length == 0:
+        raise DomainError("period: zero; expected a positive duration")
+    return Fraction(count * duration_us(handle_time, "handle_time"), length)
+
+
+@attrs.frozen(kw_only=True)
+class Staffing:
+    """The answer of :func:`agents_for_service_level`, with the figures that justify it.
+
+    Attributes:
+        agents: agents needed on the phones (meeting service level and occupancy cap).
+        scheduled: agents to schedule once *shrinkage* is allowed for.
+        service_level: ``P(wait <= answer_time)`` with *agents*.
+        probability_of_waiting: Erlang C with *agents*.
+        average_speed_of_answer: mean wait with *agents*.
+        occupancy: ``traffic / agents``.
+
+    >>> s = agents_for_service_level(10, timedelta(minutes=3), "80%", timedelta(seconds=20),
+    ...                              shrinkage="30%")
+    >>> s.agents, s.scheduled
+    (14, 20)
+    """
+
+    agents: int
+    scheduled: int
+    service_level: float
+    probability_of_waiting: float
+    average_speed_of_answer: timedelta
+    occupancy: float
+
+
+def agents_for_service_level(traffic: Number, handle_time: timedelta, target: object,
+                             answer_time: timedelta, *, shrinkage: object = 0,
+                             max_occupancy: object = 1) -> Staffing:
+    """The fewest agents whose service level meets *target* and whose occupancy stays at
+    or below *max_occupancy*; ``scheduled = ceil(agents / (1 - shrinkage))``.
+
+    Args:
+        traffic: offered traffic in Erlangs (see :func:`traffic_intensity`).
+        handle_time: average handle time (AHT), positive.
+        target: the service-level target, e.g. ``"80%"`` (exact; below 100 %).
+        answer_time: the answer-time threshold, e.g. 20 seconds.
+        shrinkage: the share of paid time not available for contacts, in ``[0, 1)``.
+        max_occupancy: the occupancy cap, in ``(0, 1]``.
+
+    Raises:
+        ConfigError: *target*, *shrinkage* or *max_occupancy* outside its range.
+        DomainError: negative traffic, a non-positive handle time, or a 100 % target
+            with traffic (no finite number of agents reaches it).
+
+    >>> agents_for_service_level(10, timedelta(minutes=3), "80%", timedelta(seconds=20),
+    ...                          max_occupancy="70%").agents
+    15
+    """
+    a = _traffic(traffic)
+    aht = _seconds(handle_time, "handle_time", positive=True)
+    t = _seconds(answer_time, "answer_time", positive=False)
+    goal = parse_ratio(target, "target")
+    shrink = parse_ratio(shrinkage, "shrinkage")
+    if shrink == 1:
+        raise ConfigError("shrinkage", "100% leaves no one available", "a ratio in [0, 1)")
+    cap = parse_ratio(max_occupancy, "max_occupancy")
+    if cap == 0:
+        raise ConfigError("max_occupancy", "0% allows no work", "a ratio in (0, 1]")
+    if goal == 1 and a > 0:
+        raise DomainError("target: 100% is unreachable with any traffic; expected a target < 100%")
+    floor_by_cap = math.ceil(Fraction(a) / cap)
+    n = math.floor(a) + 1
+    b = erlang_b(a, n)
+    while True:
+        c = _c_from_b(a, n, b)
+        level = 1 - c * math.exp(-(n - a) * t / aht)
+        if n >= floor_by_cap and Fraction(level) >= goal:
+            break
+        n += 1
+        b = _step_b(a, n, b)
+    scheduled = math.ceil(n / (1 - shrink))
+    return Staffing(agents=n, scheduled=scheduled, service_level=level,
+                    probability_of_waiting=c,
+                    average_speed_of_answer=td(round(c * aht * 1_000_000 / (n - a))),
+                    occupancy=a / n)
+
+
+def littles_law(*, items: Number | None = None, arrival_rate: Number | None = None,
+                time_in_system: timedelta | None = None) -> Fraction | timedelta:
+    """Little's law ``L = λ·W``: give exactly two of *items* (L), *arrival_rate* (λ, per
+    second) and *time_in_system* (W); get the third (exact for exact inputs).
+
+    >>> littles_law(arrival_rate=Fraction(1, 60), time_in_system=timedelta(hours=2))
+    Fraction(120, 1)
+    >>> littles_law(items=120, arrival_rate=Fraction(1, 60))
+    datetime.timedelta(seconds=7200)
+    """
+    given = [x is not None for x in (items, arrival_rate, time_in_system)]
+    if sum(given) != 2:
+        raise InvalidArgumentError(
+            "littles_law: expected exactly two of items, arrival_rate and time_in_system"
+        )
+
+    def exact(value: object, name: str) -> Fraction:
+        number = _exact_value(value, name)
+        if number < 0:
+            raise DomainError(f"{name}: {value!r}; expected a number >= 0")
+        return number
+
+    if time_in_system is None:
+        assert items is not None and arrival_rate is not None
+        rate = exact(arrival_rate, "arrival_rate")
+        if rate == 0:
+            raise DomainError("arrival_rate: 0; the time in system is undefined")
+        return td(math.floor(exact(items, "items") / rate * 1_000_000))
+    w = Fraction(duration_us(time_in_system, "time_in_system"), 1_000_000)
+    if items is None:
+        assert arrival_rate is not None
+        return exact(arrival_rate, "arrival_rate") * w
+    if w == 0:
+        raise DomainError("time_in_system: zero; the arrival rate is undefined")
+    return exact(items, "items") / w
+
+
+@attrs.frozen(kw_only=True)
+class LinearTrend:
+    """A least-squares line ``value = intercept + slope × (t - origin)`` (exact).
+
+    Attributes:
+        origin: the first sample's instant (microseconds since the epoch).
+        intercept: the fitted value at *origin*.
+        slope: the change per second.
+        tz: the time zone results are given in (the first sample's).
+
+    >>> from datetime import timezone
+    >>> t = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    >>> trend = linear_trend([(t, 10), (t + timedelta(days=1), 20)])
+    >>> trend.slope * 86_400
+    Fraction(10, 1)
+    """
+
+    origin: int
+    intercept: Fraction
+    slope: Fraction
+    tz: object
+
+    def value_at(self, t: datetime) -> Fraction:
+        """The fitted value at *t*.
+
+        >>> from datetime import timezone
+        >>> t = datetime(2025, 1, 1, tzinfo=timezone.utc)
+        >>> linear_trend([(t, 0), (t + timedelta(hours=1), 1)]).value_at(t + timedelta(hours=3))
+        Fraction(3, 1)
+        """
+        return self.intercept + self.slope * Fraction(to_us(t, "t") - self.origin, 1_000_000)
+
+    def reaches(self, threshold: Number) -> datetime | None:
+        """When the line reaches *threshold*; ``None`` when it does not rise.
+
+        >>> from datetime import timezone
+        >>> t = datetime(2025, 1, 1, tzinfo=timezone.utc)
+        >>> linear_trend([(t, 50), (t + timedelta(days=1), 60)]).reaches(90).isoformat()
+        '2025-01-05T00:00:00+00:00'
+        """
+        if self.slope <= 0:
+            return None
+        goal = _exact_value(threshold, "threshold")
+        seconds = (goal - self.intercept) / self.slope
+        return from_us(self.origin + math.ceil(seconds * 1_000_000), self.tz)  # type: ignore[arg-type]
+
+    def time_to(self, threshold: Number, as_of: datetime) -> timedelta | None:
+        """How long after *as_of* the line reaches *threshold* (zero if it already has);
+        ``None`` when the trend does not rise.
+
+        >>> from datetime import timezone
+        >>> t = datetime(2025, 1, 1, tzinfo=timezone.utc)
+        >>> linear_trend([(t, 50), (t + timedelta(days=1), 60)]).time_to(90, t)
+        datetime.timedelta(days=4)
+        """
+        when = self.reaches(threshold)
+        if when is None:
+            return None
+        return td(max(0, to_us(when, "reaches") - to_us(as_of, "as_of")))
+
+
+def _exact_value(value: object, name: str) -> Fraction:
+    if isinstance(value, bool) or not isinstance(value, (int, float, Fraction)):
+        raise ArgumentTypeError(f"{name}: expected a number, got {value!r}")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise DomainError(f"{name}: {value!r}; expected a finite number")
+        return Fraction(repr(value))
+    return Fraction(value)
+
+
+def linear_trend(points: Iterable[tuple[datetime, Number]]) -> LinearTrend:
+    """Fit a least-squares line through ``(aware instant, value)`` points, exactly.
+
+    Raises:
+        DomainError: fewer than two distinct instants.
+        NaiveDatetimeError, ArgumentTypeError: a malformed point.
+
+    >>> from datetime import timezone
+    >>> t = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    >>> linear_trend([(t, 5), (t + timedelta(hours=1), 5)]).reaches(6) is None
+    True
+    """
+    xs: list[int] = []
+    ys: list[Fraction] = []
+    tz: object = None
+    for index, point in enumerate(points):
+        if not isinstance(point, tuple) or len(point) != 2:
+            raise ArgumentTypeError(f"points[{index}]: expected (aware datetime, number), got {point!r}")
+        xs.append(to_us(point[0], f"points[{index}][0]"))
+        ys.append(_exact_value(point[1], f"points[{index}][1]"))
+        if tz is None:
+            tz = point[0].tzinfo
+    if len(set(xs)) < 2:
+        raise DomainError("points: fewer than two distinct instants; a trend needs at least two")
+    origin = xs[0]
+    seconds = [Fraction(x - origin, 1_000_000) for x in xs]
+    count = len(xs)
+    mean_x = sum(seconds, Fraction(0)) / count
+    mean_y = sum(ys, Fraction(0)) / count
+    sxx = sum(((x - mean_x) ** 2 for x in seconds), Fraction(0))
+    sxy = sum(((x - mean_x) * (y - mean_y) for x, y in zip(seconds, ys, strict=True)), Fraction(0))
+    slope = sxy / sxx
+    return LinearTrend(origin=origin, intercept=mean_y - slope * mean_x, slope=slope, tz=tz)
