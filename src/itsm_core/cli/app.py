@@ -19,14 +19,21 @@ from datetime import datetime
 from typing import TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from itsm_core.cli.columns import parse_column_spec
 from itsm_core.cli.csvread import DEFAULT_MISSING, EventLog, read_event_log
-from itsm_core.cli.evaluate import evaluate_tickets, events_from_records, histories_from_demo
+from itsm_core.cli.evaluate import (
+    evaluate_tickets,
+    events_from_records,
+    fields_needed,
+    histories_from_demo,
+)
 from itsm_core.cli.output import FORMATS, write_report
 from itsm_core.cli.policyfile import load_demo_policy, load_policy
 from itsm_core.cli.timeparse import make_time_parser
 from itsm_core.demo.generator import AS_OF, LONDON, generate
 from itsm_core.errors import ConfigError, InvalidArgumentError, ItsmError, NaiveDatetimeError
 from itsm_core.sla.compliance import compliance_report
+from itsm_core.sla.events import Fields
 
 __all__ = ["main"]
 
@@ -117,16 +124,16 @@ def _progress(err: TextIO, path: str) -> Callable[[int], None] | None:
     return show
 
 
-def _read(args: argparse.Namespace, err: TextIO) -> EventLog:
+def _read(args: argparse.Namespace, err: TextIO, keep: frozenset[str] | None) -> EventLog:
     tz = _zone(args.tz)
     missing = frozenset({"", *(m.strip() for m in args.missing.split(","))})
     parse = make_time_parser(args.time_format, tz)
-    from itsm_core.cli.columns import parse_column_spec
     spec = parse_column_spec(args.columns)
     progress = _progress(err, args.events)
     try:
         with open(args.events, encoding=args.encoding, newline="") as lines:
-            log = read_event_log(lines, parse, spec=spec, missing=missing, progress=progress)
+            log = read_event_log(lines, parse, spec=spec, missing=missing, keep=keep,
+                                 progress=progress)
     except OSError as exc:
         raise ConfigError("EVENTS.csv", f"cannot read {args.events!r} ({exc.strerror or exc})",
                           "a CSV file with a header line") from None
@@ -154,9 +161,12 @@ def _as_of(text: str | None, tz: ZoneInfo | None) -> datetime | None:
 def _sla_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     policy = load_policy(args.policy)
     as_of = _as_of(args.as_of, _zone(args.tz))
-    log = _read(args, err)
+    requested = [k.strip() for k in args.by.split(",")]
+    log = _read(args, err, fields_needed(policy, requested))
     by = _keys(args.by, [name for name, _ in log.columns.fields])
-    histories = [(ticket, events_from_records(records)) for ticket, records in log.tickets.items()]
+    shared: dict[tuple[object, ...], Fields] = {}
+    histories = [(ticket, events_from_records(records, shared))
+                 for ticket, records in log.tickets.items()]
     if as_of is None and histories:  # the export's own "now": its latest event
         as_of = max(event.at for _, events in histories for event in events)
     outcomes = evaluate_tickets(policy, histories, as_of)

@@ -26,7 +26,7 @@ equal timestamps replay in file order.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
 
 import attrs
@@ -95,6 +95,7 @@ def read_event_log(
     *,
     spec: dict[str, str],
     missing: frozenset[str] = DEFAULT_MISSING,
+    keep: Collection[str] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> EventLog:
     """Read CSV *lines* (header first) into an :class:`EventLog`.
@@ -104,6 +105,7 @@ def read_event_log(
         parse_time: from :func:`~itsm_core.cli.timeparse.make_time_parser`.
         spec: the ``--columns`` mapping, role -> column name.
         missing: cell values that mean "no value".
+        keep: the other columns to carry as ticket fields (default: all of them).
         progress: called with the number of rows read every 10,000 rows.
 
     Raises:
@@ -124,7 +126,7 @@ def read_event_log(
         raise ConfigError("header", "the file is empty", "a first line naming the columns")
     cols = ColumnMap.resolve(header, spec)
     i_ticket, i_at, i_state, i_priority = cols.ticket, cols.at, cols.state, cols.priority
-    fields = cols.fields
+    fields = cols.fields if keep is None else tuple(f for f in cols.fields if f[0] in keep)
     width = cols.width
     at_name = cols.names["at"]
     tickets: dict[str, list[Record]] = {}
