@@ -50,7 +50,7 @@ def fields_needed(policy: SlaPolicy, by: Iterable[str]) -> frozenset[str] | None
     >>> policy = SlaPolicy.from_dict({"definitions": [{"name": "r", "targets": "PT1H",
     ...     "applies": {"not": {"field": "category", "in": ["Request"]}}}]})
     >>> sorted(fields_needed(policy, ["definition", "assignment_group"]))
-    ['assignment_group', 'category', 'definition']
+    ['assignment_group', 'category', 'definition', 'priority']
     """
     names = set(by)
     for definition in policy.definitions:
