@@ -9,6 +9,7 @@ Fraction(3, 4)
 from __future__ import annotations
 
 from itsm_core.availability.compose import k_of_n, parallel, series
+from itsm_core.availability.graph import ServiceGraph
 from itsm_core.availability.measure import AgreedTimeCalendar, Measurement, measure
 from itsm_core.availability.outage import Outage, OutageKind
 
@@ -23,4 +24,5 @@ __all__ = [
     "k_of_n",
     "parallel",
     "series",
+    "ServiceGraph",
 ]
