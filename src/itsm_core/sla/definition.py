@@ -91,7 +91,7 @@ def _calendar(raw: object, calendars: Mapping[str, BusinessCalendar]) -> Busines
 
 def _compile(conditions: tuple[Condition, ...]) -> Callable[[TicketEvent], int]:
     """One function giving an event's classification bits (see ``replay``), in the order
-    applies, start, pause, stop, cancel; memoised per state when every condition allows."""
+    applies, start, pause, stop, cancel."""
     bits = [(1 << i, c) for i, c in enumerate(conditions)]
 
     def classify(event: TicketEvent) -> int:
@@ -101,17 +101,15 @@ def _compile(conditions: tuple[Condition, ...]) -> Callable[[TicketEvent], int]:
                 flags |= bit
         return flags
 
-    if not all(c.state_only for c in conditions):
-        return classify
-    memo: dict[str, int] = {}
+    return classify
 
-    def by_state(event: TicketEvent) -> int:
-        flags = memo.get(event.state)
-        if flags is None:
-            flags = memo[event.state] = classify(event)
-        return flags
 
-    return by_state
+def _state_memo(conditions: tuple[Condition, ...]) -> dict[str, int] | None:
+    """An empty per-state cache of the bits when every condition reads the state alone.
+
+    ``replay`` fills it (idempotent writes of pure results, so sharing it between
+    threads is harmless) up to ``MEMO_LIMIT`` states."""
+    return {} if all(c.state_only for c in conditions) else None
 
 
 @attrs.frozen(kw_only=True)
@@ -148,10 +146,19 @@ class SlaDefinition:
     calendar_name: str | None = attrs.field(default=None, eq=False)
     classify: Callable[[TicketEvent], int] = attrs.field(init=False, eq=False, hash=False,
                                                          repr=False)
+    state_memo: dict[str, int] | None = attrs.field(init=False, eq=False, hash=False,
+                                                    repr=False)
 
     @classify.default
     def _classifier(self) -> Callable[[TicketEvent], int]:
-        return _compile((self.applies, self.start, self.pause, self.stop, self.cancel))
+        return _compile(self._conditions())
+
+    @state_memo.default
+    def _memo(self) -> dict[str, int] | None:
+        return _state_memo(self._conditions())
+
+    def _conditions(self) -> tuple[Condition, ...]:
+        return (self.applies, self.start, self.pause, self.stop, self.cancel)
 
     @classmethod
     def from_dict(cls, data: object,

@@ -48,6 +48,7 @@ APPLIES, START, PAUSE, STOP, CANCEL = 1, 2, 4, 8, 16
 _ENDS = STOP | CANCEL
 _ATTACH_MASK = APPLIES | START | STOP | CANCEL
 _ATTACH = APPLIES | START
+MEMO_LIMIT = 4096  # distinct states cached per definition
 
 
 class _Open:
@@ -75,23 +76,18 @@ class _Open:
         self.key = key
 
 
-def _ordered(events: Iterable[TicketEvent]) -> list[tuple[int, TicketEvent]]:
-    listed = list(events)
-    previous = None
-    ordered = True
+def _ordered(events: Iterable[TicketEvent]) -> tuple[list[TicketEvent], list[int] | None]:
+    """The events as a list, and ``None`` if already in time order, else the stable order."""
+    listed = events if type(events) is list else list(events)
     for index, event in enumerate(listed):
         if not isinstance(event, TicketEvent):
             raise ArgumentTypeError(
                 f"events[{index}]: expected a TicketEvent, got {type(event).__name__} {event!r}"
             )
-        us = event.at_us
-        if previous is not None and us < previous:
-            ordered = False
-        previous = us
-    pairs = list(enumerate(listed))
-    if not ordered:
-        pairs.sort(key=lambda p: p[1].at_us)  # stable: ties keep input order
-    return pairs
+    stamps = [event.at_us for event in listed]
+    if stamps == sorted(stamps):
+        return listed, None
+    return listed, sorted(range(len(listed)), key=stamps.__getitem__)  # stable for ties
 
 
 def _missing(definition: SlaDefinition, index: int, event: TicketEvent, key: Any) -> str:
@@ -113,16 +109,17 @@ def replay(definition: SlaDefinition, events: Iterable[TicketEvent], as_of: date
     >>> replay(SlaDefinition.from_dict({"name": "r", "targets": "PT1H"}), [], None, "T").cycles
     ()
     """
-    pairs = _ordered(events)
+    listed, order = _ordered(events)
     if as_of is not None:
         as_of_us = to_us(as_of, "as_of")
-    elif pairs:
-        as_of_us = pairs[-1][1].at_us
+    elif listed:
+        as_of_us = max(event.at_us for event in listed)
     else:
         as_of_us = 0
     classify = definition.classify
+    memo = definition.state_memo
     targets = definition.targets
-    key_of = targets.key_of
+    key_of = None if targets.by == "priority" else targets.key_of
     target_of = targets.target_us
     resume = definition.on_reopen == "resume"
     restart = definition.on_priority_change == "restart"
@@ -132,42 +129,37 @@ def replay(definition: SlaDefinition, events: Iterable[TicketEvent], as_of: date
     stopped: _Open | None = None
     applies = False
     last: TicketEvent | None = None
+    pairs = enumerate(listed) if order is None else ((i, listed[i]) for i in order)
     for index, event in pairs:
         t = event.at_us
         if t > as_of_us:
             break
         last = event
-        flags = classify(event)
-        if flags & APPLIES:
-            applies = True
+        flags = memo.get(event.state) if memo is not None else None
+        if flags is None:
+            flags = classify(event)
+            if memo is not None and len(memo) < MEMO_LIMIT:
+                memo[event.state] = flags
+        applies = applies or bool(flags & APPLIES)
+        key = event.priority if key_of is None else key_of(event)
         if cur is None:
             if stopped is not None and not flags & _ENDS:
-                if resume and restart and key_of(event) != stopped.key:
-                    # restart wins: the stopped cycle keeps its verdict, a new one attaches
-                    key = key_of(event)
-                    target = target_of(key)
-                    if target is None:
-                        return _skip(definition, ticket, strict, (index, event, key))
-                    cur = _Open(t, key, target, not flags & PAUSE, event.state)
-                    cycles.append(cur)
-                    stopped = None
-                    continue
-                if resume:
+                if resume and not (restart and key != stopped.key):
                     cur = stopped
                     cur.switch(False, t if cur.stop is None else cur.stop, cur.key,
-                              cur.stop_state)
+                               cur.stop_state)
                     cur.stop = None
+                elif resume:  # restart wins: the stopped cycle keeps its verdict
+                    flags |= _ATTACH
                 stopped = None
             if cur is None:
                 if flags & _ATTACH_MASK == _ATTACH:
-                    key = key_of(event)
                     target = target_of(key)
                     if target is None:
                         return _skip(definition, ticket, strict, (index, event, key))
                     cur = _Open(t, key, target, not flags & PAUSE, event.state)
                     cycles.append(cur)
                 continue
-        key = key_of(event)
         if key != cur.key:
             target = target_of(key)
             if target is None:
@@ -190,10 +182,8 @@ def replay(definition: SlaDefinition, events: Iterable[TicketEvent], as_of: date
                 cur.stop_state = event.state
                 stopped = cur
             cur = None
-        else:
-            running = not flags & PAUSE
-            if running != cur.running:
-                cur.switch(running, t, key, event.state)
+        elif (not flags & PAUSE) != cur.running:
+            cur.switch(not cur.running, t, key, event.state)
     fields = last.fields if last is not None else Fields({})
     built = tuple(_finish(definition, c, as_of_us) for c in cycles)
     return SlaOutcome(definition=definition.name, ticket=ticket, applies=applies, cycles=built,
