@@ -37,6 +37,7 @@ from itsm_core.calendar.timeline import Timeline
 from itsm_core.calendar.weekly import WeeklySpec
 from itsm_core.errors import ConfigError, InvalidArgumentError
 from itsm_core.intervals import IntervalSet
+from itsm_core.recurrence import Recurrence
 
 __all__ = ["BusinessCalendar", "CalendarExplanation", "CalendarSpec"]
 
@@ -120,7 +121,8 @@ class BusinessCalendar:
 
     Build one with :meth:`from_dict` (the configuration form of ARCHITECTURE.md §4),
     :meth:`always_open`, :meth:`versioned`, or by composing calendars with ``|`` (union),
-    ``&`` (intersection) and ``-`` (minus windows).  Immutable, hashable, picklable and safe
+    ``&`` (intersection) and ``-`` (minus windows: an ``IntervalSet``, ``(start, end)`` pairs
+    of aware datetimes, or a :class:`~itsm_core.recurrence.Recurrence`).  Immutable, hashable, picklable and safe
     to share between threads; the compiled timeline is an invisible cache.
 
     Attributes:
@@ -195,12 +197,13 @@ class BusinessCalendar:
             parts = tuple(cls.from_dict(item, f"{where}[{i}]") for i, item in enumerate(body))
             spec = UnionSpec(parts) if key == "union" else IntersectionSpec(parts)
         elif key == "minus":
-            if not isinstance(body, Mapping) or set(body) - {"calendar", "windows"} \
+            if not isinstance(body, Mapping) or set(body) - {"calendar", "windows", "recurring"} \
                     or "calendar" not in body:
-                raise ConfigError(where, f"expected {{'calendar': ..., 'windows': [...]}}, got "
-                                  f"{body!r}", _CALENDAR_FORM)
+                raise ConfigError(where, f"expected {{'calendar': ..., 'windows': [...], "
+                                  f"'recurring': [...]}}, got {body!r}", _CALENDAR_FORM)
             spec = MinusSpec(cls.from_dict(body["calendar"], f"{where}.calendar"),
-                             _parse_windows(body.get("windows", []), f"{where}.windows"))
+                             _parse_windows(body.get("windows", []), f"{where}.windows"),
+                             _parse_recurring(body.get("recurring", []), f"{where}.recurring"))
         else:
             spec = VersionedSpec(_parse_versions(cls, body, where))
         return cls(spec, horizon)
@@ -260,8 +263,10 @@ class BusinessCalendar:
             return NotImplemented
         return BusinessCalendar(IntersectionSpec((self, other)), self.horizon)
 
-    def __sub__(self, windows: IntervalSet | Iterable[tuple[datetime, datetime]]
+    def __sub__(self, windows: IntervalSet | Recurrence | Iterable[tuple[datetime, datetime]]
                 ) -> BusinessCalendar:
+        if isinstance(windows, Recurrence):
+            return BusinessCalendar(MinusSpec(self, IntervalSet(), (windows,)), self.horizon)
         if not isinstance(windows, IntervalSet):
             if isinstance(windows, (BusinessCalendar, str, bytes, Mapping)) \
                     or not isinstance(windows, Iterable):
@@ -491,6 +496,13 @@ def _parse_windows(value: object, path: str) -> IntervalSet:
             raise ConfigError(f"{path}[{i}]", "the window ends before it starts", form)
         pairs.append((ends[0], ends[1]))
     return IntervalSet.from_pairs(pairs)
+
+
+def _parse_recurring(value: object, path: str) -> tuple[Recurrence, ...]:
+    if not isinstance(value, (list, tuple)):
+        raise ConfigError(path, f"expected a list of recurrences, got {value!r}",
+                          '[{"rrule": ..., "start": ..., "timezone": ..., "duration": ...}]')
+    return tuple(Recurrence.from_dict(item, f"{path}[{i}]") for i, item in enumerate(value))
 
 
 def _parse_versions(cls: type[BusinessCalendar], value: object, path: str

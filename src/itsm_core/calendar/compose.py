@@ -20,6 +20,7 @@ import attrs
 
 from itsm_core._instant import to_us
 from itsm_core.intervals import IntervalSet
+from itsm_core.recurrence import Recurrence
 
 if TYPE_CHECKING:
     from itsm_core.calendar.business import BusinessCalendar
@@ -94,7 +95,8 @@ class IntersectionSpec:
 
 @attrs.frozen
 class MinusSpec:
-    """A calendar with explicit windows (maintenance, freezes) removed.
+    """A calendar with windows (maintenance, freezes) removed: explicit intervals and
+    RFC 5545 recurrences.
 
     >>> from itsm_core import BusinessCalendar
     >>> a = BusinessCalendar.always_open("UTC")
@@ -104,6 +106,7 @@ class MinusSpec:
 
     calendar: BusinessCalendar
     windows: IntervalSet
+    recurring: tuple[Recurrence, ...] = ()
 
     @property
     def timezone(self) -> str:
@@ -112,17 +115,27 @@ class MinusSpec:
 
     def compile(self, lo: int, hi: int) -> list[tuple[int, int]]:
         """The calendar's open set minus the windows, in ``[lo, hi)``."""
-        return list((self.calendar.open_set_us(lo, hi) - self.windows.clip(lo, hi)).pairs())
+        removed = self.windows.clip(lo, hi)
+        for recurrence in self.recurring:
+            removed = removed | recurrence.occurrences(lo, hi)
+        return list((self.calendar.open_set_us(lo, hi) - removed).pairs())
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"minus": {"calendar": ..., "windows": [[start, end], ...]}}`` (ISO 8601, UTC)."""
-        windows = [[s.isoformat(), e.isoformat()] for s, e in
-                   self.windows.to_datetimes(_UTC)]
-        return {"minus": {"calendar": self.calendar.to_dict(), "windows": windows}}
+        """``{"minus": {"calendar": ..., "windows": [[start, end], ...], "recurring": [...]}}``
+        (explicit windows as ISO 8601 instants in UTC; recurrences in their own form)."""
+        body: dict[str, Any] = {
+            "calendar": self.calendar.to_dict(),
+            "windows": [[s.isoformat(), e.isoformat()]
+                        for s, e in self.windows.to_datetimes(_UTC)],
+        }
+        if self.recurring:
+            body["recurring"] = [r.to_dict() for r in self.recurring]
+        return {"minus": body}
 
     def describe(self) -> str:
         """A short summary for reprs."""
-        return f"{self.calendar.spec.describe()} minus {len(self.windows)} windows"
+        return (f"{self.calendar.spec.describe()} minus {len(self.windows)} windows"
+                + (f" and {len(self.recurring)} recurrences" if self.recurring else ""))
 
 
 @attrs.frozen
