@@ -11,6 +11,15 @@ from itsm_core.change.approval import ApprovalPolicy, ApprovalRequirement, Autho
 from itsm_core.change.check import check
 from itsm_core.change.conflict import Conflict, ConflictKind
 from itsm_core.change.conflicts import find_conflicts
+from itsm_core.change.dora import (
+    DORA_2023_TIERS,
+    Deployment,
+    DoraPeriod,
+    DoraTier,
+    Restoration,
+    dora_metrics,
+    tier_of,
+)
 from itsm_core.change.factors import RiskHistory, risk_factors
 from itsm_core.change.levels import Contribution, MethodResult, RiskLevel
 from itsm_core.change.request import ChangeRequest, ChangeType
@@ -45,4 +54,12 @@ __all__ = [
     "find_conflicts",
     "free_time",
     "next_free_slots",
+    # DORA metrics
+    "DORA_2023_TIERS",
+    "Deployment",
+    "DoraPeriod",
+    "DoraTier",
+    "Restoration",
+    "dora_metrics",
+    "tier_of",
 ]
