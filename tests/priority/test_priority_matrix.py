@@ -251,3 +251,37 @@ class TestCheckTable:
         with pytest.raises(ConfigError) as info:
             self.m.check_table(table, path="sla.targets")
         assert message in str(info.value)
+
+
+class TestBulk:
+    m = PriorityMatrix.from_dict(LOPSIDED)
+
+    @given(matrices, st.data())
+    def test_bulk_agrees_with_single_lookups(self, m: PriorityMatrix, data: st.DataObject) -> None:
+        level = st.tuples(
+            st.integers(1, len(m.impact_labels)) | st.sampled_from(m.impact_labels),
+            st.integers(1, len(m.urgency_labels)) | st.sampled_from(m.urgency_labels),
+        )
+        pairs = data.draw(st.lists(level, max_size=20))
+        expected = [m.priority(impact=i, urgency=u) for i, u in pairs]
+        assert m.priorities(pairs) == expected
+        assert m.priorities(iter(pairs)) == expected  # an iterator is read once
+
+    def test_integer_like_ranks_take_the_checked_path(self) -> None:
+        got = self.m.priorities([(numpy.int64(2), 1), ("I-top", "U4")])
+        assert [p.label for p in got] == ["P3", "P7"]
+
+    @pytest.mark.parametrize(
+        ("pairs", "error", "message"),
+        [
+            ([(1, 1), (1, True)], ArgumentTypeError, "pairs[1].urgency: got True (bool)"),
+            ([(1, 1), (3, 1)], InvalidArgumentError, "pairs[1].impact: no level of rank 3"),
+            ([(1, 1), (1, 1, 1)], ArgumentTypeError, "pairs[1]: got (1, 1, 1); expected an"),
+            ([(1, 1), "ab"], ArgumentTypeError, "pairs[1]: got 'ab'"),
+            ([(1, [1])], ArgumentTypeError, "pairs[0].urgency: got [1] (list)"),
+        ],
+    )
+    def test_errors_name_the_pair(self, pairs: Any, error: type[Exception], message: str) -> None:
+        with pytest.raises(error) as info:
+            self.m.priorities(pairs)
+        assert str(info.value).startswith(message)

@@ -39,9 +39,6 @@ _V = TypeVar("_V")
 
 _KEYS = ("impact", "urgency", "priority", "cells")
 _FORM = "a mapping with keys 'impact', 'urgency', 'priority' (lists of labels) and 'cells'"
-# Classes the lookup fast path may trust without a closer look (bool, float and
-# integer-like types from numpy or pandas take the checked path).
-_PLAIN = frozenset({str, int, Impact, Urgency})
 
 
 def _quote(labels: Sequence[str]) -> str:
@@ -111,7 +108,9 @@ class PriorityMatrix:
     _impacts: dict[object, Impact] = attrs.field(init=False, eq=False, repr=False)
     _urgencies: dict[object, Urgency] = attrs.field(init=False, eq=False, repr=False)
     _priorities: dict[object, Priority] = attrs.field(init=False, eq=False, repr=False)
-    _table: dict[tuple[object, object], Priority] = attrs.field(init=False, eq=False, repr=False)
+    _table: dict[tuple[object, type, object, type], Priority] = attrs.field(
+        init=False, eq=False, repr=False
+    )
 
     def __attrs_post_init__(self) -> None:
         for field in ("impact", "urgency", "priority"):
@@ -120,12 +119,13 @@ class PriorityMatrix:
         urgencies = _levels(Urgency, self.urgency_labels)
         priorities = _index(_levels(Priority, self.priority_labels))
         self._check_cells(priorities)
-        table: dict[tuple[object, object], Priority] = {}
+        table: dict[tuple[object, type, object, type], Priority] = {}
         for impact, row in zip(impacts, self.cells, strict=True):
             for urgency, label in zip(urgencies, row, strict=True):
                 for i_key in (impact.label, impact.rank, impact):
                     for u_key in (urgency.label, urgency.rank, urgency):
-                        table[i_key, u_key] = priorities[label]
+                        key = (i_key, i_key.__class__, u_key, u_key.__class__)
+                        table[key] = priorities[label]
         object.__setattr__(self, "_impacts", _index(impacts))
         object.__setattr__(self, "_urgencies", _index(urgencies))
         object.__setattr__(self, "_priorities", priorities)
@@ -308,16 +308,46 @@ class PriorityMatrix:
         ...
         itsm_core.errors.InvalidArgumentError: impact: unknown level 'High'; expected a label ('1 - High', '2 - Medium', '3 - Low') or a rank 1..3
         """
-        try:
-            found = self._table[impact, urgency]
+        try:  # the key carries the classes, so True, 1.0 or 1 as a label never pass as rank 1
+            return self._table[impact, impact.__class__, urgency, urgency.__class__]
         except (KeyError, TypeError):
             pass
-        else:
-            if impact.__class__ in _PLAIN and urgency.__class__ in _PLAIN:
-                return found
-        i = self.impact_level(impact)
-        u = self.urgency_level(urgency)
-        return self._table[i.rank, u.rank]
+        return self._checked(impact, urgency, "")
+
+    def priorities(self, pairs: Iterable[tuple[LevelRef, LevelRef]]) -> list[Priority]:
+        """Many lookups at once: one :class:`Priority` per ``(impact, urgency)`` pair.
+
+        The same answers as :meth:`priority`, without a method call per pair (for ticket
+        exports).  Errors name the pair: ``pairs[3].urgency``.
+
+        >>> m = PriorityMatrix.preset("itil-v3")
+        >>> [p.label for p in m.priorities([("High", "High"), (3, "Low"), (2, 1)])]
+        ['Critical', 'Planning', 'High']
+        >>> m.priorities([("High", "High"), ("High", "Urgent")])
+        Traceback (most recent call last):
+        ...
+        itsm_core.errors.InvalidArgumentError: pairs[1].urgency: unknown level 'Urgent'; expected a label ('High', 'Medium', 'Low') or a rank 1..3
+        """
+        items = pairs if isinstance(pairs, (list, tuple)) else list(pairs)
+        table = self._table
+        try:
+            return [table[i, i.__class__, u, u.__class__] for i, u in items]
+        except (KeyError, TypeError, ValueError):
+            pass
+        out = []
+        for k, pair in enumerate(items):
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise ArgumentTypeError(
+                    f"pairs[{k}]: got {pair!r}; expected an (impact, urgency) pair"
+                )
+            out.append(self._checked(pair[0], pair[1], f"pairs[{k}]."))
+        return out
+
+    def _checked(self, impact: object, urgency: object, prefix: str) -> Priority:
+        """The slow path: resolve each level with full checks and precise errors."""
+        i = _resolve(impact, self._impacts, self.impact_labels, Impact, f"{prefix}impact")
+        u = _resolve(urgency, self._urgencies, self.urgency_labels, Urgency, f"{prefix}urgency")
+        return self._table[i.rank, int, u.rank, int]
 
     def check_table(
         self, table: Mapping[Any, _V], *, path: str = "targets", complete: bool = True
