@@ -1,0 +1,140 @@
+"""cluster_incidents against an all-pairs brute-force oracle; LSH never invents links."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from fractions import Fraction
+from itertools import combinations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies_problem import T0, UnionFindRef, incidents
+
+from itsm_core.errors import ConfigError
+from itsm_core.problem import (
+    Incident,
+    UnionFind,
+    cluster_incidents,
+    evaluate,
+    generate,
+    jaccard,
+    shingles,
+    tokenize,
+)
+
+
+def oracle(incs: list[Incident], threshold: Fraction, size: int, gap: timedelta | None,
+           min_size: int) -> set[frozenset[str]]:
+    uf = UnionFindRef()
+    for i in incs:
+        uf.find(i.id)
+    sets = {i.id: shingles(tokenize(i.text), size) for i in incs}
+    for a, b in combinations(incs, 2):
+        close = gap is None or abs(a.opened_at - b.opened_at) < gap
+        if close and jaccard(sets[a.id], sets[b.id]) >= threshold:
+            uf.union(a.id, b.id)
+    return {g for g in uf.groups() if len(g) >= min_size}
+
+
+thresholds = st.sampled_from([Fraction(1, 5), Fraction(1, 3), Fraction(1, 2), Fraction(2, 3),
+                              Fraction(1)])
+gaps = st.one_of(st.none(), st.integers(1, 200).map(lambda m: timedelta(minutes=m)))
+
+
+class TestExact:
+    @given(incidents(max_size=25), thresholds, st.integers(1, 2), gaps, st.integers(2, 4))
+    def test_same_clusters_as_all_pairs(self, incs: list[Incident], threshold: Fraction,
+                                        size: int, gap: timedelta | None, min_size: int) -> None:
+        got = cluster_incidents(incs, threshold=threshold, shingle_size=size, max_gap=gap,
+                                min_size=min_size, method="exact")
+        assert {frozenset(c.incident_ids) for c in got} == oracle(incs, threshold, size, gap,
+                                                                  min_size)
+        by_id = {i.id: i for i in incs}
+        for c in got:
+            members = [by_id[i] for i in c.incident_ids]
+            assert [m.opened_us for m in members] == sorted(m.opened_us for m in members)
+            assert (c.first_us, c.last_us) == (members[0].opened_us, members[-1].opened_us)
+            for term in c.shared_terms:
+                assert 2 * sum(term in tokenize(m.text) for m in members) >= len(members)
+            assert sum(n for _, n in c.cis) == sum(m.ci is not None for m in members)
+        assert [len(c.incident_ids) for c in got] == sorted(
+            (len(c.incident_ids) for c in got), reverse=True)
+
+
+class TestLsh:
+    @given(incidents(max_size=25), thresholds, gaps, st.integers(2, 3))
+    def test_lsh_refines_exact(self, incs: list[Incident], threshold: Fraction,
+                               gap: timedelta | None, min_size: int) -> None:
+        exact = oracle(incs, threshold, 1, gap, min_size)
+        for c in cluster_incidents(incs, threshold=threshold, max_gap=gap, min_size=min_size):
+            assert any(set(c.incident_ids) <= g for g in exact)
+
+    @given(incidents(max_size=25), gaps)
+    def test_threshold_one_is_exact(self, incs: list[Incident], gap: timedelta | None) -> None:
+        got = cluster_incidents(incs, threshold=1, max_gap=gap, min_size=2)
+        assert {frozenset(c.incident_ids) for c in got} == oracle(incs, Fraction(1), 1, gap, 2)
+
+    def test_lsh_finds_planted_problems_like_exact(self) -> None:
+        data = generate(seed=11, incidents=1200, problems=8)
+        lsh = cluster_incidents(data.incidents, threshold="0.5", min_size=3)
+        exact = cluster_incidents(data.incidents, threshold="0.5", min_size=3, method="exact")
+        ev_lsh, ev_exact = evaluate(lsh, data.truth), evaluate(exact, data.truth)
+        assert ev_exact.problem_recall == 1
+        assert ev_lsh.problem_recall == 1
+        assert ev_lsh.pair_precision == 1
+        assert ev_lsh.correct_pairs * 10 >= ev_exact.correct_pairs * 9
+
+    def test_deterministic(self) -> None:
+        data = generate(seed=2, incidents=500, problems=4)
+        assert cluster_incidents(data.incidents) == cluster_incidents(reversed(data.incidents))
+
+
+class TestExamples:
+    def test_time_gap_splits_recurrences(self) -> None:
+        incs = [Incident(id=f"I{n}", opened_at=T0 + timedelta(days=d), text="vpn drops")
+                for n, d in enumerate([0, 0, 0, 30, 30, 30])]
+        assert len(cluster_incidents(incs, min_size=3)) == 1
+        assert len(cluster_incidents(incs, min_size=3, max_gap="P1D")) == 2
+
+    def test_gap_is_half_open(self) -> None:
+        incs = [Incident(id=f"I{n}", opened_at=T0 + timedelta(hours=n), text="disk full")
+                for n in range(2)]
+        assert cluster_incidents(incs, min_size=2, max_gap="PT1H") == []
+        assert len(cluster_incidents(incs, min_size=2, max_gap="PT1H0.000001S")) == 1
+
+    def test_empty_texts_never_link(self) -> None:
+        incs = [Incident(id=f"I{n}", opened_at=T0, text="the and of") for n in range(3)]
+        assert cluster_incidents(incs, min_size=2, method="exact") == []
+
+    def test_explain_and_to_dict(self) -> None:
+        incs = [Incident(id=f"I{n}", opened_at=T0 + timedelta(minutes=n), ci="gw1",
+                         text="vpn drops") for n in range(3)]
+        (c,) = cluster_incidents(incs)
+        assert c.to_dict()["cis"] == [["gw1", 3]]
+        assert c.explain().startswith("3 similar incidents sharing drops, vpn on gw1 (3)")
+
+    @pytest.mark.parametrize(("kwargs", "path"), [
+        ({"threshold": 0}, "threshold"), ({"threshold": "1.1"}, "threshold"),
+        ({"threshold": "abc"}, "threshold"), ({"min_size": 1}, "min_size"),
+        ({"max_gap": "PT0S"}, "max_gap"), ({"method": "fuzzy"}, "method"),
+        ({"pair_recall": 0}, "pair_recall"), ({"num_perm": 0}, "num_perm"),
+    ])
+    def test_bad_config(self, kwargs: dict[str, object], path: str) -> None:
+        with pytest.raises(ConfigError) as info:
+            cluster_incidents([], **kwargs)  # type: ignore[arg-type]
+        assert info.value.path == path
+
+
+@given(st.integers(1, 20), st.lists(st.tuples(st.integers(0, 19), st.integers(0, 19))))
+def test_union_find_matches_reference(n: int, edges: list[tuple[int, int]]) -> None:
+    uf, ref = UnionFind(n), UnionFindRef()
+    for x in range(n):
+        ref.find(str(x))
+    for a, b in edges:
+        if a < n and b < n:
+            uf.union(a, b)
+            ref.union(str(a), str(b))
+    for a in range(n):
+        for b in range(n):
+            assert (uf.find(a) == uf.find(b)) == (ref.find(str(a)) == ref.find(str(b)))
