@@ -20,6 +20,17 @@ from itsm_core.errors import (
     NoBusinessTimeError,
 )
 from itsm_core.intervals import IntervalSet
+from itsm_core.priority import Impact, Priority, PriorityMatrix, Urgency
+from itsm_core.sla import (
+    ComplianceReport,
+    SlaCycle,
+    SlaDefinition,
+    SlaOutcome,
+    SlaPolicy,
+    Stage,
+    TicketEvent,
+    compliance_report,
+)
 
 try:
     __version__ = version("itsm_core")
@@ -30,6 +41,20 @@ __all__ = [
     # business calendars
     "BusinessCalendar",
     "CalendarExplanation",
+    # SLA engine
+    "ComplianceReport",
+    "SlaCycle",
+    "SlaDefinition",
+    "SlaOutcome",
+    "SlaPolicy",
+    "Stage",
+    "TicketEvent",
+    "compliance_report",
+    # priority
+    "Impact",
+    "Priority",
+    "PriorityMatrix",
+    "Urgency",
     # errors
     "ArgumentTypeError",
     "ConfigError",
