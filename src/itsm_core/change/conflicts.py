@@ -46,14 +46,14 @@ def overlapping_pairs(items: Sequence[tuple[int, int, int]]) -> Iterator[tuple[i
     *items* are ``(start, end, index)`` triples sorted by start; each pair comes once, the
     earlier-started index first.
 
-    >>> list(overlapping_pairs([(0, 5, 0), (1, 2, 1), (2, 9, 2), (5, 6, 3)]))
+    >>> sorted(overlapping_pairs([(0, 5, 0), (1, 2, 1), (2, 9, 2), (5, 6, 3)]))
     [(0, 1), (0, 2), (2, 3)]
     """
     active: list[tuple[int, int]] = []  # (end, index)
     for start, end, index in items:
         while active and active[0][0] <= start:
             heapq.heappop(active)
-        for _, other in sorted(active, key=lambda a: a[1]):
+        for _, other in active:
             yield other, index
         heapq.heappush(active, (end, index))
 
