@@ -104,6 +104,15 @@ class TestLookup:
         assert m.priority(impact=numpy.int64(2), urgency=numpy.int8(1)) == Priority("P3", 3)
 
 
+def test_str_subclasses_are_labels() -> None:
+    class Label(str):
+        pass
+
+    m = PriorityMatrix.from_dict(LOPSIDED)
+    assert m.priority(impact=Label("I-bottom"), urgency=Label("U2")) == Priority("P5", 5)
+    assert m.priorities([(Label("I-top"), 1)]) == [Priority("P1", 1)]
+
+
 class TestLookupErrors:
     m = PriorityMatrix.from_dict(LOPSIDED)
 

@@ -441,7 +441,7 @@ def _resolve(
 ) -> _L:
     expected = f"a label ({_quote(labels)}) or a rank 1..{len(labels)}"
     cls = value.__class__
-    if cls is str or cls is kind:
+    if isinstance(value, str) or cls is kind:  # str subclasses (str enums) compare as str
         found = by_key.get(value)
     elif isinstance(value, numbers.Integral) and cls is not bool:
         found = by_key.get(int(value))

@@ -1,0 +1,19 @@
+"""The examples in docs/priority.md run and give the answers the page shows."""
+
+from __future__ import annotations
+
+import doctest
+from pathlib import Path
+
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "priority.md"
+
+
+def test_docs_page_examples() -> None:
+    result = doctest.testfile(
+        str(PAGE),
+        module_relative=False,
+        optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS,
+        verbose=False,
+    )
+    assert result.attempted >= 20
+    assert result.failed == 0
