@@ -350,3 +350,26 @@ class TestProgress:
         monkeypatch.setattr("itsm_core.cli.app.PROGRESS_MIN_BYTES", 100_000)
         code, _, err = run(capsys, *args)
         assert (code, err) == (0, "")
+
+
+class TestModule:
+    def test_python_dash_m(self) -> None:
+        """The README's first command, as CI runs it, and a reader that goes away early."""
+        import subprocess
+        import sys
+        done = subprocess.run([sys.executable, "-m", "itsm_core", "demo", "--tickets", "50"],
+                              capture_output=True, text=True, check=False)
+        assert done.returncode == 0
+        assert done.stdout.startswith("definition  priority")
+        assert "50 synthetic incidents" in done.stderr
+        # ~600 kB of JSON, far more than a pipe buffers, so the writer meets the closed end
+        with subprocess.Popen(
+                [sys.executable, "-m", "itsm_core", "demo", "--tickets", "1000", "--format",
+                 "json", "--by", "ticket"], stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE) as reader:
+            assert reader.stdout is not None and reader.stderr is not None
+            reader.stdout.read(10)
+            reader.stdout.close()  # like `| head`
+            err = reader.stderr.read().decode()
+            assert reader.wait() == 1
+        assert "Traceback" not in err
