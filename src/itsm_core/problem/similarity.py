@@ -134,8 +134,9 @@ def similar_incidents(incident: Incident, corpus: Iterable[Incident], k: int = 1
             0 <= min_score <= 1):
         raise InvalidArgumentError(f"min_score: {min_score!r}; expected a number in [0, 1]")
     pool = [inc for inc in check_incidents(corpus) if inc.id != incident.id]
-    tokens = {inc.id: tokenize(inc.text) for inc in pool}
-    index = TextIndex.build(tokens.items())
+    pairs = [(inc.id, tokenize(inc.text)) for inc in pool]
+    index = TextIndex.build(pairs)
+    tokens = dict(pairs)
     query = tokenize(incident.text)
     scored = [(s, i) for i, s in index.scores(query).items() if s > 0 and s >= min_score]
     scored.sort(key=lambda si: rank_key(*si))
