@@ -75,6 +75,7 @@ class OracleCalendar:
         ]
         self.horizon = horizon_days * 1440 * US_PER_MINUTE
         self._shift_cache: dict[date, list[tuple[int, int]]] = {}
+        self._near_cache: dict[date, list[tuple[int, int]]] = {}
         self._minute_cache: dict[int, bool] = {}
 
     # -- the rules of §4, one date at a time -------------------------------------------------
@@ -104,14 +105,20 @@ class OracleCalendar:
             self._shift_cache[day] = out
         return self._shift_cache[day]
 
+    def shifts_near(self, day: date) -> list[tuple[int, int]]:
+        """Every shift that can hold an instant of local date *day*: those starting on it or on
+        either of the two dates before (an overnight shift ends the next day, a gap may push
+        its end later still)."""
+        if day not in self._near_cache:
+            self._near_cache[day] = [
+                pair for back in (0, 1, 2) for pair in self.shifts(day - timedelta(days=back))]
+        return self._near_cache[day]
+
     def _open_minute(self, minute: int) -> bool:
         if minute not in self._minute_cache:
             local_day = from_us(minute, self.zone).date()
             self._minute_cache[minute] = any(
-                start <= minute < end
-                for back in (0, 1, 2)
-                for start, end in self.shifts(local_day - timedelta(days=back))
-            )
+                start <= minute < end for start, end in self.shifts_near(local_day))
         return self._minute_cache[minute]
 
     # -- queries -------------------------------------------------------------------------------

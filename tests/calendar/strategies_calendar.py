@@ -45,10 +45,11 @@ def transitions(zone_key: str, year: int) -> tuple[int, ...]:
     end = to_us(datetime(year + 1, 1, 1, tzinfo=timezone.utc))
     found = []
     previous = from_us(start, zone).utcoffset()
-    for hour in range(start, end, US_PER_HOUR):
-        offset = from_us(hour + US_PER_HOUR, zone).utcoffset()
+    step = 3 * US_PER_HOUR  # offsets never change twice within three hours
+    for hour in range(start, end, step):
+        offset = from_us(hour + step, zone).utcoffset()
         if offset != previous:
-            lo, hi = hour, hour + US_PER_HOUR  # offset(lo) == previous != offset(hi)
+            lo, hi = hour, hour + step  # offset(lo) == previous != offset(hi)
             while hi - lo > US_PER_MINUTE:
                 mid = _floor_minute_mid(lo, hi)
                 if from_us(mid, zone).utcoffset() == previous:
@@ -75,42 +76,38 @@ minute_of_day = st.one_of(
 )
 
 
-@st.composite
-def shift(draw: st.DrawFn, allow_overnight: bool = True) -> list[str]:
-    """One ``[start, end]`` pair: may be overnight (end < start) or end at '24:00'."""
-    start = draw(minute_of_day)
-    end = draw(st.one_of(minute_of_day, st.just(1440)).filter(lambda e: e != start))
-    if not allow_overnight and end < start:
-        start, end = end, start
-    return [hhmm(start), hhmm(end)]
+def _as_shift(pair: tuple[int, int]) -> list[str]:
+    return [hhmm(pair[0]), hhmm(pair[1])]
 
 
-@st.composite
-def disjoint_shifts(draw: st.DrawFn, max_shifts: int = 2) -> list[list[str]]:
-    """Sorted, pairwise disjoint, non-touching same-day shifts (for special hours)."""
-    cuts = sorted(draw(st.sets(st.integers(0, 48).map(lambda h: 30 * h),
-                               max_size=2 * max_shifts)))
-    if len(cuts) % 2:
-        cuts = cuts[:-1]
-    pairs = list(zip(cuts[::2], cuts[1::2], strict=True))
-    # drop a pair that touches its predecessor: touching special shifts may count as overlap
+# one [start, end] pair: may be overnight (end < start) or end at '24:00'
+shift = st.tuples(minute_of_day, st.one_of(minute_of_day, st.just(1440))).filter(
+    lambda p: p[0] != p[1]).map(_as_shift)
+
+
+def _disjoint(cut_set: frozenset[int]) -> list[list[str]]:
+    cuts = sorted(cut_set)
     kept: list[tuple[int, int]] = []
-    for s, e in pairs:
+    for s, e in zip(cuts[::2], cuts[1::2], strict=False):
+        # keep a gap between shifts: touching special shifts may count as overlap
         if not kept or s > kept[-1][1]:
             kept.append((s, e))
-    return [[hhmm(s), hhmm(e)] for s, e in kept]
+    return [_as_shift(p) for p in kept]
 
+
+# sorted, pairwise disjoint, non-touching same-day shifts (for special hours); may be empty
+disjoint_shifts = st.frozensets(st.integers(0, 48).map(lambda h: 30 * h), max_size=4).map(
+    _disjoint)
 
 weekly_hours = st.dictionaries(
     st.sampled_from(WEEKDAYS),
-    st.lists(shift(), min_size=0, max_size=3),
+    st.lists(shift, min_size=0, max_size=3),
     max_size=7,
 )
 
 
-def nonempty_weekly_hours() -> st.SearchStrategy[dict[str, list[list[str]]]]:
-    """Weekly hours with at least one shift somewhere (so open time always exists)."""
-    return weekly_hours.filter(lambda h: any(h.values()))
+# weekly hours with at least one shift somewhere (so open time always exists)
+nonempty_weekly_hours = weekly_hours.filter(lambda h: any(h.values()))
 
 
 # -- instants -----------------------------------------------------------------------------------
@@ -127,9 +124,9 @@ def anchor(draw: st.DrawFn, zone_key: str) -> int:
     return draw(st.integers(start, start + 365 * 1440)) * US_PER_MINUTE
 
 
-def instant_in(a: int, b: int, minute_aligned: bool = True) -> st.SearchStrategy[int]:
+def instant_in(a: int, b: int, aligned: bool = True) -> st.SearchStrategy[int]:
     """An instant in ``[a, b]`` (µs), minute-aligned or to the second."""
-    if minute_aligned:
+    if aligned:
         return st.integers(a // US_PER_MINUTE, b // US_PER_MINUTE).map(
             lambda m: m * US_PER_MINUTE)
     return st.integers(a // 1_000_000, b // 1_000_000).map(lambda s: s * 1_000_000)
@@ -162,7 +159,7 @@ def scenarios(draw: st.DrawFn, zones: tuple[str, ...] = tuple(ZONES),
     centre = draw(anchor(zone_key))
     a = centre - draw(st.integers(0, 2 * 1440)) * US_PER_MINUTE
     b = a + draw(st.integers(1, max_days * 1440)) * US_PER_MINUTE
-    hours = draw(nonempty_weekly_hours() if always_open_somewhere else weekly_hours)
+    hours = draw(nonempty_weekly_hours if always_open_somewhere else weekly_hours)
     config: dict[str, Any] = {"timezone": zone_key, "hours": hours}
     scenario = Scenario(config, a, b)
     days = scenario.local_days()
@@ -172,7 +169,7 @@ def scenarios(draw: st.DrawFn, zones: tuple[str, ...] = tuple(ZONES),
     special_days = draw(st.lists(st.sampled_from(days), max_size=2, unique=True))
     if special_days:
         config["special_hours"] = {
-            d.isoformat(): draw(disjoint_shifts()) for d in sorted(special_days)}
+            d.isoformat(): draw(disjoint_shifts) for d in sorted(special_days)}
     closed = draw(st.lists(st.sampled_from(days), max_size=2, unique=True))
     closed = [d for d in closed if d not in special_days]
     if closed:
