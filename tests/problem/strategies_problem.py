@@ -14,7 +14,7 @@ WORDS = ("disk", "full", "vpn", "drops", "login", "fails", "printer", "jam", "sl
 
 
 @st.composite
-def incidents(draw: st.DrawFn, max_size: int = 30) -> list[Incident]:
+def incidents(draw: st.DrawFn, max_size: int = 20) -> list[Incident]:
     """Small incident lists: few CIs and categories, minute times so ties happen."""
     n = draw(st.integers(0, max_size))
     out = []
