@@ -149,3 +149,24 @@ class TestPolicy:
                                  "definitions": [{"name": "a", "targets": "PT1H"}]})
         with pytest.raises(ItsmError):
             SlaPolicy.from_dict({"definitions": []})
+
+
+class TestPickling:
+    def test_policy_pickles_as_its_rules_and_still_evaluates(self):
+        import json
+        import pickle
+        from datetime import datetime, timezone
+        from importlib.resources import files
+
+        from itsm_core import SlaPolicy, TicketEvent
+
+        policy = SlaPolicy.from_dict(
+            json.loads(files("itsm_core.demo").joinpath("policy.json").read_text())
+        )
+        clone = pickle.loads(pickle.dumps(policy))
+        assert clone == policy
+        events = [
+            TicketEvent(datetime(2025, 1, 6, 9, tzinfo=timezone.utc), "New", "3 - Moderate"),
+            TicketEvent(datetime(2025, 1, 6, 11, tzinfo=timezone.utc), "Resolved", "3 - Moderate"),
+        ]
+        assert clone.evaluate(events) == policy.evaluate(events)

@@ -104,6 +104,10 @@ def _compile(conditions: tuple[Condition, ...]) -> Callable[[TicketEvent], int]:
     return classify
 
 
+def _rebuild(init: dict[str, Any]) -> SlaDefinition:
+    return SlaDefinition(**init)
+
+
 def _state_memo(conditions: tuple[Condition, ...]) -> dict[str, int] | None:
     """An empty per-state cache of the bits when every condition reads the state alone.
 
@@ -148,6 +152,11 @@ class SlaDefinition:
                                                          repr=False)
     state_memo: dict[str, int] | None = attrs.field(init=False, eq=False, hash=False,
                                                     repr=False)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # ship the rules, not the compiled classifier (a closure) or the state memo
+        init = {f.name: getattr(self, f.name) for f in attrs.fields(SlaDefinition) if f.init}
+        return (_rebuild, (init,))
 
     @classify.default
     def _classifier(self) -> Callable[[TicketEvent], int]:
