@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from itsm_core.availability import Measurement, Outage, measure
-from itsm_core.availability.measure import _level_sets
+from itsm_core.availability.measure import _restrict, _union, _where_largest
 from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError, ItsmError
 from itsm_core.intervals import IntervalSet
 
@@ -145,12 +145,23 @@ class TestAgainstOracle:
         levels: dict[Fraction, list[tuple[int, int]]] = {}
         for s, n, w in raw:
             levels.setdefault(w, []).append((s, s + n))
-        got = dict(_level_sets(levels))
+        got = _where_largest({w: ([s for s, _ in p], [e for _, e in p])
+                              for w, p in levels.items()})
         covered = IntervalSet.empty()
         for w in sorted(levels, reverse=True):  # the layer cake, written out plainly
             union = covered | IntervalSet.from_pairs(levels[w])
             assert got[w] == union - covered
             covered = union
+
+    @given(st.lists(st.tuples(st.integers(0, 50), st.integers(1, 10)), max_size=30),
+           st.lists(st.tuples(st.integers(0, 50), st.integers(1, 10)), max_size=30))
+    def test_fast_union_and_intersection(self, a: list[tuple[int, int]],
+                                         b: list[tuple[int, int]]) -> None:
+        pairs = [(s, s + n) for s, n in a]
+        union = _union([s for s, _ in pairs], [e for _, e in pairs])
+        assert union == IntervalSet.from_pairs(pairs)
+        other = IntervalSet.from_pairs((s, s + n) for s, n in b)
+        assert _restrict(union, other) == union & other == _restrict(other, union)
 
     @given(specs=st.lists(outage_specs(), max_size=8), cut=st.integers(0, 120))
     def test_additive_over_adjacent_windows(

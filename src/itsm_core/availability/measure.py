@@ -17,16 +17,19 @@ intervals that were counted.
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import datetime, timedelta, tzinfo
 from fractions import Fraction
-from itertools import pairwise
-from typing import Any, Literal, Protocol
+from functools import partial
+from itertools import compress, islice, pairwise, repeat
+from operator import add, and_, attrgetter, eq, lt
+from typing import Any, Literal, Protocol, cast
 
 import attrs
 
 from itsm_core._instant import format_duration, from_us, td, to_us
-from itsm_core.availability.outage import Outage, OutageKind
+from itsm_core.availability.outage import Outage
 from itsm_core.errors import ArgumentTypeError, InvalidArgumentError
 from itsm_core.intervals import IntervalSet
 
@@ -35,6 +38,9 @@ __all__ = ["AgreedTimeCalendar", "Measurement", "measure"]
 PlannedMode = Literal["exclude", "count_as_up"]
 _PLANNED_MODES = ("exclude", "count_as_up")
 _LAYER_LIMIT = 16  # distinct impact levels above which the heap sweep is cheaper
+_START = attrgetter("start_us")
+_END = attrgetter("end_us")
+_CLASS = attrgetter("weight_class")
 
 
 class AgreedTimeCalendar(Protocol):
@@ -235,23 +241,43 @@ class Measurement:
         }
 
 
-def _level_sets(levels: dict[Fraction, list[tuple[int, int]]]) -> list[tuple[Fraction,
-                                                                              IntervalSet]]:
-    """Where each impact level is the largest active one: disjoint sets, largest first."""
-    weights = sorted(levels, reverse=True)
-    if len(weights) <= _LAYER_LIMIT:
-        # Layer cake: U_i = union of outages with impact >= w_i; exactly w_i on U_i - U_{i-1}.
-        out = []
-        covered = IntervalSet.empty()
-        for weight in weights:
-            union = covered | IntervalSet.from_pairs(levels[weight])
-            out.append((weight, union - covered))
-            covered = union
-        return out
-    # Many distinct impacts: one sweep over the boundaries with a max-heap of active ones.
-    items = sorted((s, e, w) for w, pairs in levels.items() for s, e in pairs)
+def _union(starts: list[int], ends: list[int]) -> IntervalSet:
+    """Union of ``[starts[i], ends[i])`` (each non-empty) in C-speed steps.
+
+    With starts and ends sorted *independently*, the union has a gap after the i-th end
+    exactly when ``ends[i] < starts[i + 1]``: every interval begun so far has ended.
+    """
+    if not starts:
+        return IntervalSet.empty()
+    s = sorted(starts)
+    e = sorted(ends)
+    gaps = list(compress(range(len(s) - 1), map(lt, e, islice(s, 1, None))))
+    flat = [0] * (2 * len(gaps) + 2)
+    flat[0] = s[0]
+    flat[2::2] = map(s.__getitem__, map(add, gaps, repeat(1)))
+    flat[1:-1:2] = map(e.__getitem__, gaps)
+    flat[-1] = e[-1]
+    return IntervalSet(tuple(flat))
+
+
+def _restrict(a: IntervalSet, b: IntervalSet) -> IntervalSet:
+    """``a & b``, clipping the larger set once per interval of the smaller (bisect)."""
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    flat: list[int] = []
+    for start, end in small.pairs():
+        flat.extend(large.clip(start, end).bounds)
+    return IntervalSet(tuple(flat))
+
+
+Levels = dict[Fraction, tuple[list[int], list[int]]]  # impact -> (starts, ends)
+
+
+def _where_largest(levels: Levels) -> dict[Fraction, IntervalSet]:
+    """For many distinct impacts: where each is the largest active one (one heap sweep)."""
+    items = sorted((s, e, w) for w, (ss, es) in levels.items()
+                   for s, e in zip(ss, es, strict=True))
     bounds = sorted({b for s, e, _ in items for b in (s, e)})
-    pieces: dict[Fraction, list[tuple[int, int]]] = {w: [] for w in weights}
+    pieces: dict[Fraction, list[tuple[int, int]]] = {w: [] for w in levels}
     heap: list[tuple[Fraction, int]] = []
     nxt = 0
     for left, right in pairwise(bounds):
@@ -262,21 +288,42 @@ def _level_sets(levels: dict[Fraction, list[tuple[int, int]]]) -> list[tuple[Fra
             heapq.heappop(heap)
         if heap:
             pieces[-heap[0][0]].append((left, right))
-    return [(w, IntervalSet.from_pairs(pieces[w])) for w in weights]
+    return {w: IntervalSet.from_pairs(p) for w, p in pieces.items()}
+
+
+def _level_sets(levels: Levels, downable: IntervalSet
+                ) -> tuple[list[tuple[Fraction, IntervalSet]], IntervalSet, IntervalSet]:
+    """Counted downtime per impact level (largest impact wins at each instant).
+
+    Returns ``[(impact, counted set), ...]`` largest impact first, the union of all
+    breaks, and the union of all counted sets.
+    """
+    weights = sorted(levels, reverse=True)
+    out: list[tuple[Fraction, IntervalSet]] = []
+    if len(weights) <= _LAYER_LIMIT:
+        # Layer cake: U_i = union of outages with impact >= w_i; exactly w_i on U_i - U_{i-1}.
+        union = counted = IntervalSet.empty()
+        for weight in weights:
+            # the previous union's few sorted intervals stand in for its raw records
+            starts = [*union.bounds[::2], *levels[weight][0]]
+            ends = [*union.bounds[1::2], *levels[weight][1]]
+            union = _union(starts, ends)
+            cumulative = _restrict(union, downable)
+            out.append((weight, cumulative - counted if counted else cumulative))
+            counted = cumulative
+        return out, union, counted
+    where = _where_largest(levels)
+    union = _union([s for ss, _ in levels.values() for s in ss],
+                   [e for _, es in levels.values() for e in es])
+    for weight in weights:
+        out.append((weight, _restrict(where[weight], downable)))
+    return out, union, _restrict(union, downable)
 
 
 def _count_failures(breaks: IntervalSet, counted: IntervalSet) -> int:
     """How many maximal outage periods (components of *breaks*) overlap *counted*."""
-    b, c = breaks.bounds, counted.bounds
-    failures = 0
-    j = 0
-    for i in range(0, len(b), 2):
-        start, end = b[i], b[i + 1]
-        while j < len(c) and c[j + 1] <= start:
-            j += 2
-        if j < len(c) and c[j] < end:
-            failures += 1
-    return failures
+    # every counted piece lies inside one component; count the distinct components
+    return len(set(map(partial(bisect_right, breaks.bounds), counted.bounds[::2])))
 
 
 def measure(outages: Iterable[Outage], start: datetime, end: datetime,
@@ -333,53 +380,60 @@ def measure(outages: Iterable[Outage], start: datetime, end: datetime,
     tz = calendar.timezone if calendar is not None else start.tzinfo
     assert tz is not None  # to_us refused naive starts
 
-    planned_kind = OutageKind.PLANNED
-    planned_pairs: list[tuple[int, int]] = []
-    levels: dict[Fraction, list[tuple[int, int]]] = {}
-    for index, outage in enumerate(outages):
-        if not isinstance(outage, Outage):
-            raise ArgumentTypeError(
-                f"outages[{index}]: expected an Outage, got {type(outage).__name__}")
-        if service is not None and outage.service != service:
-            continue
-        lo = outage.start_us
-        hi = outage.end_us
-        if hi is None:
-            if as_of_us is None:
-                raise InvalidArgumentError(
-                    f"outages[{index}]: outage since {outage.start} is still open (end=None); "
-                    "expected as_of=<aware datetime> to clip it at")
-            hi = max(lo, as_of_us)
-            if lo < window_end:
-                provisional = True
-        lo = max(lo, window_start)
-        hi = min(hi, window_end)
-        if lo >= hi:
-            continue
-        if outage.kind is planned_kind:
-            planned_pairs.append((lo, hi))
-        elif outage.impact:
-            levels.setdefault(outage.impact, []).append((lo, hi))
+    items = outages if isinstance(outages, (list, tuple)) else list(outages)
+    if not all(map(isinstance, items, repeat(Outage))):
+        index, bad = next((i, o) for i, o in enumerate(items) if not isinstance(o, Outage))
+        raise ArgumentTypeError(f"outages[{index}]: expected an Outage, got {type(bad).__name__}")
+    if service is not None:
+        items = [o for o in items if o.service == service]
+    starts: list[int] = list(map(_START, items))
+    ends: list[int | None] = list(map(_END, items))
+    if None in ends:
+        for index, outage in enumerate(items):
+            if outage.end_us is None:
+                if as_of_us is None:
+                    raise InvalidArgumentError(
+                        f"outages[{index}]: outage since {outage.start} is still open "
+                        "(end=None); expected as_of=<aware datetime> to clip it at")
+                ends[index] = max(outage.start_us, as_of_us)
+                provisional = provisional or outage.start_us < window_end
+    classes = list(map(_CLASS, items))
+    clipped_starts = list(map(max, starts, repeat(window_start)))
+    clipped_ends: list[int] = list(map(min, cast("list[int]", ends), repeat(window_end)))
+    nonempty = list(map(lt, clipped_starts, clipped_ends))
+
+    def select(weight_class: int) -> tuple[list[int], list[int]]:
+        keep = list(map(and_, nonempty, map(eq, classes, repeat(weight_class))))
+        return list(compress(clipped_starts, keep)), list(compress(clipped_ends, keep))
+
+    planned_starts, planned_ends = select(0)
+    levels: Levels = {}
+    full_starts, full_ends = select(1)
+    if full_starts:
+        levels[Fraction(1)] = (full_starts, full_ends)
+    if 2 in classes:
+        for outage, lo, hi, keep in zip(items, clipped_starts, clipped_ends, nonempty,
+                                        strict=True):
+            if keep and outage.weight_class == 2:
+                level = levels.setdefault(outage.impact, ([], []))
+                level[0].append(lo)
+                level[1].append(hi)
 
     if calendar is None:
         open_time = IntervalSet.from_pairs([(window_start, window_end)])
     else:
         open_time = calendar.open_set(window_start, window_end)
-    maintenance = IntervalSet.from_pairs(planned_pairs) & open_time
+    maintenance = _restrict(_union(planned_starts, planned_ends), open_time)
     downable = open_time - maintenance
     agreed = downable if planned == "exclude" else open_time
 
     downtime = Fraction(0)
     pieces: list[tuple[int, int, Fraction]] = []
-    breaks = IntervalSet.empty()
-    counted_all = IntervalSet.empty()
-    for weight, where in _level_sets(levels):
-        counted = where & downable
+    per_level, breaks, counted_all = _level_sets(levels, downable)
+    for weight, counted in per_level:
         downtime += weight * counted.measure()
-        pieces.extend((s, e, weight) for s, e in counted.pairs())
-        breaks |= where
-        counted_all |= counted
-    if len(levels) > 1:
+        pieces.extend(zip(counted.bounds[::2], counted.bounds[1::2], repeat(weight)))
+    if len(per_level) > 1:
         pieces.sort()
     return Measurement(
         start=from_us(window_start, tz), end=from_us(window_end, tz), tz=tz, planned=planned,

@@ -103,6 +103,8 @@ class Outage:
     impact: Fraction = attrs.field(default=Fraction(1), kw_only=True, converter=_impact)
     start_us: int = attrs.field(init=False, eq=False, repr=False)
     end_us: int | None = attrs.field(init=False, eq=False, repr=False)
+    #: 0 planned, 1 full break (impact 1), 2 partial (0 < impact < 1), 3 no effect.
+    weight_class: int = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         start_us = to_us(self.start, "start")
@@ -116,6 +118,11 @@ class Outage:
                 "(model partial maintenance as a 'degraded' outage)")
         object.__setattr__(self, "start_us", start_us)
         object.__setattr__(self, "end_us", end_us)
+        if self.kind is OutageKind.PLANNED:
+            weight_class = 0
+        else:
+            weight_class = 1 if self.impact == 1 else 2 if self.impact else 3
+        object.__setattr__(self, "weight_class", weight_class)
 
     @property
     def is_open(self) -> bool:
