@@ -1,28 +1,40 @@
-"""Availability management: outages measured over agreed service time, composition, graphs.
+"""Availability management: outages over agreed service time, composition, graphs, SLOs.
 
 >>> from datetime import datetime, timezone
 >>> t0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
 >>> measure([Outage(t0, t0.replace(hour=6))], t0, t0.replace(day=2)).availability
 Fraction(3, 4)
+>>> series("99.9%", parallel("99%", "99%"))
+Fraction(9989001, 10000000)
 """
 
 from __future__ import annotations
 
 from itsm_core.availability.compose import k_of_n, parallel, series
+from itsm_core.availability.downtime import allowed_downtime, nines_table
 from itsm_core.availability.graph import ServiceGraph
 from itsm_core.availability.measure import AgreedTimeCalendar, Measurement, measure
 from itsm_core.availability.outage import Outage, OutageKind
+from itsm_core.availability.ratios import parse_ratio
+
+# -- part B (SLOs, error budgets, burn-rate alerts): the lead adds those re-exports here.
+#    Note: budget.Measurement clashes with measure.Measurement; one of them needs renaming
+#    before both can be exported from this package.
 
 __all__ = [
-    # part A: outages and measurement
+    # outages and measurement over agreed service time
     "AgreedTimeCalendar",
     "Measurement",
     "Outage",
     "OutageKind",
     "measure",
-    # part A: composition
+    # composition
     "k_of_n",
     "parallel",
     "series",
     "ServiceGraph",
+    # targets and allowed downtime (part B)
+    "allowed_downtime",
+    "nines_table",
+    "parse_ratio",
 ]
