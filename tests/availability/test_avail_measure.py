@@ -338,3 +338,25 @@ class TestOutage:
         with pytest.raises(ConfigError) as info:
             Outage.from_dict(data)
         assert info.value.path == path
+
+
+class TestWithBusinessCalendar:
+    def test_overnight_outage_counts_business_hours_only(self) -> None:
+        from zoneinfo import ZoneInfo
+
+        from itsm_core.calendar import BusinessCalendar
+
+        london = ZoneInfo("Europe/London")
+        cal = BusinessCalendar.from_dict({
+            "timezone": "Europe/London",
+            "hours": {d: [["09:00", "17:00"]] for d in ["mon", "tue", "wed", "thu", "fri"]},
+        })
+        week = datetime(2025, 3, 24, tzinfo=london)  # the week after the DST change
+        outage = Outage(datetime(2025, 3, 24, 16, tzinfo=london),
+                        datetime(2025, 3, 25, 10, tzinfo=london))
+        m = measure([outage], week, week + timedelta(days=7), cal)
+        assert m.agreed_time == timedelta(hours=40)
+        assert m.downtime == timedelta(hours=2)
+        assert m.failures == 1
+        assert m.availability == Fraction(38, 40)
+        assert m.start.tzinfo == london
