@@ -41,8 +41,8 @@ def timed(label: str, fn: Callable[[], T], repeat: int = 1) -> tuple[T, float]:
 
 def show(label: str, ev: object) -> None:
     d = ev.to_dict()  # type: ignore[attr-defined]
-    print(f"  {label}: pair precision {d['pair_precision']:.3f}, pair recall "
-          f"{d['pair_recall']:.3f}, candidate precision {d['candidate_precision']:.3f}, "
+    print(f"  {label}: pair precision {d['pair_precision']:.4g}, pair recall "
+          f"{d['pair_recall']:.4g}, candidate precision {d['candidate_precision']:.3g}, "
           f"problem recall {d['problem_recall']:.3f} ({d['detected_problems']}/{d['problems']}), "
           f"{d['candidates']} candidates")
 
