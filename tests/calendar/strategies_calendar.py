@@ -14,10 +14,15 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hypothesis import settings
 from hypothesis import strategies as st
 from oracle_calendar import US_PER_MINUTE, WEEKDAYS, from_us, to_us
 
 US_PER_HOUR = 60 * US_PER_MINUTE
+
+# the oracle and two-calendar tests run half the profile's examples, to keep the area fast
+# (HYPOTHESIS_PROFILE=thorough still scales them up)
+half_examples = settings(max_examples=max(10, settings().max_examples // 2))
 US_PER_DAY = 24 * US_PER_HOUR
 
 # zone -> (years to draw from, holiday spec that fits the zone or None)
@@ -181,6 +186,7 @@ __all__ = [
     "US_PER_DAY",
     "US_PER_HOUR",
     "ZONES",
+    "half_examples",
     "Scenario",
     "anchor",
     "disjoint_shifts",

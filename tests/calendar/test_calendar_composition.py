@@ -16,7 +16,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from oracle_calendar import from_us, to_us
-from strategies_calendar import US_PER_DAY, US_PER_HOUR, Scenario, instant_in, scenarios
+from strategies_calendar import (
+    US_PER_DAY,
+    US_PER_HOUR,
+    Scenario,
+    half_examples,
+    instant_in,
+    scenarios,
+)
 
 from itsm_core import BusinessCalendar, ItsmError
 from itsm_core.intervals import IntervalSet
@@ -42,6 +49,7 @@ def windows(draw: st.DrawFn, a: int, b: int) -> IntervalSet:
 
 
 class TestUnionIntersection:
+    @half_examples
     @given(pair(), st.data())
     def test_union_is_open_iff_either_is(self, calendars, data) -> None:
         a, b, lo, hi = calendars
@@ -51,6 +59,7 @@ class TestUnionIntersection:
             assert union.is_open_us(t) == (a.is_open_us(t) or b.is_open_us(t))
             assert union.is_open(from_us(t)) == union.is_open_us(t)
 
+    @half_examples
     @given(pair(), st.data())
     def test_intersection_is_open_iff_both_are(self, calendars, data) -> None:
         a, b, lo, hi = calendars
@@ -59,6 +68,7 @@ class TestUnionIntersection:
         for t in data.draw(st.lists(instant_in(lo, hi, aligned=False), max_size=5)):
             assert both.is_open_us(t) == (a.is_open_us(t) and b.is_open_us(t))
 
+    @half_examples
     @given(pair())
     def test_commutative_and_idempotent(self, calendars) -> None:
         a, b, lo, hi = calendars
@@ -69,6 +79,7 @@ class TestUnionIntersection:
         assert (a | b).elapsed_us(lo, hi) + (a & b).elapsed_us(lo, hi) == (
             a.elapsed_us(lo, hi) + b.elapsed_us(lo, hi))  # inclusion-exclusion
 
+    @half_examples
     @given(pair())
     def test_always_open_is_the_unit_and_the_zero(self, calendars) -> None:
         a, _, lo, hi = calendars
@@ -77,6 +88,7 @@ class TestUnionIntersection:
         assert (a & always).open_set(lo, hi) == a.open_set(lo, hi)
         assert (a | always).elapsed_us(lo, hi) == hi - lo
 
+    @half_examples
     @given(pair(), st.data())
     def test_composites_answer_the_same_queries(self, calendars, data) -> None:
         a, b, lo, hi = calendars
@@ -100,6 +112,7 @@ class TestUnionIntersection:
 
 
 class TestMinusWindows:
+    @half_examples
     @given(scenarios(max_days=10), st.data())
     def test_never_open_inside_a_window(self, scenario: Scenario, data) -> None:
         cal = calendar(scenario)
@@ -115,6 +128,7 @@ class TestMinusWindows:
 
 
 class TestVersions:
+    @half_examples
     @given(scenarios(max_days=6), scenarios(), st.data())
     def test_each_instant_follows_the_version_in_force(self, first: Scenario,
                                                        second: Scenario, data) -> None:

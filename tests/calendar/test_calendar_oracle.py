@@ -18,7 +18,7 @@ from adapters_calendar import EngineView
 from hypothesis import given
 from hypothesis import strategies as st
 from oracle_calendar import US_PER_MINUTE, OracleCalendar, OracleHorizonError
-from strategies_calendar import US_PER_DAY, Scenario, instant_in, scenarios
+from strategies_calendar import US_PER_DAY, Scenario, half_examples, instant_in, scenarios
 
 from itsm_core import BusinessCalendar, NoBusinessTimeError
 
@@ -46,6 +46,7 @@ def agree(oracle_call: Any, engine_call: Any, t: int) -> None:
     assert engine_call(t) == expected
 
 
+@half_examples
 @given(scenarios(), input_zones)
 def test_open_intervals_agree(scenario: Scenario, input_zone: Any) -> None:
     oracle, engine = build(scenario, input_zone)
@@ -54,6 +55,7 @@ def test_open_intervals_agree(scenario: Scenario, input_zone: Any) -> None:
     assert engine.elapsed(scenario.a, scenario.b) == sum(e - s for s, e in expected)
 
 
+@half_examples
 @given(scenarios(), input_zones, st.data())
 def test_point_queries_agree(scenario: Scenario, input_zone: Any, data: st.DataObject) -> None:
     oracle, engine = build(scenario, input_zone)
@@ -69,6 +71,7 @@ def test_point_queries_agree(scenario: Scenario, input_zone: Any, data: st.DataO
         assert engine.elapsed(t, u) == oracle.elapsed(t, u)
 
 
+@half_examples
 @given(scenarios(), input_zones, st.data())
 def test_add_and_subtract_agree(scenario: Scenario, input_zone: Any,
                                 data: st.DataObject) -> None:
