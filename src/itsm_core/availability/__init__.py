@@ -10,16 +10,20 @@ Fraction(9989001, 10000000)
 
 from __future__ import annotations
 
+from itsm_core.availability.alerts import AlertPolicy, BurnRateRule
+from itsm_core.availability.budget import (
+    ErrorBudget,
+    SliMeasurement,
+    burn_rate,
+    time_to_exhaustion,
+)
 from itsm_core.availability.compose import k_of_n, parallel, series
 from itsm_core.availability.downtime import allowed_downtime, nines_table
 from itsm_core.availability.graph import ServiceGraph
 from itsm_core.availability.measure import AgreedTimeCalendar, Measurement, measure
 from itsm_core.availability.outage import Outage, OutageKind
 from itsm_core.availability.ratios import parse_ratio
-
-# -- part B (SLOs, error budgets, burn-rate alerts): the lead adds those re-exports here.
-#    Note: budget.Measurement clashes with measure.Measurement; one of them needs renaming
-#    before both can be exported from this package.
+from itsm_core.availability.slo import BadTime, CalendarWindow, RequestSeries, RollingWindow, Slo
 
 __all__ = [
     # outages and measurement over agreed service time
@@ -37,4 +41,16 @@ __all__ = [
     "allowed_downtime",
     "nines_table",
     "parse_ratio",
+    # SLOs, error budgets and burn-rate alerts
+    "AlertPolicy",
+    "BadTime",
+    "BurnRateRule",
+    "CalendarWindow",
+    "ErrorBudget",
+    "RequestSeries",
+    "RollingWindow",
+    "SliMeasurement",
+    "Slo",
+    "burn_rate",
+    "time_to_exhaustion",
 ]

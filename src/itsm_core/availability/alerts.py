@@ -33,7 +33,7 @@ import attrs
 
 from itsm_core._instant import duration_us, format_duration, parse_duration, td
 from itsm_core.availability.budget import (
-    Measurement,
+    SliMeasurement,
     _threshold,
     burn_rate,
     exceeds_burn_rate,
@@ -150,8 +150,8 @@ class RuleResult:
     """
 
     rule: BurnRateRule
-    long: Measurement
-    short: Measurement
+    long: SliMeasurement
+    short: SliMeasurement
     long_burn_rate: Fraction | None
     short_burn_rate: Fraction | None
     firing: bool
@@ -160,7 +160,7 @@ class RuleResult:
         """Plain data.
 
         >>> sorted(RuleResult(rule=AlertPolicy.workbook().rules[0],
-        ...     long=Measurement.requests(1, 1), short=Measurement.requests(1, 1),
+        ...     long=SliMeasurement.requests(1, 1), short=SliMeasurement.requests(1, 1),
         ...     long_burn_rate=None, short_burn_rate=None, firing=False).to_dict())
         ['firing', 'long', 'long_burn_rate', 'rule', 'short', 'short_burn_rate']
         """

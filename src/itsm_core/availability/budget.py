@@ -7,7 +7,7 @@ count; the burn rate is the error ratio divided by ``1 - T`` (Google SRE workboo
 chapter 5 "Alerting on SLOs").  Every decision is exact (``Fraction``); the cases where a
 ratio has no denominator (no traffic, a 100 % target) have explicit answers.
 
->>> b = ErrorBudget.of(Measurement.requests(good=999_000, total=1_000_000), "99.95%")
+>>> b = ErrorBudget.of(SliMeasurement.requests(good=999_000, total=1_000_000), "99.95%")
 >>> b.allowed, b.consumed, b.remaining, b.status
 (Fraction(500, 1), 1000, Fraction(-500, 1), 'violated')
 >>> b.burn_rate
@@ -30,7 +30,7 @@ from itsm_core.errors import ArgumentTypeError, InvalidArgumentError
 __all__ = [
     "BudgetStatus",
     "ErrorBudget",
-    "Measurement",
+    "SliMeasurement",
     "Unit",
     "burn_rate",
     "exceeds_burn_rate",
@@ -50,17 +50,17 @@ def _count(value: object, name: str) -> int:
 
 
 @attrs.frozen
-class Measurement:
+class SliMeasurement:
     """Good events out of eligible events, in one unit (requests or microseconds).
 
     Raises:
         ArgumentTypeError: a count is not an ``int``.
         InvalidArgumentError: a count is negative or ``good > eligible``.
 
-    >>> m = Measurement.requests(good=95, total=100)
+    >>> m = SliMeasurement.requests(good=95, total=100)
     >>> m.bad, m.ratio
     (5, Fraction(19, 20))
-    >>> Measurement.requests(good=0, total=0).ratio is None
+    >>> SliMeasurement.requests(good=0, total=0).ratio is None
     True
     """
 
@@ -81,19 +81,19 @@ class Measurement:
             )
 
     @classmethod
-    def requests(cls, good: int, total: int) -> Measurement:
+    def requests(cls, good: int, total: int) -> SliMeasurement:
         """A request-based measurement: *good* successful requests out of *total*.
 
-        >>> Measurement.requests(good=3, total=4).bad
+        >>> SliMeasurement.requests(good=3, total=4).bad
         1
         """
         return cls(good, total, unit="requests")
 
     @classmethod
-    def time(cls, good_us: int, eligible_us: int) -> Measurement:
+    def time(cls, good_us: int, eligible_us: int) -> SliMeasurement:
         """A time-based measurement: good microseconds out of eligible microseconds.
 
-        >>> Measurement.time(good_us=90, eligible_us=100).ratio
+        >>> SliMeasurement.time(good_us=90, eligible_us=100).ratio
         Fraction(9, 10)
         """
         return cls(good_us, eligible_us, unit="microseconds")
@@ -102,7 +102,7 @@ class Measurement:
     def bad(self) -> int:
         """The bad (failed, or down) count: ``eligible - good``.
 
-        >>> Measurement.requests(good=7, total=10).bad
+        >>> SliMeasurement.requests(good=7, total=10).bad
         3
         """
         return self.eligible - self.good
@@ -111,7 +111,7 @@ class Measurement:
     def ratio(self) -> Fraction | None:
         """The SLI ``good / eligible``, or ``None`` when nothing was eligible.
 
-        >>> Measurement.time(good_us=1, eligible_us=3).ratio
+        >>> SliMeasurement.time(good_us=1, eligible_us=3).ratio
         Fraction(1, 3)
         """
         return Fraction(self.good, self.eligible) if self.eligible else None
@@ -119,22 +119,22 @@ class Measurement:
     def to_dict(self) -> dict[str, Any]:
         """Plain data.
 
-        >>> Measurement.requests(good=1, total=2).to_dict()
+        >>> SliMeasurement.requests(good=1, total=2).to_dict()
         {'good': 1, 'eligible': 2, 'unit': 'requests'}
         """
         return {"good": self.good, "eligible": self.eligible, "unit": self.unit}
 
 
-def burn_rate(measurement: Measurement, target: object) -> Fraction | None:
+def burn_rate(measurement: SliMeasurement, target: object) -> Fraction | None:
     """The burn rate ``(bad / eligible) / (1 - target)``, exactly.
 
     ``None`` when it has no value: nothing eligible (no traffic), or a zero budget
     (target 100 %).  Use :func:`exceeds_burn_rate` to decide against a threshold: it has
     an answer in those cases too.
 
-    >>> burn_rate(Measurement.requests(good=986, total=1000), "99.9%")
+    >>> burn_rate(SliMeasurement.requests(good=986, total=1000), "99.9%")
     Fraction(14, 1)
-    >>> burn_rate(Measurement.requests(good=0, total=0), "99.9%") is None
+    >>> burn_rate(SliMeasurement.requests(good=0, total=0), "99.9%") is None
     True
     """
     ratio = parse_ratio(target, "target")
@@ -143,17 +143,17 @@ def burn_rate(measurement: Measurement, target: object) -> Fraction | None:
     return Fraction(measurement.bad, measurement.eligible) / (1 - ratio)
 
 
-def exceeds_burn_rate(measurement: Measurement, target: object, threshold: object) -> bool:
+def exceeds_burn_rate(measurement: SliMeasurement, target: object, threshold: object) -> bool:
     """Whether the burn rate is strictly above *threshold*, decided without division.
 
     ``bad > threshold × (1 - target) × eligible``: with no eligible events nothing is
     exceeded; with a 100 % target any bad event exceeds every threshold.
 
-    >>> exceeds_burn_rate(Measurement.requests(good=985, total=1000), "99.9%", "14.4")
+    >>> exceeds_burn_rate(SliMeasurement.requests(good=985, total=1000), "99.9%", "14.4")
     True
-    >>> exceeds_burn_rate(Measurement.requests(good=0, total=0), "99.9%", 1)
+    >>> exceeds_burn_rate(SliMeasurement.requests(good=0, total=0), "99.9%", 1)
     False
-    >>> exceeds_burn_rate(Measurement.requests(good=9, total=10), 1, 1000)
+    >>> exceeds_burn_rate(SliMeasurement.requests(good=9, total=10), 1, 1000)
     True
     """
     ratio = parse_ratio(target, "target")
@@ -192,19 +192,19 @@ class ErrorBudget:
     ``"exhausted"`` (none left, target still met, e.g. a 100 % target with no errors) or
     ``"violated"`` (more consumed than allowed: the target is missed).
 
-    >>> b = ErrorBudget.of(Measurement.requests(good=10, total=10), "100%")
+    >>> b = ErrorBudget.of(SliMeasurement.requests(good=10, total=10), "100%")
     >>> b.status, b.met, b.fraction_consumed
     ('exhausted', True, None)
     """
 
     target: Fraction
-    measurement: Measurement
+    measurement: SliMeasurement
 
     @classmethod
-    def of(cls, measurement: Measurement, target: object) -> ErrorBudget:
+    def of(cls, measurement: SliMeasurement, target: object) -> ErrorBudget:
         """Build from a measurement and a target in any ratio form.
 
-        >>> ErrorBudget.of(Measurement.requests(good=1, total=1), 0.99).target
+        >>> ErrorBudget.of(SliMeasurement.requests(good=1, total=1), 0.99).target
         Fraction(99, 100)
         """
         return cls(target=parse_ratio(target, "target"), measurement=measurement)
@@ -213,7 +213,7 @@ class ErrorBudget:
     def allowed(self) -> Fraction:
         """The budget: ``(1 - target) × eligible``, in the measurement's unit.
 
-        >>> ErrorBudget.of(Measurement.requests(good=0, total=2500), "99.9%").allowed
+        >>> ErrorBudget.of(SliMeasurement.requests(good=0, total=2500), "99.9%").allowed
         Fraction(5, 2)
         """
         return (1 - self.target) * self.measurement.eligible
@@ -222,7 +222,7 @@ class ErrorBudget:
     def consumed(self) -> int:
         """The bad count.
 
-        >>> ErrorBudget.of(Measurement.requests(good=8, total=10), "50%").consumed
+        >>> ErrorBudget.of(SliMeasurement.requests(good=8, total=10), "50%").consumed
         2
         """
         return self.measurement.bad
@@ -231,7 +231,7 @@ class ErrorBudget:
     def remaining(self) -> Fraction:
         """``allowed - consumed``; negative once the target is missed.
 
-        >>> ErrorBudget.of(Measurement.requests(good=8, total=10), "90%").remaining
+        >>> ErrorBudget.of(SliMeasurement.requests(good=8, total=10), "90%").remaining
         Fraction(-1, 1)
         """
         return self.allowed - self.consumed
@@ -240,7 +240,7 @@ class ErrorBudget:
     def fraction_consumed(self) -> Fraction | None:
         """``consumed / allowed``, or ``None`` when the budget is zero.
 
-        >>> ErrorBudget.of(Measurement.requests(good=95, total=100), "90%").fraction_consumed
+        >>> ErrorBudget.of(SliMeasurement.requests(good=95, total=100), "90%").fraction_consumed
         Fraction(1, 2)
         """
         allowed = self.allowed
@@ -250,7 +250,7 @@ class ErrorBudget:
     def burn_rate(self) -> Fraction | None:
         """The burn rate over the measurement (see :func:`burn_rate`).
 
-        >>> ErrorBudget.of(Measurement.requests(good=98, total=100), "99%").burn_rate
+        >>> ErrorBudget.of(SliMeasurement.requests(good=98, total=100), "99%").burn_rate
         Fraction(2, 1)
         """
         return burn_rate(self.measurement, self.target)
@@ -259,7 +259,7 @@ class ErrorBudget:
     def met(self) -> bool | None:
         """Whether the SLI meets the target (``None`` without data); exact.
 
-        >>> ErrorBudget.of(Measurement.requests(good=999, total=1000), "99.9%").met
+        >>> ErrorBudget.of(SliMeasurement.requests(good=999, total=1000), "99.9%").met
         True
         """
         if not self.measurement.eligible:
@@ -270,7 +270,7 @@ class ErrorBudget:
     def status(self) -> BudgetStatus:
         """``"no_data"``, ``"healthy"``, ``"exhausted"`` or ``"violated"``.
 
-        >>> ErrorBudget.of(Measurement.requests(good=0, total=0), "99%").status
+        >>> ErrorBudget.of(SliMeasurement.requests(good=0, total=0), "99%").status
         'no_data'
         """
         if not self.measurement.eligible:
@@ -283,7 +283,7 @@ class ErrorBudget:
     def to_dict(self) -> dict[str, Any]:
         """Plain data: exact values as strings, a percentage for display.
 
-        >>> ErrorBudget.of(Measurement.requests(good=95, total=100), "90%").to_dict()["remaining"]
+        >>> ErrorBudget.of(SliMeasurement.requests(good=95, total=100), "90%").to_dict()["remaining"]
         '5'
         """
         consumed = self.fraction_consumed
@@ -311,7 +311,7 @@ def time_to_exhaustion(budget: ErrorBudget, rate: Fraction | None,
     ``None`` or ``<= 0``).  Traffic is assumed uniform, as in the SRE workbook; for a
     business-hours SLO the answer is in business time (``calendar.add(as_of, d)``).
 
-    >>> full = ErrorBudget.of(Measurement.requests(good=1000, total=1000), "99.9%")
+    >>> full = ErrorBudget.of(SliMeasurement.requests(good=1000, total=1000), "99.9%")
     >>> time_to_exhaustion(full, Fraction(1000), timedelta(days=30))
     datetime.timedelta(seconds=2592)
     >>> time_to_exhaustion(full, Fraction(0), timedelta(days=30)) is None

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 
 from itsm_core._instant import duration_us, format_duration, parse_duration, to_us
-from itsm_core.availability.budget import ErrorBudget, Measurement
+from itsm_core.availability.budget import ErrorBudget, SliMeasurement
 from itsm_core.availability.ratios import parse_ratio, ratio_text
 from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError
 from itsm_core.intervals import IntervalSet
@@ -75,7 +75,7 @@ class SliSource(Protocol):
     """
 
     def measure(self, start: datetime, end: datetime, /,
-                as_of: datetime | None = None) -> Measurement:
+                as_of: datetime | None = None) -> SliMeasurement:
         """The measurement over ``[start, end)``, counting bad events before *as_of* only."""
         ...
 
@@ -246,7 +246,7 @@ class RequestSeries:
     >>> t = datetime(2025, 1, 1, tzinfo=timezone.utc)
     >>> s = RequestSeries.from_samples([(t, 9, 10), (t + timedelta(hours=1), 5, 5)])
     >>> s.measure(t, t + timedelta(hours=1))
-    Measurement(good=9, eligible=10, unit='requests')
+    SliMeasurement(good=9, eligible=10, unit='requests')
     """
 
     times: tuple[int, ...]
@@ -272,7 +272,7 @@ class RequestSeries:
                     f"samples[{index}]: expected (aware datetime, good, total), got {sample!r}"
                 )
             try:
-                counts = Measurement.requests(good=sample[1], total=sample[2])
+                counts = SliMeasurement.requests(good=sample[1], total=sample[2])
             except (ArgumentTypeError, InvalidArgumentError) as exc:
                 raise type(exc)(f"samples[{index}].{exc}") from exc
             rows.append((to_us(sample[0], f"samples[{index}][0]"), counts.good, counts.eligible))
@@ -287,17 +287,17 @@ class RequestSeries:
         return f"RequestSeries(<{len(self.times)} samples>)"
 
     def measure(self, start: datetime, end: datetime, /,
-                as_of: datetime | None = None) -> Measurement:
+                as_of: datetime | None = None) -> SliMeasurement:
         """Good and total requests with timestamps in ``[start, min(end, as_of))``.
 
         >>> from datetime import timezone
         >>> RequestSeries.from_samples([]).measure(datetime(2025, 1, 1, tzinfo=timezone.utc),
         ...                                        datetime(2025, 1, 2, tzinfo=timezone.utc))
-        Measurement(good=0, eligible=0, unit='requests')
+        SliMeasurement(good=0, eligible=0, unit='requests')
         """
         lo, hi = _window_us(start, end, as_of)
         i, j = bisect_left(self.times, lo), bisect_left(self.times, max(lo, hi))
-        return Measurement.requests(self.good_sums[j] - self.good_sums[i],
+        return SliMeasurement.requests(self.good_sums[j] - self.good_sums[i],
                                     self.total_sums[j] - self.total_sums[i])
 
 
@@ -359,7 +359,7 @@ class BadTime:
         return cls(IntervalSet.from_datetimes(converted, "bad"), calendar=calendar)
 
     def measure(self, start: datetime, end: datetime, /,
-                as_of: datetime | None = None) -> Measurement:
+                as_of: datetime | None = None) -> SliMeasurement:
         """Good and eligible microseconds in ``[start, end)``; bad counted before *as_of*.
 
         >>> from datetime import timezone
@@ -374,7 +374,7 @@ class BadTime:
                     else self.calendar.open_set(lo, hi))
         total = eligible.measure()
         bad = (self.bad.clip(lo, max(lo, cut)) & eligible).measure()
-        return Measurement.time(total - bad, total)
+        return SliMeasurement.time(total - bad, total)
 
 
 _FOREVER = datetime.max.replace(tzinfo=timezone.utc)  # an open outage's end: beyond any window
