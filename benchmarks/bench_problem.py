@@ -14,6 +14,7 @@ from typing import TypeVar
 
 import pandas as pd
 
+from itsm_core.calendar import BusinessCalendar
 from itsm_core.problem import (
     KnownErrorIndex,
     RecurrenceRule,
@@ -83,6 +84,13 @@ def main() -> None:
     show("recurrence (ci + category) vs planted", evaluate(cands2, data.truth))
     print("  (busy CIs hold >= 5 incidents in every 36 h: those candidates are chronic CIs, "
           "not planted problems, hence the low precision of a fixed-K rule)")
+    office = BusinessCalendar.from_dict({
+        "timezone": "Europe/London",
+        "hours": {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")},
+        "holidays": [{"country": "GB", "subdivision": "ENG"}]})
+    rule3 = RecurrenceRule(name="ci-bh", keys=("ci",), window="PT12H", min_count=5)
+    timed("itsm_core find_recurring, 12 business hours (London office)",
+          lambda: find_recurring(incidents, rule3, calendar=office))
 
     print("\n== similarity clustering (Jaccard >= 0.5 over word sets, 3+ incidents)")
     clusters, lsh = timed(f"itsm_core cluster_incidents LSH, {N:,} texts",

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies_problem import T0, UnionFindRef, incidents
 
+from itsm_core.calendar import BusinessCalendar
 from itsm_core.errors import ArgumentTypeError, ConfigError
 from itsm_core.problem import Incident, Problem, RecurrenceRule, find_recurring
 
@@ -16,10 +18,18 @@ PROBLEMS = [Problem(id="P_OPEN", opened_at=T0), Problem(id="P_CLOSED", opened_at
                                                           state="closed")]
 
 
-def oracle(incs: list[Incident], rule: RecurrenceRule,
-           problems: list[Problem]) -> set[tuple[tuple[str, ...], frozenset[str], int]]:
-    """Every window [s, s + w) starting at an incident's time; qualifying windows that share
-    an incident are joined; a candidate is a component (with its largest window)."""
+def oracle(incs: list[Incident], rule: RecurrenceRule, problems: list[Problem],
+           calendar: BusinessCalendar | None = None,
+           ) -> set[tuple[tuple[str, ...], frozenset[str], int]]:
+    """Every window [s, s + w) starting at an incident's time (business time with a
+    calendar); qualifying windows that share an incident are joined; a candidate is a
+    component (with its largest window)."""
+
+    def elapsed(a: Incident, b: Incident) -> int:
+        if calendar is None:
+            return b.opened_us - a.opened_us
+        return calendar.elapsed_us(a.opened_us, b.opened_us)
+
     closed = {p.id for p in problems if not p.is_open}
     w = rule.window // timedelta(microseconds=1)
     eligible = [i for i in incs
@@ -30,7 +40,7 @@ def oracle(incs: list[Incident], rule: RecurrenceRule,
     for s in eligible:
         members = [i for i in eligible
                    if all(getattr(i, k) == getattr(s, k) for k in rule.keys)
-                   and s.opened_us <= i.opened_us < s.opened_us + w]
+                   and 0 <= elapsed(s, i) < w]
         if len(members) >= rule.min_count:
             for m in members:
                 uf.union(m.id, members[0].id)
@@ -72,6 +82,34 @@ class TestAgainstOracle:
         narrow = {i for c in find_recurring(incs, rule) for i in c.incident_ids}
         wide = {i for c in find_recurring(incs, wider) for i in c.incident_ids}
         assert narrow <= wide
+
+
+OFFICE = BusinessCalendar.from_dict({
+    "timezone": "Europe/London",
+    "hours": {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}})
+
+
+class TestBusinessTime:
+    @given(incidents(), rules)
+    def test_same_candidates_as_brute_force(self, incs: list[Incident],
+                                            rule: RecurrenceRule) -> None:
+        # stretch the 10-hour test range over about eight days, weekends included
+        spread = [attrs.evolve(i, opened_at=T0 + (i.opened_at - T0) * 20) for i in incs]
+        got = find_recurring(spread, rule, problems=PROBLEMS, calendar=OFFICE)
+        assert {(c.key, frozenset(c.incident_ids), c.peak) for c in got} == oracle(
+            spread, rule, PROBLEMS, OFFICE)
+
+    def test_always_open_calendar_is_wall_clock(self) -> None:
+        incs = [Incident(id=f"I{n}", opened_at=T0 + timedelta(hours=7 * n), ci="x")
+                for n in range(6)]
+        rule = RecurrenceRule(name="r", keys=("ci",), window="PT15H", min_count=3)
+        assert find_recurring(incs, rule, calendar=BusinessCalendar.always_open("UTC")) == \
+            find_recurring(incs, rule)
+
+    def test_bad_calendar(self) -> None:
+        rule = RecurrenceRule(name="r", keys=("ci",), window="PT15H", min_count=3)
+        with pytest.raises(ArgumentTypeError, match="calendar"):
+            find_recurring([], rule, calendar="UTC")  # type: ignore[arg-type]
 
 
 class TestExamples:

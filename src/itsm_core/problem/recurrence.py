@@ -30,6 +30,7 @@ from typing import Any
 import attrs
 
 from itsm_core._instant import format_duration, parse_duration
+from itsm_core.calendar import BusinessCalendar
 from itsm_core.errors import ArgumentTypeError, ConfigError
 from itsm_core.problem._span import TimeSpan
 from itsm_core.problem.records import Incident, Problem, check_incidents
@@ -198,7 +199,9 @@ class RecurrenceCandidate(TimeSpan):
 
 
 def _bursts(times: list[int], window_us: int, min_count: int) -> list[tuple[int, int, int]]:
-    """Index ranges ``[lo, hi]`` of merged qualifying windows over sorted *times*, with peak."""
+    """Index ranges ``[lo, hi]`` of merged qualifying windows over sorted *times*, with peak.
+
+    *times* may be wall-clock or business-clock microseconds (non-decreasing either way)."""
     out: list[tuple[int, int, int]] = []
     left = 0
     for right, t in enumerate(times):
@@ -216,7 +219,8 @@ def _bursts(times: list[int], window_us: int, min_count: int) -> list[tuple[int,
 
 def find_recurring(incidents: Iterable[Incident],
                    rule: RecurrenceRule | Iterable[RecurrenceRule], *,
-                   problems: Iterable[Problem] = ()) -> list[RecurrenceCandidate]:
+                   problems: Iterable[Problem] = (),
+                   calendar: BusinessCalendar | None = None) -> list[RecurrenceCandidate]:
     """Find the problem candidates that *rule* (or each of several rules) raises.
 
     Args:
@@ -226,6 +230,9 @@ def find_recurring(incidents: Iterable[Incident],
         problems: known problems, used by ``suppress_linked`` to tell open from closed
             ones; an incident linked to a problem id not listed here counts as linked to an
             open problem (the safe reading: its recurrence is already owned).
+        calendar: if given, windows are measured in this calendar's business time:
+            incidents fall in one window when the business time between them is less
+            than the window (incidents opened while closed sit at the next opening).
 
     >>> from datetime import datetime, timedelta, timezone
     >>> t = datetime(2025, 3, 1, tzinfo=timezone.utc)
@@ -237,6 +244,20 @@ def find_recurring(incidents: Iterable[Incident],
     >>> closed = Problem(id="P1", opened_at=t, state="closed")
     >>> len(find_recurring(incs, rule, problems=[closed]))
     1
+
+    Business time: Friday 16:00 and Monday 09:00 and 10:00 are within three business
+    hours of each other on a 09:00-17:00 weekday calendar.
+
+    >>> from itsm_core.calendar import BusinessCalendar
+    >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {
+    ...     d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}})
+    >>> fri = datetime(2025, 3, 7, 16, tzinfo=timezone.utc)
+    >>> incs = [Incident(id=f"J{n}", opened_at=fri + timedelta(hours=h), ci="db01")
+    ...         for n, h in enumerate((0, 65, 66))]
+    >>> [c.incident_ids for c in find_recurring(incs, rule, calendar=cal)]
+    [('J0', 'J1', 'J2')]
+    >>> find_recurring(incs, rule)
+    []
     """
     rules = [rule] if isinstance(rule, RecurrenceRule) else list(rule)
     for index, item in enumerate(rules):
@@ -245,23 +266,31 @@ def find_recurring(incidents: Iterable[Incident],
                 f"rule[{index}]: expected a RecurrenceRule, got {type(item).__name__}")
     pool = check_incidents(incidents)
     closed = {p.id for p in problems if not p.is_open}
+    if calendar is None:
+        clock = [inc.opened_us for inc in pool]
+    elif not isinstance(calendar, BusinessCalendar):
+        raise ArgumentTypeError(
+            f"calendar: expected a BusinessCalendar, got {type(calendar).__name__}")
+    else:  # business time since the earliest incident: elapsed(a, b) = clock[b] - clock[a]
+        origin = min((inc.opened_us for inc in pool), default=0)
+        clock = [calendar.elapsed_us(origin, inc.opened_us) for inc in pool]
     result: list[RecurrenceCandidate] = []
     for item in rules:
-        result.extend(_find_one(pool, item, closed))
+        result.extend(_find_one(pool, clock, item, closed))
     return result
 
 
-def _find_one(pool: list[Incident], rule: RecurrenceRule,
+def _find_one(pool: list[Incident], clock: list[int], rule: RecurrenceRule,
               closed: set[str]) -> list[RecurrenceCandidate]:
     keys = rule.keys
-    rows: list[tuple[tuple[str, ...], int, str]] = []
-    for inc in pool:
+    rows: list[tuple[tuple[str, ...], int, str, int]] = []
+    for inc, tick in zip(pool, clock, strict=True):
         if rule.suppress_linked and inc.problem_id is not None and inc.problem_id not in closed:
             continue
         key = tuple(getattr(inc, k) for k in keys)
         if None in key:
             continue
-        rows.append((key, inc.opened_us, inc.id))
+        rows.append((key, inc.opened_us, inc.id, tick))
     rows.sort()
     window_us = rule.window // timedelta(microseconds=1)
     out: list[RecurrenceCandidate] = []
@@ -272,11 +301,11 @@ def _find_one(pool: list[Incident], rule: RecurrenceRule,
         while end < len(rows) and rows[end][0] == key:
             end += 1
         group = rows[start:end]
-        times = [row[1] for row in group]
-        for lo, hi, peak in _bursts(times, window_us, rule.min_count):
+        ticks = [row[3] for row in group]
+        for lo, hi, peak in _bursts(ticks, window_us, rule.min_count):
             out.append(RecurrenceCandidate(
                 rule=rule, key=key, incident_ids=tuple(row[2] for row in group[lo:hi + 1]),
-                first_us=times[lo], last_us=times[hi], peak=peak))
+                first_us=group[lo][1], last_us=group[hi][1], peak=peak))
         start = end
     return out
 
