@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone, tzinfo
 from fractions import Fraction
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from itsm_core.errors import (
     ArgumentTypeError,
@@ -31,7 +32,9 @@ __all__ = [
     "duration_us",
     "format_duration",
     "from_us",
+    "load_zone",
     "parse_duration",
+    "parse_instant",
     "td",
     "to_us",
 ]
@@ -73,6 +76,53 @@ def to_us(value: object, name: str) -> int:
     raise NaiveDatetimeError(
         f"{name}: naive datetime {value}; expected an aware datetime (with tzinfo)"
     )
+
+
+def load_zone(value: object, path: str) -> ZoneInfo:
+    """Return the IANA zone named *value*, or raise a ConfigError naming *path*.
+
+    >>> load_zone("Europe/London", "timezone").key
+    'Europe/London'
+    >>> load_zone("Mars/Olympus", "timezone")
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.ConfigError: timezone: unknown time zone 'Mars/Olympus'; expected an IANA time zone name such as "Europe/London" or "UTC"
+    """
+    form = 'an IANA time zone name such as "Europe/London" or "UTC"'
+    if not isinstance(value, str) or not value:
+        raise ConfigError(path, f"expected a time zone name, got {value!r}", form)
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError, TypeError):
+        raise ConfigError(path, f"unknown time zone {value!r}", form) from None
+
+
+_INSTANT_FORM = "an aware ISO 8601 date-time such as '2025-03-01T22:00:00+00:00'"
+
+
+def parse_instant(value: object, path: str) -> datetime:
+    """Read an aware instant from an ISO 8601 string (an aware datetime passes through).
+
+    >>> parse_instant("2025-03-01T22:00:00+01:00", "start").isoformat()
+    '2025-03-01T22:00:00+01:00'
+    >>> parse_instant("2025-03-01T22:00", "changes[0].start")
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.ConfigError: changes[0].start: '2025-03-01T22:00' has no UTC offset; expected an aware ISO 8601 date-time such as '2025-03-01T22:00:00+00:00'
+    """
+    if isinstance(value, datetime):
+        result = value
+    elif isinstance(value, str):
+        try:
+            result = datetime.fromisoformat(value)
+        except ValueError:
+            raise ConfigError(path, f"cannot read {value!r}", _INSTANT_FORM) from None
+    else:
+        raise ConfigError(path, f"expected a date-time, got {type(value).__name__} {value!r}",
+                          _INSTANT_FORM)
+    if result.tzinfo is None or result.utcoffset() is None:
+        raise ConfigError(path, f"{value!r} has no UTC offset", _INSTANT_FORM)
+    return result
 
 
 def from_us(us: int, tz: tzinfo) -> datetime:

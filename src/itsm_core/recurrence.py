@@ -26,7 +26,7 @@ import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import attrs
 from dateutil.rrule import (
@@ -41,11 +41,18 @@ from dateutil.rrule import (
     rrulestr,
 )
 
-from itsm_core._instant import duration_us, format_duration, from_us, parse_duration, to_us
+from itsm_core._instant import (
+    duration_us,
+    format_duration,
+    from_us,
+    load_zone,
+    parse_duration,
+    to_us,
+)
 from itsm_core.errors import ConfigError
 from itsm_core.intervals import IntervalSet
 
-__all__ = ["MAX_COUNT", "Recurrence", "zone_from_name"]
+__all__ = ["MAX_COUNT", "Recurrence"]
 
 #: The largest ``COUNT`` accepted: a counted rule is expanded from its first occurrence.
 MAX_COUNT = 100_000
@@ -58,26 +65,6 @@ _DATE_PARTS = ("byweekno", "byyearday", "bymonthday", "byweekday", "byeaster")
 _WALL_MIN = datetime(1, 1, 3)
 _WALL_MAX = datetime(9999, 12, 29)
 _PROBE_START = datetime(9599, 1, 1)  # 400 Gregorian years before datetime.max: a full cycle
-
-
-def zone_from_name(name: object, path: str) -> ZoneInfo:
-    """Return the IANA zone *name*, or raise :class:`ConfigError` naming *path*.
-
-    >>> zone_from_name("Europe/London", "timezone").key
-    'Europe/London'
-    >>> zone_from_name("Mars/Olympus", "timezone")
-    Traceback (most recent call last):
-    ...
-    itsm_core.errors.ConfigError: timezone: unknown time zone 'Mars/Olympus'; expected an IANA name such as 'Europe/London'
-    """
-    if not isinstance(name, str) or not name:
-        raise ConfigError(path, f"expected a time zone name, got {name!r}",
-                          "an IANA name such as 'Europe/London'")
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(path, f"unknown time zone {name!r}",
-                          "an IANA name such as 'Europe/London'") from None
 
 
 def _zone_of(start: datetime) -> ZoneInfo:
@@ -200,7 +187,7 @@ class Recurrence:
         for key in ("rrule", "start", "timezone", "duration"):
             if key not in data:
                 raise ConfigError(f"{prefix}{key}", "missing", "a value for this key")
-        zone = zone_from_name(data["timezone"], f"{prefix}timezone")
+        zone = load_zone(data["timezone"], f"{prefix}timezone")
         text = data["start"]
         try:
             if not isinstance(text, str):

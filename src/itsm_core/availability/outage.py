@@ -21,7 +21,7 @@ from typing import Any
 
 import attrs
 
-from itsm_core._instant import to_us
+from itsm_core._instant import parse_instant, to_us
 from itsm_core.availability.ratios import parse_ratio
 from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError
 
@@ -154,8 +154,8 @@ class Outage:
                               "start, end, service, kind, impact")
         if "start" not in data:
             raise ConfigError(f"{path}.start", "missing", "an ISO 8601 instant with offset")
-        start = _instant(data["start"], f"{path}.start")
-        end = None if data.get("end") is None else _instant(data["end"], f"{path}.end")
+        start = parse_instant(data["start"], f"{path}.start")
+        end = None if data.get("end") is None else parse_instant(data["end"], f"{path}.end")
         try:
             return cls(start, end, service=data.get("service"),
                        kind=data.get("kind", "unplanned"), impact=data.get("impact", 1))
@@ -174,21 +174,3 @@ class Outage:
         return {"start": self.start.isoformat(),
                 "end": None if self.end is None else self.end.isoformat(),
                 "service": self.service, "kind": self.kind.value, "impact": str(self.impact)}
-
-
-def _instant(value: object, path: str) -> datetime:
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            raise ConfigError(path, f"cannot read {value!r} as an instant",
-                              "an ISO 8601 instant with offset, e.g. "
-                              "'2025-01-01T09:00:00+00:00'") from None
-    else:
-        raise ConfigError(path, f"expected an instant, got {type(value).__name__} {value!r}",
-                          "an ISO 8601 instant with offset")
-    if parsed.utcoffset() is None:
-        raise ConfigError(path, f"naive instant {value!r}", "an ISO 8601 instant with offset")
-    return parsed

@@ -30,7 +30,13 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from itsm_core._instant import duration_us, format_duration, parse_duration, to_us
+from itsm_core._instant import (
+    duration_us,
+    format_duration,
+    parse_duration,
+    parse_instant,
+    to_us,
+)
 from itsm_core.calendar.compose import IntersectionSpec, MinusSpec, UnionSpec, VersionedSpec
 from itsm_core.calendar.config import DAYS, parse_date
 from itsm_core.calendar.timeline import Timeline
@@ -480,18 +486,7 @@ def _parse_windows(value: object, path: str) -> IntervalSet:
     for i, item in enumerate(value):
         if not isinstance(item, (list, tuple)) or len(item) != 2:
             raise ConfigError(f"{path}[{i}]", f"expected a [start, end] pair, got {item!r}", form)
-        ends = []
-        for j, text in enumerate(item):
-            instant = text
-            if isinstance(text, str):
-                try:
-                    instant = datetime.fromisoformat(text)
-                except ValueError:
-                    instant = None
-            if not isinstance(instant, datetime) or instant.utcoffset() is None:
-                raise ConfigError(f"{path}[{i}][{j}]", f"cannot read {text!r} as an aware "
-                                  "instant", form)
-            ends.append(to_us(instant, f"{path}[{i}][{j}]"))
+        ends = [to_us(parse_instant(text, f"{path}[{i}][{j}]"), path) for j, text in enumerate(item)]
         if ends[1] < ends[0]:
             raise ConfigError(f"{path}[{i}]", "the window ends before it starts", form)
         pairs.append((ends[0], ends[1]))

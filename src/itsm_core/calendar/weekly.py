@@ -18,11 +18,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import attrs
 from dateutil.rrule import rrulestr
 
+from itsm_core._instant import load_zone
 from itsm_core.calendar.config import (
     DAYS,
     SECONDS_PER_DAY,
@@ -34,7 +35,7 @@ from itsm_core.calendar.config import (
 )
 from itsm_core.errors import ConfigError
 
-__all__ = ["WeeklySpec", "load_zone"]
+__all__ = ["WeeklySpec"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _ONE_US = timedelta(microseconds=1)
@@ -47,25 +48,6 @@ _RRULE_FORM = (
     'an RFC 5545 rule such as "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=24" (dates; an optional '
     '"DTSTART:20250103" line anchors INTERVAL rules, default 1970-01-01)'
 )
-
-
-def load_zone(value: object, path: str) -> ZoneInfo:
-    """Return the IANA zone named *value*, or raise a ConfigError naming *path*.
-
-    >>> load_zone("Europe/London", "timezone").key
-    'Europe/London'
-    >>> load_zone("Mars/Olympus", "timezone")
-    Traceback (most recent call last):
-    ...
-    itsm_core.errors.ConfigError: timezone: unknown time zone 'Mars/Olympus'; expected an IANA time zone name such as "Europe/London" or "UTC"
-    """
-    form = 'an IANA time zone name such as "Europe/London" or "UTC"'
-    if not isinstance(value, str) or not value:
-        raise ConfigError(path, f"expected a time zone name, got {value!r}", form)
-    try:
-        return ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError, OSError, TypeError):
-        raise ConfigError(path, f"unknown time zone {value!r}", form) from None
 
 
 def _local_date(us: int, zone: ZoneInfo) -> date:

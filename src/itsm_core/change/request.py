@@ -17,12 +17,11 @@ from types import MappingProxyType
 
 import attrs
 
-from itsm_core._instant import to_us
+from itsm_core._instant import parse_instant, to_us
 from itsm_core.errors import ConfigError, ItsmError
 
-__all__ = ["ChangeRequest", "ChangeType", "parse_instant", "parse_type"]
+__all__ = ["ChangeRequest", "ChangeType", "parse_type"]
 
-_INSTANT_FORM = "an aware ISO 8601 date-time such as '2025-03-01T22:00:00+00:00'"
 
 
 class ChangeType(enum.Enum):
@@ -54,31 +53,6 @@ def parse_type(value: object, path: str) -> ChangeType:
     except ValueError:
         raise ConfigError(path, f"unknown change type {value!r}",
                           "one of 'standard', 'normal', 'emergency'") from None
-
-
-def parse_instant(value: object, path: str) -> datetime:
-    """Read an aware instant from an ISO 8601 string (or pass an aware datetime through).
-
-    >>> parse_instant("2025-03-01T22:00:00+01:00", "start").isoformat()
-    '2025-03-01T22:00:00+01:00'
-    >>> parse_instant("2025-03-01T22:00", "changes[0].start")
-    Traceback (most recent call last):
-    ...
-    itsm_core.errors.ConfigError: changes[0].start: '2025-03-01T22:00' has no UTC offset; expected an aware ISO 8601 date-time such as '2025-03-01T22:00:00+00:00'
-    """
-    if isinstance(value, datetime):
-        result = value
-    elif isinstance(value, str):
-        try:
-            result = datetime.fromisoformat(value)
-        except ValueError:
-            raise ConfigError(path, f"cannot read {value!r}", _INSTANT_FORM) from None
-    else:
-        raise ConfigError(path, f"expected a date-time, got {type(value).__name__} {value!r}",
-                          _INSTANT_FORM)
-    if result.tzinfo is None or result.utcoffset() is None:
-        raise ConfigError(path, f"{value!r} has no UTC offset", _INSTANT_FORM)
-    return result
 
 
 def _type(value: object) -> ChangeType:

@@ -26,9 +26,9 @@ from datetime import timezone
 
 import attrs
 
-from itsm_core._instant import from_us, to_us
+from itsm_core._instant import from_us, parse_instant, to_us
 from itsm_core.change.conflict import Conflict, ConflictKind
-from itsm_core.change.request import ChangeRequest, ChangeType, parse_instant, parse_type
+from itsm_core.change.request import ChangeRequest, ChangeType, parse_type
 from itsm_core.errors import ConfigError
 from itsm_core.intervals import IntervalSet
 from itsm_core.recurrence import Recurrence
