@@ -119,6 +119,7 @@ class TestExamples:
         ({"threshold": "abc"}, "threshold"), ({"min_size": 1}, "min_size"),
         ({"max_gap": "PT0S"}, "max_gap"), ({"method": "fuzzy"}, "method"),
         ({"pair_recall": 0}, "pair_recall"), ({"num_perm": 0}, "num_perm"),
+        ({"shingle_size": 0}, "shingle_size"),
     ])
     def test_bad_config(self, kwargs: dict[str, object], path: str) -> None:
         with pytest.raises(ConfigError) as info:

@@ -130,6 +130,8 @@ class TestEvaluate:
     def test_rejects_strings(self) -> None:
         with pytest.raises(ArgumentTypeError):
             evaluate(["AB"], {})
+        with pytest.raises(ArgumentTypeError, match="truth"):
+            evaluate([], [("A", "P")])  # type: ignore[arg-type]
 
 
 class TestSynthetic:
@@ -161,7 +163,9 @@ class TestSynthetic:
     @pytest.mark.parametrize(("kwargs", "path"), [({"incidents": -1}, "incidents"),
                                                   ({"incidents": 5, "problems": 2}, "incidents"),
                                                   ({"burst_size": (1, 3)}, "burst_size[0]"),
-                                                  ({"cis": 0}, "cis")])
+                                                  ({"cis": 0}, "cis"),
+                                                  ({"burst_size": 5}, "burst_size"),
+                                                  ({"linked_share": 1.5}, "linked_share")])
     def test_bad_arguments(self, kwargs: dict[str, object], path: str) -> None:
         with pytest.raises(ConfigError) as info:
             generate(seed=1, **kwargs)  # type: ignore[arg-type]

@@ -131,3 +131,29 @@ class TestLink:
         with pytest.raises(InvalidArgumentError, match="does not match"):
             unlink_known_error(inc, KnownError(id="K2"))
         assert unlink_known_error(inc, KnownError(id="K")).known_error_id is None
+
+
+class TestBadCollections:
+    def test_duplicate_incident_ids_refused_everywhere(self) -> None:
+        from itsm_core.problem import (
+            RecurrenceRule,
+            cluster_incidents,
+            find_recurring,
+            linked_share,
+        )
+
+        twice = [Incident(id="I", opened_at=T), Incident(id="I", opened_at=T)]
+        rule = RecurrenceRule(name="r", keys=("ci",), window="PT1H", min_count=2)
+        for call in (lambda: find_recurring(twice, rule), lambda: cluster_incidents(twice),
+                     lambda: linked_share(twice)):
+            with pytest.raises(InvalidArgumentError, match=r"incidents\[1\]: id 'I'"):
+                call()
+
+    def test_problems_must_be_problems(self) -> None:
+        from itsm_core.problem import RecurrenceRule, find_recurring, mean_time_to
+
+        rule = RecurrenceRule(name="r", keys=("ci",), window="PT1H", min_count=2)
+        with pytest.raises(ArgumentTypeError, match=r"problems\[0\]"):
+            find_recurring([], rule, problems=["P1"])  # type: ignore[list-item]
+        with pytest.raises(ArgumentTypeError, match=r"problems\[0\]"):
+            mean_time_to([None], "fixed_at")  # type: ignore[list-item]

@@ -194,6 +194,9 @@ def cluster_incidents(incidents: Iterable[Incident], *, threshold: object = "0.5
     recall = _ratio(pair_recall, "pair_recall")
     gap = _gap(max_gap)
     size = _min_size(min_size)
+    if isinstance(shingle_size, bool) or not isinstance(shingle_size, int) or shingle_size < 1:
+        raise ConfigError("shingle_size", f"{shingle_size!r} is not an integer >= 1",
+                          "an integer >= 1 (words per shingle)")
     pool = check_incidents(incidents)
     hasher = MinHasher(num_perm, seed)
     tokens = [tokenize(inc.text) for inc in pool]

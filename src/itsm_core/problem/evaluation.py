@@ -117,6 +117,9 @@ def evaluate(candidates: Iterable[object], truth: Mapping[str, str]) -> Evaluati
     ...
     itsm_core.errors.ArgumentTypeError: candidates[0]: expected incident ids or an object with incident_ids, got int
     """
+    if not isinstance(truth, Mapping):
+        raise ArgumentTypeError(
+            f"truth: expected a mapping of incident id to problem id, got {type(truth).__name__}")
     groups = [_ids(c, i) for i, c in enumerate(candidates)]
     sizes = Counter(truth.values())
     true_pairs = sum(n * (n - 1) // 2 for n in sizes.values())

@@ -24,8 +24,8 @@ from fractions import Fraction
 from itertools import pairwise
 
 from itsm_core._instant import to_us
-from itsm_core.errors import ArgumentTypeError, ConfigError
-from itsm_core.problem.records import Incident, Problem, check_incidents
+from itsm_core.errors import ConfigError
+from itsm_core.problem.records import Incident, Problem, check_incidents, check_problems
 from itsm_core.problem.recurrence import _keys, _window
 
 __all__ = [
@@ -41,14 +41,6 @@ __all__ = [
 
 #: Problem milestones measured from ``opened_at``.
 MILESTONES = ("root_cause_at", "workaround_at", "fixed_at")
-
-
-def _problems(problems: Iterable[Problem]) -> list[Problem]:
-    pool = list(problems)
-    for index, p in enumerate(pool):
-        if not isinstance(p, Problem):
-            raise ArgumentTypeError(f"problems[{index}]: expected a Problem, got {type(p).__name__}")
-    return pool
 
 
 def incidents_per_problem(incidents: Iterable[Incident]) -> dict[str, int]:
@@ -121,7 +113,7 @@ def time_to(problem: Problem, milestone: str) -> timedelta | None:
 
 def _durations_us(problems: Iterable[Problem], milestone: str) -> list[int]:
     out = []
-    for p in _problems(problems):
+    for p in check_problems(problems):
         d = time_to(p, milestone)
         if d is not None:
             out.append(d // timedelta(microseconds=1))
@@ -133,7 +125,8 @@ def mean_time_to(problems: Iterable[Problem], milestone: str) -> timedelta | Non
 
     >>> from datetime import datetime, timedelta, timezone
     >>> t = datetime(2025, 3, 1, tzinfo=timezone.utc)
-    >>> ps = [Problem(id="P", opened_at=t, workaround_at=t + timedelta(hours=h)) for h in (1, 2)]
+    >>> ps = [Problem(id=f"P{h}", opened_at=t, workaround_at=t + timedelta(hours=h))
+    ...       for h in (1, 2)]
     >>> mean_time_to(ps, "workaround_at")
     datetime.timedelta(seconds=5400)
     """
@@ -173,7 +166,7 @@ def open_problem_ages(problems: Iterable[Problem], *, as_of: datetime) -> dict[s
     """
     now = to_us(as_of, "as_of")
     return {p.id: timedelta(microseconds=now - p.opened_us)
-            for p in sorted(_problems(problems), key=lambda p: p.id)
+            for p in sorted(check_problems(problems), key=lambda p: p.id)
             if p.opened_us <= now and _open_at(p, now)}
 
 

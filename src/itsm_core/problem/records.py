@@ -34,6 +34,7 @@ __all__ = [
     "KnownError",
     "Problem",
     "check_incidents",
+    "check_problems",
     "link",
     "link_known_error",
     "unlink",
@@ -123,17 +124,6 @@ class Incident:
         if not isinstance(self.text, str):
             raise ArgumentTypeError(f"text: expected a string, got {type(self.text).__name__}")
         return resolved
-
-    def field(self, name: str) -> str | None:
-        """Return the grouping field *name* (``ci``, ``service``, ``category``, ...).
-
-        >>> from datetime import datetime, timezone
-        >>> Incident(id="I", opened_at=datetime(2025, 1, 1, tzinfo=timezone.utc),
-        ...          ci="db01").field("ci")
-        'db01'
-        """
-        value: Any = getattr(self, name)
-        return value if value is None else str(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -229,20 +219,42 @@ class KnownError:
     problem_id: str | None = attrs.field(default=None, validator=_v_opt_text)
 
 
+def _check_all(items: Iterable[Any], kind: type[Incident] | type[Problem],
+               name: str) -> list[Any]:
+    pool = list(items)
+    seen: set[str] = set()
+    for index, item in enumerate(pool):
+        if not isinstance(item, kind):
+            raise ArgumentTypeError(
+                f"{name}[{index}]: expected {'an' if kind is Incident else 'a'} "
+                f"{kind.__name__}, got {type(item).__name__}")
+        if item.id in seen:
+            raise InvalidArgumentError(
+                f"{name}[{index}]: id {item.id!r} appears twice; expected unique ids")
+        seen.add(item.id)
+    return pool
+
+
 def check_incidents(incidents: Iterable[Incident]) -> list[Incident]:
-    """Return *incidents* as a list, checking each is an :class:`Incident`.
+    """Return *incidents* as a list, checking each is an :class:`Incident` with a unique id.
 
     >>> check_incidents([1])
     Traceback (most recent call last):
     ...
     itsm_core.errors.ArgumentTypeError: incidents[0]: expected an Incident, got int
     """
-    pool = list(incidents)
-    for index, inc in enumerate(pool):
-        if not isinstance(inc, Incident):
-            raise ArgumentTypeError(
-                f"incidents[{index}]: expected an Incident, got {type(inc).__name__}")
-    return pool
+    return _check_all(incidents, Incident, "incidents")
+
+
+def check_problems(problems: Iterable[Problem]) -> list[Problem]:
+    """Return *problems* as a list, checking each is a :class:`Problem` with a unique id.
+
+    >>> check_problems(["PRB1"])
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.ArgumentTypeError: problems[0]: expected a Problem, got str
+    """
+    return _check_all(problems, Problem, "problems")
 
 
 def _check_types(incident: object, record: object, kind: type) -> None:

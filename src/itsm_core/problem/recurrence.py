@@ -33,7 +33,7 @@ from itsm_core._instant import format_duration, parse_duration
 from itsm_core.calendar import BusinessCalendar
 from itsm_core.errors import ArgumentTypeError, ConfigError
 from itsm_core.problem._span import TimeSpan
-from itsm_core.problem.records import Incident, Problem, check_incidents
+from itsm_core.problem.records import Incident, Problem, check_incidents, check_problems
 
 __all__ = ["GROUP_KEYS", "RecurrenceCandidate", "RecurrenceRule", "find_recurring"]
 
@@ -265,7 +265,7 @@ def find_recurring(incidents: Iterable[Incident],
             raise ArgumentTypeError(
                 f"rule[{index}]: expected a RecurrenceRule, got {type(item).__name__}")
     pool = check_incidents(incidents)
-    closed = {p.id for p in problems if not p.is_open}
+    closed = {p.id for p in check_problems(problems) if not p.is_open}
     if calendar is None:
         clock = [inc.opened_us for inc in pool]
     elif not isinstance(calendar, BusinessCalendar):

@@ -94,7 +94,12 @@ def generate(*, seed: int, incidents: int = 1000, problems: int = 10, cis: int =
     n_problems = _positive(problems, "problems")
     n_cis = _positive(cis, "cis", 1)
     n_days = _positive(days, "days", 1)
+    if not isinstance(burst_size, tuple) or len(burst_size) != 2:
+        raise ConfigError("burst_size", f"{burst_size!r} is not a pair", "(least, most)")
     low, high = burst_size
+    if isinstance(linked_share, bool) or not isinstance(linked_share, (int, float)) or not (
+            0 <= linked_share <= 1):
+        raise ConfigError("linked_share", f"{linked_share!r} is out of range", "a number in [0, 1]")
     _positive(low, "burst_size[0]", 2)
     _positive(high, "burst_size[1]", low)
     _positive(burst_hours, "burst_hours", 1)
