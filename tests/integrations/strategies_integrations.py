@@ -43,3 +43,6 @@ def core_outcomes(histories: list[Any], as_of: Any, strict: bool = True) -> list
     """The oracle: the core's own evaluation, ticket after ticket."""
     return [o for number, events in histories
             for o in POLICY.evaluate(events, as_of, number, strict=strict)]
+
+
+_, HISTORIES_SMALL = demo_log(40, seed=3)
