@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+import attrs
 import pandas as pd
 
 from itsm_core.calendar import BusinessCalendar
@@ -99,6 +100,10 @@ def main() -> None:
     show("LSH clusters vs planted", evaluate(clusters, data.truth))
     timed_gap = cluster_incidents(incidents, threshold="0.5", min_size=3, max_gap="P2D")
     show("LSH clusters with max_gap P2D vs planted", evaluate(timed_gap, data.truth))
+    alerts = [attrs.evolve(i, text=f"disk full on volume data srv{n:06d}")
+              for n, i in enumerate(incidents)]
+    timed(f"itsm_core cluster_incidents LSH, {N:,} templated alerts, max_gap P1D",
+          lambda: cluster_incidents(alerts, min_size=3, max_gap="P1D"))
     sample_n = 4_000
     sample = generate(seed=43, incidents=sample_n, problems=20).incidents
     lsh_clusters, lsh_s = timed(f"  LSH on {sample_n:,}",

@@ -139,3 +139,29 @@ def test_union_find_matches_reference(n: int, edges: list[tuple[int, int]]) -> N
     for a in range(n):
         for b in range(n):
             assert (uf.find(a) == uf.find(b)) == (ref.find(str(a)) == ref.find(str(b)))
+
+
+class TestTemplatedAlerts:
+    """Thousands of near-identical texts ("disk full srv0042") share LSH buckets: linking
+    must stay linear in the bucket size, with and without a time gap."""
+
+    def alerts(self, n: int, minutes: int, text: str = "disk full") -> list[Incident]:
+        return [Incident(id=f"A{k:05d}", opened_at=T0 + timedelta(minutes=minutes * k),
+                         text=f"{text} srv{k:05d}") for k in range(n)]
+
+    def test_exact_one_cluster_without_gap(self) -> None:
+        (c,) = cluster_incidents(self.alerts(3000, 1), threshold="0.5", method="exact")
+        assert len(c.incident_ids) == 3000
+        assert c.shared_terms == ("disk", "full")
+
+    def test_exact_gap_chains_or_splits(self) -> None:
+        alerts = self.alerts(3000, 30)
+        assert [len(c.incident_ids) for c in cluster_incidents(
+            alerts, max_gap="PT31M", method="exact")] == [3000]
+        assert cluster_incidents(alerts, max_gap="PT30M", method="exact") == []
+
+    def test_lsh(self) -> None:
+        # Jaccard 4/6 between any two: LSH proposes almost every text with another one
+        alerts = self.alerts(3000, 30, "disk full on volume data")
+        assert [len(c.incident_ids) for c in cluster_incidents(alerts)] == [3000]
+        assert [len(c.incident_ids) for c in cluster_incidents(alerts, max_gap="PT3H")] == [3000]

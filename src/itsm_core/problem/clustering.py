@@ -21,11 +21,12 @@ scale and may miss links (never invents one: every link it makes is verified exa
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from datetime import timedelta
-from itertools import combinations, pairwise
+from fractions import Fraction
+from heapq import heappop, heappush
+from itertools import pairwise
 from typing import Any
 
 import attrs
@@ -144,20 +145,97 @@ def _gap(value: object) -> int | None:
     return gap // timedelta(microseconds=1)
 
 
-def _link_in_time(a: list[int], b: list[int], times: list[int], gap: int,
-                  uf: UnionFind) -> None:
-    """Link each member of *a* to its nearest members of *b* before and after it, if less
-    than *gap* apart.  With each text's members chained in time, this joins exactly the
-    components that all (a, b) pairs less than *gap* apart would join."""
-    b_times = [times[k] for k in b]
-    for k in a:
-        t = times[k]
-        after = bisect_left(b_times, t)
-        if after < len(b) and b_times[after] - t < gap:
-            uf.union(k, b[after])
-        before = bisect_right(b_times, t) - 1
-        if before >= 0 and t - b_times[before] < gap:
-            uf.union(k, b[before])
+class _Linker:
+    """Verifies candidate text pairs exactly and links their incidents (internal).
+
+    Both modes give, within a bucket, the same components as checking every pair of its
+    texts; they just skip the pairs that cannot change the components.
+    """
+
+    def __init__(self, docs: list[frozenset[str]], members: list[list[int]], *,
+                 times: list[int], gap: int | None, uf: UnionFind, ratio: Fraction,
+                 cache: bool) -> None:
+        self.docs, self.members, self.times, self.gap, self.uf = docs, members, times, gap, uf
+        self.p, self.q = ratio.numerator, ratio.denominator
+        self.verdicts: dict[tuple[int, int], bool] | None = {} if cache else None
+
+    def _verify(self, i: int, j: int) -> bool:
+        a, b = self.docs[i], self.docs[j]
+        inter = len(a & b)
+        return self.q * inter >= self.p * (len(a) + len(b) - inter)
+
+    def similar(self, i: int, j: int) -> bool:
+        """Exact Jaccard test, remembered when a pair can recur (LSH: several bands)."""
+        if self.verdicts is None:
+            return self._verify(i, j)
+        key = (i, j) if i < j else (j, i)
+        verdict = self.verdicts.get(key)
+        if verdict is None:
+            verdict = self.verdicts[key] = self._verify(i, j)
+        return verdict
+
+    def bucket(self, bucket: list[int]) -> None:
+        """Link the incidents of the texts in *bucket*."""
+        if self.gap is None:
+            self._groups(bucket)
+        else:
+            self._sweep(bucket, self.gap)
+
+    def _groups(self, bucket: list[int]) -> None:
+        """No time gap: compare each text with one component at a time, stopping at the
+        first similar member, so near-duplicates cost O(size), not O(size²)."""
+        uf, members, similar = self.uf, self.members, self.similar
+        groups: list[list[int]] = []
+        for j in bucket:
+            first = members[j][0]
+            mine, rest = [j], []
+            for group in groups:
+                if uf.find(members[group[0]][0]) == uf.find(first):
+                    mine.extend(group)
+                    continue
+                for i in group:
+                    if similar(i, j):
+                        uf.union(members[i][0], first)
+                        mine.extend(group)
+                        break
+                else:
+                    rest.append(group)
+            rest.append(mine)
+            groups = rest
+
+    def _sweep(self, bucket: list[int], gap: int) -> None:
+        """With a time gap: sweep the bucket's incidents in time order, keeping the texts
+        seen less than *gap* ago grouped by component; link each incident to the latest
+        incident of one similar text per component.  (A text's latest incident suffices:
+        its own incidents are already chained when less than *gap* apart.)"""
+        uf, times = self.uf, self.times
+        events = sorted((times[k], k, d) for d in bucket for k in self.members[d])
+        active: dict[int, set[int]] = {}  # component root -> texts seen less than gap ago
+        latest: dict[int, int] = {}  # text -> its latest incident so far
+        expiry: list[tuple[int, int]] = []  # (time, text), a min-heap
+        for t, k, d in events:
+            while expiry and expiry[0][0] <= t - gap:
+                seen_at, old = heappop(expiry)
+                if times[latest[old]] == seen_at:
+                    root = uf.find(latest[old])
+                    active[root].discard(old)
+                    if not active[root]:
+                        del active[root]
+            own_root = uf.find(k)
+            merged: set[int] = set()
+            for root, texts in list(active.items()):
+                if root == own_root:
+                    continue
+                match = next((e for e in texts if self.similar(e, d)), None)
+                if match is not None:
+                    uf.union(k, latest[match])
+                    merged |= active.pop(root)
+            mine = active.pop(own_root, set())
+            mine |= merged
+            mine.add(d)
+            active[uf.find(k)] = mine
+            latest[d] = k
+            heappush(expiry, (t, d))
 
 
 def cluster_incidents(incidents: Iterable[Incident], *, threshold: object = "0.5",
@@ -217,34 +295,15 @@ def cluster_incidents(incidents: Iterable[Incident], *, threshold: object = "0.5
         for prev, nxt in pairwise(mem):
             if gap is None or times[nxt] - times[prev] < gap:
                 uf.union(prev, nxt)
-    p, q = ratio.numerator, ratio.denominator
-    seen: set[tuple[int, int]] = set()
-
-    def consider(i: int, j: int) -> None:
-        if gap is None:
-            if uf.find(members[i][0]) == uf.find(members[j][0]):
-                return
-        elif (i, j) in seen:
-            return
-        else:
-            seen.add((i, j))
-        a, b = docs[i], docs[j]
-        inter = len(a & b)
-        if q * inter >= p * (len(a) + len(b) - inter):
-            if gap is None:
-                uf.union(members[i][0], members[j][0])
-            else:
-                _link_in_time(members[i], members[j], times, gap, uf)
-
+    link = _Linker(docs, members, times=times, gap=gap, uf=uf, ratio=ratio,
+                   cache=method == "lsh")
     if method == "exact":
-        for i, j in combinations(range(len(docs)), 2):
-            consider(i, j)
+        link.bucket(list(range(len(docs))))
     else:
         bands, rows = lsh_shape(ratio, hasher.num_perm, recall)
         signatures = [hasher.signature(doc) for doc in docs]
         for bucket in lsh_buckets(signatures, bands, rows):
-            for i, j in combinations(bucket, 2):
-                consider(i, j)
+            link.bucket(bucket)
     return _clusters(pool, tokens, order, uf, size)
 
 
