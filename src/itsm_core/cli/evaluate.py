@@ -1,11 +1,10 @@
-"""From per-ticket records to SLA outcomes: the one function a process pool can map.
+"""From per-ticket records to ticket histories ``(ticket id, events)`` for the engine.
 
-:func:`evaluate_tickets` takes a policy, a list of ``(ticket id, events)`` and the
-evaluation instant, and returns the outcomes in ticket order.  It is a plain top-level
-function of picklable arguments, so ``--jobs N`` can split the ticket list into chunks
-and map it over processes without changing anything else.
+The histories go to :func:`itsm_core.parallel.evaluate_tickets`, in one process or, with
+``--jobs N``, in several, with the same outcomes in the same order.
 
 >>> from datetime import datetime, timezone
+>>> from itsm_core.parallel import evaluate_tickets
 >>> from itsm_core.sla import SlaPolicy
 >>> policy = SlaPolicy.from_dict({"definitions": [
 ...     {"name": "fix", "targets": "PT4H", "stop": {"state_in": ["Resolved"]}}]})
@@ -18,19 +17,17 @@ and map it over processes without changing anything else.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 
 from itsm_core._instant import from_us
 from itsm_core.cli.csvread import Record
 from itsm_core.demo.generator import SyntheticTicket
 from itsm_core.errors import ConfigError
 from itsm_core.sla.events import Fields, TicketEvent
-from itsm_core.sla.outcome import SlaOutcome
 from itsm_core.sla.policy import SlaPolicy
 
 __all__ = [
     "History",
-    "evaluate_tickets",
     "events_from_records",
     "fields_needed",
     "histories_from_demo",
@@ -112,21 +109,3 @@ def histories_from_demo(tickets: Iterable[SyntheticTicket], tz: tzinfo) -> list[
     return [(t.number, [TicketEvent(from_us(u.at_us, tz), u.state, u.priority, dict(u.fields))
                         for u in t.updates])
             for t in tickets]
-
-
-def evaluate_tickets(policy: SlaPolicy, histories: Iterable[History],
-                     as_of: datetime | None) -> list[SlaOutcome]:
-    """Evaluate every definition of *policy* on every ticket, at *as_of*.
-
-    Tickets the engine cannot evaluate (a priority without a target, say) come back as
-    outcomes with ``skipped`` set, never as an exception: the report lists them.
-
-    >>> from itsm_core.sla import SlaPolicy
-    >>> evaluate_tickets(SlaPolicy.from_dict({"definitions": [{"name": "a", "targets": "PT1H"}]}),
-    ...                  [], None)
-    []
-    """
-    outcomes: list[SlaOutcome] = []
-    for ticket, events in histories:
-        outcomes.extend(policy.evaluate(events, as_of, ticket, strict=False))
-    return outcomes
