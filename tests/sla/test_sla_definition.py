@@ -170,3 +170,17 @@ class TestPickling:
             TicketEvent(datetime(2025, 1, 6, 11, tzinfo=timezone.utc), "Resolved", "3 - Moderate"),
         ]
         assert clone.evaluate(events) == policy.evaluate(events)
+
+    def test_a_lambda_condition_refuses_to_pickle_with_an_itsm_error(self):
+        import pickle
+
+        from itsm_core import ItsmError
+        from itsm_core.sla.conditions import PythonCondition
+
+        definition = SlaDefinition(
+            name="x", calendar=LONDON_OFFICE,
+            targets=SlaDefinition.from_dict({"name": "x", "targets": "PT1H"}).targets,
+            pause=PythonCondition(lambda event: event.state == "Hold"),
+        )
+        with pytest.raises(ItsmError, match="cannot be pickled"):
+            pickle.dumps(definition)

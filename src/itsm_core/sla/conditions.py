@@ -22,12 +22,13 @@ True
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 import attrs
 
-from itsm_core.errors import ConfigError
+from itsm_core.errors import ArgumentTypeError, ConfigError
 from itsm_core.sla.events import TicketEvent
 
 __all__ = [
@@ -268,6 +269,18 @@ class PythonCondition:
     """
 
     function: Callable[[TicketEvent], object]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        try:
+            pickle.dumps(self.function)
+        except Exception:  # a lambda or a local function: say so in our own terms
+            raise ArgumentTypeError(
+                f"condition: the Python callable {self.function!r} cannot be pickled, so "
+                "this definition cannot cross a process boundary; expected a condition "
+                "written as data (state_in, state_not_in, field/in, all, any, not) or a "
+                "module-level function"
+            ) from None
+        return (PythonCondition, (self.function,))
 
     @property
     def state_only(self) -> bool:
