@@ -397,7 +397,17 @@ class BusinessCalendar:
         >>> cal.add(datetime(2025, 1, 6, 9, tzinfo=timezone.utc), timedelta(hours=8)).isoformat()
         '2025-01-06T17:00:00+00:00'
         """
-        return _from_us(self._timeline.add(to_us(t, "t"), _business_us(d)), self._zone)
+        try:  # the hot path, inlined: timedelta in, aware datetime out
+            us: int = d // _ONE_US
+        except TypeError:
+            us = duration_us(d, "d")  # raises the right error for a non-timedelta
+        if us < 0:
+            duration_us(d, "d")  # raises InvalidArgumentError naming d
+        result = self._timeline.add(to_us(t, "t"), us)
+        try:
+            return (_EPOCH + _ONE_US * result).astimezone(self._zone)
+        except OverflowError:
+            return _from_us(result, self._zone)  # raises the out-of-range error
 
     def subtract(self, t: datetime, d: timedelta) -> datetime:
         """The latest ``u <= t`` with ``elapsed(u, t) == d`` (it may be an opening time).
