@@ -33,7 +33,7 @@ from itsm_core.cli.timeparse import make_time_parser
 from itsm_core.demo.generator import AS_OF, LONDON, generate
 from itsm_core.errors import ConfigError, InvalidArgumentError, ItsmError, NaiveDatetimeError
 from itsm_core.parallel import evaluate_tickets
-from itsm_core.sla.compliance import compliance_report
+from itsm_core.sla.compliance import PERIODS, compliance_report
 from itsm_core.sla.events import Fields
 from itsm_core.sla.outcome import SlaOutcome
 from itsm_core.sla.policy import SlaPolicy
@@ -41,7 +41,6 @@ from itsm_core.sla.policy import SlaPolicy
 __all__ = ["main"]
 
 _BUILTIN_KEYS = ("definition", "priority", "ticket", "stage")
-_PERIODS = ("day", "week", "month", "year")
 PROGRESS_MIN_BYTES = 4_000_000  # show progress for files at least this large
 
 
@@ -49,7 +48,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--by", default="definition,priority", metavar="KEYS",
                         help="grouping keys, comma-separated: definition, priority, ticket, "
                              "stage or any column (default: definition,priority)")
-    parser.add_argument("--period", choices=_PERIODS,
+    parser.add_argument("--period", choices=PERIODS,
                         help="also group by the day/week/month/year each clock started")
     parser.add_argument("--format", choices=FORMATS, default="table",
                         help="output format (default: table)")

@@ -33,6 +33,7 @@ from itsm_core.errors import (
     InvalidArgumentError,
     NaiveDatetimeError,
 )
+from itsm_core.sla.compliance import check_grouping
 from itsm_core.sla.events import Fields, TicketEvent
 from itsm_core.sla.outcome import SlaCycle, SlaOutcome, Stage
 from itsm_core.sla.policy import SlaPolicy
@@ -67,7 +68,6 @@ _COUNTS = ("total", "met", "breached", "running", "paused", "cancelled", "overdu
 _STATS = ("mean_elapsed", "median_elapsed", "p90_elapsed")
 #: the columns of :func:`compliance_frame` after the group keys
 COMPLIANCE_COLUMNS = (*_COUNTS, "compliance", *_STATS)
-_PERIODS = ("day", "week", "month", "year")
 _ONE_US = timedelta(microseconds=1)
 
 
@@ -368,12 +368,7 @@ def group_keys(cycles: pd.DataFrame, by: Sequence[str],
     ...
     itsm_core.errors.ConfigError: by: no column 'group' in the cycles; expected one of ['cycle']
     """
-    if isinstance(by, str) or not all(isinstance(b, str) and b for b in by):
-        raise ConfigError("by", f"expected a sequence of key names, got {by!r}",
-                          "e.g. ('definition', 'priority')")
-    if period is not None and period not in _PERIODS:
-        raise ConfigError("period", f"unknown period {period!r}",
-                          f"one of {', '.join(_PERIODS)}, or None")
+    check_grouping(by, period)
     for name in by:
         if name not in cycles.columns:
             raise ConfigError("by", f"no column {name!r} in the cycles",

@@ -35,10 +35,28 @@ from itsm_core._instant import format_duration
 from itsm_core.errors import ArgumentTypeError, ConfigError
 from itsm_core.sla.outcome import SlaCycle, SlaOutcome, Stage
 
-__all__ = ["ComplianceReport", "ComplianceRow", "compliance_report"]
+__all__ = ["PERIODS", "ComplianceReport", "ComplianceRow", "check_grouping", "compliance_report"]
 
-_PERIODS = ("day", "week", "month", "year")
+PERIODS = ("day", "week", "month", "year")
 _COUNTS = ("total", "met", "breached", "running", "paused", "cancelled")
+
+
+def check_grouping(by: object, period: object) -> None:
+    """Check a report's grouping: *by* a sequence of key names, *period* one of
+    :data:`PERIODS` or ``None`` (shared by every front end that groups outcomes).
+
+    >>> check_grouping("priority", None)
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.ConfigError: by: expected a sequence of key names, got 'priority'; expected e.g. ('definition', 'priority')
+    """
+    if isinstance(by, str) or not isinstance(by, (list, tuple)) \
+            or not all(isinstance(b, str) and b for b in by):
+        raise ConfigError("by", f"expected a sequence of key names, got {by!r}",
+                          "e.g. ('definition', 'priority')")
+    if period is not None and period not in PERIODS:
+        raise ConfigError("period", f"unknown period {period!r}",
+                          f"one of {', '.join(PERIODS)}, or None")
 
 
 def _period_key(period: str) -> Callable[[SlaCycle], str]:
@@ -208,12 +226,7 @@ def compliance_report(outcomes: Iterable[SlaOutcome],
     ...
     itsm_core.errors.ConfigError: period: unknown period 'fortnight'; expected one of day, week, month, year, or None
     """
-    if isinstance(by, str) or not all(isinstance(b, str) and b for b in by):
-        raise ConfigError("by", f"expected a sequence of key names, got {by!r}",
-                          "e.g. ('definition', 'priority')")
-    if period is not None and period not in _PERIODS:
-        raise ConfigError("period", f"unknown period {period!r}",
-                          f"one of {', '.join(_PERIODS)}, or None")
+    check_grouping(by, period)
     getters = [_getter(name) for name in by]
     period_of = _period_key(period) if period is not None else None
     names = (*by, "period") if period_of is not None else tuple(by)
