@@ -246,6 +246,12 @@ class Timeline:
         i = bisect_right(chunk.bounds, t)
         if i & 1:
             return t
+        _, chunk, i = self._next_start(index, chunk, i)
+        return chunk.bounds[i]
+
+    def _next_start(self, index: int, chunk: Chunk, i: int) -> tuple[int, Chunk, int]:
+        """The first start bound at or after position *i* of chunk *index*, crossing empty
+        chunks up to the horizon; returned as ``(index, chunk, position)``."""
         start = index
         while i >= len(chunk.bounds):
             index += 1
@@ -253,7 +259,7 @@ class Timeline:
                 raise self._no_time("open business time", "after")
             chunk = self.chunk(index)
             i = 0
-        return chunk.bounds[i]
+        return index, chunk, i
 
     def _end_from(self, index: int, chunk: Chunk, i: int, start: int) -> int:
         """The end of the open interval whose end bound is ``chunk.bounds[i]``, followed
@@ -281,12 +287,7 @@ class Timeline:
         i = bisect_right(chunk.bounds, t)
         start = index
         if not i & 1:
-            while i >= len(chunk.bounds):
-                index += 1
-                if index - start > self._horizon_chunks:
-                    raise self._no_time("open business time", "after")
-                chunk = self.chunk(index)
-                i = 0
+            index, chunk, i = self._next_start(index, chunk, i)
             i += 1
         return self._end_from(index, chunk, i, start)
 
