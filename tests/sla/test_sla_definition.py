@@ -184,3 +184,35 @@ class TestPickling:
         )
         with pytest.raises(ItsmError, match="cannot be pickled"):
             pickle.dumps(definition)
+
+
+class TestPriorityMatrixTargets:
+    """Targets keyed by a priority matrix's labels are checked against the matrix."""
+
+    def test_a_complete_table_is_accepted_and_evaluates(self):
+        from itsm_core.priority import PriorityMatrix
+
+        matrix = PriorityMatrix.preset("servicenow-incident")
+        targets = {"1 - Critical": "PT4H", "2 - High": "PT8H", "3 - Moderate": "P3D",
+                   "4 - Low": "P5D", "5 - Planning": "P10D"}
+        policy = SlaPolicy.from_dict({"definitions": [{"name": "fix", "targets": targets}]},
+                                     priority_matrix=matrix)
+        event = TicketEvent(datetime(2025, 1, 6, 9, tzinfo=timezone.utc), "New",
+                            matrix.priority(impact=1, urgency=2))
+        cycle = policy.evaluate([event])[0].cycles[0]
+        assert cycle.target == timedelta(hours=8)
+
+    def test_a_label_outside_the_matrix_is_named(self):
+        from itsm_core.priority import PriorityMatrix
+
+        with pytest.raises(ConfigError, match=r"definitions\[0\]\.targets\['P1'\]"):
+            SlaPolicy.from_dict({"definitions": [{"name": "fix", "targets": {"P1": "PT1H"}}]},
+                                priority_matrix=PriorityMatrix.preset("itil-v3"))
+
+    def test_a_fallback_makes_a_partial_table_acceptable(self):
+        from itsm_core.priority import PriorityMatrix
+
+        definition = SlaDefinition.from_dict(
+            {"name": "fix", "targets": {"1 - Critical": "PT4H", "*": "P5D"}},
+            priority_matrix=PriorityMatrix.preset("servicenow-incident"))
+        assert definition.name == "fix"

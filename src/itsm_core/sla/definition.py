@@ -28,6 +28,7 @@ import attrs
 
 from itsm_core.calendar import BusinessCalendar
 from itsm_core.errors import ConfigError
+from itsm_core.priority import PriorityMatrix
 from itsm_core.sla.conditions import Always, Condition, parse_condition
 from itsm_core.sla.events import TicketEvent
 from itsm_core.sla.outcome import SlaOutcome
@@ -171,13 +172,24 @@ class SlaDefinition:
 
     @classmethod
     def from_dict(cls, data: object,
-                  calendars: Mapping[str, BusinessCalendar] | None = None) -> SlaDefinition:
+                  calendars: Mapping[str, BusinessCalendar] | None = None, *,
+                  priority_matrix: PriorityMatrix | None = None) -> SlaDefinition:
         """Validate plain data (the issue's form) into a definition.
 
         Args:
             data: the mapping; ``calendar`` is a calendar mapping, a ``BusinessCalendar``,
                 a name from *calendars*, or absent (24x7 UTC).
             calendars: named calendars a policy shares between definitions.
+            priority_matrix: when given, a target table keyed by priority must name exactly
+                this matrix's priority levels (every level, unless a ``"*"`` fallback is
+                given), checked with :meth:`PriorityMatrix.check_table`.
+
+        >>> from itsm_core.priority import PriorityMatrix
+        >>> SlaDefinition.from_dict({"name": "fix", "targets": {"1 - Critical": "PT4H"}},
+        ...                         priority_matrix=PriorityMatrix.preset("servicenow-incident"))
+        Traceback (most recent call last):
+        ...
+        itsm_core.errors.ConfigError: targets: no entry for '2 - High', '3 - Moderate', '4 - Low', '5 - Planning'; expected one entry per priority level: '1 - Critical', '2 - High', '3 - Moderate', '4 - Low', '5 - Planning'
 
         Raises:
             ConfigError: anything malformed, naming the field path.
@@ -204,6 +216,11 @@ class SlaDefinition:
                               _THRESHOLD_FORM)
         warnings = tuple(sorted({_threshold(w, f"warnings[{i}]")
                                  for i, w in enumerate(raw_warnings)}))
+        raw_targets = data["targets"]
+        if priority_matrix is not None and isinstance(raw_targets, Mapping) \
+                and data.get("targets_by", "priority") == "priority":
+            priority_matrix.check_table({k: v for k, v in raw_targets.items() if k != "*"},
+                                        complete="*" not in raw_targets)
         raw_calendar = data.get("calendar")
         conditions = {key: parse_condition(data[key], key)
                       for key in ("applies", "start", "pause", "stop", "cancel") if key in data}

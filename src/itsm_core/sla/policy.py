@@ -27,6 +27,7 @@ import attrs
 
 from itsm_core.calendar import BusinessCalendar
 from itsm_core.errors import ConfigError
+from itsm_core.priority import PriorityMatrix
 from itsm_core.sla.definition import SlaDefinition, check_definition
 from itsm_core.sla.events import TicketEvent
 from itsm_core.sla.outcome import SlaOutcome
@@ -60,8 +61,12 @@ class SlaPolicy:
     calendars: tuple[tuple[str, BusinessCalendar], ...] = ()
 
     @classmethod
-    def from_dict(cls, data: object) -> SlaPolicy:
+    def from_dict(cls, data: object, *,
+                  priority_matrix: PriorityMatrix | None = None) -> SlaPolicy:
         """Validate ``{"calendars": {...}, "definitions": [...]}`` into a policy.
+
+        With *priority_matrix*, every target table keyed by priority is checked against the
+        matrix's priority levels (see :meth:`SlaDefinition.from_dict`).
 
         Raises:
             ConfigError: anything malformed, with the full path (``definitions[1].stop``).
@@ -99,7 +104,8 @@ class SlaPolicy:
             path = f"definitions[{index}]"
             try:
                 definition = (raw if isinstance(raw, SlaDefinition)
-                              else SlaDefinition.from_dict(raw, calendars))
+                              else SlaDefinition.from_dict(raw, calendars,
+                                                           priority_matrix=priority_matrix))
             except ConfigError as exc:
                 raise _prefixed(exc, path) from None
             definitions.append(definition)
