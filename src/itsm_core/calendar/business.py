@@ -49,6 +49,7 @@ __all__ = ["BusinessCalendar", "CalendarExplanation", "CalendarSpec"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _ONE_US = timedelta(microseconds=1)
+_dt_sub = datetime.__sub__  # the C subtraction, whatever datetime subclass comes in
 DEFAULT_HORIZON = timedelta(days=3653)
 _COMPOSITE_KEYS = ("union", "intersection", "minus", "versions")
 _CALENDAR_FORM = (
@@ -387,7 +388,12 @@ class BusinessCalendar:
         >>> cal.elapsed(monday_10, tuesday), cal.elapsed(tuesday, monday_10) == -timedelta(hours=7)
         (datetime.timedelta(seconds=25200), True)
         """
-        return _ONE_US * self._timeline.elapsed(to_us(a, "a"), to_us(b, "b"))
+        try:  # the hot path, inlined: aware datetimes in, timedelta out
+            a_us: int = _dt_sub(a, _EPOCH) // _ONE_US
+            b_us: int = _dt_sub(b, _EPOCH) // _ONE_US
+        except TypeError:  # naive or not datetimes: let to_us name the argument
+            a_us, b_us = to_us(a, "a"), to_us(b, "b")
+        return _ONE_US * self._timeline.elapsed(a_us, b_us)
 
     def add(self, t: datetime, d: timedelta) -> datetime:
         """The earliest ``u >= t`` with ``elapsed(t, u) == d`` (it may be a closing time).
@@ -403,7 +409,11 @@ class BusinessCalendar:
             us = duration_us(d, "d")  # raises the right error for a non-timedelta
         if us < 0:
             duration_us(d, "d")  # raises InvalidArgumentError naming d
-        result = self._timeline.add(to_us(t, "t"), us)
+        try:
+            t_us: int = _dt_sub(t, _EPOCH) // _ONE_US
+        except TypeError:  # naive or not a datetime: let to_us name the argument
+            t_us = to_us(t, "t")
+        result = self._timeline.add(t_us, us)
         try:
             return (_EPOCH + _ONE_US * result).astimezone(self._zone)
         except OverflowError:
