@@ -143,37 +143,110 @@ class SlaCycle:
 
     @property
     def started_at(self) -> datetime:
-        """When the clock attached."""
+        """When the clock attached, in the calendar's zone.
+
+        >>> from datetime import datetime, timezone
+        >>> from itsm_core import BusinessCalendar, SlaDefinition, TicketEvent
+        >>> london = BusinessCalendar.always_open("Europe/London")
+        >>> uk = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H", "calendar": london})
+        >>> opened = TicketEvent(datetime(2025, 7, 7, 9, tzinfo=timezone.utc), "New")
+        >>> uk.evaluate([opened]).cycles[0].started_at.isoformat()
+        '2025-07-07T10:00:00+01:00'
+        """
         return self._dt(self.start_us)
 
     @property
     def stopped_at(self) -> datetime | None:
-        """When it stopped (met / breached / cancelled), ``None`` while open."""
+        """When it stopped (met / breached / cancelled), ``None`` while open.
+
+        >>> from datetime import datetime, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H",
+        ...                                "stop": {"state_in": ["Resolved"]}})
+        >>> history = [TicketEvent(datetime(2025, 1, 6, h, tzinfo=timezone.utc), state)
+        ...            for h, state in ((9, "New"), (11, "Resolved"))]
+        >>> print(fix.evaluate(history[:1]).cycles[0].stopped_at)
+        None
+        >>> fix.evaluate(history).cycles[0].stopped_at.isoformat()
+        '2025-01-06T11:00:00+00:00'
+        """
         return None if self.stop_us is None else self._dt(self.stop_us)
 
     @property
     def target(self) -> timedelta:
-        """The business-time target in force at the end (after any priority change)."""
+        """The business-time target in force at the end (after any priority change).
+
+        >>> from datetime import datetime, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": {"P1": "PT4H", "P2": "PT8H"}})
+        >>> escalated = [TicketEvent(datetime(2025, 1, 6, 9, tzinfo=timezone.utc), "New", "P2"),
+        ...              TicketEvent(datetime(2025, 1, 6, 10, tzinfo=timezone.utc), "New", "P1")]
+        >>> fix.evaluate(escalated).cycles[0].target
+        datetime.timedelta(seconds=14400)
+        """
         return timedelta(microseconds=self.target_us)
 
     @property
     def elapsed(self) -> timedelta:
-        """Business time the clock ran."""
+        """Business time the clock ran (time outside the calendar's hours does not count).
+
+        >>> from datetime import datetime, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> office = {"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]],
+        ...                                        "tue": [["09:00", "17:00"]]}}
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT8H", "calendar": office})
+        >>> monday_4pm = TicketEvent(datetime(2025, 1, 6, 16, tzinfo=timezone.utc), "New")
+        >>> fix.evaluate([monday_4pm], as_of=datetime(2025, 1, 7, 10, tzinfo=timezone.utc)
+        ...              ).cycles[0].elapsed   # 16:00-17:00 and 09:00-10:00, not 18 hours
+        datetime.timedelta(seconds=7200)
+        """
         return timedelta(microseconds=self.elapsed_us)
 
     @property
     def remaining(self) -> timedelta:
-        """``target - elapsed``; negative when overdue."""
+        """``target - elapsed``; negative when overdue.
+
+        >>> from datetime import datetime, timedelta, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H"})
+        >>> opened = datetime(2025, 1, 6, 9, tzinfo=timezone.utc)
+        >>> fix.evaluate([TicketEvent(opened, "New")], as_of=opened + timedelta(hours=6)
+        ...              ).cycles[0].remaining == -timedelta(hours=2)
+        True
+        """
         return timedelta(microseconds=self.target_us - self.elapsed_us)
 
     @property
     def breached(self) -> bool:
-        """Whether elapsed business time exceeds the target, decided exactly on integers."""
+        """Whether elapsed business time exceeds the target, decided exactly on integers.
+
+        Resolving at exactly the target meets it; one microsecond later breaches it.
+
+        >>> from datetime import datetime, timedelta, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H",
+        ...                                "stop": {"state_in": ["Resolved"]}})
+        >>> opened = datetime(2025, 1, 6, 9, tzinfo=timezone.utc)
+        >>> [fix.evaluate([TicketEvent(opened, "New"), TicketEvent(opened + late, "Resolved")]
+        ...               ).cycles[0].breached
+        ...  for late in (timedelta(hours=4), timedelta(hours=4, microseconds=1))]
+        [False, True]
+        """
         return self.elapsed_us > self.target_us
 
     @property
     def percent(self) -> Fraction:
-        """``100 * elapsed / target``, exact (for display, convert with ``float``)."""
+        """``100 * elapsed / target``, exact (for display, convert with ``float``).
+
+        >>> from datetime import datetime, timedelta, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT3H"})
+        >>> opened = datetime(2025, 1, 6, 9, tzinfo=timezone.utc)
+        >>> share = fix.evaluate([TicketEvent(opened, "New")],
+        ...                      as_of=opened + timedelta(hours=1)).cycles[0].percent
+        >>> share, round(float(share), 1)
+        (Fraction(100, 3), 33.3)
+        """
         return Fraction(100 * self.elapsed_us, self.target_us)
 
     def _paused_segments(self) -> list[RawSegment]:
@@ -181,24 +254,70 @@ class SlaCycle:
 
     @property
     def paused_business(self) -> timedelta:
-        """Business time spent paused (a pause over a weekend costs the weekend nothing)."""
+        """Business time spent paused (a pause over a weekend costs the weekend nothing).
+
+        >>> from datetime import datetime, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> weekdays = {"timezone": "UTC", "hours": {d: [["09:00", "17:00"]]
+        ...                                          for d in ("mon", "tue", "wed", "thu", "fri")}}
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT8H", "calendar": weekdays,
+        ...                                "pause": {"state_in": ["On Hold"]}})
+        >>> friday_4pm, monday_10am = (datetime(2025, 1, 10, 16, tzinfo=timezone.utc),
+        ...                            datetime(2025, 1, 13, 10, tzinfo=timezone.utc))
+        >>> fix.evaluate([TicketEvent(friday_4pm, "On Hold"), TicketEvent(monday_10am, "New")]
+        ...              ).cycles[0].paused_business   # Friday 16-17 and Monday 9-10
+        datetime.timedelta(seconds=7200)
+        """
         cal = self.calendar
         return timedelta(microseconds=sum(cal.elapsed_us(s[1], s[2])
                                           for s in self._paused_segments()))
 
     @property
     def paused_wall(self) -> timedelta:
-        """Wall-clock time spent paused."""
+        """Wall-clock time spent paused, whatever the calendar says.
+
+        >>> from datetime import datetime, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> office = {"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}}
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT8H", "calendar": office,
+        ...                                "pause": {"state_in": ["Awaiting User Info"]}})
+        >>> waits = [TicketEvent(datetime(2025, 1, 6, h, tzinfo=timezone.utc), state)
+        ...          for h, state in ((10, "Awaiting User Info"), (20, "Active"))]
+        >>> fix.evaluate(waits).cycles[0].paused_wall   # ten hours, of which seven were open
+        datetime.timedelta(seconds=36000)
+        """
         return timedelta(microseconds=sum(s[2] - s[1] for s in self._paused_segments()))
 
     @property
     def paused(self) -> tuple[timedelta, timedelta]:
-        """``(paused_business, paused_wall)``."""
+        """``(paused_business, paused_wall)``.
+
+        >>> from datetime import datetime, timedelta, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> nights = {"timezone": "UTC", "hours": {"mon": [["22:00", "06:00"]]}}
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H", "calendar": nights,
+        ...                                "pause": {"state_in": ["Pending"]}})
+        >>> at = lambda h: datetime(2025, 1, 6, 20, tzinfo=timezone.utc) + timedelta(hours=h)
+        >>> fix.evaluate([TicketEvent(at(0), "Pending"), TicketEvent(at(4), "Active")],
+        ...              as_of=at(5)).cycles[0].paused   # paused 20:00-24:00, open from 22:00
+        (datetime.timedelta(seconds=7200), datetime.timedelta(seconds=14400))
+        """
         return self.paused_business, self.paused_wall
 
     @property
     def is_open(self) -> bool:
-        """Whether the cycle is running or paused."""
+        """Whether the cycle is running or paused.
+
+        >>> from datetime import datetime, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H",
+        ...                                "pause": {"state_in": ["Pending"]},
+        ...                                "stop": {"state_in": ["Resolved"]}})
+        >>> events = [TicketEvent(datetime(2025, 1, 6, 9 + i, tzinfo=timezone.utc), state)
+        ...           for i, state in enumerate(["New", "Pending", "Resolved"])]
+        >>> [fix.evaluate(events[:n]).cycles[0].is_open for n in (1, 2, 3)]
+        [True, True, False]
+        """
         return self.stage in (Stage.RUNNING, Stage.PAUSED)
 
     # -- crossings ----------------------------------------------------------------------------
@@ -232,7 +351,16 @@ class SlaCycle:
 
     @property
     def breached_at(self) -> datetime | None:
-        """The instant the target was used up, if it has been (the deadline that passed)."""
+        """The instant the target was used up, if it has been (the deadline that passed).
+
+        >>> from datetime import datetime, timedelta, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H"})
+        >>> opened = TicketEvent(datetime(2025, 1, 6, 9, tzinfo=timezone.utc), "New")
+        >>> [fix.evaluate([opened], as_of=opened.at + timedelta(hours=h)).cycles[0].breached_at
+        ...  for h in (3, 6)]
+        [None, datetime.datetime(2025, 1, 6, 13, 0, tzinfo=zoneinfo.ZoneInfo(key='UTC'))]
+        """
         if self.elapsed_us < self.target_us:
             return None
         us = self.crossing_us(self.target_us)
@@ -245,6 +373,19 @@ class SlaCycle:
         For a stopped (met, breached, cancelled) cycle it is the instant the target was
         used up, or, if it stopped in time, the deadline as it stood when it stopped
         (the remaining business time added to the stop instant).
+
+        >>> from datetime import datetime, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H",
+        ...                                "pause": {"state_in": ["Awaiting Vendor"]}})
+        >>> at = lambda h: datetime(2025, 1, 6, h, tzinfo=timezone.utc)
+        >>> waiting = [TicketEvent(at(9), "New"), TicketEvent(at(10), "Awaiting Vendor")]
+        >>> fix.evaluate(waiting[:1]).cycles[0].due_at.isoformat()   # projected while running
+        '2025-01-06T13:00:00+00:00'
+        >>> print(fix.evaluate(waiting).cycles[0].due_at)   # unknown while paused
+        None
+        >>> fix.evaluate([*waiting, TicketEvent(at(12), "New")]).cycles[0].due_at.hour  # moved on
+        15
         """
         if self.stage is Stage.PAUSED:
             return None
@@ -259,6 +400,15 @@ class SlaCycle:
 
         A threshold is crossed at the first microsecond where ``elapsed >= threshold *
         target``; ``None`` means not crossed and the clock is not running.
+
+        >>> from datetime import datetime, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H",
+        ...                                "warnings": [0.5, 0.75]})
+        >>> opened = TicketEvent(datetime(2025, 1, 6, 9, tzinfo=timezone.utc), "New")
+        >>> warnings = fix.evaluate([opened]).cycles[0].warnings
+        >>> {str(share): at.strftime("%H:%M") for share, at in warnings.items()}
+        {'1/2': '11:00', '3/4': '12:00'}
         """
         out: dict[Fraction, datetime | None] = {}
         for threshold in self.thresholds:
@@ -268,7 +418,18 @@ class SlaCycle:
 
     @property
     def segments(self) -> tuple[Segment, ...]:
-        """The running / paused segments that explain the figures."""
+        """The running / paused segments that explain the figures.
+
+        >>> from datetime import datetime, timedelta, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H",
+        ...                                "pause": {"state_in": ["Awaiting User Info"]}})
+        >>> history = [TicketEvent(datetime(2025, 1, 6, h, tzinfo=timezone.utc), state)
+        ...            for h, state in ((9, "New"), (10, "Awaiting User Info"), (12, "Active"))]
+        >>> cycle = fix.evaluate(history, as_of=history[-1].at + timedelta(hours=1)).cycles[0]
+        >>> [(s.kind, s.state, s.business.seconds // 3600) for s in cycle.segments]
+        [('running', 'New', 1), ('paused', 'Awaiting User Info', 2), ('running', 'Active', 1)]
+        """
         cal = self.calendar
         return tuple(
             Segment(kind="running" if running else "paused", start=self._dt(start),
@@ -278,7 +439,17 @@ class SlaCycle:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data: every figure, ISO 8601 strings for instants and durations."""
+        """Plain data: every figure, ISO 8601 strings for instants and durations.
+
+        >>> from datetime import datetime, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H"})
+        >>> opened = TicketEvent(datetime(2025, 1, 6, 9, tzinfo=timezone.utc), "New")
+        >>> data = fix.evaluate([opened], as_of=datetime(2025, 1, 6, 10, tzinfo=timezone.utc)
+        ...                     ).cycles[0].to_dict()
+        >>> data["stage"], data["elapsed"], data["remaining"], data["percent"], data["due_at"]
+        ('running', 'PT1H', 'PT3H', 25.0, '2025-01-06T13:00:00+00:00')
+        """
 
         def iso(value: datetime | None) -> str | None:
             return None if value is None else value.isoformat()
@@ -325,6 +496,16 @@ class SlaOutcome:
     skipped: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data (cycles through :meth:`SlaCycle.to_dict`)."""
+        """Plain data (cycles through :meth:`SlaCycle.to_dict`).
+
+        >>> from datetime import datetime, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H"})
+        >>> opened = TicketEvent(datetime(2025, 1, 6, 9, tzinfo=timezone.utc), "New")
+        >>> outcome = fix.evaluate([opened], ticket="INC42")
+        >>> data = outcome.to_dict()
+        >>> data["ticket"], [c["target"] for c in data["cycles"]]
+        ('INC42', ['PT4H'])
+        """
         return {"definition": self.definition, "ticket": self.ticket, "applies": self.applies,
                 "skipped": self.skipped, "cycles": [c.to_dict() for c in self.cycles]}
