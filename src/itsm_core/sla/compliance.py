@@ -119,6 +119,17 @@ class ComplianceRow:
         """Group keys, counts, compliance as a float (display) and ISO 8601 durations.
 
         ``overdue`` counts running or paused cycles already past their target.
+
+        >>> from datetime import datetime, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H",
+        ...                                "stop": {"state_in": ["Resolved"]}})
+        >>> at = lambda h: datetime(2025, 1, 6, h, tzinfo=timezone.utc)
+        >>> late = fix.evaluate([TicketEvent(at(8), "New"), TicketEvent(at(13), "Resolved")])
+        >>> still_open = fix.evaluate([TicketEvent(at(8), "New")], as_of=at(14))
+        >>> data = compliance_report([late, still_open], by=("definition",)).rows[0].to_dict()
+        >>> data["breached"], data["running"], data["overdue"], data["mean_elapsed"]
+        (1, 1, 1, 'PT5H30M')
         """
         out: dict[str, Any] = dict(self.keys)
         out.update(total=self.total, met=self.met, breached=self.breached, running=self.running,
@@ -181,7 +192,20 @@ class ComplianceReport:
     skipped: tuple[tuple[str, Any, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"by": [...], "rows": [row.to_dict(), ...], "skipped": [{...}, ...]}``."""
+        """``{"by": [...], "rows": [row.to_dict(), ...], "skipped": [{...}, ...]}``.
+
+        >>> from datetime import datetime, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": {"P1": "PT4H"}})
+        >>> opened = datetime(2025, 1, 6, 9, tzinfo=timezone.utc)
+        >>> outcomes = [fix.evaluate([TicketEvent(opened, "New", p)], ticket=t, strict=False)
+        ...             for t, p in (("INC1", "P1"), ("INC2", "P3"))]
+        >>> data = compliance_report(outcomes, by=("priority",)).to_dict()
+        >>> [row["priority"] for row in data["rows"]], data["skipped"][0]["ticket"]
+        (['P1'], 'INC2')
+        >>> print(data["skipped"][0]["reason"])
+        event 0 (2025-01-06T09:00:00+00:00): priority 'P3' has no target; expected one of ['P1']
+        """
         return {"by": list(self.by), "rows": [r.to_dict() for r in self.rows],
                 "skipped": [{"definition": d, "ticket": t, "reason": r}
                             for d, t, r in self.skipped]}

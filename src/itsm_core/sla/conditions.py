@@ -84,7 +84,11 @@ class Always:
 
     @property
     def state_only(self) -> bool:
-        """Always true: a constant depends on nothing."""
+        """Always true: a constant depends on nothing.
+
+        >>> Always(False).state_only
+        True
+        """
         return True
 
     def holds(self, event: TicketEvent) -> bool:
@@ -118,7 +122,11 @@ class StateIn:
 
     @property
     def state_only(self) -> bool:
-        """True: only the state is read."""
+        """True: only the state is read.
+
+        >>> StateIn(frozenset({"Resolved", "Closed"}), negate=True).state_only
+        True
+        """
         return True
 
     def holds(self, event: TicketEvent) -> bool:
@@ -200,7 +208,14 @@ class Junction:
 
     @property
     def state_only(self) -> bool:
-        """Whether every part is state-only."""
+        """Whether every part is state-only.
+
+        >>> resolved = StateIn(frozenset({"Resolved"}))
+        >>> Junction("any", (resolved, Always(False))).state_only
+        True
+        >>> Junction("all", (resolved, FieldIn("type", frozenset({"request"})))).state_only
+        False
+        """
         return all(p.state_only for p in self.parts)
 
     def holds(self, event: TicketEvent) -> bool:
@@ -236,7 +251,13 @@ class Not:
 
     @property
     def state_only(self) -> bool:
-        """Whether the part is state-only."""
+        """Whether the part is state-only.
+
+        >>> Not(StateIn(frozenset({"New"}))).state_only
+        True
+        >>> Not(FieldIn("vip", frozenset({True}))).state_only
+        False
+        """
         return self.part.state_only
 
     def holds(self, event: TicketEvent) -> bool:
@@ -284,7 +305,11 @@ class PythonCondition:
 
     @property
     def state_only(self) -> bool:
-        """False: nothing is known about what a callable reads."""
+        """False: nothing is known about what a callable reads.
+
+        >>> PythonCondition(lambda e: e.state == "New").state_only
+        False
+        """
         return False
 
     def holds(self, event: TicketEvent) -> bool:
@@ -302,6 +327,11 @@ class PythonCondition:
 
         Raises:
             ConfigError: always, naming *path*.
+
+        >>> PythonCondition(callable).to_dict("definitions[0].stop.any[1]")
+        Traceback (most recent call last):
+        ...
+        itsm_core.errors.ConfigError: definitions[0].stop.any[1]: a Python callable cannot be serialised; ...
         """
         raise ConfigError(
             path or "condition", "a Python callable cannot be serialised",
