@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from itsm_core.availability import k_of_n, parallel, series
+from itsm_core.availability.compose import p_fewer_up, scaled_fewer_up
 from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError
 
 exact_ratios = st.fractions(min_value=0, max_value=1, max_denominator=1000)
@@ -57,6 +58,18 @@ class TestExact:
         results = [k_of_n(k, *values) for k in range(1, len(values) + 1)]
         assert all(a >= b for a, b in itertools.pairwise(results))
         assert all(0 <= r <= 1 for r in results)
+
+    @given(st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**6)), max_size=8),
+           st.integers(-1, 9))
+    def test_scaled_integers_match_fractions(self, weights: list[tuple[int, int]],
+                                             k: int) -> None:
+        weights = [(u, d) if u + d else (1, 0) for u, d in weights]
+        ups, downs = [u for u, _ in weights], [d for _, d in weights]
+        total = math.prod(u + d for u, d in weights)
+        fractions = [Fraction(u, u + d) for u, d in weights]
+        expected = 1 - enumerate_k_of_n(max(k, 0), fractions)  # P(fewer than k up)
+        assert Fraction(scaled_fewer_up(ups, downs, k), total) == expected
+        assert p_fewer_up(fractions, [1 - f for f in fractions], k, Fraction(0)) == expected
 
     def test_input_forms_are_exact(self) -> None:
         assert series("99.9%", "0.999") == Fraction(998001, 1000000)

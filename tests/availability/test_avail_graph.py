@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import itertools
 import math
+import random
 from fractions import Fraction
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from itsm_core.availability import ServiceGraph, parallel, series
+from itsm_core.availability import ServiceGraph, k_of_n, parallel, series
 from itsm_core.errors import ConfigError, DomainError, InvalidArgumentError
 from itsm_core.topology import Topology
 
@@ -112,6 +113,75 @@ class TestExactness:
             spec[f"n{(i - 1) // 3}"].setdefault("needs", []).append(f"n{i}")  # type: ignore[union-attr]
         graph = ServiceGraph.from_dict(spec)
         assert graph.availability("n0") == Fraction(9999, 10000) ** 1000
+
+
+def tree_over_infra(n: int, shared: int, seed: int) -> tuple[Spec, list[str]]:
+    """A fan-out-3 tree whose leaves also need one of *shared* infrastructure nodes."""
+    rng = random.Random(seed)
+    spec: Spec = {f"n{i}": {"availability": Fraction(rng.randrange(900, 1001), 1000)}
+                  for i in range(n)}
+    for i in range(1, n):
+        spec[f"n{(i - 1) // 3}"].setdefault("needs", []).append(f"n{i}")  # type: ignore[union-attr]
+    infra = [f"infra{i}" for i in range(shared)]
+    for i in range(n):
+        if "needs" not in spec[f"n{i}"]:
+            spec[f"n{i}"]["needs"] = [infra[i % shared]]
+    for name in infra:
+        spec[name] = {"availability": Fraction(rng.randrange(1, 10**6), 10**6)}
+    spec["n0"]["k"] = 2
+    return spec, infra
+
+
+def condition_on(spec: Spec, infra: list[str]) -> dict[str, Fraction]:
+    """P(up) of every tree node: sum over the infra states of a recursion that is exact
+    because, once the infra states are fixed, every tree node has one dependent."""
+    total = {n: Fraction(0) for n in spec if n not in infra}
+    for states in itertools.product([True, False], repeat=len(infra)):
+        weight = math.prod(Fraction(spec[n]["availability"]) if s  # type: ignore[arg-type]
+                           else 1 - Fraction(spec[n]["availability"])  # type: ignore[arg-type]
+                           for n, s in zip(infra, states, strict=True))
+        state = dict(zip(infra, states, strict=True))
+        up: dict[str, Fraction] = {}
+
+        def p_up(node: str, state: dict[str, bool] = state, up: dict[str, Fraction] = up
+                 ) -> Fraction:
+            if node in state:
+                return Fraction(state[node])
+            if node not in up:
+                needs: list[str] = spec[node]["needs"]  # type: ignore[assignment]
+                k = spec[node].get("k", len(needs))
+                enough = k_of_n(k, *[p_up(d) for d in needs])  # type: ignore[arg-type]
+                up[node] = Fraction(spec[node]["availability"]) * enough  # type: ignore[arg-type]
+            return up[node]
+
+        for node in total:
+            total[node] += weight * p_up(node)
+    return total
+
+
+class TestSharedInfrastructure:
+    """Larger graphs than enumeration allows, against conditioning on the shared nodes."""
+
+    @pytest.mark.parametrize(("n", "shared", "seed"), [(40, 3, 1), (121, 4, 2), (200, 2, 3)])
+    def test_against_conditioning(self, n: int, shared: int, seed: int) -> None:
+        spec, infra = tree_over_infra(n, shared, seed)
+        graph = ServiceGraph.from_dict(spec)
+        expected = condition_on(spec, infra)
+        every = graph.availabilities()
+        for node, value in expected.items():
+            assert every[node] == value
+        assert graph.availability("n0") == expected["n0"]
+        assert graph.unavailability("n0") == 1 - expected["n0"]
+
+    def test_float_inputs_stay_close(self) -> None:
+        spec, infra = tree_over_infra(121, 4, 4)
+        expected = condition_on(spec, infra)
+        floats = ServiceGraph.from_dict(
+            {n: {**e, "availability": float(e["availability"])}  # type: ignore[arg-type]
+             for n, e in spec.items()})
+        for node, value in floats.availabilities().items():
+            if node in expected:
+                assert abs(Fraction(value) - expected[node]) <= Fraction(1, 10**13)
 
 
 class TestLimits:

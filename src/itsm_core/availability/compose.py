@@ -20,6 +20,7 @@ Fraction(243, 250)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from typing import TypeVar
@@ -30,14 +31,41 @@ from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentErro
 __all__ = ["k_of_n", "parallel", "series"]
 
 N = TypeVar("N", Fraction, float)
+W = TypeVar("W", int, Fraction, float)
 Probability = Fraction | float
+
+
+def _below(hits: Sequence[W], misses: Sequence[W], size: int, zero: W, *, spill: bool
+           ) -> tuple[list[W], W]:
+    """The weight of exactly ``j`` hits for ``j < size``, and the weight that reached *size*.
+
+    Component *i* is a hit with weight ``hits[i]`` and a miss with ``misses[i]``.  Each
+    entry of the table is a sum of products with one factor per component (homogeneous),
+    so integer weights stay integers over the product of ``hits[i] + misses[i]``.  The
+    weight that reaches *size* hits leaves the table; it is accumulated only when *spill*
+    is asked for (it is not homogeneous).
+
+    >>> _below([1, 1], [1, 1], 2, 0, spill=True)  # two fair coins: 0 hits 1, 1 hit 2, 2 hits 1
+    ([1, 2], 1)
+    """
+    dist = [zero] * size
+    dist[0] = zero + 1
+    spilled = zero
+    for p, q in zip(hits, misses, strict=True):
+        if spill:
+            spilled += dist[-1] * p
+        for j in range(size - 1, 0, -1):
+            dist[j] = dist[j] * q + dist[j - 1] * p
+        dist[0] = dist[0] * q
+    return dist, spilled
 
 
 def p_fewer_up(ups: Sequence[N], downs: Sequence[N], k: int, zero: N) -> N:
     """P(fewer than *k* of the independent components are up), from positive terms only.
 
     ``ups[i]`` and ``downs[i]`` are component *i*'s up and down probabilities.  Cost
-    ``O(n · min(k, n - k + 1))``: the smaller of the two tails is tracked.
+    ``O(n · min(k, n - k + 1))``: the smaller of the two tails is tracked.  The failure
+    probability is a sum of products, never ``1 - (something close to 1)``: the float path.
 
     >>> p_fewer_up([Fraction(9, 10)] * 3, [Fraction(1, 10)] * 3, 2, Fraction(0))
     Fraction(7, 250)
@@ -49,27 +77,46 @@ def p_fewer_up(ups: Sequence[N], downs: Sequence[N], k: int, zero: N) -> N:
         return zero + 1
     if k <= n - k + 1:
         # P(exactly j up) for j < k; mass reaching k up is success and leaves the table.
-        dist = [zero] * k
-        dist[0] = zero + 1
-        for p, q in zip(ups, downs, strict=True):
-            for j in range(k - 1, 0, -1):
-                dist[j] = dist[j] * q + dist[j - 1] * p
-            dist[0] = dist[0] * q
         total = zero
-        for value in dist:
+        for value in _below(ups, downs, k, zero, spill=False)[0]:
             total += value
         return total
     # P(exactly j down) for j <= n - k; mass overflowing past n - k down is failure.
-    limit = n - k + 1
-    dist = [zero] * limit
-    dist[0] = zero + 1
-    fail = zero
-    for p, q in zip(ups, downs, strict=True):
-        fail += dist[limit - 1] * q
-        for j in range(limit - 1, 0, -1):
-            dist[j] = dist[j] * p + dist[j - 1] * q
-        dist[0] = dist[0] * p
-    return fail
+    return _below(downs, ups, n - k + 1, zero, spill=True)[1]
+
+
+def scaled_fewer_up(ups: Sequence[int], downs: Sequence[int], k: int) -> int:
+    """``P(fewer than k up) · Π(ups[i] + downs[i])`` for integer weights, exactly.
+
+    Component *i* is up with probability ``ups[i] / (ups[i] + downs[i])``.  Integers are
+    never reduced, so there is no ``gcd`` per operation as with ``Fraction``; the caller
+    divides once.  The smaller tail is tracked and the other is the exact complement.
+
+    >>> scaled_fewer_up([9, 9, 9], [1, 1, 1], 2)  # 7/250 of 10**3
+    28
+    >>> scaled_fewer_up([9, 9, 9], [1, 1, 1], 3) == 1000 - 9**3
+    True
+    """
+    n = len(ups)
+    if k <= 0:
+        return 0
+    if k <= n - k + 1:
+        return sum(_below(ups, downs, k, 0, spill=False)[0])
+    total = math.prod(u + d for u, d in zip(ups, downs, strict=True))
+    if k > n:
+        return total
+    # the complement of "at most n - k down", exact in integers
+    return total - sum(_below(downs, ups, n - k + 1, 0, spill=False)[0])
+
+
+def scaled_pair(value: object, path: str) -> tuple[int, int]:
+    """Read one availability exactly as integer ``(up, down)`` weights over ``up + down``.
+
+    >>> scaled_pair("99.9%", "a[0]")
+    (999, 1)
+    """
+    up = parse_ratio(value, path)
+    return up.numerator, up.denominator - up.numerator
 
 
 def uses_floats(values: Iterable[object]) -> bool:
@@ -79,16 +126,6 @@ def uses_floats(values: Iterable[object]) -> bool:
     (False, True)
     """
     return any(isinstance(v, float) for v in values)
-
-
-def exact_pair(value: object, path: str) -> tuple[Fraction, Fraction]:
-    """Read one availability exactly as ``(up, down)`` probabilities.
-
-    >>> exact_pair("99.9%", "a[0]")
-    (Fraction(999, 1000), Fraction(1, 1000))
-    """
-    up = parse_ratio(value, path)
-    return up, 1 - up
 
 
 def float_pair(value: object, path: str) -> tuple[float, float]:
@@ -108,8 +145,8 @@ def float_pair(value: object, path: str) -> tuple[float, float]:
         if not 0.0 <= value <= 1.0:  # also refuses nan
             raise ConfigError(path, f"{value!r} is outside [0, 1]", RATIO_FORM)
         return value, 1.0 - value
-    up, down = exact_pair(value, path)
-    return float(up), float(down)
+    up = parse_ratio(value, path)
+    return float(up), float(1 - up)
 
 
 def _availability(values: Sequence[object], k: int, name: str = "a") -> Probability:
@@ -118,8 +155,10 @@ def _availability(values: Sequence[object], k: int, name: str = "a") -> Probabil
     if uses_floats(values):
         floats = [float_pair(v, f"{name}[{i}]") for i, v in enumerate(values)]
         return 1.0 - p_fewer_up([u for u, _ in floats], [d for _, d in floats], k, 0.0)
-    exact = [exact_pair(v, f"{name}[{i}]") for i, v in enumerate(values)]
-    return 1 - p_fewer_up([u for u, _ in exact], [d for _, d in exact], k, Fraction(0))
+    exact = [scaled_pair(v, f"{name}[{i}]") for i, v in enumerate(values)]
+    ups, downs = [u for u, _ in exact], [d for _, d in exact]
+    total = math.prod(u + d for u, d in exact)
+    return Fraction(total - scaled_fewer_up(ups, downs, k), total)
 
 
 def series(*availabilities: object) -> Probability:

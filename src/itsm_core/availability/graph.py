@@ -16,6 +16,10 @@ applications) twice and is wrong.  This module evaluates the graph exactly:
   shared nodes that are still referenced (the *frontier*) and marginalises each one
   after its last consumer.
 
+Exact inputs are evaluated in integers: each node's table holds numerators over one
+scale (the product of the denominators below it), so no ``gcd`` is taken per operation
+as ``Fraction`` arithmetic would; each requested node is divided once at the end.
+
 For a tree there is nothing shared and the cost is linear.  In general the cost is
 ``O(Σ_v 2^|R_v| · deg_v · k_v + n · 2^w)``, where ``R_v`` is the set of shared nodes
 directly visible below ``v`` and ``w`` the largest frontier: exponential in the number
@@ -36,18 +40,18 @@ Fraction(970299, 1000000)
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
 from itsm_core.availability.compose import (
-    N,
     Probability,
-    exact_pair,
     float_pair,
     p_fewer_up,
+    scaled_fewer_up,
+    scaled_pair,
     uses_floats,
 )
 from itsm_core.errors import ArgumentTypeError, ConfigError, DomainError, InvalidArgumentError
@@ -55,6 +59,7 @@ from itsm_core.topology import Topology
 
 __all__ = ["ServiceGraph"]
 
+Num = TypeVar("Num", int, float)
 _NODE_FORM = ("{'availability': ratio (default 1), 'needs': [node, ...] (default none), "
               "'k': how many of needs must be up (default all)}")
 
@@ -67,11 +72,28 @@ def _local(key: int, positions: Sequence[int]) -> int:
     return mask
 
 
+def _marginal(joint: Mapping[int, Num], r: Sequence[int], zero: Num) -> list[Num]:
+    """The joint distribution summed down to the shared nodes *r* (indexed like a table)."""
+    out = [zero] * (1 << len(r))
+    for key, weight in joint.items():
+        out[_local(key, r)] += weight
+    return out
+
+
 def _evaluate(order: Sequence[str], deps: Mapping[str, Sequence[str]],
-              own: Mapping[str, tuple[N, N]], need: Mapping[str, int], *, zero: N,
-              max_width: int) -> dict[str, N]:
-    """P(node down) for every node of *order* (topological, closed under dependencies)."""
-    one = zero + 1
+              own: Mapping[str, tuple[Num, Num, Num]], need: Mapping[str, int], *,
+              fewer: Callable[[list[Num], list[Num], int], Num], one: Num, max_width: int,
+              targets: Collection[str] | None = None) -> dict[str, tuple[Num, Num]]:
+    """P(node down) as ``(numerator, scale)`` for *targets* (default: every node).
+
+    *order* is topological and closed under dependencies; ``own[v]`` is ``(up, down,
+    scale)`` and ``fewer(ups, downs, k)`` is P(fewer than k up) times the product of the
+    components' scales.  Exact mode passes integers: a node's table shares one scale
+    (its own times its private dependencies'), so nothing is reduced until the caller
+    divides once.  Float mode passes floats with every scale 1.0 (multiplying by it is
+    exact, so the float results are the plain probabilities).
+    """
+    zero = one - one
     uses = Counter(d for v in order for d in deps[v])
     shared = {v: i for i, v in enumerate(v for v in order if uses[v] >= 2)}
     refs: dict[str, tuple[int, ...]] = {}
@@ -94,47 +116,62 @@ def _evaluate(order: Sequence[str], deps: Mapping[str, Sequence[str]],
     for s, pos in last_use.items():
         drop_after.setdefault(pos, []).append(s)
 
-    tables: dict[str, list[N]] = {}
-    joint: dict[int, N] = {0: one}
+    tables: dict[str, tuple[list[Num], Num]] = {}
+    joint: dict[int, Num] = {0: one}
+    joint_scale = one
+    marginals: dict[tuple[int, ...], list[Num]] = {}  # of the current joint, per r
     live = 0
-    down: dict[str, N] = {}
+    down: dict[str, tuple[Num, Num]] = {}
     for pos, v in enumerate(order):
         r = refs[v]
         slot = {g: i for i, g in enumerate(r)}
-        plan = [(slot[shared[d]], None, ()) if d in shared
-                else (-1, tables[d], tuple(slot[g] for g in refs[d])) for d in deps[v]]
-        own_up, own_down = own[v]
-        table: list[N] = []
+        own_up, own_down, scale = own[v]
+        below = one  # the product of the private dependencies' scales
+        plan: list[tuple[int, list[Num], Num, tuple[int, ...]]] = []
+        for d in deps[v]:
+            if d in shared:
+                plan.append((slot[shared[d]], [], one, ()))
+            else:
+                sub, sub_scale = tables[d]
+                plan.append((-1, sub, sub_scale, tuple(slot[g] for g in refs[d])))
+                below *= sub_scale
+        table: list[Num] = []
         for mask in range(1 << len(r)):
-            ups: list[N] = []
-            downs: list[N] = []
-            for bit, sub, where in plan:
-                if sub is None:
+            ups: list[Num] = []
+            downs: list[Num] = []
+            for bit, sub, sub_scale, where in plan:
+                if bit >= 0:
                     is_up = (mask >> bit) & 1
                     ups.append(one if is_up else zero)
                     downs.append(zero if is_up else one)
                 else:
                     q = sub[_local(mask, where)]
-                    ups.append(one - q)
+                    ups.append(sub_scale - q)
                     downs.append(q)
-            fail = p_fewer_up(ups, downs, need[v], zero)
-            table.append(own_down + own_up * fail)
-        tables[v] = table
-        if r:
-            total = zero
-            for key, weight in joint.items():
-                total += weight * table[_local(key, r)]
-            down[v] = total
-        else:
-            down[v] = table[0]
+            table.append(own_down * below + own_up * fewer(ups, downs, need[v]))
+        scale *= below
+        tables[v] = (table, scale)
+        if targets is None or v in targets:
+            if r:
+                marginal = marginals.get(r)
+                if marginal is None:
+                    marginal = marginals[r] = _marginal(joint, r, zero)
+                total = zero
+                for weight, q in zip(marginal, table, strict=True):
+                    total += weight * q
+                down[v] = (total, joint_scale * scale)
+            else:
+                down[v] = (table[0], scale)
         if v in shared:
             bit = 1 << shared[v]
-            grown: dict[int, N] = {}
+            grown: dict[int, Num] = {}
             for key, weight in joint.items():
                 q = table[_local(key, r)]
-                grown[key | bit] = weight * (one - q)
+                grown[key | bit] = weight * (scale - q)
                 grown[key] = weight * q
             joint = grown
+            joint_scale *= scale
+            marginals.clear()
             live += 1
             if live > max_width:
                 raise DomainError(
@@ -142,13 +179,18 @@ def _evaluate(order: Sequence[str], deps: Mapping[str, Sequence[str]],
                     "evaluation is exponential in that number")
         for s in drop_after.get(pos, ()):
             bit = 1 << s
-            merged: dict[int, N] = {}
+            merged: dict[int, Num] = {}
             for key, weight in joint.items():
                 small = key & ~bit
                 merged[small] = merged[small] + weight if small in merged else weight
             joint = merged
+            marginals.clear()
             live -= 1
     return down
+
+
+def _float_fewer(ups: list[float], downs: list[float], k: int) -> float:
+    return p_fewer_up(ups, downs, k, 0.0)
 
 
 def _sorted_items(mapping: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
@@ -194,8 +236,14 @@ class ServiceGraph:
                 raise ConfigError(str(name), "unknown node", "a node of the topology")
         given = dict(self.availability_of)
         floats = uses_floats(given.values())
-        pair = float_pair if floats else exact_pair
-        own = {n: pair(given.get(n, 1), f"{n}.availability") for n in nodes}
+        own: dict[str, tuple[Any, Any, Any]] = {}
+        for n in nodes:
+            path = f"{n}.availability"
+            if floats:
+                own[n] = (*float_pair(given.get(n, 1), path), 1.0)
+            else:
+                up, down = scaled_pair(given.get(n, 1), path)
+                own[n] = (up, down, up + down)
         deps = {n: tuple(sorted(self.topology.dependencies(n))) for n in nodes}
         need = {n: len(deps[n]) for n in nodes}
         for name, k in self.required:
@@ -283,11 +331,15 @@ class ServiceGraph:
         """
         return frozenset(n for n in self.topology.nodes if len(self.topology.dependents(n)) > 1)
 
-    def _down(self, order: Sequence[str], max_width: int) -> dict[str, Probability]:
-        zero: Probability = 0.0 if self._floats else Fraction(0)
-        result: dict[str, Probability] = _evaluate(order, self._deps, self._own, self._need,
-                                                   zero=zero, max_width=max_width)
-        return result
+    def _down(self, order: Sequence[str], max_width: int,
+              targets: Collection[str] | None = None) -> dict[str, Probability]:
+        if self._floats:
+            values = _evaluate(order, self._deps, self._own, self._need, fewer=_float_fewer,
+                               one=1.0, max_width=max_width, targets=targets)
+            return {v: q for v, (q, _) in values.items()}
+        exact = _evaluate(order, self._deps, self._own, self._need, fewer=scaled_fewer_up,
+                          one=1, max_width=max_width, targets=targets)
+        return {v: Fraction(q, scale) for v, (q, scale) in exact.items()}
 
     def _closure(self, node: str) -> list[str]:
         if node not in self.topology:
@@ -307,7 +359,7 @@ class ServiceGraph:
         >>> g.unavailability("a"), 1 - g.availability("a")
         (1.010000082739371e-10, 1.0099998615231698e-10)
         """
-        return self._down(self._closure(node), max_width)[node]
+        return self._down(self._closure(node), max_width, (node,))[node]
 
     def availability(self, node: str, *, max_width: int = 16) -> Probability:
         """P(*node* is up): exact ``Fraction``, or a ``float`` for float inputs.
