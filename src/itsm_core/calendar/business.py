@@ -60,7 +60,21 @@ _CALENDAR_FORM = (
 
 
 class CalendarSpec(Protocol):
-    """What a calendar's rules provide: a zone, a compiler to UTC intervals, a dict form."""
+    """What a calendar's rules provide: a zone, a compiler to UTC intervals, a dict form.
+
+    A weekly spec and every composite (union, intersection, minus, versions) provide it:
+
+    >>> mondays = BusinessCalendar.from_dict({"timezone": "UTC",
+    ...                                       "hours": {"mon": [["09:00", "17:00"]]}})
+    >>> lunch = (datetime(1970, 1, 5, 12, tzinfo=timezone.utc),    # 1970-01-05 was a Monday
+    ...          datetime(1970, 1, 5, 13, tzinfo=timezone.utc))
+    >>> hour = 3_600_000_000   # compile works in microseconds: hour 105 is that Monday 09:00
+    >>> for spec in (mondays.spec, (mondays - [lunch]).spec):
+    ...     print(spec.timezone, [(s // hour, e // hour) for s, e in spec.compile(0, 168 * hour)],
+    ...           list(spec.to_dict()), spec.describe())
+    UTC [(105, 113)] ['timezone', 'hours'] UTC, mon 09:00-17:00
+    UTC [(105, 108), (109, 113)] ['minus'] UTC, mon 09:00-17:00 minus 1 windows
+    """
 
     @property
     def timezone(self) -> str: ...
@@ -109,7 +123,19 @@ class CalendarExplanation:
     intervals: tuple[tuple[datetime, datetime], ...]
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data: ISO 8601 instants and durations."""
+        """Plain data: ISO 8601 instants and durations.
+
+        >>> from datetime import datetime
+        >>> from zoneinfo import ZoneInfo
+        >>> split = BusinessCalendar.from_dict({"timezone": "Europe/Berlin", "hours": {
+        ...     "tue": [["08:00", "12:00"], ["13:00", "17:00"]]}})
+        >>> berlin = ZoneInfo("Europe/Berlin")
+        >>> data = split.explain(datetime(2025, 1, 7, 10, tzinfo=berlin),
+        ...                      datetime(2025, 1, 7, 14, tzinfo=berlin)).to_dict()
+        >>> data["elapsed"], data["intervals"]
+        ('PT3H', [['2025-01-07T10:00:00+01:00', '2025-01-07T12:00:00+01:00'],
+                  ['2025-01-07T13:00:00+01:00', '2025-01-07T14:00:00+01:00']])
+        """
         return {
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
