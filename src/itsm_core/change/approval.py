@@ -115,6 +115,17 @@ class ApprovalPolicy:
 
     Each of ``normal`` and ``emergency`` maps either every risk level to a cell, or is a
     single cell for all levels.  A missing cell is a configuration error.
+
+    >>> policy = ApprovalPolicy.from_dict({
+    ...     "normal": {"authority": "change_manager", "lead_time": "P2D"},
+    ...     "emergency": {"authority": "emergency_cab", "lead_time": "PT0S"}})
+    >>> len(policy.cells)   # one cell per type and risk level
+    8
+    >>> for level in (RiskLevel.LOW, RiskLevel.VERY_HIGH):
+    ...     needed = policy.requirement("normal", level)
+    ...     print(needed.reason, needed.authority.label, needed.lead_time)
+    normal x low change_manager 2 days, 0:00:00
+    normal x very_high change_manager 2 days, 0:00:00
     """
 
     cells: tuple[tuple[ChangeType, RiskLevel, Authority, timedelta], ...]

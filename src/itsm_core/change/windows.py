@@ -180,7 +180,24 @@ class Window:
 
 @attrs.frozen
 class CompiledWindows:
-    """Every window expanded once over a span, for many queries (conflicts, free slots)."""
+    """Every window expanded once over a span, for many queries (conflicts, free slots).
+
+    >>> windows = ChangeWindows.from_dict({
+    ...     "maintenance": [{"name": "db nightly", "cis": ["db"], "recurrence": {
+    ...         "rrule": "FREQ=DAILY", "start": "2025-03-03T01:00", "timezone": "UTC",
+    ...         "duration": "PT2H"}}],
+    ...     "freezes": [{"name": "quarter end",
+    ...                  "intervals": [["2025-03-31T00:00+00:00", "2025-04-01T00:00+00:00"]]}]})
+    >>> changes = [ChangeRequest.from_dict({"id": f"C{i}", "type": "normal", "cis": ["db"],
+    ...                                     "start": f"{day}T{start}+00:00",
+    ...                                     "end": f"{day}T{end}+00:00"})
+    ...            for i, (day, start, end) in enumerate([("2025-03-04", "01:30", "02:30"),
+    ...                                                   ("2025-03-05", "02:30", "03:30"),
+    ...                                                   ("2025-03-31", "01:00", "02:00")], 1)]
+    >>> compiled = windows.compile(min(c.start_us for c in changes), max(c.end_us for c in changes))
+    >>> {c.id: [conflict.kind.value for conflict in compiled.check(c)] for c in changes}
+    {'C1': [], 'C2': ['outside_maintenance'], 'C3': ['in_freeze']}
+    """
 
     span: tuple[int, int]
     maintenance: tuple[tuple[Window, IntervalSet], ...]
