@@ -53,13 +53,19 @@ _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 class OpenSetCalendar(Protocol):
     """What a time-based SLI needs from a business calendar: its open time as a set.
 
-    ``itsm_core.BusinessCalendar`` satisfies it (``open_set(a_us, b_us)``).
+    ``itsm_core.BusinessCalendar`` satisfies it (``open_set(a_us, b_us)``): only agreed
+    service time is eligible, and only bad time inside it counts.
 
-    >>> class AlwaysOpen:
-    ...     def open_set(self, a, b):
-    ...         return IntervalSet.from_pairs([(a, b)])
-    >>> BadTime.from_pairs([], calendar=AlwaysOpen()).calendar is not None
-    True
+    >>> from datetime import timezone
+    >>> from itsm_core import BusinessCalendar
+    >>> wednesdays = BusinessCalendar.from_dict({"timezone": "UTC",
+    ...                                          "hours": {"wed": [["09:00", "17:00"]]}})
+    >>> t = datetime(2025, 1, 1, tzinfo=timezone.utc)   # a Wednesday
+    >>> down = BadTime.from_pairs([(t + timedelta(hours=16), t + timedelta(hours=20))],
+    ...                           calendar=wednesdays)
+    >>> m = down.measure(t, t + timedelta(days=1))
+    >>> m.bad // 3_600_000_000, m.eligible // 3_600_000_000, m.ratio   # 16:00-17:00 of 8 h
+    (1, 8, Fraction(7, 8))
     """
 
     def open_set(self, a: int, b: int, /) -> IntervalSet:
@@ -70,8 +76,17 @@ class OpenSetCalendar(Protocol):
 class SliSource(Protocol):
     """Anything that measures good out of eligible over a window.
 
-    >>> isinstance(RequestSeries.from_samples([]).measure, object)
-    True
+    :class:`RequestSeries` (requests) and :class:`BadTime` (microseconds) are sources, so
+    one :class:`Slo` judges either:
+
+    >>> from datetime import timezone
+    >>> slo = Slo.from_dict({"target": "99%", "window": {"calendar": "day", "timezone": "UTC"}})
+    >>> t = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    >>> sources = {"requests": RequestSeries.from_samples([(t, 995, 1000)]),
+    ...            "time": BadTime.from_pairs([(t, t + timedelta(minutes=36))])}
+    >>> {name: slo.status(source, as_of=t + timedelta(hours=12)).status
+    ...  for name, source in sources.items()}   # 0.5 % bad requests; 2.5 % of the day down
+    {'requests': 'healthy', 'time': 'violated'}
     """
 
     def measure(self, start: datetime, end: datetime, /,
