@@ -27,6 +27,9 @@ __all__ = ["CHUNK_US", "Chunk", "Timeline"]
 
 CHUNK_SHIFT = 45
 CHUNK_US = 1 << CHUNK_SHIFT  # about 407 days
+# the instants datetime can represent: 0001-01-01 to 9999-12-31 (UTC)
+FIRST_US = -62_135_596_800_000_000
+LAST_US = 253_402_300_799_999_999
 
 Compiler = Callable[[int, int], Iterable[tuple[int, int]]]
 
@@ -113,10 +116,16 @@ class Timeline:
         found = self._chunks.get(index)
         if found is not None:
             return found
+        lo = index << CHUNK_SHIFT
+        if lo > LAST_US or lo + CHUNK_US <= FIRST_US:
+            edge = "the end of year 9999" if lo > 0 else "the start of year 1"
+            raise NoBusinessTimeError(
+                f"no business time between the given instant and {edge}, the limit of what "
+                "datetime can represent; expected a query whose answer lies within years 1-9999"
+            )
         with self._lock:
             found = self._chunks.get(index)
             if found is None:
-                lo = index << CHUNK_SHIFT
                 found = Chunk(lo, self._compiler(lo, lo + CHUNK_US))
                 self._chunks[index] = found
             return found
