@@ -9,9 +9,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from itsm_core.availability import Measurement, Outage, measure
+from itsm_core._instant import to_us
+from itsm_core.availability import Measurement, Outage, OutageKind, measure
 from itsm_core.availability.measure import _restrict, _union, _where_largest
-from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError, ItsmError
+from itsm_core.availability.ratios import parse_ratio
+from itsm_core.errors import (
+    ArgumentTypeError,
+    ConfigError,
+    InvalidArgumentError,
+    ItsmError,
+    NaiveDatetimeError,
+)
 from itsm_core.intervals import IntervalSet
 
 BASE = datetime(2025, 3, 3, tzinfo=timezone.utc)
@@ -283,6 +291,32 @@ class TestSemantics:
         assert hash(m) == hash(measure([Outage(at(0), at(10))], at(0), at(60)))
 
 
+class TestSignature:
+    def test_planned_and_as_of_are_positional_as_in_the_issue(self) -> None:
+        outages = [Outage(at(0), at(20), kind="planned"), Outage(at(10), at(30)), Outage(at(50))]
+        positional = measure(outages, at(0), at(60), None, "count_as_up", at(55))
+        keywords = measure(outages, at(0), at(60), planned="count_as_up", as_of=at(55))
+        assert positional == keywords
+        assert positional.availability == Fraction(40, 55)
+
+    def test_service_stays_keyword_only(self) -> None:
+        with pytest.raises(TypeError):
+            measure([], at(0), at(10), None, "exclude", None, "mail")  # type: ignore[misc]
+
+
+class TestEqualImpactsGroupTogether:
+    def test_equal_ratios_in_different_forms_are_one_level(self) -> None:
+        outages = [Outage(at(0), at(10), kind="degraded", impact=Fraction(1, 2)),
+                   Outage(at(5), at(20), kind="degraded", impact="50%"),
+                   Outage(at(15), at(30), kind="degraded", impact=0.5),
+                   Outage(at(40), at(50), kind="degraded", impact=Fraction(2, 4))]
+        m = measure(outages, at(0), at(60))
+        us = [to_us(at(m), "t") for m in (0, 30, 40, 50)]
+        assert m.intervals == ((us[0], us[1], Fraction(1, 2)), (us[2], us[3], Fraction(1, 2)))
+        assert m.downtime_us == 20 * MINUTE
+        assert m.failures == 2
+
+
 class TestErrors:
     def test_open_outage_without_as_of(self) -> None:
         with pytest.raises(InvalidArgumentError, match=r"outages\[1\].*still open.*as_of"):
@@ -320,6 +354,53 @@ class TestOutage:
 
     def test_impact_exact(self) -> None:
         assert Outage(at(0), impact=0.1).impact == Fraction(1, 10)
+
+    @given(st.one_of(st.fractions(-1, 2), st.integers(-2, 3), st.booleans(),
+                     st.floats(allow_nan=True), st.sampled_from(["50%", "1", "0", "1/3", "x"])),
+           st.sampled_from(["unplanned", "degraded", "planned", " Degraded ", "outage"]))
+    def test_fast_paths_agree_with_parse_ratio(self, impact: object, kind: str) -> None:
+        """The construction fast paths accept, normalise and refuse exactly as parse_ratio."""
+        try:
+            expected = parse_ratio(impact, "impact")
+        except ConfigError:
+            with pytest.raises(ConfigError, match=r"impact|kind"):
+                Outage(at(0), kind=kind, impact=impact)
+            return
+        if kind == "outage":
+            with pytest.raises(ConfigError, match="kind"):
+                Outage(at(0), kind=kind, impact=impact)
+            return
+        if kind == "planned" and expected != 1:
+            with pytest.raises(InvalidArgumentError, match="planned outage has impact 1"):
+                Outage(at(0), kind=kind, impact=impact)
+            return
+        outage = Outage(at(0), at(1), kind=kind, impact=impact)
+        assert outage.impact == expected
+        assert type(outage.impact) is Fraction
+        assert outage.kind is OutageKind(kind.strip().lower())
+        weight = 0 if kind == "planned" else 1 if expected == 1 else 2 if expected else 3
+        assert outage.weight_class == weight
+        assert (outage.start_us, outage.end_us) == (to_us(at(0), "t"), to_us(at(1), "t"))
+
+    @pytest.mark.parametrize(("start", "end", "error", "name"), [
+        (datetime(2025, 1, 1), None, NaiveDatetimeError, "start"),
+        (BASE, datetime(2025, 1, 1), NaiveDatetimeError, "end"),
+        (BASE.date(), None, ArgumentTypeError, "start"),
+        (BASE, "2025-01-01", ArgumentTypeError, "end"),
+    ])
+    def test_instant_errors_name_the_field(self, start: object, end: object,
+                                           error: type[Exception], name: str) -> None:
+        with pytest.raises(error, match=f"^{name}: "):
+            Outage(start, end)  # type: ignore[arg-type]
+
+    def test_datetime_subclasses(self) -> None:
+        import pandas as pd
+        import pendulum
+
+        stamp = pd.Timestamp("2025-03-03T01:00:00.000001999Z")  # nanoseconds are dropped
+        outage = Outage(pendulum.datetime(2025, 3, 3, tz="UTC"), stamp)
+        assert outage.start_us == to_us(BASE, "t")
+        assert outage.end_us == to_us(BASE, "t") + 3_600_000_001
 
     @given(st.lists(outage_specs(), min_size=1, max_size=1))
     def test_dict_round_trip(self, specs: list[tuple[int, int | None, str, Fraction]]) -> None:

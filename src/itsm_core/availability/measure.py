@@ -41,6 +41,7 @@ _LAYER_LIMIT = 16  # distinct impact levels above which the heap sweep is cheape
 _START = attrgetter("start_us")
 _END = attrgetter("end_us")
 _CLASS = attrgetter("weight_class")
+_IMPACT = attrgetter("impact")
 
 
 class AgreedTimeCalendar(Protocol):
@@ -58,10 +59,23 @@ class AgreedTimeCalendar(Protocol):
 
     @property
     def timezone(self) -> tzinfo:
-        """The zone results are shown in."""
+        """The zone results are shown in.
+
+        >>> from itsm_core.calendar import BusinessCalendar
+        >>> BusinessCalendar.from_dict({"timezone": "Europe/London"}).timezone
+        zoneinfo.ZoneInfo(key='Europe/London')
+        """
 
     def open_set(self, a_us: int, b_us: int) -> IntervalSet:
-        """The open time clipped to ``[a_us, b_us)``."""
+        """The open time clipped to ``[a_us, b_us)``, in integer microseconds.
+
+        >>> from itsm_core.calendar import BusinessCalendar
+        >>> cal = BusinessCalendar.from_dict({"timezone": "UTC",
+        ...                                   "hours": {"thu": [["09:00", "17:00"]]}})
+        >>> hour = 3_600_000_000
+        >>> [(a // hour, b // hour) for a, b in cal.open_set(0, 24 * hour).pairs()]
+        [(9, 17)]
+        """
 
 
 def _round_us(value: Fraction) -> timedelta:
@@ -326,24 +340,25 @@ def _count_failures(breaks: IntervalSet, counted: IntervalSet) -> int:
     return len(set(map(partial(bisect_right, breaks.bounds), counted.bounds[::2])))
 
 
-def measure(outages: Iterable[Outage], start: datetime, end: datetime,
-            calendar: AgreedTimeCalendar | None = None, *, planned: PlannedMode = "exclude",
-            as_of: datetime | None = None, service: str | None = None) -> Measurement:
+def measure(  # noqa: PLR0917 - issue 5's signature: planned and as_of are positional too
+    outages: Iterable[Outage], start: datetime, end: datetime,
+    calendar: AgreedTimeCalendar | None = None, planned: PlannedMode = "exclude",
+    as_of: datetime | None = None, *, service: str | None = None,
+) -> Measurement:
     """Measure availability over the agreed service time in ``[start, end)``.
 
     Args:
         outages: :class:`Outage` records, in any order, overlapping or not.
         start: aware start of the window.
         end: aware end of the window (exclusive).
-        calendar: the agreed service hours; ``None`` means 24×7.  The remaining
-            arguments are keyword-only.
+        calendar: the agreed service hours; ``None`` means 24×7.
         planned: ``"exclude"`` removes planned maintenance from the agreed time;
             ``"count_as_up"`` keeps it agreed and counts it as up.  Either way an instant
             inside planned maintenance is never downtime.
         as_of: the instant of measurement.  Required when an outage is still open
             (``end=None``); such outages end at *as_of*.  A window reaching past *as_of*
             is cut there.  Either makes the result ``provisional``.
-        service: when given, only outages of this service count.
+        service: when given, only outages of this service count (keyword-only).
 
     Returns:
         A :class:`Measurement`.
@@ -412,12 +427,17 @@ def measure(outages: Iterable[Outage], start: datetime, end: datetime,
     if full_starts:
         levels[Fraction(1)] = (full_starts, full_ends)
     if 2 in classes:
-        for outage, lo, hi, keep in zip(items, clipped_starts, clipped_ends, nonempty,
-                                        strict=True):
-            if keep and outage.weight_class == 2:
-                level = levels.setdefault(outage.impact, ([], []))
-                level[0].append(lo)
-                level[1].append(hi)
+        # grouped by (numerator, denominator): hashing a Fraction costs a Python call
+        by_ratio: dict[tuple[int, int], tuple[list[int], list[int]]] = {}
+        keep = list(map(and_, nonempty, map(eq, classes, repeat(2))))
+        for impact, lo, hi in zip(map(_IMPACT, compress(items, keep)),
+                                  compress(clipped_starts, keep), compress(clipped_ends, keep),
+                                  strict=True):
+            level = by_ratio.get((impact.numerator, impact.denominator))
+            if level is None:
+                level = by_ratio[impact.numerator, impact.denominator] = levels[impact] = [], []
+            level[0].append(lo)
+            level[1].append(hi)
 
     if calendar is None:
         open_time = IntervalSet.from_pairs([(window_start, window_end)])

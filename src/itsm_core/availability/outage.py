@@ -15,7 +15,7 @@ clipped at the ``as_of`` instant of the measurement that uses it.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from fractions import Fraction
 from typing import Any
 
@@ -45,11 +45,14 @@ class OutageKind(enum.Enum):
 
 
 _KIND_FORM = "one of 'unplanned', 'planned', 'degraded' (or an OutageKind)"
+_KINDS = {kind.value: kind for kind in OutageKind}
 
 
 def _kind(value: object) -> OutageKind:
     if isinstance(value, OutageKind):
         return value
+    if value.__class__ is str and value in _KINDS:
+        return _KINDS[value]
     if isinstance(value, str):
         try:
             return OutageKind(value.strip().lower())
@@ -58,7 +61,22 @@ def _kind(value: object) -> OutageKind:
     raise ConfigError("kind", f"unknown outage kind {value!r}", _KIND_FORM)
 
 
+_FULL = Fraction(1)  # the default impact, shared: recognised by identity
+_set = object.__setattr__  # derived fields of a frozen instance
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_ONE_US = timedelta(microseconds=1)
+_dt_sub = datetime.__sub__  # the C subtraction, whatever datetime subclass comes in
+
+
 def _impact(value: object) -> Fraction:
+    # fast paths for the common forms; anything else (and every error) via parse_ratio
+    if value is _FULL:
+        return _FULL
+    if value.__class__ is Fraction:
+        if 0 <= value.numerator <= value.denominator:  # lowest terms, denominator > 0
+            return value
+    elif value.__class__ is int and value in {0, 1}:
+        return _FULL if value else Fraction(0)
     return parse_ratio(value, "impact")
 
 
@@ -100,29 +118,36 @@ class Outage:
     end: datetime | None = None
     service: str | None = attrs.field(default=None, kw_only=True, converter=_service)
     kind: OutageKind = attrs.field(default=OutageKind.UNPLANNED, kw_only=True, converter=_kind)
-    impact: Fraction = attrs.field(default=Fraction(1), kw_only=True, converter=_impact)
+    impact: Fraction = attrs.field(default=_FULL, kw_only=True, converter=_impact)
     start_us: int = attrs.field(init=False, eq=False, repr=False)
     end_us: int | None = attrs.field(init=False, eq=False, repr=False)
     #: 0 planned, 1 full break (impact 1), 2 partial (0 < impact < 1), 3 no effect.
     weight_class: int = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        start_us = to_us(self.start, "start")
-        end_us = None if self.end is None else to_us(self.end, "end")
+        try:  # the C subtraction inline; to_us diagnoses naive and non-datetime values
+            start_us: int = _dt_sub(self.start, _EPOCH) // _ONE_US
+            end_us = None if self.end is None else _dt_sub(self.end, _EPOCH) // _ONE_US
+        except TypeError:
+            start_us = to_us(self.start, "start")
+            end_us = None if self.end is None else to_us(self.end, "end")
         if end_us is not None and end_us < start_us:
             raise InvalidArgumentError(
                 f"end: {self.end} is before start {self.start}; expected end >= start")
-        if self.kind is OutageKind.PLANNED and self.impact != 1:
-            raise InvalidArgumentError(
-                f"impact: a planned outage has impact 1, got {self.impact}; expected 1 "
-                "(model partial maintenance as a 'degraded' outage)")
-        object.__setattr__(self, "start_us", start_us)
-        object.__setattr__(self, "end_us", end_us)
+        impact = self.impact
+        # integer tests: impact is in lowest terms, so it is 1 exactly when num == den
+        full = impact is _FULL or impact.numerator == impact.denominator
         if self.kind is OutageKind.PLANNED:
+            if not full:
+                raise InvalidArgumentError(
+                    f"impact: a planned outage has impact 1, got {impact}; expected 1 "
+                    "(model partial maintenance as a 'degraded' outage)")
             weight_class = 0
         else:
-            weight_class = 1 if self.impact == 1 else 2 if self.impact else 3
-        object.__setattr__(self, "weight_class", weight_class)
+            weight_class = 1 if full else 2 if impact.numerator else 3
+        _set(self, "start_us", start_us)
+        _set(self, "end_us", end_us)
+        _set(self, "weight_class", weight_class)
 
     @property
     def is_open(self) -> bool:
