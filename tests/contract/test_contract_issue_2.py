@@ -7,10 +7,12 @@ against ``contract_oracle``, a slow reading of §4.1–§4.3 that shares no code
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import pickle
 import threading
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -686,3 +688,59 @@ class TestInvariantsAgainstTheOracle:
         assert first <= later
         assert cal.add(_dt(t) + timedelta(microseconds=extra), timedelta(microseconds=d)) \
             >= first
+
+
+# -- §1 and §2: no I/O in the core, imports point downward ------------------------------------------
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "itsm_core"
+# ARCHITECTURE.md §2, bottom to top; ``recurrence`` serves the calendar, ``parallel``,
+# ``integrations`` and ``demo`` sit between the engines and the CLI
+LAYERS = [{"errors", "_instant", "intervals"}, {"calendar", "recurrence"},
+          {"priority", "topology"}, {"sla", "availability", "change", "problem", "capacity"},
+          {"parallel", "integrations", "demo"}, {"cli", "__main__"}]
+
+
+def _layer(module: str) -> int:
+    return next(i for i, layer in enumerate(LAYERS) if module in layer)
+
+
+def _modules() -> list[tuple[str, ast.Module]]:
+    out = []
+    for path in sorted(SRC.rglob("*.py")):
+        top = path.relative_to(SRC).parts[0].removesuffix(".py")
+        if top != "__init__":
+            out.append((top, ast.parse(path.read_text(encoding="utf-8"))))
+    return out
+
+
+def test_imports_point_downward_only():
+    upward = set()
+    for top, tree in _modules():
+        for node in ast.walk(tree):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module else [])
+            for name in names:
+                if name.startswith("itsm_core.") and \
+                        _layer(name.split(".")[1]) > _layer(top):
+                    upward.add((top, name))
+    assert upward == set()
+
+
+def test_only_the_cli_reads_files_clocks_or_the_environment():
+    found = set()
+    for top, tree in _modules():
+        if top in {"cli", "__main__"}:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                func = node.func
+                if isinstance(func, ast.Name) and func.id in {"open", "print", "input"}:
+                    found.add((top, func.id))
+                if isinstance(func, ast.Attribute) and (
+                        func.attr in {"now", "utcnow", "today", "getenv"}
+                        or (isinstance(func.value, ast.Name) and func.value.id == "time")):
+                    found.add((top, ast.unparse(func)))
+            if isinstance(node, ast.Attribute) and node.attr in {"environ", "stdout", "stderr",
+                                                                  "stdin"}:
+                found.add((top, ast.unparse(node)))
+    assert found == set()

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pandas as pd
+import pendulum
 import pytest
 from contract_oracle import elapsed as oracle_elapsed
 from contract_oracle import open_pairs, us
@@ -300,6 +302,39 @@ class TestReplay:
         history = events((t, "New", "2 - High"), (t + 2 * H, "Resolved", "2 - High"))
         cycle = resolution().evaluate(history, as_of=t + H).cycles[0]
         assert cycle.stage.value == "running" and cycle.elapsed == H
+
+    def test_no_implicit_clock_as_of_none_is_the_last_event(self):
+        t = london(2025, 3, 3, 9)
+        history = events((t, "New", "2 - High"), (t + 3 * H, "Active", "2 - High"))
+        assert resolution().evaluate(history) == resolution().evaluate(history, as_of=t + 3 * H)
+        assert resolution().evaluate(history).cycles[0].elapsed == 3 * H
+
+    def test_instants_are_in_the_calendars_zone_and_any_datetime_subclass_works(self):
+        t = datetime(2025, 3, 3, 9, tzinfo=UTC)
+        plain = resolution().evaluate(events((t, "New", "2 - High")), as_of=t + H).cycles[0]
+        assert plain.started_at.tzinfo == UK and plain.due_at.tzinfo == UK
+        p = pendulum.datetime(2025, 3, 3, 9, tz="UTC")
+        ts = pd.Timestamp("2025-03-03 09:00", tz="UTC")
+        for start in (p, ts):
+            other = resolution().evaluate(events((start, "New", "2 - High")),
+                                          as_of=t + H).cycles[0]
+            assert other.elapsed == plain.elapsed
+            assert same_instant(other.due_at, plain.due_at)
+
+    def test_iso_targets_with_days_and_hours(self):
+        definition = resolution(targets={"2 - High": "P1DT2H"})
+        t = london(2025, 3, 3, 9)
+        cycle = definition.evaluate(events((t, "New", "2 - High")), as_of=t).cycles[0]
+        assert cycle.target == 26 * H
+
+    def test_a_cycle_explains_itself_as_plain_data(self):
+        t = london(2025, 3, 3, 9)
+        cycle = resolution().evaluate(events((t, "New", "2 - High"),
+                                             (t + H, "Awaiting Vendor", "2 - High")),
+                                      as_of=t + 2 * H).cycles[0]
+        data = cycle.to_dict()
+        assert json.loads(json.dumps(data)) == data
+        assert [s.to_dict()["kind"] for s in cycle.segments] == ["running", "paused"]
 
     def test_versioned_calendar_per_segment(self):
         # from Wednesday 2025-03-05 the desk is open 24x7

@@ -93,6 +93,13 @@ class TestPlainDataForm:
         assert matrix.priority(impact="3 - Low", urgency=3) == Priority(label="5 - Planning",
                                                                           rank=5)
 
+    def test_levels_have_a_label_and_a_1_based_rank_most_severe_first(self):
+        matrix = PriorityMatrix.from_dict(ISSUE_FORM)
+        assert [(lv.label, lv.rank) for lv in matrix.impact_levels] == [
+            ("1 - High", 1), ("2 - Medium", 2), ("3 - Low", 3)]
+        assert [lv.rank for lv in matrix.urgency_levels] == [1, 2, 3]
+        assert [(lv.label, lv.rank) for lv in matrix.priority_levels][-1] == ("5 - Planning", 5)
+
     def test_cells_are_impact_rows_urgency_columns(self):
         matrix = PriorityMatrix.from_dict(LOPSIDED)
         for i, u in product(range(2), range(4)):

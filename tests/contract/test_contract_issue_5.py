@@ -327,6 +327,15 @@ class TestSlo:
         configured = AlertPolicy.workbook(timedelta(days=28)).rules[0].burn_rate
         assert configured == Fraction(1344, 100)
 
+    def test_alert_policies_are_configurable_data(self):
+        policy = AlertPolicy.from_dict({"period": "P30D", "rules": [
+            {"name": "fast", "severity": "page", "long_window": "PT1H",
+             "short_window": "PT5M", "burn_rate": 10},
+            {"name": "slow", "severity": "ticket", "long_window": "P1D",
+             "short_window": "PT2H", "budget_consumed": "10%"}]})
+        assert [r.burn_rate for r in policy.rules] == [10, 3]      # 0.10 x 720 h / 24 h
+        assert AlertPolicy.from_dict(policy.to_dict()) == policy
+
     # The Site Reliability Workbook, ch. 5: with a 99.9 % SLO and a 100 % outage, a 10-minute
     # window at the SLO threshold fires after 0.6 s; a 36-hour window after "2 minutes 10
     # seconds" (129.6 s); the 1-hour, 14.4x rule after 0.864 minutes

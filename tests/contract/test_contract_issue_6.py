@@ -311,6 +311,15 @@ class TestConflicts:
         kinds = [c.kind.value for c in find_conflicts([friday], windows=WINDOWS)]
         assert kinds == ["outside_maintenance"]
 
+    def test_freeze_per_change_with_the_type_exception(self):
+        start = datetime(2025, 12, 27, 22, 30, tzinfo=UK)
+        normal, emergency = change("Z1", ["db"], start), change("Z2", ["db"], start,
+                                                                type="emergency")
+        found = [(c.kind.value, c.changes) for c in
+                 find_conflicts([normal, emergency], windows=WINDOWS)]
+        assert ("in_freeze", ("Z1",)) in found
+        assert all(ids != ("Z2",) for _, ids in found)
+
     @settings(max_examples=100)
     @given(change_sets())
     def test_matches_an_all_pairs_reference(self, changes):

@@ -222,6 +222,24 @@ class TestClustering:
         without_gap = cluster_incidents(near + far + noise, threshold="0.5", min_size=3)
         assert set(without_gap[0].incident_ids) == {"D0", "D1", "D2", "D9"}
 
+    @settings(max_examples=40)
+    @given(st.lists(st.sampled_from(["disk full on volume data", "disk full on volume logs",
+                                     "printer jam in tray two", "printer jam in tray one",
+                                     "vpn tunnel down", "disk full volume"]),
+                    max_size=16))
+    def test_lsh_never_invents_a_link(self, texts):
+        incidents = [incident(f"I{n:02d}", n, text=t) for n, t in enumerate(texts)]
+        exact = [frozenset(c.incident_ids) for c in
+                 cluster_incidents(incidents, threshold="0.5", min_size=2, method="exact")]
+        lsh = [frozenset(c.incident_ids) for c in
+               cluster_incidents(incidents, threshold="0.5", min_size=2, method="lsh")]
+        assert all(any(group <= whole for whole in exact) for group in lsh)
+        identical = [frozenset(c.incident_ids) for c in
+                     cluster_incidents(incidents, threshold=1, min_size=2, method="lsh")]
+        assert sorted(map(sorted, identical)) == sorted(map(sorted, (
+            frozenset(c.incident_ids) for c in
+            cluster_incidents(incidents, threshold=1, min_size=2, method="exact"))))
+
 
 # -- known errors, metrics, evaluation, generator --------------------------------------------------
 
