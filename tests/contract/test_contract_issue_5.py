@@ -94,6 +94,15 @@ class TestMeasure:
         assert (m.mtrs, m.mtbf, m.mtbsi) == (H, 3 * H, 4 * H)
         assert m.provisional is False
 
+    def test_issue_signature_positionally(self):
+        outages = [Outage(at(0), at(2), kind="planned"), Outage(at(1), at(3)),
+                   Outage(at(5), None)]
+        positional = availability.measure(outages, at(0), at(10), None, "count_as_up", at(8))
+        keywords = availability.measure(outages, at(0), at(10), calendar=None,
+                                        planned="count_as_up", as_of=at(8))
+        assert positional == keywords
+        assert positional.agreed_time == 8 * H and positional.downtime == 4 * H
+
     def test_planned_count_as_up(self):
         outages = [Outage(at(0), at(2), kind="planned"), Outage(at(1), at(3))]
         m = availability.measure(outages, at(0), at(10), planned="count_as_up")
