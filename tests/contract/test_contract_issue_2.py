@@ -235,6 +235,17 @@ class TestShiftRules:
         assert public.is_open(noon)
         assert not catholic.is_open(noon)
 
+    def test_recurring_closures_as_rfc_5545_rules(self):
+        cal = BusinessCalendar.from_dict(
+            {**OFFICE, "closed_rules": ["FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31"]})
+        # 2025-12-31 is a Wednesday, 2026-12-31 a Thursday
+        for year in (2025, 2026):
+            assert not cal.is_open(london(year, 12, 31, 10))
+        assert cal.is_open(london(2025, 12, 30, 10))
+        assert BusinessCalendar.from_dict(cal.to_dict()) == cal
+        with pytest.raises(ConfigError, match=r"^closed_rules\[0\]"):
+            BusinessCalendar.from_dict({**OFFICE, "closed_rules": ["FREQ=SOMETIMES"]})
+
     def test_overlapping_and_touching_shifts_merge(self):
         cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {
             "mon": [["09:00", "12:00"], ["12:00", "14:00"], ["11:00", "13:00"]]}})

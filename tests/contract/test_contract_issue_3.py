@@ -548,6 +548,15 @@ class TestCommandLine:
         for definition in ("response", "resolution"):
             assert sum(r["total"] for (d, _), r in rows.items() if d == definition) == 3
 
+    def test_unreadable_rows_are_counted_in_table_mode_too(self, tmp_path):
+        export = write_csv(tmp_path / "incident_audit.csv", HEADER, EXPORT_ROWS)
+        result = run_cli("sla-report", export, "--policy", EXAMPLE_POLICY, "--tz",
+                         "Europe/London")
+        assert result.returncode == 0, result.stderr
+        assert "resolution" in result.stdout
+        assert "line 8" in result.stderr and "line 11" in result.stderr
+        assert "INC3" in result.stderr
+
     def test_columns_time_format_by_as_of_and_formats(self, tmp_path):
         header = ["Ticket", "Status", "Prio", "When", "Team"]
         rows = [[r[0], r[1], r[3], r[5], r[6]] for r in EXPORT_ROWS if len(r) == len(HEADER)]
