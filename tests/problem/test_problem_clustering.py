@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from fractions import Fraction
 from itertools import combinations
 
@@ -165,3 +165,17 @@ class TestTemplatedAlerts:
         alerts = self.alerts(3000, 30, "disk full on volume data")
         assert [len(c.incident_ids) for c in cluster_incidents(alerts)] == [3000]
         assert [len(c.incident_ids) for c in cluster_incidents(alerts, max_gap="PT3H")] == [3000]
+
+
+def test_same_text_twice_at_one_instant_then_again_after_the_gap():
+    # found by hypothesis: two incidents of one text at the same instant pushed two expiry
+    # entries, and the second expiry raised a bare KeyError
+    at = datetime(2025, 3, 1, tzinfo=timezone.utc)
+    incs = [Incident(id="I000", opened_at=at, text="disk"),
+            Incident(id="I001", opened_at=at, text="disk"),
+            Incident(id="I002", opened_at=at + timedelta(minutes=1), text="disk")]
+    got = cluster_incidents(incs, threshold=Fraction(1, 5), shingle_size=1,
+                            max_gap=timedelta(minutes=1), min_size=2, method="exact")
+    assert {frozenset(c.incident_ids) for c in got} == {frozenset({"I000", "I001"})}
+    assert {frozenset(c.incident_ids) for c in got} == oracle(incs, Fraction(1, 5), 1,
+                                                              timedelta(minutes=1), 2)

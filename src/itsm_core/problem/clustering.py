@@ -217,10 +217,13 @@ class _Linker:
             while expiry and expiry[0][0] <= t - gap:
                 seen_at, old = heappop(expiry)
                 if times[latest[old]] == seen_at:
+                    # a text seen twice at one instant has two heap entries: expire it once
                     root = uf.find(latest[old])
-                    active[root].discard(old)
-                    if not active[root]:
-                        del active[root]
+                    texts = active.get(root)
+                    if texts is not None and old in texts:
+                        texts.discard(old)
+                        if not texts:
+                            del active[root]
             own_root = uf.find(k)
             merged: set[int] = set()
             for root, texts in list(active.items()):
