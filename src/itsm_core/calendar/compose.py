@@ -30,6 +30,11 @@ __all__ = ["IntersectionSpec", "MinusSpec", "UnionSpec", "VersionedSpec"]
 _UTC = timezone.utc
 
 
+def _count(n: int, noun: str) -> str:
+    """``"2 windows"``, ``"1 window"``, or ``""`` for none."""
+    return "" if n == 0 else f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 @attrs.frozen
 class UnionSpec:
     """Open when any part is open (follow-the-sun).
@@ -236,12 +241,13 @@ class MinusSpec:
         >>> office = BusinessCalendar.from_dict({"timezone": "UTC",
         ...                                      "hours": {"sat": [["08:00", "24:00"]]}})
         >>> (office - [(start, start + timedelta(hours=1))]).spec.describe()
-        'UTC, sat 08:00-24:00 minus 1 windows'
+        'UTC, sat 08:00-24:00 minus 1 window'
         >>> (office - saturday_nights).spec.describe()
-        'UTC, sat 08:00-24:00 minus 0 windows and 1 recurrences'
+        'UTC, sat 08:00-24:00 minus 1 recurrence'
         """
-        return (f"{self.calendar.spec.describe()} minus {len(self.windows)} windows"
-                + (f" and {len(self.recurring)} recurrences" if self.recurring else ""))
+        parts = [_count(len(self.windows), "window"), _count(len(self.recurring), "recurrence")]
+        return (f"{self.calendar.spec.describe()} minus "
+                + (" and ".join(p for p in parts if p) or "nothing"))
 
 
 @attrs.frozen
