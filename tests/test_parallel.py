@@ -7,8 +7,11 @@ cycles refer to).
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
+import os
+import pickletools
 from datetime import datetime, timedelta, timezone
 from importlib import resources
 from typing import Any
@@ -16,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from itsm_core._instant import from_us
@@ -25,6 +28,8 @@ from itsm_core.errors import ArgumentTypeError, InvalidArgumentError, NaiveDatet
 from itsm_core.parallel import (
     _dumps,
     _loads,
+    _pack,
+    _unpack,
     chunk_size_for,
     evaluate_tickets,
     portable_policy,
@@ -57,6 +62,16 @@ def available(*methods: str) -> list[str]:
     return [m for m in methods if m in multiprocessing.get_all_start_methods()]
 
 
+def tagged(chunk: list[Any]) -> list[Any]:
+    """A ``prepare`` step that tags each ticket id with the process evaluating it."""
+    pid = os.getpid()
+    return [((pid, ticket), events) for ticket, events in chunk]
+
+
+def untagged(outcomes: list[SlaOutcome]) -> list[SlaOutcome]:
+    return [attrs.evolve(o, ticket=o.ticket[1]) for o in outcomes]
+
+
 class TestSameAsOneProcess:
     @pytest.mark.parametrize("method", available("fork", "forkserver"))
     def test_pool_equals_sequential_loop(self, method: str) -> None:
@@ -81,12 +96,53 @@ class TestSameAsOneProcess:
         got = evaluate_tickets(POLICY, gen, None, jobs=2, chunk_size=7)
         assert got == sequential(POLICY, TICKETS[:60], None)
 
+    @settings(max_examples=12)
+    @given(st.integers(0, 90), st.integers(1, 40), st.integers(2, 3))
+    def test_any_split_gives_the_loop(self, count: int, size: int, jobs: int) -> None:
+        tickets = TICKETS[:count]
+        got = evaluate_tickets(POLICY, tickets, AS_OF, jobs, strict=False, chunk_size=size)
+        assert got == sequential(POLICY, tickets, AS_OF, strict=False)
+        assert same_calendars(got, POLICY)
+
     def test_spawn_small(self) -> None:
         tickets = TICKETS[:12]
         got = evaluate_tickets(POLICY, tickets, AS_OF, jobs=2, chunk_size=4,
                                start_method="spawn")
         assert got == sequential(POLICY, tickets, AS_OF)
         assert same_calendars(got, POLICY)
+
+
+class TestBothEnds:
+    """The workers take chunks from the front, the calling process from the back."""
+
+    @pytest.mark.parametrize("method", available("fork", "forkserver"))
+    def test_the_caller_and_a_worker_share_the_chunks(self, method: str) -> None:
+        got = evaluate_tickets(POLICY, TICKETS, AS_OF, jobs=2, chunk_size=20,
+                               start_method=method, prepare=tagged)
+        pids = [o.ticket[0] for o in got]
+        assert len(set(pids)) == 2
+        assert pids[0] != os.getpid()   # the first chunks are queued for the worker
+        assert pids[-1] == os.getpid()  # the last one is the caller's own
+        assert untagged(got) == sequential(POLICY, TICKETS, AS_OF)
+        assert same_calendars(got, POLICY)
+        assert multiprocessing.active_children() == []
+
+    def test_prepare_runs_where_the_chunk_is_evaluated_alone_too(self) -> None:
+        got = evaluate_tickets(POLICY, TICKETS[:30], AS_OF, prepare=tagged)
+        assert {o.ticket[0] for o in got} == {os.getpid()}
+        assert untagged(got) == sequential(POLICY, TICKETS[:30], AS_OF)
+
+    @pytest.mark.parametrize("enabled", [True, False])
+    def test_the_collector_is_left_as_it_was(self, enabled: bool) -> None:
+        was = gc.isenabled()
+        (gc.enable if enabled else gc.disable)()
+        try:
+            evaluate_tickets(POLICY, TICKETS[:60], AS_OF, jobs=2, chunk_size=10,
+                             start_method=available("fork", "forkserver")[0])
+            assert gc.isenabled() is enabled
+            assert gc.get_freeze_count() == 0
+        finally:
+            (gc.enable if was else gc.disable)()
 
 
 class TestErrors:
@@ -104,6 +160,20 @@ class TestErrors:
                              start_method="forkserver")
         assert str(pooled.value) == str(one.value)
         assert "9 - Unknown" in str(one.value)
+        assert multiprocessing.active_children() == []
+
+    @pytest.mark.parametrize("method", available("fork", "forkserver"))
+    @pytest.mark.parametrize("where", [0, 35, 59])  # a worker's first chunk, the middle,
+    def test_one_failure_anywhere_raises_like_one_process(  # the caller's last chunk
+            self, method: str, where: int) -> None:
+        at = datetime(2016, 3, 1, 10, tzinfo=timezone.utc)
+        tickets = list(TICKETS[:60])
+        tickets[where] = ("BAD", [TicketEvent(at, "New", "9 - Unknown")])
+        with pytest.raises(InvalidArgumentError) as one:
+            sequential(POLICY, tickets, AS_OF)
+        with pytest.raises(InvalidArgumentError) as pooled:
+            evaluate_tickets(POLICY, tickets, AS_OF, jobs=2, chunk_size=10, start_method=method)
+        assert str(pooled.value) == str(one.value)
         assert multiprocessing.active_children() == []
 
     def test_lenient_lists_skipped_tickets_like_one_process(self) -> None:
@@ -135,6 +205,10 @@ class TestErrors:
         with pytest.raises(ArgumentTypeError) as caught:
             evaluate_tickets(POLICY, tickets, jobs=2)
         assert str(caught.value).startswith(text)
+
+    def test_prepare_must_be_callable(self) -> None:
+        with pytest.raises(ArgumentTypeError, match="prepare: expected a function or None, got int"):
+            evaluate_tickets(POLICY, TICKETS[:3], prepare=3)  # type: ignore[arg-type]
 
     def test_not_a_policy(self) -> None:
         with pytest.raises(ArgumentTypeError, match="policy: expected an SlaPolicy, got dict"):
@@ -199,10 +273,16 @@ class TestWireFormat:
     @given(ticket_lists())
     def test_outcomes_round_trip_onto_the_callers_calendars(self, tickets: list[Any]) -> None:
         outcomes = sequential(POLICY, tickets, AS_OF, strict=False)
-        calendars = [d.calendar for d in POLICY.definitions]
-        back = _loads(_dumps(outcomes, calendars), calendars)
+        calendars = {d.name: d.calendar for d in POLICY.definitions}
+        blob = _pack(outcomes)
+        back = _unpack(blob, calendars)
         assert back == outcomes
         assert same_calendars(back, POLICY)
+        # plain tuples: unpickling builds no itsm_core object but the stage enum (no calendar,
+        # no Python call per outcome); the caller rebuilds them
+        named = {arg for op, arg, _ in pickletools.genops(blob) if op.name == "SHORT_BINUNICODE"}
+        assert "BusinessCalendar" not in named and "SlaOutcome" not in named
+        assert "SlaCycle" not in named and "Fields" not in named
 
 
 class TestChunks:

@@ -1,19 +1,22 @@
 """Evaluate many tickets across processes with the standard library, same results as one.
 
-:func:`evaluate_tickets` splits ``(ticket id, events)`` pairs into chunks, evaluates the
-chunks in a :class:`concurrent.futures.ProcessPoolExecutor` and returns the outcomes in
-ticket order, equal to what one process computes (``jobs=1`` runs in this process and
-starts nothing).  How it stays cheap and exact:
+:func:`evaluate_tickets` splits ``(ticket id, events)`` pairs into chunks and evaluates them
+in this process *and* up to ``jobs - 1`` worker processes of a
+:class:`concurrent.futures.ProcessPoolExecutor`; it returns the outcomes in ticket order,
+equal to what one process computes (``jobs=1`` starts nothing).  How it stays cheap:
 
-- The policy goes to each worker once (pool initializer), not with every chunk.  It
-  travels pickled, or, if it does not pickle, as its data form (``to_dict``), which
-  ``SlaPolicy.from_dict`` reads back to an equal policy.  A calendar pickles as its rules,
-  never its compiled timeline.
-- Outcomes come back with their calendars replaced by references (pickle persistent
-  ids), which the parent resolves to *its own* calendars: the outcomes are the ones a
-  single process would build, sharing the parent's compiled timelines.
-- Workers start with ``forkserver`` (``spawn`` where that does not exist), never plain
-  ``fork``, so the behaviour is the same on every platform and safe in threaded hosts.
+- **Both ends.** The workers take chunks from the front of the list, the calling process
+  takes them from the back, until they meet: no core waits while another has work, even
+  on a busy machine, and the caller's own outcomes never cross a process boundary.
+- **Nothing pickled on the way in** under ``fork`` (the default where it exists and the
+  caller runs one thread): the workers inherit the policy and the tickets.  Otherwise the
+  policy travels once per worker, pickled or as its data form (``to_dict``), and each
+  chunk of events as its field values.
+- **A compact way back.** A worker's outcomes travel as tuples of integers and strings
+  (a cycle's calendar as its definition's name), and are rebuilt in the caller on *its
+  own* calendars: the outcomes are the ones a single process would build.
+- ``prepare=`` runs a per-chunk conversion (e.g. CSV records to events) where the chunk
+  is evaluated, so that part is spread over the processes too.
 
 >>> from datetime import datetime, timezone
 >>> from itsm_core.sla import SlaPolicy, TicketEvent
@@ -30,10 +33,11 @@ from __future__ import annotations
 import gc
 import io
 import multiprocessing
+import operator
 import pickle
 import threading
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from datetime import datetime
 from typing import Any
 
@@ -46,14 +50,17 @@ from itsm_core.sla.events import Fields, TicketEvent
 from itsm_core.sla.outcome import SlaCycle, SlaOutcome
 from itsm_core.sla.policy import SlaPolicy
 
-__all__ = ["Ticket", "chunk_size_for", "evaluate_tickets", "portable_policy"]
+__all__ = ["Prepare", "Ticket", "chunk_size_for", "evaluate_tickets", "portable_policy"]
 
 #: one ticket: its identifier and its events (any order; the engine sorts them)
 Ticket = tuple[Any, Sequence[TicketEvent]]
-_Chunk = list[tuple[Any, list[TicketEvent]]]
+#: turns a chunk of the caller's items into tickets, in the process that evaluates them
+Prepare = Callable[[list[Any]], Iterable[Ticket]]
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 _CHUNKS_PER_JOB = 4  # a few chunks per process: balance uneven tickets, little overhead
 _MAX_CHUNK = 2_000
+_AHEAD = 2  # chunks queued per worker, so that a worker never waits for the caller
+
 
 def portable_policy(policy: SlaPolicy) -> tuple[str, object]:
     """How *policy* travels to another process: ``("pickle", bytes)`` or ``("data", dict)``.
@@ -92,18 +99,12 @@ def _restore_policy(kind: str, payload: object) -> SlaPolicy:
     return restored
 
 
-def _calendars(policy: SlaPolicy) -> list[BusinessCalendar]:
-    return [definition.calendar for definition in policy.definitions]
-
-
-# -- the wire format -----------------------------------------------------------------------
+# -- the way in (spawn / forkserver only) ---------------------------------------------------
 # The default pickling of attrs classes (a Python __setstate__ per object) costs more than
-# evaluating a ticket, so events and outcomes travel as their field values and are rebuilt
-# through their constructors.  Field names come from attrs, so a new field travels too.
+# evaluating a ticket, so events travel as their field values and are rebuilt through their
+# constructors.  Field names come from attrs, so a new field travels too.
 
 _EVENT_FIELDS = tuple(f.name for f in attrs.fields(TicketEvent))
-_CYCLE_FIELDS = tuple(f.name for f in attrs.fields(SlaCycle) if f.name != "calendar")
-_OUTCOME_FIELDS = tuple(f.name for f in attrs.fields(SlaOutcome))
 
 
 def _fields(data: dict[str, Any]) -> Fields:
@@ -117,21 +118,8 @@ def _event(*values: Any) -> TicketEvent:
     return event
 
 
-def _outcome(*values: Any) -> SlaOutcome:
-    return SlaOutcome(**dict(zip(_OUTCOME_FIELDS, values, strict=True)))
-
-
-def _cycle(*values: Any) -> SlaCycle:  # pragma: no cover - replaced by _Reader.find_class
-    raise ArgumentTypeError("an SLA cycle needs its calendar; read it with _Reader")
-
-
 class _Writer(pickle.Pickler):
-    """Pickles events, fields, outcomes and cycles as their values (a cycle's calendar
-    as its index in *calendars*)."""
-
-    def __init__(self, file: io.BytesIO, calendars: Sequence[BusinessCalendar] = ()) -> None:
-        super().__init__(file, protocol=_PROTOCOL)
-        self._index = {id(calendar): index for index, calendar in enumerate(calendars)}
+    """Pickles events and their fields as their values."""
 
     def reducer_override(self, obj: Any) -> Any:
         kind = type(obj)
@@ -139,75 +127,122 @@ class _Writer(pickle.Pickler):
             return _event, tuple(getattr(obj, name) for name in _EVENT_FIELDS)
         if kind is Fields:
             return _fields, (dict(obj),)
-        if kind is SlaOutcome:
-            return _outcome, tuple(getattr(obj, name) for name in _OUTCOME_FIELDS)
-        if kind is SlaCycle and id(obj.calendar) in self._index:
-            return _cycle, (self._index[id(obj.calendar)],
-                            *(getattr(obj, name) for name in _CYCLE_FIELDS))
         return NotImplemented
 
 
-class _Reader(pickle.Unpickler):
-    """Reads what :class:`_Writer` wrote, giving cycles the caller's own calendars."""
-
-    def __init__(self, file: io.BytesIO, calendars: Sequence[BusinessCalendar] = ()) -> None:
-        super().__init__(file)
-        self._calendars = calendars
-
-    def _cycle(self, index: int, *values: Any) -> SlaCycle:
-        return SlaCycle(calendar=self._calendars[index],
-                        **dict(zip(_CYCLE_FIELDS, values, strict=True)))
-
-    def find_class(self, module: str, name: str) -> Any:
-        if module == __name__ and name == "_cycle":
-            return self._cycle
-        return super().find_class(module, name)
-
-
-def _dumps(value: object, calendars: Sequence[BusinessCalendar] = ()) -> bytes:
+def _dumps(value: object) -> bytes:
     buffer = io.BytesIO()
-    _Writer(buffer, calendars).dump(value)
+    _Writer(buffer, protocol=_PROTOCOL).dump(value)
     return buffer.getvalue()
 
 
-def _loads(blob: bytes, calendars: Sequence[BusinessCalendar] = ()) -> Any:
+def _loads(blob: bytes) -> Any:
+    return pickle.loads(blob)
+
+
+# -- the way back: outcomes as plain tuples ------------------------------------------------
+# (outcome values, fields as a dict, [cycle values, ...]); the calendar of a cycle is its
+# definition's, so it is left out and put back from the caller's own policy.
+
+_OUTCOME_FIELDS = tuple(f.name for f in attrs.fields(SlaOutcome)
+                        if f.name not in ("cycles", "fields"))
+_CYCLE_FIELDS = tuple(f.name for f in attrs.fields(SlaCycle) if f.name != "calendar")
+_outcome_values = operator.attrgetter(*_OUTCOME_FIELDS)
+_cycle_values = operator.attrgetter(*_CYCLE_FIELDS)
+_DEFINITION = _OUTCOME_FIELDS.index("definition")
+
+
+def _pack(outcomes: Iterable[SlaOutcome]) -> bytes:
+    """Outcomes as plain tuples: no Python call per object when pickling or unpickling."""
+    data: dict[int, dict[str, Any]] = {}  # one dict per distinct Fields (shared in the blob)
+    rows = []
+    for outcome in outcomes:
+        fields = outcome.fields
+        plain = data.get(id(fields))
+        if plain is None:
+            plain = data[id(fields)] = dict(fields)
+        rows.append((_outcome_values(outcome), plain,
+                     [_cycle_values(cycle) for cycle in outcome.cycles]))
+    return pickle.dumps(rows, protocol=_PROTOCOL)
+
+
+def _unpack(blob: bytes, calendars: Mapping[str, BusinessCalendar]) -> list[SlaOutcome]:
+    """Rebuild what :func:`_pack` wrote, each cycle on *calendars*' entry for its definition."""
     # Rebuilding tens of thousands of small objects triggers a full garbage collection
     # again and again (over the caller's whole heap); the rebuilt objects hold no cycles,
     # so collection is paused for the load and restored after it, as it was.
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _Reader(io.BytesIO(blob), calendars).load()
+        shared: dict[int, Fields] = {}
+        outcomes = []
+        for values, plain, cycles in pickle.loads(blob):
+            fields = shared.get(id(plain))
+            if fields is None:
+                fields = shared[id(plain)] = Fields(plain)
+            calendar = calendars[values[_DEFINITION]]
+            outcomes.append(SlaOutcome(
+                **dict(zip(_OUTCOME_FIELDS, values, strict=True)), fields=fields,
+                cycles=tuple(SlaCycle(calendar=calendar, **dict(zip(_CYCLE_FIELDS, cycle,
+                                                                     strict=True)))
+                             for cycle in cycles)))
+        return outcomes
     finally:
         if paused:
             gc.enable()
 
 
-def _evaluate(policy: SlaPolicy, chunk: _Chunk, as_of: datetime | None,
-              strict: bool) -> list[SlaOutcome]:
-    outcomes: list[SlaOutcome] = []
-    for ticket, events in chunk:
-        outcomes.extend(policy.evaluate(events, as_of, ticket, strict=strict))
-    return outcomes
+# -- the work on one chunk -------------------------------------------------------------------
+
+@attrs.frozen
+class _Evaluation:
+    """Every definition of *policy* on each ticket of a chunk (after *prepare*, if given).
+
+    Pickles as its policy's portable form (:func:`portable_policy`), so it can start a
+    spawned worker; under ``fork`` it is inherited as it is.
+    """
+
+    policy: SlaPolicy
+    as_of: datetime | None
+    strict: bool
+    prepare: Prepare | None = None
+
+    def run(self, chunk: list[Any]) -> list[SlaOutcome]:
+        tickets = chunk if self.prepare is None else self.prepare(chunk)
+        evaluate, as_of, strict = self.policy.evaluate, self.as_of, self.strict
+        outcomes: list[SlaOutcome] = []
+        for ticket, events in tickets:
+            outcomes.extend(evaluate(events, as_of, ticket, strict=strict))
+        return outcomes
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _restore_evaluation, (*portable_policy(self.policy), self.as_of, self.strict,
+                                     self.prepare)
+
+
+def _restore_evaluation(kind: str, payload: object, as_of: datetime | None, strict: bool,
+                        prepare: Prepare | None) -> _Evaluation:
+    return _Evaluation(_restore_policy(kind, payload), as_of, strict, prepare)
 
 
 # -- the worker side ---------------------------------------------------------------------------
 # What a pool worker evaluates with: written once per worker process by _start_worker (the
 # pool initializer) and only read afterwards.  Never written in the calling process, so it
 # carries nothing from one call to the next.
-_WORKER: list[tuple[SlaPolicy, _Chunk]] = []
+_WORKER: list[tuple[_Evaluation, list[Any]]] = []
 
 
-def _start_worker(kind: str, payload: object, inherited: _Chunk) -> None:
-    policy = payload if isinstance(payload, SlaPolicy) else _restore_policy(kind, payload)
-    _WORKER[:] = [(policy, inherited)]
+def _start_worker(work: _Evaluation | bytes, inherited: list[Any]) -> None:
+    _WORKER[:] = [(work if isinstance(work, _Evaluation) else pickle.loads(work), inherited)]
 
 
-def _run_chunk(task: bytes | tuple[int, int], as_of: datetime | None, strict: bool) -> bytes:
-    policy, inherited = _WORKER[0]
+def _run_chunk(task: bytes | tuple[int, int]) -> bytes:
+    work, inherited = _WORKER[0]
     chunk = inherited[task[0]:task[1]] if isinstance(task, tuple) else _loads(task)
-    return _dumps(_evaluate(policy, chunk, as_of, strict), _calendars(policy))
+    return _pack(work.run(chunk))
 
+
+# -- the calling side ----------------------------------------------------------------------------
 
 def chunk_size_for(tickets: int, jobs: int) -> int:
     """Tickets per task: about four tasks per process, at least 1, at most 2,000.
@@ -227,16 +262,21 @@ def _positive(value: object, name: str) -> int:
     return value
 
 
-def _listed(tickets: Iterable[Ticket]) -> _Chunk:
+def _listed(tickets: Iterable[Ticket], prepared: bool) -> list[Any]:
     if isinstance(tickets, (str, bytes)) or not isinstance(tickets, Iterable):
         raise ArgumentTypeError(f"tickets: expected an iterable of (ticket id, events), got "
                                 f"{type(tickets).__name__}")
-    out: _Chunk = []
+    if prepared:  # the caller's own items: prepare turns them into tickets
+        return list(tickets)
+    out: list[Any] = []
     for index, item in enumerate(tickets):
         if not isinstance(item, (tuple, list)) or len(item) != 2:
             raise ArgumentTypeError(f"tickets[{index}]: expected a pair (ticket id, events), "
                                     f"got {item!r}")
         ticket, events = item
+        if type(events) in (list, tuple):  # kept as it is: no new objects for the collector
+            out.append(item)
+            continue
         if isinstance(events, (str, bytes)) or not isinstance(events, Iterable):
             raise ArgumentTypeError(f"tickets[{index}]: expected an iterable of TicketEvent, "
                                     f"got {type(events).__name__}")
@@ -259,10 +299,76 @@ def _start_method(requested: str | None) -> str:
     return requested
 
 
+# A chunk's result: its outcomes, or the error evaluating it raised (raised in order later).
+_Done = list[SlaOutcome] | BaseException | None
+
+
+def _collect(running: dict[Future[bytes], int], done: list[_Done],
+             calendars: Mapping[str, BusinessCalendar], *, block: bool) -> bool:
+    """Take in the workers' finished chunks; whether one of them failed."""
+    finished = wait(running).done if block else [f for f in running if f.done()]
+    failed = False
+    for future in finished:
+        index = running.pop(future)
+        error = future.exception()
+        done[index] = error if error is not None else _unpack(future.result(), calendars)
+        failed = failed or error is not None
+    return failed
+
+
+def _share(work: _Evaluation, items: list[Any], bounds: list[tuple[int, int]], workers: int,
+           method: str) -> list[SlaOutcome]:
+    """Evaluate the chunks *bounds* of *items*: workers from the front, this process from
+    the back; the outcomes in item order, or the error of the first chunk that failed."""
+    if method == "fork":  # the workers inherit the work and the items
+        initargs: tuple[_Evaluation | bytes, list[Any]] = (work, items)
+        task: Callable[[int], bytes | tuple[int, int]] = bounds.__getitem__
+    else:  # pickled now, so a policy that cannot travel fails before any process starts
+        initargs = (pickle.dumps(work, protocol=_PROTOCOL), [])
+        task = lambda index: _dumps(items[slice(*bounds[index])])  # noqa: E731
+    calendars = {d.name: d.calendar for d in work.policy.definitions}
+    done: list[_Done] = [None] * len(bounds)
+    running: dict[Future[bytes], int] = {}
+    front, back = 0, len(bounds)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
+                               initargs=initargs,
+                               mp_context=multiprocessing.get_context(method))
+    frozen = method == "fork" and gc.isenabled()
+    if frozen:  # workers leave the inherited heap to itself: no full collections over it
+        gc.freeze()
+    try:
+        while front < back:
+            while front < back and len(running) < _AHEAD * workers:
+                running[pool.submit(_run_chunk, task(front))] = front
+                front += 1
+            if frozen:  # the workers have started (the first submit forks them)
+                gc.unfreeze()
+                frozen = False
+            if _collect(running, done, calendars, block=False):
+                break  # a worker's chunk failed: nothing after it matters
+            if front < back:
+                back -= 1
+                try:
+                    done[back] = work.run(items[slice(*bounds[back])])
+                except Exception as exc:  # raised in chunk order below, as one process would
+                    done[back] = exc
+        _collect(running, done, calendars, block=True)
+    finally:
+        if frozen:
+            gc.unfreeze()
+        pool.shutdown(wait=True, cancel_futures=True)
+    outcomes: list[SlaOutcome] = []
+    for part in done:
+        if isinstance(part, BaseException):
+            raise part
+        outcomes.extend(part or ())
+    return outcomes
+
+
 def evaluate_tickets(policy: SlaPolicy, tickets: Iterable[Ticket],
                      as_of: datetime | None = None, jobs: int = 1, *, strict: bool = True,
-                     chunk_size: int | None = None,
-                     start_method: str | None = None) -> list[SlaOutcome]:
+                     chunk_size: int | None = None, start_method: str | None = None,
+                     prepare: Prepare | None = None) -> list[SlaOutcome]:
     """Evaluate every definition of *policy* on every ticket, in up to *jobs* processes.
 
     The result is the list ``policy.evaluate`` gives ticket after ticket (definitions in
@@ -272,15 +378,19 @@ def evaluate_tickets(policy: SlaPolicy, tickets: Iterable[Ticket],
 
     Args:
         policy: the SLA policy.
-        tickets: ``(ticket id, events)`` pairs; ids must pickle when ``jobs > 1``.
+        tickets: ``(ticket id, events)`` pairs; ids must pickle when ``jobs > 1``.  With
+            *prepare*, any items that *prepare* turns into such pairs.
         as_of: the evaluation instant (aware), or ``None`` for "after the last event".
-        jobs: how many processes; 1 evaluates here and starts none.
+        jobs: how many processes evaluate: this one and ``jobs - 1`` workers; 1 starts none.
         strict: as in ``SlaPolicy.evaluate``.
         chunk_size: tickets per task (default :func:`chunk_size_for`).
         start_method: ``None`` (default): ``"fork"`` where it exists and this process runs
             one thread (workers inherit the tickets: nothing is pickled on the way in),
             else ``"forkserver"``, else ``"spawn"`` (tickets travel pickled, and the
             policy must pickle or have a data form).  Or name one of them.
+        prepare: a module-level function from a list of items to ``(ticket id, events)``
+            pairs, run on each chunk by the process that evaluates it (so building the
+            events is spread over the processes too).
 
     Raises:
         ArgumentTypeError: a malformed argument, or a policy that cannot cross processes.
@@ -298,29 +408,16 @@ def evaluate_tickets(policy: SlaPolicy, tickets: Iterable[Ticket],
     jobs = _positive(jobs, "jobs")
     if chunk_size is not None:
         chunk_size = _positive(chunk_size, "chunk_size")
+    if prepare is not None and not callable(prepare):
+        raise ArgumentTypeError(f"prepare: expected a function or None, got "
+                                f"{type(prepare).__name__}")
     method = _start_method(start_method)
     if as_of is not None:
         to_us(as_of, "as_of")
-    listed = _listed(tickets)
+    listed = _listed(tickets, prepare is not None)
+    work = _Evaluation(policy, as_of, strict, prepare)
     size = chunk_size or chunk_size_for(len(listed), jobs)
     if jobs == 1 or len(listed) <= size:
-        return _evaluate(policy, listed, as_of, strict)
+        return work.run(listed)
     bounds = [(i, min(i + size, len(listed))) for i in range(0, len(listed), size)]
-    tasks: list[bytes] | list[tuple[int, int]]
-    payload: object
-    if method == "fork":  # the workers inherit the policy and the tickets
-        kind, payload, inherited, tasks = "object", policy, listed, bounds
-    else:
-        kind, payload = portable_policy(policy)
-        inherited, tasks = [], [_dumps(listed[a:b]) for a, b in bounds]
-    calendars = _calendars(policy)
-    outcomes: list[SlaOutcome] = []
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)),
-                               mp_context=multiprocessing.get_context(method),
-                               initializer=_start_worker, initargs=(kind, payload, inherited))
-    try:
-        for blob in pool.map(_run_chunk, tasks, [as_of] * len(tasks), [strict] * len(tasks)):
-            outcomes.extend(_loads(blob, calendars))
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    return outcomes
+    return _share(work, listed, bounds, min(jobs - 1, len(bounds) - 1), method)

@@ -376,8 +376,42 @@ class TestModule:
         assert "Traceback" not in err
 
 
+@pytest.fixture(scope="module")
+def export(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A 2,000-row ServiceNow-shaped export with unreadable rows (~330 tickets)."""
+    from servicenow_export import write_export
+
+    path = tmp_path_factory.mktemp("jobs") / "export.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        write_export(out, rows=2_000)
+    return str(path)
+
+
 class TestJobs:
     """``--jobs N`` splits the tickets across processes and changes nothing in the output."""
+
+    @pytest.mark.parametrize("extra", [
+        ("--format", "table", "--by", "definition,priority,stage", "--period", "month"),
+        ("--format", "csv", "--by", "ticket"),
+        ("--format", "json", "--by", "definition,assignment_group",
+         "--as-of", "2016-05-01T00:00:00+01:00"),
+    ])
+    @pytest.mark.parametrize("jobs", ["2", "3"])
+    def test_every_output_is_byte_identical(self, capsys: pytest.CaptureFixture[str],
+                                            export: str, extra: tuple[str, ...],
+                                            jobs: str) -> None:
+        common = ("sla-report", export, "--policy", str(SERVICENOW_POLICY), "--tz",
+                  "Europe/London", *extra)
+        one = run(capsys, *common)
+        assert one[0] == 0 and len(one[1].splitlines()) > 5  # a real report
+        assert "skipped" in one[2] or extra[1] == "json"      # unreadable rows, listed
+        assert run(capsys, *common, "--jobs", jobs) == one     # exit code, stdout, stderr
+
+    def test_errors_are_the_same(self, capsys: pytest.CaptureFixture[str], export: str) -> None:
+        common = ("sla-report", export, "--policy", str(SERVICENOW_POLICY))  # no --tz
+        one = run(capsys, *common)
+        assert one[0] == 2 and "--tz" in one[2]
+        assert run(capsys, *common, "--jobs", "2") == one
 
     def test_two_processes_give_the_same_report(self, capsys: pytest.CaptureFixture[str],
                                                 tmp_path: Path) -> None:

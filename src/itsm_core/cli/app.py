@@ -16,25 +16,20 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TextIO
+from functools import partial
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from itsm_core.cli.columns import parse_column_spec
 from itsm_core.cli.csvread import DEFAULT_MISSING, EventLog, read_event_log
-from itsm_core.cli.evaluate import (
-    History,
-    events_from_records,
-    fields_needed,
-    histories_from_demo,
-)
+from itsm_core.cli.evaluate import fields_needed, histories_from_demo, histories_from_records
 from itsm_core.cli.output import FORMATS, write_report
 from itsm_core.cli.policyfile import load_demo_policy, load_policy
 from itsm_core.cli.timeparse import make_time_parser
 from itsm_core.demo.generator import AS_OF, LONDON, generate
 from itsm_core.errors import ConfigError, InvalidArgumentError, ItsmError, NaiveDatetimeError
-from itsm_core.parallel import evaluate_tickets
+from itsm_core.parallel import Prepare, evaluate_tickets
 from itsm_core.sla.compliance import PERIODS, compliance_report
-from itsm_core.sla.events import Fields
 from itsm_core.sla.outcome import SlaOutcome
 from itsm_core.sla.policy import SlaPolicy
 
@@ -162,13 +157,14 @@ def _as_of(text: str | None, tz: ZoneInfo | None) -> datetime | None:
         raise ConfigError("--as-of", str(exc)) from None
 
 
-def _evaluate(policy: SlaPolicy, histories: Sequence[History], as_of: datetime | None,
-              jobs: int) -> list[SlaOutcome]:
-    """Every ticket through every definition, in *jobs* processes; tickets the engine cannot
-    evaluate come back as outcomes with ``skipped`` set, for the report to list."""
+def _evaluate(policy: SlaPolicy, items: Sequence[Any], prepare: Prepare,
+              as_of: datetime | None, jobs: int) -> list[SlaOutcome]:
+    """Every ticket through every definition, in *jobs* processes, each building the events
+    of the tickets it evaluates with *prepare*; tickets the engine cannot evaluate come back
+    as outcomes with ``skipped`` set, for the report to list."""
     if jobs < 1:
         raise ConfigError("--jobs", f"{jobs} is below 1", "a number of processes >= 1")
-    return evaluate_tickets(policy, histories, as_of, jobs=jobs, strict=False)
+    return evaluate_tickets(policy, items, as_of, jobs=jobs, strict=False, prepare=prepare)
 
 
 def _sla_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -177,16 +173,14 @@ def _sla_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     requested = [k.strip() for k in args.by.split(",")]
     log = _read(args, err, fields_needed(policy, requested))
     by = _keys(args.by, [name for name, _ in log.columns.fields])
-    shared: dict[tuple[object, ...], Fields] = {}
-    histories = [(ticket, events_from_records(records, shared))
-                 for ticket, records in log.tickets.items()]
-    if as_of is None and histories:  # the export's own "now": its latest event
-        as_of = max(event.at for _, events in histories for event in events)
-    outcomes = _evaluate(policy, histories, as_of, args.jobs)
+    tickets = list(log.tickets.items())
+    if as_of is None and tickets:  # the export's own "now": its latest event
+        as_of = max(record[0] for _, records in tickets for record in records)
+    outcomes = _evaluate(policy, tickets, histories_from_records, as_of, args.jobs)
     report = compliance_report(outcomes, by=by, period=args.period)
     if args.format == "table":
         when = "-" if as_of is None else as_of.isoformat()
-        err.write(f"{len(histories):,} tickets from {log.rows:,} rows of {args.events}, "
+        err.write(f"{len(tickets):,} tickets from {log.rows:,} rows of {args.events}, "
                   f"as of {when}\n")
     write_report(report, log.skipped, args.format, out, err, rows_seen=log.rows)
     return 0
@@ -197,11 +191,12 @@ def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise ConfigError("--tickets", f"negative count {args.tickets}", "a count >= 0")
     policy = load_demo_policy()
     by = _keys(args.by, ["assignment_group", "category", "contact_type"])
-    histories = histories_from_demo(generate(tickets=args.tickets, seed=args.seed), LONDON)
-    report = compliance_report(_evaluate(policy, histories, AS_OF, args.jobs), by=by,
-                               period=args.period)
+    tickets = generate(tickets=args.tickets, seed=args.seed)
+    report = compliance_report(_evaluate(policy, tickets, partial(histories_from_demo, tz=LONDON),
+                                         AS_OF, args.jobs),
+                               by=by, period=args.period)
     if args.format == "table":
-        err.write(f"SLA compliance of {len(histories):,} synthetic incidents (seed {args.seed}) "
+        err.write(f"SLA compliance of {len(tickets):,} synthetic incidents (seed {args.seed}) "
                   f"as of {AS_OF.isoformat()} Europe/London, demo policy: response and "
                   "resolution on UK business hours with England's bank holidays\n")
     write_report(report, (), args.format, out, err)

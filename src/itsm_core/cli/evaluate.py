@@ -1,7 +1,9 @@
 """From per-ticket records to ticket histories ``(ticket id, events)`` for the engine.
 
-The histories go to :func:`itsm_core.parallel.evaluate_tickets`, in one process or, with
-``--jobs N``, in several, with the same outcomes in the same order.
+:func:`itsm_core.parallel.evaluate_tickets` runs :func:`histories_from_records` (or, for
+the demo, :func:`histories_from_demo`) as its ``prepare`` step, in one process or, with
+``--jobs N``, in each of N processes on the tickets it evaluates: building the events is
+spread over the processes too, and the outcomes are the same, in the same order.
 
 >>> from datetime import datetime, timezone
 >>> from itsm_core.parallel import evaluate_tickets
@@ -9,8 +11,9 @@ The histories go to :func:`itsm_core.parallel.evaluate_tickets`, in one process 
 >>> policy = SlaPolicy.from_dict({"definitions": [
 ...     {"name": "fix", "targets": "PT4H", "stop": {"state_in": ["Resolved"]}}]})
 >>> at = lambda h: datetime(2016, 3, 1, h, tzinfo=timezone.utc)
->>> events = events_from_records([(at(9), "New", None, {}), (at(15), "Resolved", None, {})])
->>> [o.cycles[0].stage.value for o in evaluate_tickets(policy, [("INC1", events)], at(16))]
+>>> records = [(at(9), "New", None, {}), (at(15), "Resolved", None, {})]
+>>> [o.cycles[0].stage.value for o in evaluate_tickets(
+...     policy, [("INC1", records)], at(16), prepare=histories_from_records)]
 ['breached']
 """
 
@@ -31,6 +34,7 @@ __all__ = [
     "events_from_records",
     "fields_needed",
     "histories_from_demo",
+    "histories_from_records",
 ]
 
 History = tuple[str, Sequence[TicketEvent]]
@@ -95,6 +99,21 @@ def events_from_records(records: Iterable[Record],
             found = cache[key] = Fields.of({k: v for k, v in fields.items() if v is not None})
         events.append(TicketEvent(at, state, priority, found))
     return events
+
+
+def histories_from_records(tickets: Iterable[tuple[str, Iterable[Record]]]) -> list[History]:
+    """Turn ``(ticket id, records)`` pairs into ``(ticket id, events)``; equal field sets
+    share one :class:`~itsm_core.sla.events.Fields` across the tickets.
+
+    >>> from datetime import datetime, timezone
+    >>> at = datetime(2016, 3, 1, tzinfo=timezone.utc)
+    >>> (a, [x]), (b, [y]) = histories_from_records([("A", [(at, "New", None, {"g": "N"})]),
+    ...                                              ("B", [(at, "New", None, {"g": "N"})])])
+    >>> (a, b), x.fields is y.fields
+    (('A', 'B'), True)
+    """
+    shared: dict[tuple[object, ...], Fields] = {}
+    return [(ticket, events_from_records(records, shared)) for ticket, records in tickets]
 
 
 def histories_from_demo(tickets: Iterable[SyntheticTicket], tz: tzinfo) -> list[History]:
