@@ -401,38 +401,52 @@ def measure(  # noqa: PLR0917 - issue 5's signature: planned and as_of are posit
         raise ArgumentTypeError(f"outages[{index}]: expected an Outage, got {type(bad).__name__}")
     if service is not None:
         items = [o for o in items if o.service == service]
-    starts: list[int] = list(map(_START, items))
-    ends: list[int | None] = list(map(_END, items))
-    if None in ends:
+    # `+ 0` copies each instant into a fresh int, allocated one after another: the sorts
+    # and passes below then read memory in order, not the records' scattered fields
+    starts: list[int] = list(map(add, map(_START, items), repeat(0)))
+    try:
+        ends: list[int] | None = list(map(add, map(_END, items), repeat(0)))
+    except TypeError:  # an open outage (end=None): it ends at as_of
+        ends = None
+    if ends is None:
+        open_ends: list[int | None] = list(map(_END, items))
         for index, outage in enumerate(items):
             if outage.end_us is None:
                 if as_of_us is None:
                     raise InvalidArgumentError(
                         f"outages[{index}]: outage since {outage.start} is still open "
                         "(end=None); expected as_of=<aware datetime> to clip it at")
-                ends[index] = max(outage.start_us, as_of_us)
+                open_ends[index] = max(outage.start_us, as_of_us)
                 provisional = provisional or outage.start_us < window_end
+        ends = cast("list[int]", open_ends)
     classes = list(map(_CLASS, items))
-    clipped_starts = list(map(max, starts, repeat(window_start)))
-    clipped_ends: list[int] = list(map(min, cast("list[int]", ends), repeat(window_end)))
-    nonempty = list(map(lt, clipped_starts, clipped_ends))
+    # clip to the window; the common case (nothing sticks out) costs one C-speed min/max
+    if min(starts, default=window_start) < window_start:
+        starts = list(map(max, starts, repeat(window_start)))
+    if max(ends, default=window_end) > window_end:
+        ends = list(map(min, ends, repeat(window_end)))
+    nonempty = list(map(lt, starts, ends))
 
-    def select(weight_class: int) -> tuple[list[int], list[int]]:
+    def select(weight_class: int) -> tuple[list[int], list[int], list[bool]]:
+        """The clipped non-empty records of one class (the input lists when that is all)."""
+        if weight_class not in classes:
+            return [], [], []
         keep = list(map(and_, nonempty, map(eq, classes, repeat(weight_class))))
-        return list(compress(clipped_starts, keep)), list(compress(clipped_ends, keep))
+        if all(keep):
+            return starts, ends, keep
+        return list(compress(starts, keep)), list(compress(ends, keep)), keep
 
-    planned_starts, planned_ends = select(0)
+    planned_starts, planned_ends, _ = select(0)
     levels: Levels = {}
-    full_starts, full_ends = select(1)
+    full_starts, full_ends, _ = select(1)
     if full_starts:
         levels[Fraction(1)] = (full_starts, full_ends)
-    if 2 in classes:
+    partial_starts, partial_ends, keep = select(2)
+    if partial_starts:
         # grouped by (numerator, denominator): hashing a Fraction costs a Python call
         by_ratio: dict[tuple[int, int], tuple[list[int], list[int]]] = {}
-        keep = list(map(and_, nonempty, map(eq, classes, repeat(2))))
-        for impact, lo, hi in zip(map(_IMPACT, compress(items, keep)),
-                                  compress(clipped_starts, keep), compress(clipped_ends, keep),
-                                  strict=True):
+        for impact, lo, hi in zip(map(_IMPACT, compress(items, keep)), partial_starts,
+                                  partial_ends, strict=True):
             level = by_ratio.get((impact.numerator, impact.denominator))
             if level is None:
                 level = by_ratio[impact.numerator, impact.denominator] = levels[impact] = [], []
