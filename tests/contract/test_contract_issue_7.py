@@ -222,6 +222,34 @@ class TestClustering:
         without_gap = cluster_incidents(near + far + noise, threshold="0.5", min_size=3)
         assert set(without_gap[0].incident_ids) == {"D0", "D1", "D2", "D9"}
 
+    @settings(max_examples=60)
+    @given(st.lists(st.tuples(st.sampled_from(["disk full data", "disk full logs",
+                                               "printer jam", "printer jam tray",
+                                               "vpn down", "disk data"]),
+                              st.integers(0, 72)), max_size=14))
+    def test_exact_method_equals_union_find_over_all_pairs(self, raw):
+        incidents = [incident(f"I{n:02d}", h, text=t) for n, (t, h) in enumerate(raw)]
+        got = {frozenset(c.incident_ids) for c in
+               cluster_incidents(incidents, threshold="0.5", max_gap="PT24H", min_size=2,
+                                 method="exact")}
+        parent = {i.id: i.id for i in incidents}
+
+        def root(x: str) -> str:
+            while parent[x] != x:
+                x = parent[x]
+            return x
+
+        sets = {i.id: shingles(tokenize(i.text)) for i in incidents}
+        for a in incidents:
+            for b in incidents:
+                if a.id < b.id and abs(a.opened_at - b.opened_at) < timedelta(hours=24) \
+                        and jaccard(sets[a.id], sets[b.id]) >= Fraction(1, 2):
+                    parent[root(a.id)] = root(b.id)
+        groups: dict[str, set[str]] = {}
+        for i in incidents:
+            groups.setdefault(root(i.id), set()).add(i.id)
+        assert got == {frozenset(g) for g in groups.values() if len(g) >= 2}
+
     @settings(max_examples=40)
     @given(st.lists(st.sampled_from(["disk full on volume data", "disk full on volume logs",
                                      "printer jam in tray two", "printer jam in tray one",
