@@ -26,6 +26,8 @@ from itsm_core._instant import from_us
 from itsm_core.demo import AS_OF, generate
 from itsm_core.errors import ArgumentTypeError, InvalidArgumentError, NaiveDatetimeError
 from itsm_core.parallel import (
+    _CYCLE_FIELDS,
+    _OUTCOME_FIELDS,
     _dumps,
     _loads,
     _pack,
@@ -34,7 +36,7 @@ from itsm_core.parallel import (
     evaluate_tickets,
     portable_policy,
 )
-from itsm_core.sla import SlaDefinition, SlaOutcome, SlaPolicy, TicketEvent
+from itsm_core.sla import SlaCycle, SlaDefinition, SlaOutcome, SlaPolicy, TicketEvent
 from itsm_core.sla.conditions import PythonCondition
 
 LONDON = ZoneInfo("Europe/London")
@@ -283,6 +285,15 @@ class TestWireFormat:
         named = {arg for op, arg, _ in pickletools.genops(blob) if op.name == "SHORT_BINUNICODE"}
         assert "BusinessCalendar" not in named and "SlaOutcome" not in named
         assert "SlaCycle" not in named and "Fields" not in named
+
+
+    def test_the_wire_carries_every_field(self) -> None:
+        """A field added to the outcome or the cycle must be added to the wire format too."""
+        assert {*_OUTCOME_FIELDS, "fields", "cycles"} == {
+            f.name for f in attrs.fields(SlaOutcome)}
+        assert {*_CYCLE_FIELDS, "calendar"} == {f.name for f in attrs.fields(SlaCycle)}
+        assert len(_OUTCOME_FIELDS) + 2 == len(attrs.fields(SlaOutcome))
+        assert len(_CYCLE_FIELDS) + 1 == len(attrs.fields(SlaCycle))
 
 
 class TestChunks:

@@ -30,13 +30,14 @@ equal to what one process computes (``jobs=1`` starts nothing).  How it stays ch
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import io
 import multiprocessing
 import operator
 import pickle
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from datetime import datetime
 from typing import Any
@@ -142,14 +143,28 @@ def _loads(blob: bytes) -> Any:
 
 # -- the way back: outcomes as plain tuples ------------------------------------------------
 # (outcome values, fields as a dict, [cycle values, ...]); the calendar of a cycle is its
-# definition's, so it is left out and put back from the caller's own policy.
+# definition's, so it is left out and put back from the caller's own policy.  The field
+# lists are written out (a test checks them against attrs): rebuilding through explicit
+# keywords is the cheapest way to make frozen attrs objects, and it is the caller's cost.
 
-_OUTCOME_FIELDS = tuple(f.name for f in attrs.fields(SlaOutcome)
-                        if f.name not in ("cycles", "fields"))
-_CYCLE_FIELDS = tuple(f.name for f in attrs.fields(SlaCycle) if f.name != "calendar")
+_OUTCOME_FIELDS = ("definition", "ticket", "applies", "skipped")  # then fields, cycles
+_CYCLE_FIELDS = ("stage", "start_us", "stop_us", "end_us", "target_us", "priority",
+                 "elapsed_us", "raw_segments", "thresholds")  # then calendar
 _outcome_values = operator.attrgetter(*_OUTCOME_FIELDS)
 _cycle_values = operator.attrgetter(*_CYCLE_FIELDS)
-_DEFINITION = _OUTCOME_FIELDS.index("definition")
+
+
+@contextlib.contextmanager
+def _collection_paused() -> Iterator[None]:
+    """No garbage collection inside: for building many objects that hold no reference cycles
+    (each collection would otherwise walk all of them again and again)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _pack(outcomes: Iterable[SlaOutcome]) -> bytes:
@@ -161,35 +176,51 @@ def _pack(outcomes: Iterable[SlaOutcome]) -> bytes:
         plain = data.get(id(fields))
         if plain is None:
             plain = data[id(fields)] = dict(fields)
-        rows.append((_outcome_values(outcome), plain,
-                     [_cycle_values(cycle) for cycle in outcome.cycles]))
+        rows.append((_outcome_values(outcome), plain, tuple(map(_cycle_values, outcome.cycles))))
     return pickle.dumps(rows, protocol=_PROTOCOL)
+
+
+def _cycle(calendar: BusinessCalendar, values: tuple[Any, ...]) -> SlaCycle:
+    stage, start_us, stop_us, end_us, target_us, priority, elapsed_us, segments, thresholds \
+        = values
+    return SlaCycle(stage=stage, start_us=start_us, stop_us=stop_us, end_us=end_us,
+                    target_us=target_us, priority=priority, elapsed_us=elapsed_us,
+                    raw_segments=segments, thresholds=thresholds, calendar=calendar)
 
 
 def _unpack(blob: bytes, calendars: Mapping[str, BusinessCalendar]) -> list[SlaOutcome]:
     """Rebuild what :func:`_pack` wrote, each cycle on *calendars*' entry for its definition."""
-    # Rebuilding tens of thousands of small objects triggers a full garbage collection
-    # again and again (over the caller's whole heap); the rebuilt objects hold no cycles,
-    # so collection is paused for the load and restored after it, as it was.
-    paused = gc.isenabled()
-    gc.disable()
-    try:
+    with _collection_paused():
         shared: dict[int, Fields] = {}
         outcomes = []
-        for values, plain, cycles in pickle.loads(blob):
+        for (definition, ticket, applies, skipped), plain, cycles in pickle.loads(blob):
             fields = shared.get(id(plain))
             if fields is None:
                 fields = shared[id(plain)] = Fields(plain)
-            calendar = calendars[values[_DEFINITION]]
+            calendar = calendars[definition]
             outcomes.append(SlaOutcome(
-                **dict(zip(_OUTCOME_FIELDS, values, strict=True)), fields=fields,
-                cycles=tuple(SlaCycle(calendar=calendar, **dict(zip(_CYCLE_FIELDS, cycle,
-                                                                     strict=True)))
-                             for cycle in cycles)))
+                definition=definition, ticket=ticket, applies=applies, skipped=skipped,
+                fields=fields, cycles=tuple([_cycle(calendar, cycle) for cycle in cycles])))
         return outcomes
+
+
+@contextlib.contextmanager
+def _heap_frozen() -> Iterator[None]:
+    """Leave the objects that exist now out of garbage collection until the end.
+
+    Evaluating allocates a lot, and every full collection would walk the caller's whole
+    heap (a third of the time on a 20,000-ticket run); forked workers inherit the frozen
+    state, so they never walk (and copy) the heap they share with the caller.  Skipped if
+    collection is off or the caller froze objects itself (``gc.freeze``).
+    """
+    freeze = gc.isenabled() and gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
+    try:
+        yield
     finally:
-        if paused:
-            gc.enable()
+        if freeze:
+            gc.unfreeze()
 
 
 # -- the work on one chunk -------------------------------------------------------------------
@@ -238,8 +269,9 @@ def _start_worker(work: _Evaluation | bytes, inherited: list[Any]) -> None:
 
 def _run_chunk(task: bytes | tuple[int, int]) -> bytes:
     work, inherited = _WORKER[0]
-    chunk = inherited[task[0]:task[1]] if isinstance(task, tuple) else _loads(task)
-    return _pack(work.run(chunk))
+    with _collection_paused():  # a worker's own process: anything cyclic goes after the chunk
+        chunk = inherited[task[0]:task[1]] if isinstance(task, tuple) else _loads(task)
+        return _pack(work.run(chunk))
 
 
 # -- the calling side ----------------------------------------------------------------------------
@@ -333,17 +365,11 @@ def _share(work: _Evaluation, items: list[Any], bounds: list[tuple[int, int]], w
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
                                initargs=initargs,
                                mp_context=multiprocessing.get_context(method))
-    frozen = method == "fork" and gc.isenabled()
-    if frozen:  # workers leave the inherited heap to itself: no full collections over it
-        gc.freeze()
     try:
         while front < back:
             while front < back and len(running) < _AHEAD * workers:
                 running[pool.submit(_run_chunk, task(front))] = front
                 front += 1
-            if frozen:  # the workers have started (the first submit forks them)
-                gc.unfreeze()
-                frozen = False
             if _collect(running, done, calendars, block=False):
                 break  # a worker's chunk failed: nothing after it matters
             if front < back:
@@ -354,8 +380,6 @@ def _share(work: _Evaluation, items: list[Any], bounds: list[tuple[int, int]], w
                     done[back] = exc
         _collect(running, done, calendars, block=True)
     finally:
-        if frozen:
-            gc.unfreeze()
         pool.shutdown(wait=True, cancel_futures=True)
     outcomes: list[SlaOutcome] = []
     for part in done:
@@ -417,7 +441,8 @@ def evaluate_tickets(policy: SlaPolicy, tickets: Iterable[Ticket],
     listed = _listed(tickets, prepare is not None)
     work = _Evaluation(policy, as_of, strict, prepare)
     size = chunk_size or chunk_size_for(len(listed), jobs)
-    if jobs == 1 or len(listed) <= size:
-        return work.run(listed)
-    bounds = [(i, min(i + size, len(listed))) for i in range(0, len(listed), size)]
-    return _share(work, listed, bounds, min(jobs - 1, len(bounds) - 1), method)
+    with _heap_frozen():
+        if jobs == 1 or len(listed) <= size:
+            return work.run(listed)
+        bounds = [(i, min(i + size, len(listed))) for i in range(0, len(listed), size)]
+        return _share(work, listed, bounds, min(jobs - 1, len(bounds) - 1), method)
