@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from itsm_core.cli.timeparse import make_time_parser
+from itsm_core.cli.timeparse import _parse_dmy, make_time_parser
 from itsm_core.errors import InvalidArgumentError, NaiveDatetimeError
 
 LONDON = ZoneInfo("Europe/London")
@@ -49,6 +49,32 @@ class TestServiceNowForm:
         except InvalidArgumentError:
             got = None
         assert got == expected
+
+    @given(st.text(alphabet="0123456789/: T-+Z", max_size=22)
+           | st.builds("{}/{}/{} {}:{:02d}".format, st.integers(0, 40), st.integers(0, 13),
+                       st.integers(1990, 2030), st.integers(0, 25), st.integers(0, 61)))
+    def test_default_is_iso_first_then_day_first(self, text: str) -> None:
+        """The default reads exactly what ISO 8601, then the D/M/YYYY[ HH:MM[:SS]] form, would
+        (it tries the second first when the text has a "/")."""
+        try:
+            expected: datetime | None = datetime.fromisoformat(text.strip())
+        except ValueError:
+            try:
+                expected = _parse_dmy(text.strip())
+            except ValueError:  # the form, with an impossible date
+                expected = None
+        if expected is not None and expected.tzinfo is None:
+            expected = expected.replace(tzinfo=UTC)
+        try:
+            got: datetime | None = make_time_parser(None, UTC)(text)
+        except InvalidArgumentError:
+            got = None
+        assert got == expected
+        assert got is None or got.utcoffset() == expected.utcoffset()  # type: ignore[union-attr]
+
+    def test_any_iso_separator_still_reads(self) -> None:
+        parse = make_time_parser(None, UTC)
+        assert parse("2016-02-29/01:16") == datetime(2016, 2, 29, 1, 16, tzinfo=UTC)
 
     def test_impossible_date_is_refused(self) -> None:
         with pytest.raises(InvalidArgumentError, match="30/2/2016 10:00"):

@@ -43,20 +43,29 @@ _FAST_FORMATS = {
 }
 
 
-def _parse_dmy(text: str, pattern: re.Pattern[str] = _DMY) -> datetime | None:
+def _parse_dmy(text: str, pattern: re.Pattern[str] = _DMY,
+               tz: tzinfo | None = None) -> datetime | None:
+    """``D/M/YYYY HH:MM[:SS]`` as a datetime in *tz* (naive without one), or ``None``."""
     match = pattern.fullmatch(text)
     if match is None:
         return None
     day, month, year, hour, minute, second = match.groups()
     return datetime(int(year), int(month), int(day), int(hour), int(minute),
-                    int(second) if second else 0)
+                    int(second) if second else 0, tzinfo=tz)
 
 
-def _parse_default(text: str) -> datetime | None:
+def _parse_default(text: str, tz: tzinfo | None = None) -> datetime | None:
+    # A D/M/YYYY text never reads as ISO 8601 (whose year comes first), so trying it first
+    # when the text has a "/" gives the same answer, without a failed ISO attempt; a text
+    # it does not fit may still be ISO 8601 ("2016-02-29/01:16": any separator is allowed).
+    if "/" in text:
+        value = _parse_dmy(text, tz=tz)
+        if value is not None:
+            return value
     try:
         return datetime.fromisoformat(text)
     except ValueError:
-        return _parse_dmy(text)
+        return None
 
 
 def make_time_parser(time_format: str | None, tz: tzinfo | None) -> TimeParser:
@@ -83,12 +92,13 @@ def make_time_parser(time_format: str | None, tz: tzinfo | None) -> TimeParser:
     expected = DEFAULT_FORMS if time_format is None else f"the --time-format {time_format!r}"
     raw: Callable[[str], datetime | None]
     if time_format is None:
-        raw = _parse_default
+        def raw(text: str) -> datetime | None:
+            return _parse_default(text, tz)
     elif time_format in _FAST_FORMATS:
         pattern = _FAST_FORMATS[time_format]
 
         def raw(text: str) -> datetime | None:
-            return _parse_dmy(text, pattern)
+            return _parse_dmy(text, pattern, tz)
     else:
         def raw(text: str) -> datetime | None:
             return datetime.strptime(text, time_format)
