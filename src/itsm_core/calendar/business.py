@@ -73,7 +73,7 @@ class CalendarSpec(Protocol):
     ...     print(spec.timezone, [(s // hour, e // hour) for s, e in spec.compile(0, 168 * hour)],
     ...           list(spec.to_dict()), spec.describe())
     UTC [(105, 113)] ['timezone', 'hours'] UTC, mon 09:00-17:00
-    UTC [(105, 108), (109, 113)] ['minus'] UTC, mon 09:00-17:00 minus 1 windows
+    UTC [(105, 108), (109, 113)] ['minus'] UTC, mon 09:00-17:00 minus 1 window
     """
 
     @property
