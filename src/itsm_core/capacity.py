@@ -24,8 +24,8 @@ from fractions import Fraction
 import attrs
 
 from itsm_core._instant import duration_us, from_us, td, to_us
-from itsm_core.availability.ratios import parse_ratio
 from itsm_core.errors import ArgumentTypeError, ConfigError, DomainError, InvalidArgumentError
+from itsm_core.ratios import parse_ratio
 
 __all__ = [
     "LinearTrend",

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from itsm_core._instant import to_us
 from itsm_core.availability import Measurement, Outage, OutageKind, measure
 from itsm_core.availability.measure import _restrict, _union, _where_largest
-from itsm_core.availability.ratios import parse_ratio
 from itsm_core.errors import (
     ArgumentTypeError,
     ConfigError,
@@ -21,6 +20,7 @@ from itsm_core.errors import (
     NaiveDatetimeError,
 )
 from itsm_core.intervals import IntervalSet
+from itsm_core.ratios import parse_ratio
 
 BASE = datetime(2025, 3, 3, tzinfo=timezone.utc)
 MINUTE = 60_000_000

@@ -1,4 +1,4 @@
-"""Tests for exact ratio parsing (itsm_core.availability.ratios)."""
+"""Tests for exact ratio parsing (itsm_core.ratios)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from itsm_core.availability.ratios import format_percent, parse_ratio, ratio_text
 from itsm_core.errors import ConfigError
+from itsm_core.ratios import format_percent, parse_ratio, ratio_text
 
 
 class TestParseRatio:

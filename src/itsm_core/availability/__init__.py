@@ -22,8 +22,8 @@ from itsm_core.availability.downtime import allowed_downtime, nines_table
 from itsm_core.availability.graph import ServiceGraph
 from itsm_core.availability.measure import AgreedTimeCalendar, Measurement, measure
 from itsm_core.availability.outage import Outage, OutageKind
-from itsm_core.availability.ratios import parse_ratio
 from itsm_core.availability.slo import BadTime, CalendarWindow, RequestSeries, RollingWindow, Slo
+from itsm_core.ratios import parse_ratio
 
 __all__ = [
     # outages and measurement over agreed service time

@@ -38,9 +38,9 @@ from itsm_core.availability.budget import (
     burn_rate,
     exceeds_burn_rate,
 )
-from itsm_core.availability.ratios import parse_ratio, ratio_text
 from itsm_core.availability.slo import SliSource
 from itsm_core.errors import ConfigError, InvalidArgumentError
+from itsm_core.ratios import parse_ratio, ratio_text
 
 __all__ = ["AlertEvaluation", "AlertPolicy", "BurnRateRule", "RuleResult"]
 

@@ -24,8 +24,8 @@ from typing import Any, Literal
 import attrs
 
 from itsm_core._instant import duration_us, td
-from itsm_core.availability.ratios import format_percent, parse_ratio
 from itsm_core.errors import ArgumentTypeError, InvalidArgumentError
+from itsm_core.ratios import format_percent, parse_ratio
 
 __all__ = [
     "BudgetStatus",

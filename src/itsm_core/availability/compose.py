@@ -25,8 +25,8 @@ from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from typing import TypeVar
 
-from itsm_core.availability.ratios import RATIO_FORM, parse_ratio
 from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError
+from itsm_core.ratios import RATIO_FORM, parse_ratio
 
 __all__ = ["k_of_n", "parallel", "series"]
 

@@ -36,8 +36,8 @@ from itsm_core._instant import (
     td,
     to_us,
 )
-from itsm_core.availability.ratios import format_percent, parse_ratio
 from itsm_core.errors import ArgumentTypeError, InvalidArgumentError
+from itsm_core.ratios import format_percent, parse_ratio
 
 __all__ = [
     "SRE_BOOK_PERIODS",

@@ -22,8 +22,8 @@ from typing import Any
 import attrs
 
 from itsm_core._instant import parse_instant, to_us
-from itsm_core.availability.ratios import parse_ratio
 from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError
+from itsm_core.ratios import parse_ratio
 
 __all__ = ["Outage", "OutageKind"]
 

@@ -30,9 +30,9 @@ import attrs
 
 from itsm_core._instant import duration_us, format_duration, parse_duration, to_us
 from itsm_core.availability.budget import ErrorBudget, SliMeasurement
-from itsm_core.availability.ratios import parse_ratio, ratio_text
 from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError
 from itsm_core.intervals import IntervalSet
+from itsm_core.ratios import parse_ratio, ratio_text
 
 __all__ = [
     "BadTime",
