@@ -30,11 +30,11 @@ from itsm_core.parallel import (
     _OUTCOME_FIELDS,
     _dumps,
     _loads,
-    _pack,
-    _unpack,
     chunk_size_for,
     evaluate_tickets,
+    pack_outcomes,
     portable_policy,
+    unpack_outcomes,
 )
 from itsm_core.sla import SlaCycle, SlaDefinition, SlaOutcome, SlaPolicy, TicketEvent
 from itsm_core.sla.conditions import PythonCondition
@@ -275,9 +275,8 @@ class TestWireFormat:
     @given(ticket_lists())
     def test_outcomes_round_trip_onto_the_callers_calendars(self, tickets: list[Any]) -> None:
         outcomes = sequential(POLICY, tickets, AS_OF, strict=False)
-        calendars = {d.name: d.calendar for d in POLICY.definitions}
-        blob = _pack(outcomes)
-        back = _unpack(blob, calendars)
+        blob = pack_outcomes(outcomes)
+        back = unpack_outcomes(blob, POLICY)
         assert back == outcomes
         assert same_calendars(back, POLICY)
         # plain tuples: unpickling builds no itsm_core object but the stage enum (no calendar,

@@ -40,7 +40,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import attrs
 
@@ -51,12 +51,23 @@ from itsm_core.sla.events import Fields, TicketEvent
 from itsm_core.sla.outcome import SlaCycle, SlaOutcome
 from itsm_core.sla.policy import SlaPolicy
 
-__all__ = ["Prepare", "Ticket", "chunk_size_for", "evaluate_tickets", "portable_policy"]
+__all__ = [
+    "Prepare",
+    "Ticket",
+    "chunk_size_for",
+    "evaluate_tickets",
+    "pack_outcomes",
+    "portable_policy",
+    "resolve_start_method",
+    "restore_policy",
+    "unpack_outcomes",
+]
 
 #: one ticket: its identifier and its events (any order; the engine sorts them)
 Ticket = tuple[Any, Sequence[TicketEvent]]
 #: turns a chunk of the caller's items into tickets, in the process that evaluates them
 Prepare = Callable[[list[Any]], Iterable[Ticket]]
+_Item = TypeVar("_Item")
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 _CHUNKS_PER_JOB = 4  # a few chunks per process: balance uneven tickets, little overhead
 _MAX_CHUNK = 2_000
@@ -92,7 +103,14 @@ def portable_policy(policy: SlaPolicy) -> tuple[str, object]:
         ) from None
 
 
-def _restore_policy(kind: str, payload: object) -> SlaPolicy:
+def restore_policy(kind: str, payload: object) -> SlaPolicy:
+    """The policy :func:`portable_policy` packed, rebuilt in the receiving process.
+
+    >>> from itsm_core.sla import SlaPolicy
+    >>> policy = SlaPolicy.from_dict({"definitions": [{"name": "a", "targets": "PT1H"}]})
+    >>> restore_policy(*portable_policy(policy)) == policy
+    True
+    """
     restored: object = (pickle.loads(payload) if kind == "pickle"  # type: ignore[arg-type]
                         else SlaPolicy.from_dict(payload))
     if not isinstance(restored, SlaPolicy):  # pragma: no cover - payloads come from above
@@ -167,8 +185,21 @@ def _collection_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _pack(outcomes: Iterable[SlaOutcome]) -> bytes:
-    """Outcomes as plain tuples: no Python call per object when pickling or unpickling."""
+def pack_outcomes(outcomes: Iterable[SlaOutcome]) -> bytes:
+    """Outcomes as bytes for another process: plain tuples, no calendars (a few hundred
+    bytes a ticket); :func:`unpack_outcomes` rebuilds them on the receiver's policy.
+
+    No Python code runs per object when the bytes are pickled or unpickled, which is
+    what makes sending outcomes back from a worker cheaper than evaluating them.
+
+    >>> from datetime import datetime, timezone
+    >>> from itsm_core.sla import SlaPolicy, TicketEvent
+    >>> policy = SlaPolicy.from_dict({"definitions": [{"name": "a", "targets": "PT1H"}]})
+    >>> outcomes = policy.evaluate([TicketEvent(datetime(2016, 3, 1, tzinfo=timezone.utc),
+    ...                                         "New")], ticket="INC1")
+    >>> unpack_outcomes(pack_outcomes(outcomes), policy) == list(outcomes)
+    True
+    """
     data: dict[int, dict[str, Any]] = {}  # one dict per distinct Fields (shared in the blob)
     rows = []
     for outcome in outcomes:
@@ -188,8 +219,26 @@ def _cycle(calendar: BusinessCalendar, values: tuple[Any, ...]) -> SlaCycle:
                     raw_segments=segments, thresholds=thresholds, calendar=calendar)
 
 
+def unpack_outcomes(blob: bytes, policy: SlaPolicy) -> list[SlaOutcome]:
+    """Rebuild what :func:`pack_outcomes` wrote, each cycle on *policy*'s calendar for its
+    definition (the outcomes equal, and share compiled timelines with, what this process
+    would have built).
+
+    Raises:
+        ConfigError: an outcome names a definition *policy* does not have.
+
+    >>> from itsm_core.sla import SlaOutcome, SlaPolicy
+    >>> blob = pack_outcomes([SlaOutcome(definition="b", ticket=1, applies=False, cycles=())])
+    >>> unpack_outcomes(blob, SlaPolicy.from_dict({"definitions": [{"name": "a",
+    ...                                                              "targets": "PT1H"}]}))
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.ConfigError: definition: no definition named 'b'; expected one of ['a']
+    """
+    return _unpack(blob, {d.name: d.calendar for d in policy.definitions})
+
+
 def _unpack(blob: bytes, calendars: Mapping[str, BusinessCalendar]) -> list[SlaOutcome]:
-    """Rebuild what :func:`_pack` wrote, each cycle on *calendars*' entry for its definition."""
     with _collection_paused():
         shared: dict[int, Fields] = {}
         outcomes = []
@@ -197,7 +246,10 @@ def _unpack(blob: bytes, calendars: Mapping[str, BusinessCalendar]) -> list[SlaO
             fields = shared.get(id(plain))
             if fields is None:
                 fields = shared[id(plain)] = Fields(plain)
-            calendar = calendars[definition]
+            calendar = calendars.get(definition)
+            if calendar is None:
+                raise ConfigError("definition", f"no definition named {definition!r}",
+                                  f"one of {sorted(calendars)}")
             outcomes.append(SlaOutcome(
                 definition=definition, ticket=ticket, applies=applies, skipped=skipped,
                 fields=fields, cycles=tuple([_cycle(calendar, cycle) for cycle in cycles])))
@@ -253,7 +305,7 @@ class _Evaluation:
 
 def _restore_evaluation(kind: str, payload: object, as_of: datetime | None, strict: bool,
                         prepare: Prepare | None) -> _Evaluation:
-    return _Evaluation(_restore_policy(kind, payload), as_of, strict, prepare)
+    return _Evaluation(restore_policy(kind, payload), as_of, strict, prepare)
 
 
 # -- the worker side ---------------------------------------------------------------------------
@@ -271,7 +323,7 @@ def _run_chunk(task: bytes | tuple[int, int]) -> bytes:
     work, inherited = _WORKER[0]
     with _collection_paused():  # a worker's own process: anything cyclic goes after the chunk
         chunk = inherited[task[0]:task[1]] if isinstance(task, tuple) else _loads(task)
-        return _pack(work.run(chunk))
+        return pack_outcomes(work.run(chunk))
 
 
 # -- the calling side ----------------------------------------------------------------------------
@@ -294,7 +346,7 @@ def _positive(value: object, name: str) -> int:
     return value
 
 
-def _listed(tickets: Iterable[Ticket], prepared: bool) -> list[Any]:
+def _listed(tickets: Iterable[Any], prepared: bool) -> list[Any]:
     if isinstance(tickets, (str, bytes)) or not isinstance(tickets, Iterable):
         raise ArgumentTypeError(f"tickets: expected an iterable of (ticket id, events), got "
                                 f"{type(tickets).__name__}")
@@ -319,7 +371,16 @@ def _listed(tickets: Iterable[Ticket], prepared: bool) -> list[Any]:
 _START_METHODS = ("fork", "forkserver", "spawn")
 
 
-def _start_method(requested: str | None) -> str:
+def resolve_start_method(requested: str | None = None) -> str:
+    """The start method for worker processes: *requested*, or by default ``"fork"`` where
+    it exists and this process runs one thread, else ``"forkserver"``, else ``"spawn"``.
+
+    Raises:
+        InvalidArgumentError: *requested* is not available here.
+
+    >>> resolve_start_method("spawn")
+    'spawn'
+    """
     available = multiprocessing.get_all_start_methods()
     if requested is None:
         if "fork" in available and threading.active_count() == 1:
@@ -389,7 +450,21 @@ def _share(work: _Evaluation, items: list[Any], bounds: list[tuple[int, int]], w
     return outcomes
 
 
+@overload
 def evaluate_tickets(policy: SlaPolicy, tickets: Iterable[Ticket],
+                     as_of: datetime | None = None, jobs: int = 1, *, strict: bool = True,
+                     chunk_size: int | None = None, start_method: str | None = None,
+                     prepare: None = None) -> list[SlaOutcome]: ...
+
+
+@overload
+def evaluate_tickets(policy: SlaPolicy, tickets: Iterable[_Item],
+                     as_of: datetime | None = None, jobs: int = 1, *, strict: bool = True,
+                     chunk_size: int | None = None, start_method: str | None = None,
+                     prepare: Callable[[list[_Item]], Iterable[Ticket]]) -> list[SlaOutcome]: ...
+
+
+def evaluate_tickets(policy: SlaPolicy, tickets: Iterable[Any],
                      as_of: datetime | None = None, jobs: int = 1, *, strict: bool = True,
                      chunk_size: int | None = None, start_method: str | None = None,
                      prepare: Prepare | None = None) -> list[SlaOutcome]:
@@ -435,7 +510,7 @@ def evaluate_tickets(policy: SlaPolicy, tickets: Iterable[Ticket],
     if prepare is not None and not callable(prepare):
         raise ArgumentTypeError(f"prepare: expected a function or None, got "
                                 f"{type(prepare).__name__}")
-    method = _start_method(start_method)
+    method = resolve_start_method(start_method)
     if as_of is not None:
         to_us(as_of, "as_of")
     listed = _listed(tickets, prepare is not None)

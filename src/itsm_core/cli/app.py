@@ -17,20 +17,20 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
-from typing import Any, TextIO
+from typing import TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from itsm_core.cli.columns import parse_column_spec
-from itsm_core.cli.csvread import DEFAULT_MISSING, EventLog, read_event_log
-from itsm_core.cli.evaluate import fields_needed, histories_from_demo, histories_from_records
+from itsm_core.cli.csvread import DEFAULT_MISSING
+from itsm_core.cli.evaluate import fields_needed, histories_from_demo
 from itsm_core.cli.output import FORMATS, write_report
 from itsm_core.cli.policyfile import load_demo_policy, load_policy
+from itsm_core.cli.split import Export, RowRules
 from itsm_core.cli.timeparse import make_time_parser
 from itsm_core.demo.generator import AS_OF, LONDON, generate
 from itsm_core.errors import ConfigError, InvalidArgumentError, ItsmError, NaiveDatetimeError
-from itsm_core.parallel import Prepare, evaluate_tickets
+from itsm_core.parallel import evaluate_tickets
 from itsm_core.sla.compliance import PERIODS, compliance_report
-from itsm_core.sla.outcome import SlaOutcome
 from itsm_core.sla.policy import SlaPolicy
 
 __all__ = ["main"]
@@ -123,29 +123,27 @@ def _progress(err: TextIO, path: str) -> Callable[[int], None] | None:
     return show
 
 
-def _read(args: argparse.Namespace, err: TextIO, keep: frozenset[str] | None) -> EventLog:
-    tz = _zone(args.tz)
-    missing = frozenset({"", *(m.strip() for m in args.missing.split(","))})
-    parse = make_time_parser(args.time_format, tz)
-    spec = parse_column_spec(args.columns)
-    progress = _progress(err, args.events)
+def _data(args: argparse.Namespace) -> bytes:
     try:
-        with open(args.events, encoding=args.encoding, newline="") as lines:
-            log = read_event_log(lines, parse, spec=spec, missing=missing, keep=keep,
-                                 progress=progress)
+        with open(args.events, "rb") as file:
+            return file.read()
     except OSError as exc:
         raise ConfigError("EVENTS.csv", f"cannot read {args.events!r} ({exc.strerror or exc})",
                           "a CSV file with a header line") from None
+
+
+def _open(args: argparse.Namespace, rules: RowRules, policy: SlaPolicy,
+          progress: Callable[[int], None] | None) -> Export:
+    """The export, decoded in full (an encoding problem is found before any row is read)."""
+    try:
+        return Export.open(_data(args), args.encoding, parse_column_spec(args.columns), rules,
+                           policy=policy, jobs=max(args.jobs, 1), progress=progress)
     except UnicodeDecodeError as exc:
         raise ConfigError("EVENTS.csv", f"{args.events!r} is not {args.encoding} ({exc.reason})",
                           "--encoding NAME, e.g. --encoding cp1252") from None
     except LookupError:
         raise ConfigError("--encoding", f"unknown encoding {args.encoding!r}",
                           "a Python codec name such as utf-8 or cp1252") from None
-    finally:
-        if progress is not None:
-            err.write("\r" + " " * 40 + "\r")
-    return log
 
 
 def _as_of(text: str | None, tz: ZoneInfo | None) -> datetime | None:
@@ -157,32 +155,40 @@ def _as_of(text: str | None, tz: ZoneInfo | None) -> datetime | None:
         raise ConfigError("--as-of", str(exc)) from None
 
 
-def _evaluate(policy: SlaPolicy, items: Sequence[Any], prepare: Prepare,
-              as_of: datetime | None, jobs: int) -> list[SlaOutcome]:
-    """Every ticket through every definition, in *jobs* processes, each building the events
-    of the tickets it evaluates with *prepare*; tickets the engine cannot evaluate come back
-    as outcomes with ``skipped`` set, for the report to list."""
+def _check_jobs(jobs: int) -> int:
+    """*jobs*, checked just before the evaluation (after the input's own errors)."""
     if jobs < 1:
         raise ConfigError("--jobs", f"{jobs} is below 1", "a number of processes >= 1")
-    return evaluate_tickets(policy, items, as_of, jobs=jobs, strict=False, prepare=prepare)
+    return jobs
 
 
 def _sla_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     policy = load_policy(args.policy)
     as_of = _as_of(args.as_of, _zone(args.tz))
     requested = [k.strip() for k in args.by.split(",")]
-    log = _read(args, err, fields_needed(policy, requested))
-    by = _keys(args.by, [name for name, _ in log.columns.fields])
-    tickets = list(log.tickets.items())
-    if as_of is None and tickets:  # the export's own "now": its latest event
-        as_of = max(record[0] for _, records in tickets for record in records)
-    outcomes = _evaluate(policy, tickets, histories_from_records, as_of, args.jobs)
+    rules = RowRules(time_format=args.time_format, tz=_zone(args.tz),
+                     missing=frozenset({"", *(m.strip() for m in args.missing.split(","))}),
+                     keep=fields_needed(policy, requested))
+    progress = _progress(err, args.events)
+    # Every ticket through every definition, in --jobs processes; tickets the engine cannot
+    # evaluate come back as outcomes with ``skipped`` set, for the report to list.
+    with _open(args, rules, policy, progress) as export:
+        try:
+            read = export.read()
+        finally:
+            if progress is not None:
+                err.write("\r" + " " * 40 + "\r")
+        by = _keys(args.by, [name for name, _ in read.columns.fields])
+        if as_of is None:  # the export's own "now": its latest event
+            as_of = read.latest
+        _check_jobs(args.jobs)
+        outcomes = export.evaluate(as_of)
     report = compliance_report(outcomes, by=by, period=args.period)
     if args.format == "table":
         when = "-" if as_of is None else as_of.isoformat()
-        err.write(f"{len(tickets):,} tickets from {log.rows:,} rows of {args.events}, "
+        err.write(f"{read.tickets:,} tickets from {read.rows:,} rows of {args.events}, "
                   f"as of {when}\n")
-    write_report(report, log.skipped, args.format, out, err, rows_seen=log.rows)
+    write_report(report, read.skipped, args.format, out, err, rows_seen=read.rows)
     return 0
 
 
@@ -192,9 +198,9 @@ def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     policy = load_demo_policy()
     by = _keys(args.by, ["assignment_group", "category", "contact_type"])
     tickets = generate(tickets=args.tickets, seed=args.seed)
-    report = compliance_report(_evaluate(policy, tickets, partial(histories_from_demo, tz=LONDON),
-                                         AS_OF, args.jobs),
-                               by=by, period=args.period)
+    outcomes = evaluate_tickets(policy, tickets, AS_OF, _check_jobs(args.jobs), strict=False,
+                                prepare=partial(histories_from_demo, tz=LONDON))
+    report = compliance_report(outcomes, by=by, period=args.period)
     if args.format == "table":
         err.write(f"SLA compliance of {len(tickets):,} synthetic incidents (seed {args.seed}) "
                   f"as of {AS_OF.isoformat()} Europe/London, demo policy: response and "

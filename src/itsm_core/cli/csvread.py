@@ -28,6 +28,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -35,9 +36,13 @@ from itsm_core.cli.columns import ColumnMap
 from itsm_core.cli.timeparse import TimeParser
 from itsm_core.errors import ConfigError, InvalidArgumentError, NaiveDatetimeError
 
-__all__ = ["DEFAULT_MISSING", "EventLog", "Record", "SkippedRow", "read_event_log"]
+__all__ = ["DEFAULT_MISSING", "EventLog", "Record", "SkippedRow", "read_event_log", "read_header",
+           "read_rows"]
 
 DEFAULT_MISSING = frozenset({"", "?"})
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from _csv import Reader as CsvReader
 
 # (at, state, priority, fields): one update of one ticket
 Record = tuple[datetime, str, str | None, dict[str, str | None]]
@@ -121,10 +126,54 @@ def read_event_log(
     itsm_core.errors.ConfigError: header: the file is empty; expected a first line naming the columns
     """
     reader = csv.reader(lines)
+    return read_rows(reader, parse_time, columns=read_header(reader, spec), missing=missing,
+                     keep=keep, progress=progress)
+
+
+def read_header(reader: CsvReader, spec: dict[str, str]) -> ColumnMap:
+    """Read the header row from a ``csv.reader`` and resolve the columns.
+
+    Raises:
+        ConfigError: the file is empty, or a role has no column.
+
+    >>> import csv
+    >>> read_header(csv.reader(["number,incident_state,sys_updated_at\\n"]), {}).names["at"]
+    'sys_updated_at'
+    """
     header = next(reader, None)
     if header is None:
         raise ConfigError("header", "the file is empty", "a first line naming the columns")
-    cols = ColumnMap.resolve(header, spec)
+    return ColumnMap.resolve(header, spec)
+
+
+def read_rows(
+    reader: CsvReader,
+    parse_time: TimeParser,
+    *,
+    columns: ColumnMap,
+    first_line: int | None = None,
+    missing: frozenset[str] = DEFAULT_MISSING,
+    keep: Collection[str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> EventLog:
+    """Read the data rows of a ``csv.reader`` (after the header) into an :class:`EventLog`.
+
+    Args:
+        reader: a ``csv.reader``; its ``line_num`` gives the line numbers.
+        columns: the resolved columns (:func:`read_header`).
+        first_line: the file's line number of the reader's first line (default: the line
+            after those the reader has read), for a reader over a stretch of the file.
+        Others: as in :func:`read_event_log`.
+
+    >>> import csv
+    >>> from itsm_core.cli.timeparse import make_time_parser
+    >>> cols = read_header(csv.reader(["ticket,at,state\\n"]), {})
+    >>> log = read_rows(csv.reader(["T1,2016-03-01T09:00Z,New\\n", "T1,,Active\\n"]),
+    ...                 make_time_parser(None, None), columns=cols, first_line=41)
+    >>> list(log.tickets), log.skipped
+    (['T1'], (SkippedRow(line=42, reason="no time in column 'at'"),))
+    """
+    cols = columns
     i_ticket, i_at, i_state, i_priority = cols.ticket, cols.at, cols.state, cols.priority
     fields = cols.fields if keep is None else tuple(f for f in cols.fields if f[0] in keep)
     width = cols.width
@@ -132,12 +181,14 @@ def read_event_log(
     tickets: dict[str, list[Record]] = {}
     skipped: list[SkippedRow] = []
     rows = 0
-    line = reader.line_num + 1
+    read = reader.line_num
+    offset = 0 if first_line is None else first_line - 1 - read  # file line = offset + line_num
+    line = offset + read + 1
     for row in reader:
         rows += 1
         if progress is not None and rows % PROGRESS_EVERY == 0:
             progress(rows)
-        start, line = line, reader.line_num + 1
+        start, line = line, offset + reader.line_num + 1
         if len(row) != width:
             reason = (f"row has {len(row)} fields; the header has {width}" if row
                       else "empty line")
