@@ -30,6 +30,7 @@ from itsm_core.parallel import (
     _OUTCOME_FIELDS,
     _dumps,
     _loads,
+    chunk_bounds,
     chunk_size_for,
     evaluate_tickets,
     pack_outcomes,
@@ -302,3 +303,17 @@ class TestChunks:
         assert 1 <= size <= 2_000
         tasks = -(-tickets // size)
         assert tasks <= 4 * jobs or size == 2_000
+
+    @given(st.integers(0, 10**6), st.integers(1, 16), st.none() | st.integers(1, 5_000))
+    def test_bounds_cover_the_list_in_order(self, tickets: int, jobs: int,
+                                            size: int | None) -> None:
+        bounds = chunk_bounds(tickets, jobs, size)
+        assert [a for a, _ in bounds] == [0, *(b for _, b in bounds)][:len(bounds)]
+        assert (bounds[-1][1] if bounds else 0) == tickets
+        largest = size or chunk_size_for(tickets, jobs)
+        assert all(1 <= b - a <= largest for a, b in bounds)
+        if size is None and len(bounds) > 2:  # large at both ends, small where they meet
+            sizes = [b - a for a, b in bounds]
+            middle = sizes.index(min(sizes))
+            assert sizes[:middle] == sorted(sizes[:middle], reverse=True)
+            assert sizes[middle + 1:] == sorted(sizes[middle + 1:])

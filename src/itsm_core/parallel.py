@@ -35,7 +35,9 @@ import gc
 import io
 import multiprocessing
 import operator
+import os
 import pickle
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, wait
@@ -54,6 +56,7 @@ from itsm_core.sla.policy import SlaPolicy
 __all__ = [
     "Prepare",
     "Ticket",
+    "chunk_bounds",
     "chunk_size_for",
     "evaluate_tickets",
     "pack_outcomes",
@@ -71,7 +74,7 @@ _Item = TypeVar("_Item")
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 _CHUNKS_PER_JOB = 4  # a few chunks per process: balance uneven tickets, little overhead
 _MAX_CHUNK = 2_000
-_AHEAD = 2  # chunks queued per worker, so that a worker never waits for the caller
+_MIN_CHUNK = 50  # the smallest default chunk, where the workers and the caller meet
 
 
 def portable_policy(policy: SlaPolicy) -> tuple[str, object]:
@@ -200,13 +203,21 @@ def pack_outcomes(outcomes: Iterable[SlaOutcome]) -> bytes:
     >>> unpack_outcomes(pack_outcomes(outcomes), policy) == list(outcomes)
     True
     """
-    data: dict[int, dict[str, Any]] = {}  # one dict per distinct Fields (shared in the blob)
+    # one dict per distinct field set, shared in the blob, so the receiver builds one
+    # Fields for each (tickets of a group usually share their fields)
+    by_id: dict[int, dict[str, Any]] = {}
+    by_value: dict[tuple[tuple[str, Any], ...], dict[str, Any]] = {}
     rows = []
     for outcome in outcomes:
         fields = outcome.fields
-        plain = data.get(id(fields))
+        plain = by_id.get(id(fields))
         if plain is None:
-            plain = data[id(fields)] = dict(fields)
+            items = tuple(fields.items())
+            try:
+                plain = by_value.setdefault(items, dict(items))
+            except TypeError:  # an unhashable value: shared by identity only
+                plain = dict(items)
+            by_id[id(fields)] = plain
         rows.append((_outcome_values(outcome), plain, tuple(map(_cycle_values, outcome.cycles))))
     return pickle.dumps(rows, protocol=_PROTOCOL)
 
@@ -312,18 +323,34 @@ def _restore_evaluation(kind: str, payload: object, as_of: datetime | None, stri
 # What a pool worker evaluates with: written once per worker process by _start_worker (the
 # pool initializer) and only read afterwards.  Never written in the calling process, so it
 # carries nothing from one call to the next.
-_WORKER: list[tuple[_Evaluation, list[Any]]] = []
+_WORKER: list[tuple[_Evaluation, list[Any], str]] = []
 
 
-def _start_worker(work: _Evaluation | bytes, inherited: list[Any]) -> None:
-    _WORKER[:] = [(work if isinstance(work, _Evaluation) else pickle.loads(work), inherited)]
+def _start_worker(work: _Evaluation | bytes, inherited: list[Any], spill: str) -> None:
+    _WORKER[:] = [(work if isinstance(work, _Evaluation) else pickle.loads(work), inherited,
+                   spill)]
 
 
-def _run_chunk(task: bytes | tuple[int, int]) -> bytes:
-    work, inherited = _WORKER[0]
+def _run_chunk(index: int, task: bytes | tuple[int, int]) -> str:
+    """Evaluate a chunk; its packed outcomes go to a file in the spill directory, whose
+    name comes back.  (Through the pool's pipe, a large result crawls: the caller's pool
+    thread reads it 64 kB at a time, each read waiting for the busy caller to let go of
+    the interpreter lock, while the worker waits to finish writing it.)"""
+    work, inherited, spill = _WORKER[0]
     with _collection_paused():  # a worker's own process: anything cyclic goes after the chunk
         chunk = inherited[task[0]:task[1]] if isinstance(task, tuple) else _loads(task)
-        return pack_outcomes(work.run(chunk))
+        blob = pack_outcomes(work.run(chunk))
+    path = os.path.join(spill, f"{index}.outcomes")
+    with open(path, "wb") as file:
+        file.write(blob)
+    return path
+
+
+def _read_spilled(path: str) -> bytes:
+    with open(path, "rb") as file:
+        blob = file.read()
+    os.remove(path)
+    return blob
 
 
 # -- the calling side ----------------------------------------------------------------------------
@@ -331,10 +358,41 @@ def _run_chunk(task: bytes | tuple[int, int]) -> bytes:
 def chunk_size_for(tickets: int, jobs: int) -> int:
     """Tickets per task: about four tasks per process, at least 1, at most 2,000.
 
+    This is the size of the first chunks; by default they shrink towards the middle of
+    the list, where the workers and the caller meet (see :func:`chunk_bounds`).
+
     >>> chunk_size_for(10_000, 2), chunk_size_for(3, 2), chunk_size_for(10**7, 8)
     (1250, 1, 2000)
     """
     return max(1, min(_MAX_CHUNK, -(-tickets // (jobs * _CHUNKS_PER_JOB))))
+
+
+def chunk_bounds(tickets: int, jobs: int, size: int | None = None) -> list[tuple[int, int]]:
+    """The chunks ``[start, end)`` of *tickets* items: all of *size* if given; by default
+    :func:`chunk_size_for` at both ends, shrinking towards the middle (each a quarter of
+    what is left per process, at least 50), so that where the workers (from the front)
+    and the caller (from the back) meet, the last chunks are small and nobody waits long.
+
+    >>> chunk_bounds(10, 2, size=4)
+    [(0, 4), (4, 8), (8, 10)]
+    >>> sizes = [b - a for a, b in chunk_bounds(20_000, 2)]
+    >>> sizes[:4], min(sizes), sizes[-2:], len(sizes), sum(sizes)
+    ([2000, 2000, 1500, 1125], 28, [2000, 2000], 36, 20000)
+    """
+    if size is not None:
+        return [(i, min(i + size, tickets)) for i in range(0, tickets, size)]
+    largest = chunk_size_for(tickets, jobs)
+    front, back = 0, tickets
+    heads: list[tuple[int, int]] = []
+    tails: list[tuple[int, int]] = []
+    while front < back:
+        step = min(largest, max(_MIN_CHUNK, -(-(back - front) // (jobs * _CHUNKS_PER_JOB))))
+        heads.append((front, min(back, front + step)))
+        front = heads[-1][1]
+        if front < back:
+            tails.append((max(front, back - step), back))
+            back = tails[-1][0]
+    return heads + tails[::-1]
 
 
 def _positive(value: object, name: str) -> int:
@@ -396,15 +454,18 @@ def resolve_start_method(requested: str | None = None) -> str:
 _Done = list[SlaOutcome] | BaseException | None
 
 
-def _collect(running: dict[Future[bytes], int], done: list[_Done],
+def _collect(running: dict[Future[str], int], done: list[_Done],
              calendars: Mapping[str, BusinessCalendar], *, block: bool) -> bool:
     """Take in the workers' finished chunks; whether one of them failed."""
     finished = wait(running).done if block else [f for f in running if f.done()]
     failed = False
     for future in finished:
         index = running.pop(future)
+        if future.cancelled():  # after a failure: nothing after it is needed
+            continue
         error = future.exception()
-        done[index] = error if error is not None else _unpack(future.result(), calendars)
+        done[index] = (error if error is not None
+                       else _unpack(_read_spilled(future.result()), calendars))
         failed = failed or error is not None
     return failed
 
@@ -412,7 +473,12 @@ def _collect(running: dict[Future[bytes], int], done: list[_Done],
 def _share(work: _Evaluation, items: list[Any], bounds: list[tuple[int, int]], workers: int,
            method: str) -> list[SlaOutcome]:
     """Evaluate the chunks *bounds* of *items*: workers from the front, this process from
-    the back; the outcomes in item order, or the error of the first chunk that failed."""
+    the back; the outcomes in item order, or the error of the first chunk that failed.
+
+    Every chunk is queued for the workers at once, so they never wait for this process
+    (busy evaluating, it would hand out work late); it takes back the chunks still queued,
+    last first, until it meets one a worker has started.
+    """
     if method == "fork":  # the workers inherit the work and the items
         initargs: tuple[_Evaluation | bytes, list[Any]] = (work, items)
         task: Callable[[int], bytes | tuple[int, int]] = bounds.__getitem__
@@ -421,27 +487,29 @@ def _share(work: _Evaluation, items: list[Any], bounds: list[tuple[int, int]], w
         task = lambda index: _dumps(items[slice(*bounds[index])])  # noqa: E731
     calendars = {d.name: d.calendar for d in work.policy.definitions}
     done: list[_Done] = [None] * len(bounds)
-    running: dict[Future[bytes], int] = {}
-    front, back = 0, len(bounds)
+    spill = tempfile.TemporaryDirectory(prefix="itsm-core-")
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
-                               initargs=initargs,
+                               initargs=(*initargs, spill.name),
                                mp_context=multiprocessing.get_context(method))
     try:
-        while front < back:
-            while front < back and len(running) < _AHEAD * workers:
-                running[pool.submit(_run_chunk, task(front))] = front
-                front += 1
+        futures = [pool.submit(_run_chunk, index, task(index)) for index in range(len(bounds))]
+        running = {future: index for index, future in enumerate(futures)}
+        back = len(bounds)
+        while back > 0 and futures[back - 1].cancel():
+            back -= 1
+            del running[futures[back]]
+            try:
+                done[back] = work.run(items[slice(*bounds[back])])
+            except Exception as exc:  # raised in chunk order below, as one process would
+                done[back] = exc
             if _collect(running, done, calendars, block=False):
                 break  # a worker's chunk failed: nothing after it matters
-            if front < back:
-                back -= 1
-                try:
-                    done[back] = work.run(items[slice(*bounds[back])])
-                except Exception as exc:  # raised in chunk order below, as one process would
-                    done[back] = exc
+        for future in futures[:back]:
+            future.cancel()  # only those no worker has started: none before a failure
         _collect(running, done, calendars, block=True)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        spill.cleanup()
     outcomes: list[SlaOutcome] = []
     for part in done:
         if isinstance(part, BaseException):
@@ -482,7 +550,8 @@ def evaluate_tickets(policy: SlaPolicy, tickets: Iterable[Any],
         as_of: the evaluation instant (aware), or ``None`` for "after the last event".
         jobs: how many processes evaluate: this one and ``jobs - 1`` workers; 1 starts none.
         strict: as in ``SlaPolicy.evaluate``.
-        chunk_size: tickets per task (default :func:`chunk_size_for`).
+        chunk_size: tickets per task (default: :func:`chunk_bounds`, large chunks at both
+            ends of the list and small ones where the processes meet).
         start_method: ``None`` (default): ``"fork"`` where it exists and this process runs
             one thread (workers inherit the tickets: nothing is pickled on the way in),
             else ``"forkserver"``, else ``"spawn"`` (tickets travel pickled, and the
@@ -515,9 +584,8 @@ def evaluate_tickets(policy: SlaPolicy, tickets: Iterable[Any],
         to_us(as_of, "as_of")
     listed = _listed(tickets, prepare is not None)
     work = _Evaluation(policy, as_of, strict, prepare)
-    size = chunk_size or chunk_size_for(len(listed), jobs)
     with _heap_frozen():
-        if jobs == 1 or len(listed) <= size:
+        bounds = chunk_bounds(len(listed), jobs, chunk_size)
+        if jobs == 1 or len(bounds) <= 1:
             return work.run(listed)
-        bounds = [(i, min(i + size, len(listed))) for i in range(0, len(listed), size)]
         return _share(work, listed, bounds, min(jobs - 1, len(bounds) - 1), method)
