@@ -12,6 +12,7 @@ import json
 import multiprocessing
 import os
 import pickletools
+import time
 from datetime import datetime, timedelta, timezone
 from importlib import resources
 from typing import Any
@@ -71,6 +72,16 @@ def tagged(chunk: list[Any]) -> list[Any]:
     return [((pid, ticket), events) for ticket, events in chunk]
 
 
+CALLER = os.getpid()
+
+
+def tagged_slowly(chunk: list[Any]) -> list[Any]:
+    """:func:`tagged`, taking its time in the calling process (so a worker gets chunks)."""
+    if os.getpid() == CALLER:
+        time.sleep(0.02)
+    return tagged(chunk)
+
+
 def untagged(outcomes: list[SlaOutcome]) -> list[SlaOutcome]:
     return [attrs.evolve(o, ticket=o.ticket[1]) for o in outcomes]
 
@@ -119,15 +130,23 @@ class TestBothEnds:
     """The workers take chunks from the front, the calling process from the back."""
 
     @pytest.mark.parametrize("method", available("fork", "forkserver"))
-    def test_the_caller_and_a_worker_share_the_chunks(self, method: str) -> None:
+    def test_the_caller_takes_the_last_chunk_first(self, method: str) -> None:
         got = evaluate_tickets(POLICY, TICKETS, AS_OF, jobs=2, chunk_size=20,
                                start_method=method, prepare=tagged)
-        pids = [o.ticket[0] for o in got]
-        assert len(set(pids)) == 2
-        assert pids[0] != os.getpid()   # the first chunks are queued for the worker
-        assert pids[-1] == os.getpid()  # the last one is the caller's own
+        assert got[-1].ticket[0] == os.getpid()
         assert untagged(got) == sequential(POLICY, TICKETS, AS_OF)
         assert same_calendars(got, POLICY)
+        assert multiprocessing.active_children() == []
+
+    @pytest.mark.parametrize("method", available("fork"))
+    def test_a_worker_takes_the_front_the_caller_the_back(self, method: str) -> None:
+        got = evaluate_tickets(POLICY, TICKETS, AS_OF, jobs=2, chunk_size=20,
+                               start_method=method, prepare=tagged_slowly)
+        pids = [o.ticket[0] for o in got]
+        mine = pids.index(os.getpid())
+        assert mine > 0 and set(pids[:mine]) == {pids[0]} != {os.getpid()}
+        assert set(pids[mine:]) == {os.getpid()}  # one meeting point
+        assert untagged(got) == sequential(POLICY, TICKETS, AS_OF)
         assert multiprocessing.active_children() == []
 
     def test_prepare_runs_where_the_chunk_is_evaluated_alone_too(self) -> None:

@@ -40,15 +40,16 @@ import pickle
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, wait
 from datetime import datetime
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from typing import Any, TypeVar, overload
 
 import attrs
 
 from itsm_core._instant import to_us
 from itsm_core.calendar import BusinessCalendar
-from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError
+from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError, ItsmError
 from itsm_core.sla.events import Fields, TicketEvent
 from itsm_core.sla.outcome import SlaCycle, SlaOutcome
 from itsm_core.sla.policy import SlaPolicy
@@ -320,37 +321,87 @@ def _restore_evaluation(kind: str, payload: object, as_of: datetime | None, stri
 
 
 # -- the worker side ---------------------------------------------------------------------------
-# What a pool worker evaluates with: written once per worker process by _start_worker (the
-# pool initializer) and only read afterwards.  Never written in the calling process, so it
-# carries nothing from one call to the next.
-_WORKER: list[tuple[_Evaluation, list[Any], str]] = []
+# Chunks are shared out through two counters in shared memory, front and back: a worker
+# takes the chunk at front, the caller the one before back, until they meet.  Data never
+# goes through a pipe (a large message crawls: it is read 64 kB per hand-over of the
+# interpreter lock, while a busy process keeps it): chunks are inherited under fork, else
+# read from spill files, and outcomes are written to spill files; the pipes carry a
+# chunk's index and its file's name.  No thread runs in the caller.
 
 
-def _start_worker(work: _Evaluation | bytes, inherited: list[Any], spill: str) -> None:
-    _WORKER[:] = [(work if isinstance(work, _Evaluation) else pickle.loads(work), inherited,
-                   spill)]
+@attrs.frozen
+class _Board:
+    """What the processes share: the chunk bounds, the front/back counters and their
+    lock, and the spill directory."""
+
+    bounds: list[tuple[int, int]]
+    ends: Any  # multiprocessing RawArray("q", [front, back])
+    lock: Any  # multiprocessing Lock
+    spill: str
+
+    def take(self, *, last: bool) -> int | None:
+        """The next chunk from the front (a worker) or the back (the caller), if any."""
+        with self.lock:
+            front, back = self.ends[0], self.ends[1]
+            if front >= back:
+                return None
+            if last:
+                self.ends[1] = back - 1
+                return int(back - 1)
+            self.ends[0] = front + 1
+            return int(front)
+
+    def close(self) -> None:
+        """Hand out no more chunks (those taken are finished)."""
+        with self.lock:
+            self.ends[1] = self.ends[0]
+
+    def taken(self) -> int | None:
+        """How many chunks the workers took, once nothing is left to take (else ``None``)."""
+        with self.lock:
+            return int(self.ends[0]) if self.ends[0] >= self.ends[1] else None
+
+    def path(self, index: int, kind: str) -> str:
+        return os.path.join(self.spill, f"{index}.{kind}")
 
 
-def _run_chunk(index: int, task: bytes | tuple[int, int]) -> str:
-    """Evaluate a chunk; its packed outcomes go to a file in the spill directory, whose
-    name comes back.  (Through the pool's pipe, a large result crawls: the caller's pool
-    thread reads it 64 kB at a time, each read waiting for the busy caller to let go of
-    the interpreter lock, while the worker waits to finish writing it.)"""
-    work, inherited, spill = _WORKER[0]
-    with _collection_paused():  # a worker's own process: anything cyclic goes after the chunk
-        chunk = inherited[task[0]:task[1]] if isinstance(task, tuple) else _loads(task)
-        blob = pack_outcomes(work.run(chunk))
-    path = os.path.join(spill, f"{index}.outcomes")
+def _write(path: str, blob: bytes) -> None:
     with open(path, "wb") as file:
         file.write(blob)
-    return path
 
 
-def _read_spilled(path: str) -> bytes:
+def _take_file(path: str) -> bytes:
     with open(path, "rb") as file:
         blob = file.read()
     os.remove(path)
     return blob
+
+
+def _work(work: _Evaluation | bytes, items: list[Any] | None, board: _Board,
+          conn: Connection) -> None:
+    """A worker process: take chunks from the front until none is left.
+
+    Sends ``(index, None)`` when a chunk's outcomes are in its spill file, or ``(index,
+    error)`` when evaluating it raised.
+    """
+    evaluation = work if isinstance(work, _Evaluation) else pickle.loads(work)
+    try:
+        while (index := board.take(last=False)) is not None:
+            try:
+                with _collection_paused():  # its own process: cyclic garbage goes afterwards
+                    chunk = (items[slice(*board.bounds[index])] if items is not None
+                             else _loads(_take_file(board.path(index, "in"))))
+                    blob = pack_outcomes(evaluation.run(chunk))
+                _write(board.path(index, "out"), blob)
+            except Exception as exc:
+                try:
+                    conn.send((index, exc))
+                except Exception:  # an error that does not pickle: its text does
+                    conn.send((index, ItsmError(f"{type(exc).__name__}: {exc}")))
+            else:
+                conn.send((index, None))
+    finally:
+        conn.close()
 
 
 # -- the calling side ----------------------------------------------------------------------------
@@ -454,67 +505,82 @@ def resolve_start_method(requested: str | None = None) -> str:
 _Done = list[SlaOutcome] | BaseException | None
 
 
-def _collect(running: dict[Future[str], int], done: list[_Done],
+def _receive(conns: dict[Connection, BaseProcess], board: _Board, done: list[_Done],
              calendars: Mapping[str, BusinessCalendar], *, block: bool) -> bool:
-    """Take in the workers' finished chunks; whether one of them failed."""
-    finished = wait(running).done if block else [f for f in running if f.done()]
+    """Take in the workers' finished chunks (until every worker is done, if *block*);
+    whether one of them failed."""
     failed = False
-    for future in finished:
-        index = running.pop(future)
-        if future.cancelled():  # after a failure: nothing after it is needed
-            continue
-        error = future.exception()
-        done[index] = (error if error is not None
-                       else _unpack(_read_spilled(future.result()), calendars))
-        failed = failed or error is not None
+    while conns:
+        if block and (taken := board.taken()) is not None \
+                and all(part is not None for part in done[:taken]):
+            break  # every chunk is done: a worker still starting is not waited for
+        ready = set(wait(list(conns), None if block else 0))
+        if not ready:
+            break
+        for conn in [c for c in conns if c in ready]:
+            try:
+                message: tuple[int, BaseException | None] = conn.recv()
+            except EOFError:  # no chunk left for this worker: it has stopped
+                process = conns.pop(conn)
+                process.join()
+                if process.exitcode:
+                    raise ItsmError(f"jobs: a worker process stopped with exit code "
+                                    f"{process.exitcode} before finishing its chunks") from None
+                continue
+            index, error = message
+            done[index] = (error if error is not None
+                           else _unpack(_take_file(board.path(index, "out")), calendars))
+            failed = failed or error is not None
     return failed
 
 
 def _share(work: _Evaluation, items: list[Any], bounds: list[tuple[int, int]], workers: int,
            method: str) -> list[SlaOutcome]:
     """Evaluate the chunks *bounds* of *items*: workers from the front, this process from
-    the back; the outcomes in item order, or the error of the first chunk that failed.
-
-    Every chunk is queued for the workers at once, so they never wait for this process
-    (busy evaluating, it would hand out work late); it takes back the chunks still queued,
-    last first, until it meets one a worker has started.
-    """
-    if method == "fork":  # the workers inherit the work and the items
-        initargs: tuple[_Evaluation | bytes, list[Any]] = (work, items)
-        task: Callable[[int], bytes | tuple[int, int]] = bounds.__getitem__
-    else:  # pickled now, so a policy that cannot travel fails before any process starts
-        initargs = (pickle.dumps(work, protocol=_PROTOCOL), [])
-        task = lambda index: _dumps(items[slice(*bounds[index])])  # noqa: E731
+    the back; the outcomes in item order, or the error of the first chunk that failed."""
+    context: Any = multiprocessing.get_context(method)  # typeshed: no .Process on the base
+    # pickled now, so a policy that cannot travel fails before any process starts
+    sent: _Evaluation | bytes = work if method == "fork" else pickle.dumps(work, _PROTOCOL)
     calendars = {d.name: d.calendar for d in work.policy.definitions}
     done: list[_Done] = [None] * len(bounds)
-    spill = tempfile.TemporaryDirectory(prefix="itsm-core-")
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
-                               initargs=(*initargs, spill.name),
-                               mp_context=multiprocessing.get_context(method))
-    try:
-        futures = [pool.submit(_run_chunk, index, task(index)) for index in range(len(bounds))]
-        running = {future: index for index, future in enumerate(futures)}
-        back = len(bounds)
-        while back > 0 and futures[back - 1].cancel():
-            back -= 1
-            del running[futures[back]]
-            try:
-                done[back] = work.run(items[slice(*bounds[back])])
-            except Exception as exc:  # raised in chunk order below, as one process would
-                done[back] = exc
-            if _collect(running, done, calendars, block=False):
-                break  # a worker's chunk failed: nothing after it matters
-        for future in futures[:back]:
-            future.cancel()  # only those no worker has started: none before a failure
-        _collect(running, done, calendars, block=True)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        spill.cleanup()
+    with tempfile.TemporaryDirectory(prefix="itsm-core-") as spill:
+        board = _Board(bounds, context.RawArray("q", [0, len(bounds)]), context.Lock(), spill)
+        if method != "fork":  # the workers read their chunks from spill files
+            for number, (a, b) in enumerate(bounds):
+                _write(board.path(number, "in"), _dumps(items[a:b]))
+        processes: list[BaseProcess] = []
+        conns: dict[Connection, BaseProcess] = {}
+        try:
+            for _ in range(workers):
+                mine, theirs = context.Pipe(duplex=False)
+                processes.append(context.Process(
+                    target=_work, daemon=True,
+                    args=(sent, items if method == "fork" else None, board, theirs)))
+                processes[-1].start()
+                theirs.close()
+                conns[mine] = processes[-1]
+            while (index := board.take(last=True)) is not None:
+                try:
+                    done[index] = work.run(items[slice(*bounds[index])])
+                except Exception as exc:  # raised in chunk order below, as one process would
+                    done[index] = exc
+                if _receive(conns, board, done, calendars, block=False):
+                    board.close()  # a worker's chunk failed: nothing after it matters
+            _receive(conns, board, done, calendars, block=True)
+        finally:
+            for process in processes:
+                if process.is_alive():
+                    process.kill()
+                process.join()
+            for conn in conns:
+                conn.close()
     outcomes: list[SlaOutcome] = []
-    for part in done:
+    for part in done:  # chunks after a failed one may be left undone
         if isinstance(part, BaseException):
             raise part
-        outcomes.extend(part or ())
+        if part is None:  # pragma: no cover - a lost chunk: a bug, never a short answer
+            raise ItsmError("jobs: a chunk of tickets was not evaluated")
+        outcomes.extend(part)
     return outcomes
 
 

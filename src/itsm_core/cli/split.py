@@ -38,9 +38,12 @@ import csv
 import io
 import itertools
 import multiprocessing
+import os
+import tempfile
 from collections.abc import Callable, Iterable
 from datetime import datetime, tzinfo
 from multiprocessing.connection import Connection
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -59,6 +62,7 @@ from itsm_core.cli.csvread import (
 from itsm_core.cli.evaluate import histories_from_records
 from itsm_core.cli.timeparse import make_time_parser
 from itsm_core.parallel import (
+    chunk_bounds,
     evaluate_tickets,
     pack_outcomes,
     portable_policy,
@@ -69,12 +73,16 @@ from itsm_core.parallel import (
 from itsm_core.sla.outcome import SlaOutcome
 from itsm_core.sla.policy import SlaPolicy
 
-__all__ = ["PART_MIN_BYTES", "Export", "Part", "RowRules", "Summary", "plan_parts"]
+__all__ = ["PART_MIN_BYTES", "STREAM_TICKETS", "Export", "Part", "RowRules", "Summary",
+           "plan_parts"]
 
 #: the least a stretch must hold for another process to be worth starting (~1,500 rows of
 #: a 36-column ServiceNow export, ~50 ms of work)
 PART_MIN_BYTES = 500_000
 _SEARCH_LINES = 1_000  # how far a cut may move to find an even number of quotes before it
+#: tickets a worker evaluates before sending their outcomes (so the caller rebuilds them
+#: while the worker goes on, instead of all at the end)
+STREAM_TICKETS = 500
 # A row no export holds: read after a stretch, it comes back as a row of its own only if
 # the stretch ended outside quotes.
 _MARKER = "itsm-core: end of a stretch (6f1d2c)\n"
@@ -267,7 +275,8 @@ class _Read:
 
 
 def _worker(conn: Connection, data: bytes, part: Part, *, encoding: str, columns: ColumnMap,
-            rules: RowRules, policy: SlaPolicy | tuple[str, object], last: bool) -> None:
+            rules: RowRules, policy: SlaPolicy | tuple[str, object], last: bool,
+            spill: str) -> None:
     """A worker process: read the stretch, report, then evaluate the tickets it owns."""
     try:
         try:
@@ -284,13 +293,17 @@ def _worker(conn: Connection, data: bytes, part: Part, *, encoding: str, columns
         own = [(t, records) for t, records in log.tickets.items() if t not in shared]
         if not isinstance(policy, SlaPolicy):
             policy = restore_policy(*policy)
-        try:
-            outcomes = evaluate_tickets(policy, own, as_of, strict=False,
-                                        prepare=histories_from_records)
+        try:  # a stretch of outcomes at a time, so the caller rebuilds them meanwhile
+            for number, (a, b) in enumerate(chunk_bounds(len(own), 1, STREAM_TICKETS)):
+                outcomes = evaluate_tickets(policy, own[a:b], as_of, strict=False,
+                                            prepare=histories_from_records)
+                path = Path(spill, f"{part.first_line}-{number}.outcomes")
+                path.write_bytes(pack_outcomes(outcomes))  # not through the pipe: see parallel
+                conn.send(("outcomes", str(path)))
         except Exception as exc:
             conn.send(("error", exc))
             return
-        conn.send(("outcomes", pack_outcomes(outcomes)))
+        conn.send(("done", None))
     finally:
         conn.close()
 
@@ -300,12 +313,24 @@ class _Child:
     process: multiprocessing.process.BaseProcess
     conn: Connection
     tickets: tuple[str, ...] = ()
+    outcomes: list[SlaOutcome] = attrs.Factory(list)
+    done: bool = False
 
     def receive(self) -> Any:
         kind, value = self.conn.recv()
         if kind == "error":
             raise value
         return value
+
+    def take_outcomes(self, policy: SlaPolicy, *, block: bool) -> None:
+        """Rebuild the outcomes the worker has sent (until it is done, if *block*)."""
+        while not self.done and (block or self.conn.poll()):
+            path = self.receive()
+            if path is None:
+                self.done = True
+            else:
+                self.outcomes.extend(unpack_outcomes(Path(path).read_bytes(), policy))
+                os.remove(path)
 
 
 class Export:
@@ -332,6 +357,7 @@ class Export:
         self._columns: ColumnMap | None = None
         self._parts: list[Part] = []
         self._children: list[_Child] = []
+        self._spill: tempfile.TemporaryDirectory[str] | None = None  # the workers' outcomes
         self._whole: EventLog | None = None  # the rows, when this process read them all
         self._own: EventLog | None = None  # the first stretch's rows, when split
         self._order: list[str] = []
@@ -375,6 +401,9 @@ class Export:
             child.process.join()
             child.conn.close()
         self._children = []
+        if self._spill is not None:
+            self._spill.cleanup()
+            self._spill = None
 
     def _start(self, columns: ColumnMap) -> None:
         context: Any = multiprocessing.get_context(self._method)  # typeshed: no .Process
@@ -382,6 +411,7 @@ class Export:
             self._policy if self._method == "fork" else portable_policy(self._policy))
         body = "utf-8" if codecs.lookup(self._encoding).name == "utf-8-sig" else self._encoding
         last = len(self._parts) - 1
+        self._spill = tempfile.TemporaryDirectory(prefix="itsm-core-")
         for index, whole in enumerate(self._parts[1:], start=1):
             data, part = self._data, whole  # inherited under fork
             if self._method != "fork":  # only the stretch travels
@@ -391,7 +421,7 @@ class Export:
             process = context.Process(
                 target=_worker, daemon=True, args=(theirs, data, part),
                 kwargs={"encoding": body, "columns": columns, "rules": self._rules,
-                        "policy": policy, "last": index == last})
+                        "policy": policy, "last": index == last, "spill": self._spill.name})
             process.start()
             theirs.close()
             self._children.append(_Child(process, mine))
@@ -463,11 +493,17 @@ class Export:
                 records.setdefault(ticket, []).extend(more)
         mine = [(t, r) for t, r in self._own.tickets.items() if t not in self._shared]
         shared = [(t, records[t]) for t in self._order if t in self._shared]
-        here = evaluate_tickets(self._policy, [*mine, *shared], as_of, strict=False,
-                                prepare=histories_from_records)
+        todo = [*mine, *shared]
+        here: list[SlaOutcome] = []
+        for a, b in chunk_bounds(len(todo), 1, STREAM_TICKETS):
+            here.extend(evaluate_tickets(self._policy, todo[a:b], as_of, strict=False,
+                                         prepare=histories_from_records))
+            for child in self._children:
+                child.take_outcomes(self._policy, block=False)
+        for child in self._children:
+            child.take_outcomes(self._policy, block=True)
         width = len(self._policy.definitions)
-        by_part = [here[:len(mine) * width], *(unpack_outcomes(child.receive(), self._policy)
-                                               for child in self._children)]
+        by_part = [here[:len(mine) * width], *(child.outcomes for child in self._children)]
         by_shared = {t: here[(len(mine) + i) * width:(len(mine) + i + 1) * width]
                      for i, (t, _) in enumerate(shared)}
         out: list[SlaOutcome] = []
