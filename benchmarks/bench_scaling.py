@@ -14,9 +14,13 @@ Modes, all on the same tickets, all checked to give identical outcomes:
   London wall-clock strings (parsing and grouping included), against a plain
   ``groupby(...).apply`` that builds events row by row.
 
+Also printed: what the way back costs per ticket (``pack_outcomes`` in a worker,
+``unpack_outcomes`` in the caller), which is what bounds the speed-up of a call that
+must hand every outcome object back.
+
 The machine's cores may be shared (CI runners, other jobs): figures are noisy, the best
-of a few repeats is printed.  Run: ``.venv/bin/python benchmarks/bench_scaling.py
-[tickets] [repeats]``.
+of a few repeats is printed, with the load average.  Run: ``.venv/bin/python
+benchmarks/bench_scaling.py [tickets] [repeats]``.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ import pandas as pd
 from itsm_core._instant import from_us
 from itsm_core.demo import AS_OF, generate
 from itsm_core.integrations.pandas import evaluate_frame
-from itsm_core.parallel import evaluate_tickets
+from itsm_core.parallel import evaluate_tickets, pack_outcomes, unpack_outcomes
 from itsm_core.sla import SlaOutcome, SlaPolicy, TicketEvent
 
 LONDON = ZoneInfo("Europe/London")
@@ -133,6 +137,12 @@ def main() -> None:
     print(f"speed-up 1 -> 2 processes (fork): {one / two:.2f}x; "
           f"against a user's Pool.map: {user / two:.2f}x; "
           f"evaluate_frame against a groupby script: {naive_s / frame_s:.2f}x")
+    pack_s, blob = best(repeats, lambda: pack_outcomes(expected))
+    unpack_s, back = best(repeats, lambda: unpack_outcomes(blob, POLICY))
+    assert back == expected
+    print(f"the way back, per ticket: pack {pack_s / n * 1e6:.1f} us (worker), unpack "
+          f"{unpack_s / n * 1e6:.1f} us (caller), {len(blob) / n:.0f} bytes; evaluating "
+          f"{one / n * 1e6:.1f} us")
 
 
 if __name__ == "__main__":

@@ -1,20 +1,25 @@
 """Evaluate many tickets across processes with the standard library, same results as one.
 
 :func:`evaluate_tickets` splits ``(ticket id, events)`` pairs into chunks and evaluates them
-in this process *and* up to ``jobs - 1`` worker processes of a
-:class:`concurrent.futures.ProcessPoolExecutor`; it returns the outcomes in ticket order,
-equal to what one process computes (``jobs=1`` starts nothing).  How it stays cheap:
+in this process *and* up to ``jobs - 1`` worker processes (``multiprocessing``); it returns
+the outcomes in ticket order, equal to what one process computes (``jobs=1`` starts
+nothing).  How it stays cheap:
 
-- **Both ends.** The workers take chunks from the front of the list, the calling process
-  takes them from the back, until they meet: no core waits while another has work, even
-  on a busy machine, and the caller's own outcomes never cross a process boundary.
-- **Nothing pickled on the way in** under ``fork`` (the default where it exists and the
-  caller runs one thread): the workers inherit the policy and the tickets.  Otherwise the
-  policy travels once per worker, pickled or as its data form (``to_dict``), and each
-  chunk of events as its field values.
-- **A compact way back.** A worker's outcomes travel as tuples of integers and strings
-  (a cycle's calendar as its definition's name), and are rebuilt in the caller on *its
-  own* calendars: the outcomes are the ones a single process would build.
+- **Both ends.** Workers take chunks from the front of the list, the calling process from
+  the back, through two counters in shared memory, until they meet: nobody waits while
+  there is work, even on a busy machine, and the caller's own outcomes never cross a
+  process boundary.  Chunks shrink towards the meeting point (:func:`chunk_bounds`).
+- **No thread in the caller, no data in pipes.**  Workers inherit the policy and the
+  tickets under ``fork`` (the default where it exists and the caller runs one thread);
+  otherwise the policy travels once per worker, pickled or as its data form, and each
+  chunk as its events' field values in a spill file.  Outcomes come back through spill
+  files too; the pipes carry chunk numbers.
+- **A compact way back.** A worker's outcomes travel as plain tuples
+  (:func:`pack_outcomes`) and are rebuilt in the caller on *its own* calendars
+  (:func:`unpack_outcomes`): the outcomes are the ones a single process would build.
+- **The caller's heap is frozen out of garbage collection** for the call (``gc.freeze``):
+  full collections would otherwise walk it again and again, and forked workers would copy
+  it page by page.
 - ``prepare=`` runs a per-chunk conversion (e.g. CSV records to events) where the chunk
   is evaluated, so that part is spread over the processes too.
 

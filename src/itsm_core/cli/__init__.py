@@ -5,8 +5,8 @@ see ``docs/cli.md``.  Modules: :mod:`~itsm_core.cli.app` (arguments, the command
 codes), :mod:`~itsm_core.cli.timeparse` (timestamps), :mod:`~itsm_core.cli.columns`
 (column mapping), :mod:`~itsm_core.cli.csvread` (rows to per-ticket histories),
 :mod:`~itsm_core.cli.policyfile` (JSON/TOML policies), :mod:`~itsm_core.cli.evaluate`
-(histories to outcomes, the unit ``--jobs`` will map over processes) and
-:mod:`~itsm_core.cli.output` (table, JSON, CSV).
+(records to ticket histories), :mod:`~itsm_core.cli.split` (reading and evaluating an
+export in ``--jobs`` processes) and :mod:`~itsm_core.cli.output` (table, JSON, CSV).
 
 >>> from itsm_core.cli.columns import parse_column_spec
 >>> parse_column_spec("ticket=number")
