@@ -374,6 +374,14 @@ class Export:
             UnicodeDecodeError: *data* is not in *encoding*.
             LookupError: *encoding* is unknown.
             ConfigError: the file is empty or a role has no column.
+
+        >>> from itsm_core.cli.policyfile import load_demo_policy
+        >>> rules = RowRules(time_format=None, tz=None, missing=frozenset({""}), keep=None)
+        >>> Export.open(b"ticket,at,state\\n\\xe9\\n", "utf-8", {}, rules,
+        ...             policy=load_demo_policy(), jobs=2)
+        Traceback (most recent call last):
+        ...
+        UnicodeDecodeError: 'utf-8' codec can't decode byte 0xe9 in position 16: invalid continuation byte
         """
         data.decode(encoding)  # the whole file decodes, or nothing is read
         export = cls(data, encoding=encoding, spec=spec, rules=rules, policy=policy,
@@ -427,7 +435,17 @@ class Export:
             self._children.append(_Child(process, mine))
 
     def read(self) -> Summary:
-        """Read the rows (in every process); the first row error in the file is raised."""
+        """Read the rows (in every process); the first row error in the file is raised.
+
+        >>> from itsm_core.cli.policyfile import load_demo_policy
+        >>> rules = RowRules(time_format=None, tz=None, missing=frozenset({""}), keep=None)
+        >>> data = b"ticket,at,state\\nT1,2016-03-01T09:00Z,New\\n,,\\n"
+        >>> with Export.open(data, "utf-8", {}, rules, policy=load_demo_policy(),
+        ...                  jobs=1) as export:
+        ...     summary = export.read()
+        >>> summary.rows, summary.tickets, summary.skipped[0].line, summary.latest.hour
+        (2, 1, 3, 9)
+        """
         columns = self._columns
         if columns is not None and len(self._parts) > 1:
             self._start(columns)
@@ -478,7 +496,18 @@ class Export:
         return min(candidates, key=lambda c: (c[0], c[1]))[2]
 
     def evaluate(self, as_of: datetime | None) -> list[SlaOutcome]:
-        """Every ticket through every definition; the outcomes in first-row order."""
+        """Every ticket through every definition; the outcomes in first-row order (call
+        :meth:`read` first).
+
+        >>> from itsm_core.cli.policyfile import load_demo_policy
+        >>> rules = RowRules(time_format=None, tz=None, missing=frozenset({""}), keep=None)
+        >>> data = b"ticket,at,state,priority\\nT1,2016-03-01T09:00Z,New,9 - Unknown\\n"
+        >>> with Export.open(data, "utf-8", {}, rules, policy=load_demo_policy(),
+        ...                  jobs=1) as export:
+        ...     [(o.definition, o.skipped is not None) for o in
+        ...      export.evaluate(export.read().latest)]
+        [('response', True), ('resolution', True)]
+        """
         if self._whole is not None:
             return evaluate_tickets(self._policy, list(self._whole.tickets.items()), as_of,
                                     jobs=self._jobs, strict=False,
