@@ -164,10 +164,6 @@ def _dumps(value: object) -> bytes:
     return buffer.getvalue()
 
 
-def _loads(blob: bytes) -> Any:
-    return pickle.loads(blob)
-
-
 # -- the way back: outcomes as plain tuples ------------------------------------------------
 # (outcome values, fields as a dict, [cycle values, ...]); the calendar of a cycle is its
 # definition's, so it is left out and put back from the caller's own policy.  The field
@@ -330,8 +326,9 @@ def _restore_evaluation(kind: str, payload: object, as_of: datetime | None, stri
 # takes the chunk at front, the caller the one before back, until they meet.  Data never
 # goes through a pipe (a large message crawls: it is read 64 kB per hand-over of the
 # interpreter lock, while a busy process keeps it): chunks are inherited under fork, else
-# read from spill files, and outcomes are written to spill files; the pipes carry a
-# chunk's index and its file's name.  No thread runs in the caller.
+# read from spill files, and outcomes are written to spill files; a worker's pipe carries
+# the index of each chunk it finished (and the error, if it failed).  No thread runs in
+# the caller.
 
 
 @attrs.frozen
@@ -395,7 +392,7 @@ def _work(work: _Evaluation | bytes, items: list[Any] | None, board: _Board,
             try:
                 with _collection_paused():  # its own process: cyclic garbage goes afterwards
                     chunk = (items[slice(*board.bounds[index])] if items is not None
-                             else _loads(_take_file(board.path(index, "in"))))
+                             else pickle.loads(_take_file(board.path(index, "in"))))
                     blob = pack_outcomes(evaluation.run(chunk))
                 _write(board.path(index, "out"), blob)
             except Exception as exc:

@@ -216,6 +216,16 @@ class TestErrors:
         assert code == 2
         assert "EVENTS.csv: cannot read" in err
 
+    def test_options_are_checked_before_the_file_is_read(
+            self, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+            files: dict[str, str]) -> None:
+        code, _, err = run(capsys, "sla-report", str(tmp_path / "nope.csv"), "--policy",
+                           files["policy.json"], "--columns", "owner=x", "--tz", "Mars/Olympus")
+        assert code == 2 and "--tz: unknown time zone" in err
+        code, _, err = run(capsys, "sla-report", str(tmp_path / "nope.csv"), "--policy",
+                           files["policy.json"], "--columns", "owner=x")
+        assert code == 2 and "--columns: unknown role 'owner'" in err
+
     def test_not_utf8(self, capsys: pytest.CaptureFixture[str], tmp_path: Path,
                       files: dict[str, str]) -> None:
         (tmp_path / "latin.csv").write_bytes("ticket,at,state\nT,2016-03-01T09:00Z,Résolu\n"

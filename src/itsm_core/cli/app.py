@@ -135,9 +135,10 @@ def _data(args: argparse.Namespace) -> bytes:
 def _open(args: argparse.Namespace, rules: RowRules, policy: SlaPolicy,
           progress: Callable[[int], None] | None) -> Export:
     """The export, decoded in full (an encoding problem is found before any row is read)."""
+    spec = parse_column_spec(args.columns)  # a malformed --columns before a missing file
     try:
-        return Export.open(_data(args), args.encoding, parse_column_spec(args.columns), rules,
-                           policy=policy, jobs=max(args.jobs, 1), progress=progress)
+        return Export.open(_data(args), args.encoding, spec, rules, policy=policy,
+                           jobs=max(args.jobs, 1), progress=progress)
     except UnicodeDecodeError as exc:
         raise ConfigError("EVENTS.csv", f"{args.events!r} is not {args.encoding} ({exc.reason})",
                           "--encoding NAME, e.g. --encoding cp1252") from None
