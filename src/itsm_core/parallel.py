@@ -9,11 +9,11 @@ nothing).  How it stays cheap:
   the back, through two counters in shared memory, until they meet: nobody waits while
   there is work, even on a busy machine, and the caller's own outcomes never cross a
   process boundary.  Chunks shrink towards the meeting point (:func:`chunk_bounds`).
-- **No thread in the caller, no data in pipes.**  Workers inherit the policy and the
+- **No thread in the caller, no waiting on pipes.**  Workers inherit the policy and the
   tickets under ``fork`` (the default where it exists and the caller runs one thread);
-  otherwise the policy travels once per worker, pickled or as its data form, and each
-  chunk as its events' field values in a spill file.  Outcomes come back through spill
-  files too; the pipes carry chunk numbers.
+  otherwise the policy travels once per worker, pickled or as its data form, and the
+  tickets as their events' field values.  A worker's outcomes go into its own pipe,
+  widened to hold a chunk's, which the caller empties between its own chunks.
 - **A compact way back.** A worker's outcomes travel as plain tuples
   (:func:`pack_outcomes`) and are rebuilt in the caller on *its own* calendars
   (:func:`unpack_outcomes`): the outcomes are the ones a single process would build.
@@ -40,9 +40,7 @@ import gc
 import io
 import multiprocessing
 import operator
-import os
 import pickle
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
@@ -323,23 +321,33 @@ def _restore_evaluation(kind: str, payload: object, as_of: datetime | None, stri
 
 # -- the worker side ---------------------------------------------------------------------------
 # Chunks are shared out through two counters in shared memory, front and back: a worker
-# takes the chunk at front, the caller the one before back, until they meet.  Data never
-# goes through a pipe (a large message crawls: it is read 64 kB per hand-over of the
-# interpreter lock, while a busy process keeps it): chunks are inherited under fork, else
-# read from spill files, and outcomes are written to spill files; a worker's pipe carries
-# the index of each chunk it finished (and the error, if it failed).  No thread runs in
-# the caller.
+# takes the chunk at front, the caller the one before back, until they meet.  No thread
+# runs in the caller, and no process waits on another to take a message: a worker's
+# outcomes go into its own pipe, widened (Linux) to hold a whole chunk's, and the caller
+# reads them between its own chunks, each in one go.  (Through a 64 kB pipe, a message
+# crawls: its writer waits for a busy reader, chunk after chunk.)  Under fork the workers
+# inherit the tickets; otherwise they receive them once, pickled, when they start.
+
+_PIPE_BYTES = 1 << 20  # Linux's default limit for an unprivileged process
+
+
+def _widen(conn: Connection) -> None:
+    """Let the pipe behind *conn* hold a chunk's outcomes (where the OS allows it)."""
+    try:
+        import fcntl
+        fcntl.fcntl(conn.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):  # pragma: no cover - not Linux, or capped
+        pass
 
 
 @attrs.frozen
 class _Board:
-    """What the processes share: the chunk bounds, the front/back counters and their
-    lock, and the spill directory."""
+    """What the processes share: the chunk bounds, and the front/back counters with their
+    lock."""
 
     bounds: list[tuple[int, int]]
     ends: Any  # multiprocessing RawArray("q", [front, back])
     lock: Any  # multiprocessing Lock
-    spill: str
 
     def take(self, *, last: bool) -> int | None:
         """The next chunk from the front (a worker) or the back (the caller), if any."""
@@ -363,38 +371,21 @@ class _Board:
         with self.lock:
             return int(self.ends[0]) if self.ends[0] >= self.ends[1] else None
 
-    def path(self, index: int, kind: str) -> str:
-        return os.path.join(self.spill, f"{index}.{kind}")
 
-
-def _write(path: str, blob: bytes) -> None:
-    with open(path, "wb") as file:
-        file.write(blob)
-
-
-def _take_file(path: str) -> bytes:
-    with open(path, "rb") as file:
-        blob = file.read()
-    os.remove(path)
-    return blob
-
-
-def _work(work: _Evaluation | bytes, items: list[Any] | None, board: _Board,
+def _work(work: _Evaluation | bytes, items: list[Any] | bytes, board: _Board,
           conn: Connection) -> None:
     """A worker process: take chunks from the front until none is left.
 
-    Sends ``(index, None)`` when a chunk's outcomes are in its spill file, or ``(index,
-    error)`` when evaluating it raised.
+    Sends ``(index, None)`` then the chunk's packed outcomes, or ``(index, error)`` when
+    evaluating it raised.
     """
     evaluation = work if isinstance(work, _Evaluation) else pickle.loads(work)
+    tickets: list[Any] = items if isinstance(items, list) else pickle.loads(items)
     try:
         while (index := board.take(last=False)) is not None:
             try:
                 with _collection_paused():  # its own process: cyclic garbage goes afterwards
-                    chunk = (items[slice(*board.bounds[index])] if items is not None
-                             else pickle.loads(_take_file(board.path(index, "in"))))
-                    blob = pack_outcomes(evaluation.run(chunk))
-                _write(board.path(index, "out"), blob)
+                    blob = pack_outcomes(evaluation.run(tickets[slice(*board.bounds[index])]))
             except Exception as exc:
                 try:
                     conn.send((index, exc))
@@ -402,6 +393,7 @@ def _work(work: _Evaluation | bytes, items: list[Any] | None, board: _Board,
                     conn.send((index, ItsmError(f"{type(exc).__name__}: {exc}")))
             else:
                 conn.send((index, None))
+                conn.send_bytes(blob)
     finally:
         conn.close()
 
@@ -530,8 +522,7 @@ def _receive(conns: dict[Connection, BaseProcess], board: _Board, done: list[_Do
                                     f"{process.exitcode} before finishing its chunks") from None
                 continue
             index, error = message
-            done[index] = (error if error is not None
-                           else _unpack(_take_file(board.path(index, "out")), calendars))
+            done[index] = error if error is not None else _unpack(conn.recv_bytes(), calendars)
             failed = failed or error is not None
     return failed
 
@@ -545,37 +536,34 @@ def _share(work: _Evaluation, items: list[Any], bounds: list[tuple[int, int]], w
     sent: _Evaluation | bytes = work if method == "fork" else pickle.dumps(work, _PROTOCOL)
     calendars = {d.name: d.calendar for d in work.policy.definitions}
     done: list[_Done] = [None] * len(bounds)
-    with tempfile.TemporaryDirectory(prefix="itsm-core-") as spill:
-        board = _Board(bounds, context.RawArray("q", [0, len(bounds)]), context.Lock(), spill)
-        if method != "fork":  # the workers read their chunks from spill files
-            for number, (a, b) in enumerate(bounds):
-                _write(board.path(number, "in"), _dumps(items[a:b]))
-        processes: list[BaseProcess] = []
-        conns: dict[Connection, BaseProcess] = {}
-        try:
-            for _ in range(workers):
-                mine, theirs = context.Pipe(duplex=False)
-                processes.append(context.Process(
-                    target=_work, daemon=True,
-                    args=(sent, items if method == "fork" else None, board, theirs)))
-                processes[-1].start()
-                theirs.close()
-                conns[mine] = processes[-1]
-            while (index := board.take(last=True)) is not None:
-                try:
-                    done[index] = work.run(items[slice(*bounds[index])])
-                except Exception as exc:  # raised in chunk order below, as one process would
-                    done[index] = exc
-                if _receive(conns, board, done, calendars, block=False):
-                    board.close()  # a worker's chunk failed: nothing after it matters
-            _receive(conns, board, done, calendars, block=True)
-        finally:
-            for process in processes:
-                if process.is_alive():
-                    process.kill()
-                process.join()
-            for conn in conns:
-                conn.close()
+    board = _Board(bounds, context.RawArray("q", [0, len(bounds)]), context.Lock())
+    given: list[Any] | bytes = items if method == "fork" else _dumps(items)
+    processes: list[BaseProcess] = []
+    conns: dict[Connection, BaseProcess] = {}
+    try:
+        for _ in range(workers):
+            mine, theirs = context.Pipe(duplex=False)
+            _widen(mine)
+            processes.append(context.Process(target=_work, daemon=True,
+                                             args=(sent, given, board, theirs)))
+            processes[-1].start()
+            theirs.close()
+            conns[mine] = processes[-1]
+        while (index := board.take(last=True)) is not None:
+            try:
+                done[index] = work.run(items[slice(*bounds[index])])
+            except Exception as exc:  # raised in chunk order below, as one process would
+                done[index] = exc
+            if _receive(conns, board, done, calendars, block=False):
+                board.close()  # a worker's chunk failed: nothing after it matters
+        _receive(conns, board, done, calendars, block=True)
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.kill()
+            process.join()
+        for conn in conns:
+            conn.close()
     outcomes: list[SlaOutcome] = []
     for part in done:  # chunks after a failed one may be left undone
         if isinstance(part, BaseException):
