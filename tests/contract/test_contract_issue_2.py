@@ -757,3 +757,10 @@ def test_no_clock_environment_or_terminal_outside_the_cli():
                                                                   "stdin"}:
                 found.add((top, ast.unparse(node)))
     assert found == set()
+
+
+def test_only_the_cli_opens_files():
+    found = {(top, "open") for top, tree in _modules() if top not in {"cli", "__main__"}
+             for node in ast.walk(tree) if isinstance(node, ast.Call)
+             and isinstance(node.func, ast.Name) and node.func.id == "open"}
+    assert found == set()
