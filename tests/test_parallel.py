@@ -228,6 +228,20 @@ class TestErrors:
             evaluate_tickets(POLICY, tickets, jobs=2)
         assert str(caught.value).startswith(text)
 
+    def test_a_worker_that_cannot_start(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The error of the failed start, not an error of the clean-up after it."""
+        method = available("fork", "forkserver")[0]
+        process = type(multiprocessing.get_context(method).Process())
+
+        def refuse(self: Any) -> None:
+            raise OSError("no more processes")
+
+        monkeypatch.setattr(process, "start", refuse)
+        with pytest.raises(OSError, match="no more processes"):
+            evaluate_tickets(POLICY, TICKETS[:60], AS_OF, jobs=2, chunk_size=10,
+                             start_method=method)
+        assert multiprocessing.active_children() == []
+
     def test_prepare_must_be_callable(self) -> None:
         with pytest.raises(ArgumentTypeError, match="prepare: expected a function or None, got int"):
             evaluate_tickets(POLICY, TICKETS[:3], prepare=3)  # type: ignore[arg-type]

@@ -326,7 +326,8 @@ def _restore_evaluation(kind: str, payload: object, as_of: datetime | None, stri
 # outcomes go into its own pipe, widened (Linux) to hold a whole chunk's, and the caller
 # reads them between its own chunks, each in one go.  (Through a 64 kB pipe, a message
 # crawls: its writer waits for a busy reader, chunk after chunk.)  Under fork the workers
-# inherit the tickets; otherwise they receive them once, pickled, when they start.
+# inherit the tickets; otherwise each receives every chunk, pickled apart, when it starts,
+# and unpickles only those it takes.
 
 _PIPE_BYTES = 1 << 20  # Linux's default limit for an unprivileged process
 
@@ -372,20 +373,22 @@ class _Board:
             return int(self.ends[0]) if self.ends[0] >= self.ends[1] else None
 
 
-def _work(work: _Evaluation | bytes, items: list[Any] | bytes, board: _Board,
-          conn: Connection) -> None:
-    """A worker process: take chunks from the front until none is left.
+def _work(work: _Evaluation | bytes, items: list[Any] | None, chunks: list[bytes],
+          board: _Board, conn: Connection) -> None:
+    """A worker process: take chunks from the front until none is left; the chunks come
+    from *items* (inherited) or, pickled, from *chunks*.
 
     Sends ``(index, None)`` then the chunk's packed outcomes, or ``(index, error)`` when
     evaluating it raised.
     """
     evaluation = work if isinstance(work, _Evaluation) else pickle.loads(work)
-    tickets: list[Any] = items if isinstance(items, list) else pickle.loads(items)
     try:
         while (index := board.take(last=False)) is not None:
             try:
                 with _collection_paused():  # its own process: cyclic garbage goes afterwards
-                    blob = pack_outcomes(evaluation.run(tickets[slice(*board.bounds[index])]))
+                    chunk = (items[slice(*board.bounds[index])] if items is not None
+                             else pickle.loads(chunks[index]))
+                    blob = pack_outcomes(evaluation.run(chunk))
             except Exception as exc:
                 try:
                     conn.send((index, exc))
@@ -537,18 +540,20 @@ def _share(work: _Evaluation, items: list[Any], bounds: list[tuple[int, int]], w
     calendars = {d.name: d.calendar for d in work.policy.definitions}
     done: list[_Done] = [None] * len(bounds)
     board = _Board(bounds, context.RawArray("q", [0, len(bounds)]), context.Lock())
-    given: list[Any] | bytes = items if method == "fork" else _dumps(items)
+    inherited = items if method == "fork" else None
+    chunks = [] if method == "fork" else [_dumps(items[a:b]) for a, b in bounds]
     processes: list[BaseProcess] = []
     conns: dict[Connection, BaseProcess] = {}
     try:
         for _ in range(workers):
             mine, theirs = context.Pipe(duplex=False)
             _widen(mine)
-            processes.append(context.Process(target=_work, daemon=True,
-                                             args=(sent, given, board, theirs)))
-            processes[-1].start()
+            process = context.Process(target=_work, daemon=True,
+                                      args=(sent, inherited, chunks, board, theirs))
+            process.start()
+            processes.append(process)
             theirs.close()
-            conns[mine] = processes[-1]
+            conns[mine] = process
         while (index := board.take(last=True)) is not None:
             try:
                 done[index] = work.run(items[slice(*bounds[index])])
