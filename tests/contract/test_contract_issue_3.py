@@ -98,6 +98,17 @@ class TestDefinitionsAsData:
         assert data["warnings"] == [0.5, 0.75, 0.9]
         assert data["on_priority_change"] == "keep_elapsed" and data["on_reopen"] == "resume"
 
+    def test_issue_example_comes_back_exactly_as_written(self):
+        # the round trip in the other direction: the issue's own form, list order included
+        assert SlaDefinition.from_dict(ISSUE_EXAMPLE).to_dict() == ISSUE_EXAMPLE
+
+    def test_list_order_is_kept_for_output_but_not_part_of_equality(self):
+        a = SlaDefinition.from_dict({**ISSUE_EXAMPLE, "stop": {"state_in": ["Resolved", "Closed"]}})
+        b = SlaDefinition.from_dict({**ISSUE_EXAMPLE, "stop": {"state_in": ["Closed", "Resolved"]}})
+        assert a == b and hash(a) == hash(b)
+        assert a.to_dict()["stop"] == {"state_in": ["Resolved", "Closed"]}
+        assert b.to_dict()["stop"] == {"state_in": ["Closed", "Resolved"]}
+
     def test_iso_day_is_24_business_hours(self):
         # "P3D" is 72 business hours (ServiceNow's rule), nine 8-hour office days
         definition = resolution()

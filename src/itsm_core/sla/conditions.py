@@ -72,6 +72,11 @@ def _sorted(values: frozenset[Any]) -> list[Any]:
     return sorted(values, key=lambda v: (v is None, str(type(v)), str(v)))
 
 
+def _listed(written: tuple[Any, ...], values: frozenset[Any]) -> list[Any]:
+    """The values in the order the configuration wrote them (sorted if built in code)."""
+    return list(written) if written else _sorted(values)
+
+
 @attrs.frozen
 class Always:
     """The constant condition (``True`` or ``False`` in data).
@@ -119,6 +124,8 @@ class StateIn:
 
     states: frozenset[str]
     negate: bool = False
+    # the order the configuration listed them in, for to_dict (not part of equality)
+    written: tuple[str, ...] = attrs.field(default=(), eq=False, hash=False, repr=False)
 
     @property
     def state_only(self) -> bool:
@@ -140,12 +147,15 @@ class StateIn:
         return (event.state in self.states) != self.negate
 
     def to_dict(self, path: str = "") -> object:
-        """``{"state_in": [...]}`` or ``{"state_not_in": [...]}``, sorted.
+        """``{"state_in": [...]}`` or ``{"state_not_in": [...]}``, in the order written
+        (sorted when built in code).
 
         >>> StateIn(frozenset({"B", "A"})).to_dict()
         {'state_in': ['A', 'B']}
+        >>> parse_condition({"state_in": ["Resolved", "Closed"]}, "stop").to_dict()
+        {'state_in': ['Resolved', 'Closed']}
         """
-        return {"state_not_in" if self.negate else "state_in": _sorted(self.states)}
+        return {"state_not_in" if self.negate else "state_in": _listed(self.written, self.states)}
 
 
 @attrs.frozen
@@ -158,6 +168,7 @@ class FieldIn:
 
     field: str
     values: frozenset[Any]
+    written: tuple[Any, ...] = attrs.field(default=(), eq=False, hash=False, repr=False)
 
     @property
     def state_only(self) -> bool:
@@ -191,7 +202,7 @@ class FieldIn:
         >>> FieldIn("group", frozenset({"DB"})).to_dict()
         {'field': 'group', 'in': ['DB']}
         """
-        return {"field": self.field, "in": _sorted(self.values)}
+        return {"field": self.field, "in": _listed(self.written, self.values)}
 
 
 @attrs.frozen
@@ -340,13 +351,16 @@ class PythonCondition:
         )
 
 
-def _values(raw: object, path: str) -> frozenset[Any]:
+def _values(raw: object, path: str) -> tuple[frozenset[Any], tuple[Any, ...]]:
+    """The values as a set, and in the order written (duplicates dropped)."""
     if isinstance(raw, (str, bytes)) or not isinstance(raw, (list, tuple, set, frozenset)):
         raise ConfigError(path, f"expected a list of values, got {raw!r}", _FORM)
     try:
-        return frozenset(raw)
+        values = frozenset(raw)
     except TypeError:
         raise ConfigError(path, f"values must be hashable, got {raw!r}", _FORM) from None
+    written = tuple(dict.fromkeys(raw)) if isinstance(raw, (list, tuple)) else ()
+    return values, written
 
 
 def _parts(raw: object, path: str) -> tuple[Condition, ...]:
@@ -379,16 +393,17 @@ def parse_condition(raw: object, path: str) -> Condition:
         keys = set(raw)
         if keys in ({"state_in"}, {"state_not_in"}):
             (key,) = keys
-            values = _values(raw[key], f"{path}.{key}")
+            values, written = _values(raw[key], f"{path}.{key}")
             if not all(isinstance(v, str) for v in values):
                 raise ConfigError(f"{path}.{key}", f"states must be strings, got {raw[key]!r}",
                                   _FORM)
-            return StateIn(values, negate=key == "state_not_in")
+            return StateIn(values, negate=key == "state_not_in", written=written)
         if keys == {"field", "in"}:
             name = raw["field"]
             if not isinstance(name, str) or not name:
                 raise ConfigError(f"{path}.field", f"expected a field name, got {name!r}", _FORM)
-            return FieldIn(name, _values(raw["in"], f"{path}.in"))
+            values, written = _values(raw["in"], f"{path}.in")
+            return FieldIn(name, values, written=written)
         if keys in ({"all"}, {"any"}):
             (key,) = keys
             return Junction(key, _parts(raw[key], f"{path}.{key}"))

@@ -39,6 +39,7 @@ __all__ = ["SlaDefinition", "check_definition"]
 
 _ALWAYS = Always(True)
 _NEVER = Always(False)
+_DEFAULTS = {"applies": _ALWAYS, "start": _ALWAYS, "pause": _NEVER, "stop": _NEVER, "cancel": _NEVER}
 
 _KEYS = ("name", "calendar", "targets", "targets_by", "applies", "start", "pause", "stop",
          "cancel", "warnings", "on_priority_change", "on_reopen")
@@ -247,26 +248,24 @@ class SlaDefinition:
 
         >>> d = SlaDefinition.from_dict({"name": "r", "targets": {"P1": "PT4H"},
         ...                              "stop": {"state_in": ["Closed"]}})
-        >>> sorted(d.to_dict())  # doctest: +NORMALIZE_WHITESPACE
-        ['applies', 'calendar', 'cancel', 'name', 'on_priority_change', 'on_reopen', 'pause',
-         'start', 'stop', 'targets', 'targets_by', 'warnings']
+        >>> d.to_dict()["stop"], sorted(d.to_dict())  # doctest: +NORMALIZE_WHITESPACE
+        ({'state_in': ['Closed']},
+         ['calendar', 'name', 'on_priority_change', 'on_reopen', 'stop', 'targets', 'warnings'])
         """
         calendar: object = (self.calendar_name if calendar_names and self.calendar_name
                             else self.calendar.to_dict())
-        return {
-            "name": self.name,
-            "calendar": calendar,
-            "targets": self.targets.to_data(),
-            "targets_by": self.targets.by,
-            "applies": self.applies.to_dict("applies"),
-            "start": self.start.to_dict("start"),
-            "pause": self.pause.to_dict("pause"),
-            "stop": self.stop.to_dict("stop"),
-            "cancel": self.cancel.to_dict("cancel"),
-            "warnings": [_threshold_data(w) for w in self.warnings],
-            "on_priority_change": self.on_priority_change,
-            "on_reopen": self.on_reopen,
-        }
+        out: dict[str, Any] = {"name": self.name, "calendar": calendar,
+                               "targets": self.targets.to_data()}
+        if self.targets.by != "priority":
+            out["targets_by"] = self.targets.by
+        for key in ("applies", "start", "pause", "stop", "cancel"):
+            condition = getattr(self, key)
+            if condition != _DEFAULTS[key]:  # defaults stay implicit, as in the input
+                out[key] = condition.to_dict(key)
+        out["warnings"] = [_threshold_data(w) for w in self.warnings]
+        out["on_priority_change"] = self.on_priority_change
+        out["on_reopen"] = self.on_reopen
+        return out
 
     def evaluate(self, events: Iterable[TicketEvent], as_of: datetime | None = None,
                  ticket: Any = None, *, strict: bool = True) -> SlaOutcome:
