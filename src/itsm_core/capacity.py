@@ -229,7 +229,9 @@ def agents_for_service_level(traffic: Number, handle_time: timedelta, target: ob
         raise ConfigError("max_occupancy", "0% allows no work", "a ratio in (0, 1]")
     if goal == 1 and a > 0:
         raise DomainError("target: 100% is unreachable with any traffic; expected a target < 100%")
-    floor_by_cap = math.ceil(Fraction(a) / cap)
+    # the cap is a decision: exact, with the traffic as written (a float through its repr)
+    exact = Fraction(repr(traffic)) if isinstance(traffic, float) else Fraction(traffic)
+    floor_by_cap = math.ceil(exact / cap)
     n = math.floor(a) + 1
     b = erlang_b(a, n)
     while True:
