@@ -459,6 +459,41 @@ class TestNoBusinessTime:
         with pytest.raises(NoBusinessTimeError, match="30"):
             cal.next_open(datetime(2025, 1, 7, tzinfo=UTC))
 
+    def test_the_default_horizon_is_ten_years(self):
+        t = datetime(2025, 1, 1, tzinfo=UTC)
+        for years, reachable in ((9, True), (11, False)):
+            day = date(2025 + years, 6, 2).isoformat()
+            cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {},
+                                              "special_hours": {day: [["09:00", "10:00"]]}})
+            if reachable:
+                assert cal.next_open(t).date().isoformat() == day
+            else:
+                with pytest.raises(NoBusinessTimeError, match="horizon"):
+                    cal.next_open(t)
+
+    def test_the_horizon_is_exact_for_every_search(self):
+        # open 09:00-10:00 on 2025-03-03 only; horizon 30 days. From 2025-02-01 09:00 the
+        # opening is exactly 30 days away (reachable); one microsecond earlier it is not.
+        cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {},
+                                          "special_hours": {"2025-03-03": [["09:00", "10:00"]]},
+                                          "horizon": "P30D"})
+        edge = datetime(2025, 2, 1, 9, tzinfo=UTC)
+        early = edge - timedelta(microseconds=1)
+        assert same_instant(cal.next_open(edge), datetime(2025, 3, 3, 9, tzinfo=UTC))
+        assert same_instant(cal.add(edge, H), datetime(2025, 3, 3, 10, tzinfo=UTC))
+        for query in (lambda: cal.next_open(early), lambda: cal.add(early, H),
+                      lambda: cal.next_close(early)):
+            with pytest.raises(NoBusinessTimeError, match="P30D"):
+                query()
+        # backwards: the close at 10:00 is within 30 days of 2025-04-02 10:00, not after
+        late = datetime(2025, 4, 2, 10, tzinfo=UTC)
+        assert same_instant(cal.previous_close(late), datetime(2025, 3, 3, 10, tzinfo=UTC))
+        assert same_instant(cal.subtract(late, H), datetime(2025, 3, 3, 9, tzinfo=UTC))
+        for query in (lambda: cal.previous_close(late + timedelta(microseconds=1)),
+                      lambda: cal.subtract(late + timedelta(microseconds=1), H)):
+            with pytest.raises(NoBusinessTimeError, match="P30D"):
+                query()
+
 
 # -- §4.8 composition -----------------------------------------------------------------------------
 

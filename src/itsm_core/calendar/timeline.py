@@ -21,6 +21,7 @@ import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 
+from itsm_core._instant import format_duration, td
 from itsm_core.errors import NoBusinessTimeError
 
 __all__ = ["CHUNK_US", "Chunk", "Timeline"]
@@ -93,7 +94,7 @@ class Timeline:
     >>> tl.next_open(0)
     Traceback (most recent call last):
     ...
-    itsm_core.errors.NoBusinessTimeError: no open business time within the search horizon (about 407 days) after the given instant; widen the calendar's hours or its "horizon"
+    itsm_core.errors.NoBusinessTimeError: no open business time within the search horizon P407DT5H26M12.088832S after the given instant; widen the calendar's hours or its "horizon"
     """
 
     __slots__ = ("_chunks", "_compiler", "_horizon_chunks", "_horizon_us", "_lock")
@@ -131,10 +132,10 @@ class Timeline:
             return found
 
     def _no_time(self, what: str, direction: str) -> NoBusinessTimeError:
-        days = self._horizon_us // 86_400_000_000
+        horizon = format_duration(td(self._horizon_us))
         return NoBusinessTimeError(
-            f"no {what} within the search horizon (about {days} days) {direction} the given "
-            'instant; widen the calendar\'s hours or its "horizon"'
+            f"no {what} within the search horizon {horizon} {direction} the given instant; "
+            'widen the calendar\'s hours or its "horizon"'
         )
 
     # -- queries (all integers) ---------------------------------------------------------------
@@ -206,6 +207,11 @@ class Timeline:
         target = prefix[i >> 1] + d
         if i & 1:
             target += t - bounds[i - 1]
+        elif i < len(bounds):  # t is closed: the first open time must be within the horizon
+            if bounds[i] - t > self._horizon_us:
+                raise self._no_time("open business time", "after")
+        else:
+            self.next_open(t)  # raises when no open time lies within the horizon
         if target <= chunk.total:  # hot path: the answer lies in the same chunk
             k = bisect_left(prefix, target, 1) - 1
             return bounds[2 * k + 1] - (prefix[k + 1] - target)
@@ -231,6 +237,7 @@ class Timeline:
             return t
         index = t >> CHUNK_SHIFT
         chunk = self.chunk(index)
+        self.previous_close(t)  # raises when no open time ends within the horizon before t
         target = chunk.cumulative(t) - d
         last_open = index
         while target < 0:
@@ -256,7 +263,10 @@ class Timeline:
         if i & 1:
             return t
         _, chunk, i = self._next_start(index, chunk, i)
-        return chunk.bounds[i]
+        found = chunk.bounds[i]
+        if found - t > self._horizon_us:
+            raise self._no_time("open business time", "after")
+        return found
 
     def _next_start(self, index: int, chunk: Chunk, i: int) -> tuple[int, Chunk, int]:
         """The first start bound at or after position *i* of chunk *index*, crossing empty
@@ -270,18 +280,18 @@ class Timeline:
             i = 0
         return index, chunk, i
 
-    def _end_from(self, index: int, chunk: Chunk, i: int, start: int) -> int:
+    def _end_from(self, index: int, chunk: Chunk, i: int, t: int) -> int:
         """The end of the open interval whose end bound is ``chunk.bounds[i]``, followed
-        across chunk boundaries while the interval continues."""
+        across chunk boundaries while the interval continues, within the horizon of *t*."""
         end = chunk.bounds[i]
-        while end == chunk.lo + CHUNK_US:
+        while end == chunk.lo + CHUNK_US and end - t <= self._horizon_us:
             index += 1
-            if index - start > self._horizon_chunks:
-                raise self._no_time("closing time", "after")
             chunk = self.chunk(index)
             if not chunk.bounds or chunk.bounds[0] != end:
                 break
             end = chunk.bounds[1]
+        if end - t > self._horizon_us:
+            raise self._no_time("closing time", "after")
         return end
 
     def next_close(self, t: int) -> int:
@@ -294,11 +304,12 @@ class Timeline:
         index = t >> CHUNK_SHIFT
         chunk = self.chunk(index)
         i = bisect_right(chunk.bounds, t)
-        start = index
         if not i & 1:
             index, chunk, i = self._next_start(index, chunk, i)
+            if chunk.bounds[i] - t > self._horizon_us:
+                raise self._no_time("open business time", "after")
             i += 1
-        return self._end_from(index, chunk, i, start)
+        return self._end_from(index, chunk, i, t)
 
     def previous_close(self, t: int) -> int:
         """*t* if it lies in ``(start, end]`` of an open interval, else the end of the last
@@ -320,7 +331,10 @@ class Timeline:
                 raise self._no_time("closing time", "before")
             chunk = self.chunk(index)
             i = len(chunk.bounds)
-        return chunk.bounds[i - 1]
+        found = chunk.bounds[i - 1]
+        if t - found > self._horizon_us:
+            raise self._no_time("closing time", "before")
+        return found
 
     def open_pairs(self, a: int, b: int) -> list[tuple[int, int]]:
         """The open intervals clipped to ``[a, b)``, merged across chunk boundaries.
