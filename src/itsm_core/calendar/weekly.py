@@ -57,11 +57,14 @@ def _local_date(us: int, zone: ZoneInfo) -> date:
         return _FIRST_DATE if us < 0 else _LAST_DATE
 
 
-def _check_keys(value: Mapping[Any, Any], allowed: tuple[str, ...], path: str) -> None:
+def _check_keys(value: Mapping[Any, Any], allowed: tuple[str, ...], path: str,
+                also: tuple[str, ...] = ()) -> None:
+    """Refuse keys outside *allowed*; the message also lists *also* (keys a caller
+    already took out, such as a calendar's ``horizon``)."""
     for key in value:
         if key not in allowed:
             where = f"{path}.{key}" if path else str(key)
-            raise ConfigError(where, "unknown key", f"one of {', '.join(allowed)}")
+            raise ConfigError(where, "unknown key", f"one of {', '.join(allowed + also)}")
 
 
 def _join(path: str, key: str) -> str:
@@ -103,7 +106,8 @@ class WeeklySpec:
         ...
         itsm_core.errors.ConfigError: hours.funday: unknown key; expected one of mon, tue, wed, thu, fri, sat, sun
         """
-        _check_keys(value, _KEYS, path)
+        _check_keys(value, _KEYS, path,
+                    also=("horizon", "union", "intersection", "minus", "versions"))
         if "timezone" not in value:
             raise ConfigError(_join(path, "timezone"), "missing",
                               'an IANA time zone name such as "Europe/London"')
