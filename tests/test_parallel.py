@@ -28,8 +28,6 @@ from itsm_core._instant import from_us
 from itsm_core.demo import AS_OF, generate
 from itsm_core.errors import ArgumentTypeError, InvalidArgumentError, NaiveDatetimeError
 from itsm_core.parallel import (
-    _CYCLE_FIELDS,
-    _OUTCOME_FIELDS,
     _dumps,
     chunk_bounds,
     chunk_size_for,
@@ -40,6 +38,7 @@ from itsm_core.parallel import (
 )
 from itsm_core.sla import SlaCycle, SlaDefinition, SlaOutcome, SlaPolicy, TicketEvent
 from itsm_core.sla.conditions import PythonCondition
+from itsm_core.sla.wire import _CYCLE_FIELDS, _OUTCOME_FIELDS
 
 LONDON = ZoneInfo("Europe/London")
 POLICY = SlaPolicy.from_dict(json.loads(
