@@ -10,7 +10,7 @@ no lead time, whatever the risk.
 ...                "high": {"authority": "cab", "lead_time": "P3D"},
 ...                "very_high": {"authority": "cab", "lead_time": "P5D"}},
 ...     "emergency": {"authority": "emergency_cab", "lead_time": "PT0S"}})
->>> from itsm_core.change.levels import RiskLevel
+>>> from itsm_core.change.levels import NamedLevel, RiskLevel
 >>> r = policy.requirement("normal", RiskLevel.HIGH)
 >>> r.authority.label, str(r.lead_time)
 ('cab', '3 days, 0:00:00')
@@ -20,7 +20,6 @@ True
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
@@ -29,7 +28,7 @@ import attrs
 from itsm_core._instant import format_duration, parse_duration, to_us
 from itsm_core.calendar import BusinessCalendar
 from itsm_core.change.conflict import Conflict, ConflictKind
-from itsm_core.change.levels import RiskLevel
+from itsm_core.change.levels import NamedLevel, RiskLevel
 from itsm_core.change.request import ChangeRequest, ChangeType, parse_type
 from itsm_core.errors import ConfigError
 
@@ -38,11 +37,15 @@ __all__ = ["ApprovalPolicy", "ApprovalRequirement", "Authority"]
 _CELL_FORM = "{'authority': 'cab', 'lead_time': 'P3D'}"
 
 
-class Authority(enum.IntEnum):
+class Authority(NamedLevel):
     """Who must authorise a change, in increasing order of weight.
 
     >>> Authority.parse("emergency_cab", "x") > Authority.CAB
     True
+    >>> Authority.parse("board", "normal.high.authority")
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.ConfigError: normal.high.authority: unknown authority 'board'; expected one of 'none', 'peer', 'change_manager', 'cab', 'emergency_cab'
     """
 
     NONE = 0
@@ -51,30 +54,9 @@ class Authority(enum.IntEnum):
     CAB = 3
     EMERGENCY_CAB = 4
 
-    @property
-    def label(self) -> str:
-        """The configuration name.
-
-        >>> Authority.CHANGE_MANAGER.label
-        'change_manager'
-        """
-        return self.name.lower()
-
     @classmethod
-    def parse(cls, value: object, path: str) -> Authority:
-        """Read an authority from its name.
-
-        >>> Authority.parse("board", "normal.high.authority")
-        Traceback (most recent call last):
-        ...
-        itsm_core.errors.ConfigError: normal.high.authority: unknown authority 'board'; expected one of 'none', 'peer', 'change_manager', 'cab', 'emergency_cab'
-        """
-        if isinstance(value, Authority):
-            return value
-        if isinstance(value, str) and value.upper() in cls.__members__:
-            return cls[value.upper()]
-        raise ConfigError(path, f"unknown authority {value!r}",
-                          "one of 'none', 'peer', 'change_manager', 'cab', 'emergency_cab'")
+    def _noun(cls) -> str:
+        return "authority"
 
 
 @attrs.frozen(kw_only=True)

@@ -10,25 +10,26 @@ from __future__ import annotations
 
 import enum
 from fractions import Fraction
+from typing import TypeVar
 
 import attrs
 
 from itsm_core.errors import ConfigError
 
-__all__ = ["Contribution", "MethodResult", "RiskLevel", "format_number"]
+__all__ = ["Contribution", "MethodResult", "NamedLevel", "RiskLevel", "format_number"]
 
 
-class RiskLevel(enum.IntEnum):
-    """Ordered risk levels (ServiceNow's four: low, moderate, high, very high).
+_Level = TypeVar("_Level", bound="NamedLevel")
 
-    >>> max(RiskLevel.LOW, RiskLevel.HIGH).label
+
+class NamedLevel(enum.IntEnum):
+    """An ordered level written in configuration by its lower-case name.
+
+    Subclasses set ``_noun`` (``"risk level"``, ``"authority"``) for error messages.
+
+    >>> RiskLevel.parse("high", "risk").label
     'high'
     """
-
-    LOW = 1
-    MODERATE = 2
-    HIGH = 3
-    VERY_HIGH = 4
 
     @property
     def label(self) -> str:
@@ -40,20 +41,41 @@ class RiskLevel(enum.IntEnum):
         return self.name.lower()
 
     @classmethod
-    def parse(cls, value: object, path: str) -> RiskLevel:
-        """Read a level from its name (or pass a :class:`RiskLevel` through).
+    def parse(cls: type[_Level], value: object, path: str) -> _Level:
+        """Read a level from its name (or pass a level of this class through).
 
         >>> RiskLevel.parse("extreme", "rules[0].risk")
         Traceback (most recent call last):
         ...
         itsm_core.errors.ConfigError: rules[0].risk: unknown risk level 'extreme'; expected one of 'low', 'moderate', 'high', 'very_high'
         """
-        if isinstance(value, RiskLevel):
+        if isinstance(value, cls):
             return value
         if isinstance(value, str) and value.upper() in cls.__members__:
             return cls[value.upper()]
-        raise ConfigError(path, f"unknown risk level {value!r}",
-                          "one of 'low', 'moderate', 'high', 'very_high'")
+        names = ", ".join(repr(level.label) for level in cls)
+        raise ConfigError(path, f"unknown {cls._noun()} {value!r}", f"one of {names}")
+
+    @classmethod
+    def _noun(cls) -> str:
+        return "level"
+
+
+class RiskLevel(NamedLevel):
+    """Ordered risk levels (ServiceNow's four: low, moderate, high, very high).
+
+    >>> max(RiskLevel.LOW, RiskLevel.HIGH).label
+    'high'
+    """
+
+    LOW = 1
+    MODERATE = 2
+    HIGH = 3
+    VERY_HIGH = 4
+
+    @classmethod
+    def _noun(cls) -> str:
+        return "risk level"
 
 
 def format_number(value: Fraction) -> int | str:
