@@ -236,8 +236,15 @@ class Timeline:
         if d == 0:
             return t
         index = t >> CHUNK_SHIFT
-        chunk = self.chunk(index)
-        self.previous_close(t)  # raises when no open time ends within the horizon before t
+        chunk = self._chunks.get(index) or self.chunk(index)
+        bounds = chunk.bounds
+        i = bisect_left(bounds, t)
+        if not i & 1:  # t is not in (start, end]: the last close must be within the horizon
+            if i:
+                if t - bounds[i - 1] > self._horizon_us:
+                    raise self._no_time("closing time", "before")
+            else:
+                self.previous_close(t)  # raises when no close lies within the horizon
         target = chunk.cumulative(t) - d
         last_open = index
         while target < 0:

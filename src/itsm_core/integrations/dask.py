@@ -81,16 +81,20 @@ def evaluate_dask(events: Any, policy: SlaPolicy, *, columns: Mapping[str, str] 
     ...
     itsm_core.errors.ArgumentTypeError: events: expected a Dask DataFrame, got list
     """
-    dd = _dask()
-    if not isinstance(events, dd.DataFrame):
-        raise ArgumentTypeError(f"events: expected a Dask DataFrame, got "
-                                f"{type(events).__name__}")
+    _require_frame(events, "events")
     options: dict[str, Any] = {"columns": columns, "fields": fields, "tz": tz, "as_of": as_of,
                                "strict": strict}
     meta = evaluate_frame(events._meta, policy, **options)  # checks everything up front
     ticket = {**DEFAULT_COLUMNS, **(columns or {})}["ticket"]
     return events.shuffle(on=ticket).map_partitions(evaluate_frame, policy, meta=meta,
                                                     **options)
+
+
+def _require_frame(value: object, name: str) -> None:
+    """Raise ArgumentTypeError naming *name* unless *value* is a Dask DataFrame."""
+    if not isinstance(value, _dask().DataFrame):
+        raise ArgumentTypeError(f"{name}: expected a Dask DataFrame, got "
+                                f"{type(value).__name__}")
 
 
 def _summary(group: pd.DataFrame) -> pd.Series:
@@ -121,10 +125,7 @@ def compliance_dask(cycles: Any, by: Sequence[str] = ("definition", "priority"),
     """
     import pandas
 
-    dd = _dask()
-    if not isinstance(cycles, dd.DataFrame):
-        raise ArgumentTypeError(f"cycles: expected a Dask DataFrame, got "
-                                f"{type(cycles).__name__}")
+    _require_frame(cycles, "cycles")
     names, meta = group_keys(cycles._meta, by, period)
     rows = cycles.map_partitions(lambda part: group_keys(part, by, period)[1], meta=meta)
     keys = list(names) or [_ALL]

@@ -58,12 +58,13 @@ def pack_outcomes(outcomes: Iterable[SlaOutcome]) -> bytes:
     No Python code runs per object when the bytes are pickled or unpickled, which is
     what makes sending outcomes back from a worker cheaper than evaluating them.
 
+    >>> import pickle
     >>> from datetime import datetime, timezone
     >>> from itsm_core.sla import SlaPolicy, TicketEvent
     >>> policy = SlaPolicy.from_dict({"definitions": [{"name": "a", "targets": "PT1H"}]})
     >>> outcomes = policy.evaluate([TicketEvent(datetime(2016, 3, 1, tzinfo=timezone.utc),
     ...                                         "New")], ticket="INC1")
-    >>> unpack_outcomes(pack_outcomes(outcomes), policy) == list(outcomes)
+    >>> len(pack_outcomes(outcomes)) < len(pickle.dumps(list(outcomes)))  # no calendars
     True
     """
     # one dict per distinct field set, shared in the blob, so the receiver builds one
