@@ -120,7 +120,7 @@ def bench_measure() -> None:
     dicts = [{"start": a.isoformat(), "end": b.isoformat()} for a, b in pairs[:100_000]]
     from_dict, _ = best_of(lambda: [Outage.from_dict(d) for d in dicts], repeat=1)
     print(f"Outage.from_dict on ISO strings: {from_dict * 10:.2f} µs each")
-    CAL.open_set(0, 1)  # warm the calendar's lazily compiled timeline
+    CAL._engine.open_set(0, 1)  # warm the calendar's lazily compiled timeline
     shuffled, m = best_of(lambda: measure(big, START, END, CAL), repeat=2)
     # an export read in time order: the records are created in time order
     in_order = build(pairs, sorted(range(len(pairs)), key=pairs.__getitem__))

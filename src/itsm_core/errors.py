@@ -13,6 +13,8 @@ hours.tue[1]: bad end '25:00'; expected HH:MM or HH:MM:SS, at most 24:00
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 __all__ = [
     "ArgumentTypeError",
     "ConfigError",
@@ -21,6 +23,7 @@ __all__ = [
     "ItsmError",
     "NaiveDatetimeError",
     "NoBusinessTimeError",
+    "UnknownNameError",
 ]
 
 
@@ -61,6 +64,24 @@ class ConfigError(ItsmError, ValueError):
     def __reduce__(self) -> tuple[type[ConfigError], tuple[str, str, str | None]]:
         return (type(self), (self.path, self.problem, self.expected))
 
+    def under(self, prefix: str) -> ConfigError:
+        """The same error with its path placed under *prefix* (a nested value's path).
+
+        >>> ConfigError("hours.mon", "bad shift").under("versions[0].calendar").path
+        'versions[0].calendar.hours.mon'
+        >>> ConfigError("[2]", "bad window").under("windows").path
+        'windows[2]'
+        """
+        if not prefix:
+            return self
+        if not self.path:
+            path = prefix
+        elif self.path.startswith("["):
+            path = prefix + self.path
+        else:
+            path = f"{prefix}.{self.path}"
+        return type(self)(path, self.problem, self.expected)
+
 
 class InvalidArgumentError(ItsmError, ValueError):
     """A call argument has the right type but a value outside its domain.
@@ -100,3 +121,28 @@ class DomainError(ItsmError, ValueError):
     >>> isinstance(DomainError("agents must exceed traffic"), ValueError)
     True
     """
+
+
+class UnknownNameError(ItsmError, KeyError):
+    """A lookup by name found nothing; the message lists the names that exist.
+
+    >>> err = UnknownNameError("preset", "itil-5x5", ["itil", "servicenow-incident"])
+    >>> print(err)
+    preset: unknown name 'itil-5x5'; expected one of 'itil', 'servicenow-incident'
+    >>> isinstance(err, KeyError), err.name
+    (True, 'itil-5x5')
+    """
+
+    def __init__(self, what: str, name: object, known: Iterable[object] = ()) -> None:
+        self.what = what
+        self.name = name
+        self.known = tuple(known)
+        expected = ", ".join(repr(k) for k in self.known) if self.known else None
+        super().__init__(_format(what, f"unknown name {name!r}",
+                                 f"one of {expected}" if expected else None))
+
+    def __str__(self) -> str:  # KeyError would show the message quoted
+        return str(self.args[0])
+
+    def __reduce__(self) -> tuple[type[UnknownNameError], tuple[str, object, tuple[object, ...]]]:
+        return (type(self), (self.what, self.name, self.known))

@@ -28,7 +28,7 @@ def oracle(incs: list[Incident], rule: RecurrenceRule, problems: list[Problem],
     def elapsed(a: Incident, b: Incident) -> int:
         if calendar is None:
             return b.opened_us - a.opened_us
-        return calendar.elapsed_us(a.opened_us, b.opened_us)
+        return calendar._engine.elapsed(a.opened_us, b.opened_us)
 
     closed = {p.id for p in problems if not p.is_open}
     w = rule.window // timedelta(microseconds=1)

@@ -2,7 +2,7 @@
 
 The reference replays the same rules as ``itsm_core.sla.replay`` in the plainest way
 (one status per event, written out case by case) and then measures business time by
-stepping minute by minute over wall-clock time with the calendar's ``is_open_us``.
+stepping minute by minute over wall-clock time with the calendar engine's ``is_open``.
 Events and calendar hours are minute-aligned, so minute sampling is exact.
 """
 
@@ -160,7 +160,7 @@ def reference_measure(cycle: RefCycle, calendar: BusinessCalendar, end: int,
             break
         running = status == "run"
         for minute in range(t, stop, MINUTE):
-            open_ = calendar.is_open_us(minute)
+            open_ = calendar._engine.is_open(minute)
             if running:
                 elapsed += MINUTE * open_
             else:

@@ -1,7 +1,7 @@
 """A RuleBasedStateMachine drives a ticket through start / pause / resume / stop / cancel /
 priority changes / reopen, with time passing in between, and compares the engine's verdict
 at every step with a slow model clock that counts business minutes one by one with the
-calendar's ``is_open_us``."""
+calendar engine's ``is_open``."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ class SlaClockMachine(RuleBasedStateMachine):
         for minute in range(self.now, self.now + minutes * MINUTE, MINUTE):
             if cycle is None:
                 break
-            open_minutes = MINUTE * self.calendar.is_open_us(minute)
+            open_minutes = MINUTE * self.calendar._engine.is_open(minute)
             if cycle.status == "running":
                 cycle.elapsed += open_minutes
             else:
@@ -78,7 +78,7 @@ class SlaClockMachine(RuleBasedStateMachine):
     def _reopen_stretch(self, cycle: ModelCycle) -> None:
         assert cycle.stopped_at is not None
         for minute in range(cycle.stopped_at, self.now, MINUTE):
-            cycle.paused_business += MINUTE * self.calendar.is_open_us(minute)
+            cycle.paused_business += MINUTE * self.calendar._engine.is_open(minute)
             cycle.paused_wall += MINUTE
         cycle.stopped_at = None
 

@@ -171,7 +171,7 @@ class BusinessCalendar:
     spec: CalendarSpec
     horizon: timedelta = DEFAULT_HORIZON
     _zone: ZoneInfo = attrs.field(init=False, eq=False, hash=False)
-    _timeline: Timeline = attrs.field(init=False, eq=False, hash=False)
+    _engine: Timeline = attrs.field(init=False, eq=False, hash=False)  # private integer engine
 
     def __attrs_post_init__(self) -> None:
         horizon_us = duration_us(self.horizon, "horizon")
@@ -179,7 +179,7 @@ class BusinessCalendar:
             raise ConfigError("horizon", f"{self.horizon} is not positive",
                               'a positive ISO 8601 duration such as "P3653D"')
         object.__setattr__(self, "_zone", ZoneInfo(self.spec.timezone))
-        object.__setattr__(self, "_timeline", Timeline(self.spec.compile, horizon_us))
+        object.__setattr__(self, "_engine", Timeline(self.spec.compile, horizon_us))
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (BusinessCalendar, (self.spec, self.horizon))
@@ -318,80 +318,6 @@ class BusinessCalendar:
         """
         return self._zone
 
-    # -- integer fast paths (microseconds since the Unix epoch) -------------------------------
-
-    def elapsed_us(self, a: int, b: int) -> int:
-        """Signed business time between two instants, all in integer microseconds.
-
-        >>> BusinessCalendar.always_open("UTC").elapsed_us(10, 4)
-        -6
-        """
-        return self._timeline.elapsed(a, b)
-
-    def add_us(self, t: int, d: int) -> int:
-        """:meth:`add` on integers (``d >= 0`` microseconds).
-
-        >>> BusinessCalendar.always_open("UTC").add_us(10, 5)
-        15
-        """
-        if d < 0:
-            raise InvalidArgumentError(f"d: negative duration {d} µs; expected >= 0")
-        return self._timeline.add(t, d)
-
-    def subtract_us(self, t: int, d: int) -> int:
-        """:meth:`subtract` on integers (``d >= 0`` microseconds).
-
-        >>> BusinessCalendar.always_open("UTC").subtract_us(10, 5)
-        5
-        """
-        if d < 0:
-            raise InvalidArgumentError(f"d: negative duration {d} µs; expected >= 0")
-        return self._timeline.subtract(t, d)
-
-    def is_open_us(self, t: int) -> bool:
-        """:meth:`is_open` on integers.
-
-        >>> BusinessCalendar.always_open("UTC").is_open_us(0)
-        True
-        """
-        return self._timeline.is_open(t)
-
-    def next_open_us(self, t: int) -> int:
-        """:meth:`next_open` on integers.
-
-        >>> BusinessCalendar.always_open("UTC").next_open_us(7)
-        7
-        """
-        return self._timeline.next_open(t)
-
-    def next_close_us(self, t: int) -> int:
-        """:meth:`next_close` on integers.
-
-        >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"thu": [["00:00", "01:00"]]}})
-        >>> cal.next_close_us(0)  # 1970-01-01 was a Thursday
-        3600000000
-        """
-        return self._timeline.next_close(t)
-
-    def previous_close_us(self, t: int) -> int:
-        """:meth:`previous_close` on integers.
-
-        >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"thu": [["00:00", "01:00"]]}})
-        >>> cal.previous_close_us(7_200_000_000)
-        3600000000
-        """
-        return self._timeline.previous_close(t)
-
-    def open_set_us(self, a: int, b: int) -> IntervalSet:
-        """The open time clipped to ``[a, b)`` as an :class:`IntervalSet`.
-
-        >>> BusinessCalendar.always_open("UTC").open_set_us(0, 5)
-        IntervalSet([(0, 5)])
-        """
-        return IntervalSet(tuple(x for pair in self._timeline.open_pairs(a, b) for x in pair))
-
-    open_set = open_set_us
-
     # -- datetime API -------------------------------------------------------------------------
 
     def is_open(self, t: datetime) -> bool:
@@ -402,7 +328,7 @@ class BusinessCalendar:
         >>> cal.is_open(datetime(2025, 1, 6, 17, 0, tzinfo=timezone.utc))
         False
         """
-        return self._timeline.is_open(to_us(t, "t"))
+        return self._engine.is_open(to_us(t, "t"))
 
     def elapsed(self, a: datetime, b: datetime) -> timedelta:
         """Business time in ``[a, b)``, signed: ``elapsed(b, a) == -elapsed(a, b)``.
@@ -419,7 +345,7 @@ class BusinessCalendar:
             b_us: int = _dt_sub(b, _EPOCH) // _ONE_US
         except TypeError:  # naive or not datetimes: let to_us name the argument
             a_us, b_us = to_us(a, "a"), to_us(b, "b")
-        return _ONE_US * self._timeline.elapsed(a_us, b_us)
+        return _ONE_US * self._engine.elapsed(a_us, b_us)
 
     def add(self, t: datetime, d: timedelta) -> datetime:
         """The earliest ``u >= t`` with ``elapsed(t, u) == d`` (it may be a closing time).
@@ -439,7 +365,7 @@ class BusinessCalendar:
             t_us: int = _dt_sub(t, _EPOCH) // _ONE_US
         except TypeError:  # naive or not a datetime: let to_us name the argument
             t_us = to_us(t, "t")
-        result = self._timeline.add(t_us, us)
+        result = self._engine.add(t_us, us)
         try:
             return (_EPOCH + _ONE_US * result).astimezone(self._zone)
         except OverflowError:
@@ -453,7 +379,7 @@ class BusinessCalendar:
         >>> cal.subtract(datetime(2025, 1, 7, tzinfo=timezone.utc), timedelta(hours=8)).isoformat()
         '2025-01-06T09:00:00+00:00'
         """
-        return _from_us(self._timeline.subtract(to_us(t, "t"), _business_us(d)), self._zone)
+        return _from_us(self._engine.subtract(to_us(t, "t"), _business_us(d)), self._zone)
 
     def next_open(self, t: datetime) -> datetime:
         """*t* if open, else the start of the next open interval.
@@ -463,7 +389,7 @@ class BusinessCalendar:
         >>> cal.next_open(datetime(2025, 1, 6, 17, tzinfo=timezone.utc)).isoformat()
         '2025-01-13T09:00:00+00:00'
         """
-        return _from_us(self._timeline.next_open(to_us(t, "t")), self._zone)
+        return _from_us(self._engine.next_open(to_us(t, "t")), self._zone)
 
     def next_close(self, t: datetime) -> datetime:
         """The end of the open interval containing *t*, else of the next one.
@@ -473,7 +399,7 @@ class BusinessCalendar:
         >>> cal.next_close(datetime(2025, 1, 6, 8, tzinfo=timezone.utc)).isoformat()
         '2025-01-06T17:00:00+00:00'
         """
-        return _from_us(self._timeline.next_close(to_us(t, "t")), self._zone)
+        return _from_us(self._engine.next_close(to_us(t, "t")), self._zone)
 
     def previous_close(self, t: datetime) -> datetime:
         """*t* if it lies in ``(start, end]`` of an open interval, else the end of the last
@@ -484,7 +410,7 @@ class BusinessCalendar:
         >>> cal.previous_close(datetime(2025, 1, 13, 9, tzinfo=timezone.utc)).isoformat()
         '2025-01-06T17:00:00+00:00'
         """
-        return _from_us(self._timeline.previous_close(to_us(t, "t")), self._zone)
+        return _from_us(self._engine.previous_close(to_us(t, "t")), self._zone)
 
     def open_intervals(self, a: datetime, b: datetime) -> list[tuple[datetime, datetime]]:
         """The open intervals clipped to ``[a, b)``, in the calendar's zone.
@@ -495,7 +421,7 @@ class BusinessCalendar:
         ...     datetime(2025, 1, 6, 12, tzinfo=timezone.utc), datetime(2025, 1, 14, tzinfo=timezone.utc))]
         [(12, 17), (9, 17)]
         """
-        pairs = self._timeline.open_pairs(to_us(a, "a"), to_us(b, "b"))
+        pairs = self._engine.open_pairs(to_us(a, "a"), to_us(b, "b"))
         return [(_from_us(s, self._zone), _from_us(e, self._zone)) for s, e in pairs]
 
     def explain(self, a: datetime, b: datetime) -> CalendarExplanation:
@@ -510,11 +436,11 @@ class BusinessCalendar:
         """
         a_us, b_us = to_us(a, "a"), to_us(b, "b")
         lo, hi = min(a_us, b_us), max(a_us, b_us)
-        pairs = self._timeline.open_pairs(lo, hi)
+        pairs = self._engine.open_pairs(lo, hi)
         return CalendarExplanation(
             start=_from_us(a_us, self._zone),
             end=_from_us(b_us, self._zone),
-            elapsed=timedelta(microseconds=self._timeline.elapsed(a_us, b_us)),
+            elapsed=timedelta(microseconds=self._engine.elapsed(a_us, b_us)),
             intervals=tuple((_from_us(s, self._zone), _from_us(e, self._zone))
                             for s, e in pairs),
         )

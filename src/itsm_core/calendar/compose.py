@@ -73,7 +73,7 @@ class UnionSpec:
         >>> [(s // hour, e // hour) for s, e in (early | late).spec.compile(0, 168 * hour)]
         [(105, 113), (108, 116)]
         """
-        return [pair for part in self.parts for pair in part.open_set_us(lo, hi)]
+        return [pair for part in self.parts for pair in part._engine.open_set(lo, hi)]
 
     def to_dict(self) -> dict[str, Any]:
         """``{"union": [part, ...]}``, which ``BusinessCalendar.from_dict`` reads back.
@@ -135,9 +135,9 @@ class IntersectionSpec:
         >>> [(s // hour, e // hour) for s, e in (customer & support).spec.compile(0, 120 * hour)]
         [(108, 113)]
         """
-        result = self.parts[0].open_set_us(lo, hi)
+        result = self.parts[0]._engine.open_set(lo, hi)
         for part in self.parts[1:]:
-            result = result & part.open_set_us(lo, hi)
+            result = result & part._engine.open_set(lo, hi)
         return list(result.pairs())
 
     def to_dict(self) -> dict[str, Any]:
@@ -206,7 +206,7 @@ class MinusSpec:
         removed = self.windows.clip(lo, hi)
         for recurrence in self.recurring:
             removed = removed | recurrence.occurrences(lo, hi)
-        return list((self.calendar.open_set_us(lo, hi) - removed).pairs())
+        return list((self.calendar._engine.open_set(lo, hi) - removed).pairs())
 
     def to_dict(self) -> dict[str, Any]:
         """``{"minus": {"calendar": ..., "windows": [[start, end], ...], "recurring": [...]}}``
@@ -310,7 +310,7 @@ class VersionedSpec:
             start = lo if i == 0 else max(lo, starts[i])
             end = hi if i + 1 == len(starts) else min(hi, starts[i + 1])
             if start < end:
-                out.extend(calendar.open_set_us(start, end).pairs())
+                out.extend(calendar._engine.open_set(start, end).pairs())
         return out
 
     def to_dict(self) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 
 from itsm_core._instant import format_duration, td
 from itsm_core.errors import NoBusinessTimeError
+from itsm_core.intervals import IntervalSet
 
 __all__ = ["CHUNK_US", "Chunk", "Timeline"]
 
@@ -368,3 +369,11 @@ class Timeline:
                 else:
                     out.append((start, end))
         return out
+
+    def open_set(self, a: int, b: int) -> IntervalSet:
+        """The open time clipped to ``[a, b)`` as an :class:`IntervalSet`.
+
+        >>> Timeline(lambda lo, hi: [(lo + 10, lo + 20)], CHUNK_US).open_set(0, 15)
+        IntervalSet([(10, 15)])
+        """
+        return IntervalSet(tuple(x for pair in self.open_pairs(a, b) for x in pair))

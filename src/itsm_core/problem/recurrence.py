@@ -273,7 +273,7 @@ def find_recurring(incidents: Iterable[Incident],
             f"calendar: expected a BusinessCalendar, got {type(calendar).__name__}")
     else:  # business time since the earliest incident: elapsed(a, b) = clock[b] - clock[a]
         origin = min((inc.opened_us for inc in pool), default=0)
-        clock = [calendar.elapsed_us(origin, inc.opened_us) for inc in pool]
+        clock = [calendar._engine.elapsed(origin, inc.opened_us) for inc in pool]
     result: list[RecurrenceCandidate] = []
     for item in rules:
         result.extend(_find_one(pool, clock, item, closed))

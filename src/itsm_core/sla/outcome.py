@@ -269,7 +269,7 @@ class SlaCycle:
         datetime.timedelta(seconds=7200)
         """
         cal = self.calendar
-        return timedelta(microseconds=sum(cal.elapsed_us(s[1], s[2])
+        return timedelta(microseconds=sum(cal._engine.elapsed(s[1], s[2])
                                           for s in self._paused_segments()))
 
     @property
@@ -342,10 +342,10 @@ class SlaCycle:
             if not running:
                 continue
             if index == last and running_now:
-                return int(cal.add_us(start, need_us - done))
-            here = int(cal.elapsed_us(start, end))
+                return int(cal._engine.add(start, need_us - done))
+            here = int(cal._engine.elapsed(start, end))
             if done + here >= need_us:
-                return int(cal.add_us(start, need_us - done))
+                return int(cal._engine.add(start, need_us - done))
             done += here
         return None
 
@@ -391,7 +391,7 @@ class SlaCycle:
             return None
         us = self.crossing_us(self.target_us)
         if us is None and self.stop_us is not None:
-            us = int(self.calendar.add_us(self.stop_us, self.target_us - self.elapsed_us))
+            us = int(self.calendar._engine.add(self.stop_us, self.target_us - self.elapsed_us))
         return None if us is None else self._dt(us)
 
     @property
@@ -434,7 +434,7 @@ class SlaCycle:
         return tuple(
             Segment(kind="running" if running else "paused", start=self._dt(start),
                     end=self._dt(end), priority=key, state=state,
-                    business=timedelta(microseconds=cal.elapsed_us(start, end)))
+                    business=timedelta(microseconds=cal._engine.elapsed(start, end)))
             for running, start, end, key, state in self.raw_segments
         )
 

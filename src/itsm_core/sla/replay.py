@@ -212,7 +212,7 @@ def _finish(definition: SlaDefinition, cycle: _Open, as_of_us: int) -> SlaCycle:
         if seg_end == start and (i < last or cycle.stop is not None):
             continue  # drop empty stretches, but keep an open cycle's current one
         if running:
-            elapsed += calendar.elapsed_us(start, seg_end)
+            elapsed += calendar._engine.elapsed(start, seg_end)
         raw.append((running, start, seg_end, key, state))
     if cycle.cancelled:
         stage = Stage.CANCELLED
