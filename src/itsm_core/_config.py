@@ -4,7 +4,7 @@ Every configuration value is read with ``from_dict(data)`` and written back with
 ``to_dict()``.  A value nested inside another is read with :func:`read_at`, so that an error
 raised deep inside names the full path from the outermost mapping.
 
->>> from itsm_core.errors import ConfigError
+>>> from itsm_core.errors import ConfigError, UnknownNameError
 >>> def hours(data):
 ...     raise ConfigError("mon[0]", "cannot read '9:00' as a time", '"HH:MM"')
 >>> read_at("versions[1].calendar.hours", hours, {})
@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from itsm_core.errors import ConfigError
+from itsm_core.errors import ConfigError, UnknownNameError
 
 __all__ = ["join", "read_at"]
 
@@ -37,12 +37,13 @@ def join(path: str, key: str | int) -> str:
 
 
 def read_at(path: str, read: Callable[[Any], T], data: object) -> T:
-    """``read(data)``, with any :class:`ConfigError` it raises placed under *path*.
+    """``read(data)``, with any :class:`ConfigError` or :class:`UnknownNameError` it raises
+    placed under *path*.
 
     >>> read_at("targets", int, "4")
     4
     """
     try:
         return read(data)
-    except ConfigError as exc:
+    except (ConfigError, UnknownNameError) as exc:
         raise exc.under(path) from None

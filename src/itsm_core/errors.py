@@ -35,6 +35,14 @@ class ItsmError(Exception):
     """
 
 
+def _under(prefix: str, path: str) -> str:
+    if not prefix:
+        return path
+    if not path:
+        return prefix
+    return prefix + path if path.startswith("[") else f"{prefix}.{path}"
+
+
 def _format(path: str, problem: str, expected: str | None) -> str:
     text = f"{path}: {problem}" if path else problem
     return f"{text}; expected {expected}" if expected else text
@@ -72,15 +80,7 @@ class ConfigError(ItsmError, ValueError):
         >>> ConfigError("[2]", "bad window").under("windows").path
         'windows[2]'
         """
-        if not prefix:
-            return self
-        if not self.path:
-            path = prefix
-        elif self.path.startswith("["):
-            path = prefix + self.path
-        else:
-            path = f"{prefix}.{self.path}"
-        return type(self)(path, self.problem, self.expected)
+        return type(self)(_under(prefix, self.path), self.problem, self.expected)
 
 
 class InvalidArgumentError(ItsmError, ValueError):
@@ -140,6 +140,14 @@ class UnknownNameError(ItsmError, KeyError):
         expected = ", ".join(repr(k) for k in self.known) if self.known else None
         super().__init__(_format(what, f"unknown name {name!r}",
                                  f"one of {expected}" if expected else None))
+
+    def under(self, prefix: str) -> UnknownNameError:
+        """The same error with the place of the lookup put under *prefix*.
+
+        >>> UnknownNameError("calendar", "uk", ["london"]).under("definitions[0]").what
+        'definitions[0].calendar'
+        """
+        return type(self)(_under(prefix, self.what), self.name, self.known)
 
     def __str__(self) -> str:  # KeyError would show the message quoted
         return str(self.args[0])

@@ -44,6 +44,8 @@ def _from_text(text: str, *, percent: bool = True) -> Fraction | None:
     stripped = text.strip()
     fraction = _FRACTION.fullmatch(stripped)
     if fraction is not None:
+        if percent and fraction.group("num")[0] in "+-":
+            return None  # a ratio is never written as a signed fraction
         den = int(fraction.group("den"))
         return Fraction(int(fraction.group("num")), den) if den else None
     percentage = _PERCENT.fullmatch(stripped) if percent else None
