@@ -1,10 +1,10 @@
 """Acceptance tests for issue 4: priority matrices, validated and explained.
 
 The preset tables below are transcribed, in each tool's own numbering and storage order, from
-/work/shared/reference/PRIORITY_PRESETS.md (which cites ITIL v3 Service Operation Table 4.1,
-ServiceNow ``dl_u_priority`` / ``dl_problem_priority``, GLPI ``install/empty_data.php``, the
-Znuny/OTRS ITSM CIP default and iTop ``ComputePriority``); the tests convert orientation
-themselves, so a preset stored with swapped axes or a flipped scale fails.
+the published sources: ITIL v3 / 2011 *Service Operation* Table 4.1, ServiceNow
+``dl_u_priority`` / ``dl_problem_priority``, GLPI ``install/empty_data.php``, the Znuny/OTRS
+ITSM CIP default and iTop ``ComputePriority``; the tests convert orientation themselves, so a
+preset stored with swapped axes or a flipped scale fails.
 """
 
 from __future__ import annotations
@@ -19,6 +19,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from itsm_core import ConfigError, ItsmError, Priority, PriorityMatrix, SlaDefinition, TicketEvent
+from itsm_core.priority import (
+    ForceTop,
+    ManualOverride,
+    RaiseLevel,
+    explain,
+    from_stored,
+    policy_findings,
+    to_stored,
+)
+from itsm_core.priority.convert import flip_scale
 
 ISSUE_FORM = {
     "impact": ["1 - High", "2 - Medium", "3 - Low"],
@@ -181,40 +191,40 @@ class TestValidation:
                       ["Highest", "High", "Medium", "Low", "Lowest"],
                       ["High", "Medium", "Low", "Low", "Lowest"],
                       ["Medium", "Low", "Lowest", "Low", "Lowest"]]})
-        findings = atlassian.validate()
+        findings = policy_findings(atlassian)
         assert [f.kind for f in findings] == ["non_monotone"]
         assert findings[0].path == "cells[3][2]"
         assert isinstance(findings[0].to_dict(), dict)
 
     def test_unreachable_priority_levels(self):
-        findings = PriorityMatrix.preset("servicenow-incident").validate()
+        findings = policy_findings(PriorityMatrix.preset("servicenow-incident"))
         assert [(f.kind, f.to_dict()["priority"]) for f in findings] == [
             ("unreachable", "5 - Planning")]
-        assert PriorityMatrix.preset("servicenow-legacy").validate() == ()
+        assert policy_findings(PriorityMatrix.preset("servicenow-legacy")) == ()
 
 
 class TestExplanationsAndOverrides:
     def test_explain_names_the_cell(self):
         matrix = PriorityMatrix.preset("servicenow-incident")
-        explanation = matrix.explain(impact="2 - Medium", urgency="3 - Low")
+        explanation = explain(matrix, impact="2 - Medium", urgency="3 - Low")
         assert explanation.cell == "cells[1][2]"
         assert explanation.effective.label == "4 - Low"
         assert isinstance(explanation.to_dict(), dict)
+        assert str(explanation) == ("impact '2 - Medium' x urgency '3 - Low' -> cells[1][2] = "
+                                    "'4 - Low'\neffective priority: '4 - Low' (flags: none)")
 
     def test_vip_raises_major_incident_forces_top_manual_with_reason(self):
-        from itsm_core.priority import ForceTop, ManualOverride, RaiseLevel
-
         matrix = PriorityMatrix.preset("servicenow-incident")
         vip = RaiseLevel(levels=1, when="vip")
         major = ForceTop(when="major_incident")
-        raised = matrix.explain(impact=3, urgency=3, overrides=[vip, major], flags={"vip"})
+        raised = explain(matrix, impact=3, urgency=3, overrides=[vip, major], flags={"vip"})
         assert raised.matrix_priority.label == "4 - Low"
         assert raised.effective.label == "3 - Moderate"
         assert [s.applied for s in raised.steps] == [True, False]
-        top = matrix.explain(impact=3, urgency=3, overrides=[vip, major],
-                             flags={"vip", "major_incident"})
+        top = explain(matrix, impact=3, urgency=3, overrides=[vip, major],
+                      flags={"vip", "major_incident"})
         assert top.effective == Priority(label="1 - Critical", rank=1)
-        manual = matrix.explain(impact=1, urgency=1, overrides=[
+        manual = explain(matrix, impact=1, urgency=1, overrides=[
             ManualOverride(priority="3 - Moderate", reason="agreed with the customer")])
         assert manual.effective.label == "3 - Moderate"
         assert "agreed with the customer" in manual.steps[0].note
@@ -224,13 +234,9 @@ class TestExplanationsAndOverrides:
 
 class TestConversion:
     def test_flip_scale(self):
-        from itsm_core.priority import flip_scale
-
         assert [flip_scale(v, 5) for v in range(1, 6)] == [5, 4, 3, 2, 1]
 
     def test_glpi_storage_imports_to_the_preset(self):
-        from itsm_core.priority import from_stored, to_stored
-
         names = ["Very low", "Low", "Medium", "High", "Very high"]   # GLPI values 1..5
         imported = from_stored(GLPI_STORED, rows="urgency", most_urgent="highest",
                                impact_labels=names, urgency_labels=names,
@@ -240,8 +246,6 @@ class TestConversion:
         assert [[stored[u][i] for i in range(1, 6)] for u in range(1, 6)] == GLPI_STORED
 
     def test_lopsided_matrix_survives_every_orientation(self):
-        from itsm_core.priority import from_stored, to_stored
-
         matrix = PriorityMatrix.from_dict(LOPSIDED)
         for rows, most_urgent in product(("impact", "urgency"), ("lowest", "highest")):
             stored = to_stored(matrix, rows=rows, most_urgent=most_urgent)

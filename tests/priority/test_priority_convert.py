@@ -14,12 +14,11 @@ from strategies_priority import LOPSIDED, matrices
 from itsm_core.errors import ConfigError
 from itsm_core.priority import (
     PriorityMatrix,
-    flip_scale,
     from_stored,
     glpi_fallback,
     to_stored,
 )
-from itsm_core.priority.convert import MostUrgent, Rows
+from itsm_core.priority.convert import MostUrgent, Rows, flip_scale
 
 LOP = PriorityMatrix.from_dict(LOPSIDED)
 ORIENTATIONS = [(r, mu) for r in ("impact", "urgency") for mu in ("lowest", "highest")]

@@ -12,7 +12,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies_priority import LOPSIDED, matrices, matrix_dicts
 
-from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError, ItsmError
+from itsm_core._config import read_at
+from itsm_core.errors import (
+    ArgumentTypeError,
+    ConfigError,
+    InvalidArgumentError,
+    ItsmError,
+    UnknownNameError,
+)
 from itsm_core.priority import Impact, Priority, PriorityMatrix, Urgency
 
 ISSUE_FORM = {  # the example of issue 4, verbatim
@@ -87,7 +94,7 @@ class TestLookup:
 
     def test_swapped_axes_fail(self) -> None:
         m = PriorityMatrix.from_dict(LOPSIDED)
-        with pytest.raises(InvalidArgumentError, match=r"^impact: unknown level 'U1'"):
+        with pytest.raises(UnknownNameError, match=r"^impact: unknown name 'U1'"):
             m.priority(impact="U1", urgency="I-top")
         with pytest.raises(InvalidArgumentError, match=r"^impact: no level of rank 4"):
             m.priority(impact=4, urgency=2)
@@ -119,8 +126,6 @@ class TestLookupErrors:
     @pytest.mark.parametrize(
         ("impact", "urgency", "error", "field"),
         [
-            ("nope", "U1", InvalidArgumentError, "impact"),
-            ("I-top", "nope", InvalidArgumentError, "urgency"),
             (0, 1, InvalidArgumentError, "impact"),
             (1, 5, InvalidArgumentError, "urgency"),
             (-1, 1, InvalidArgumentError, "impact"),
@@ -140,12 +145,33 @@ class TestLookupErrors:
             self.m.priority(impact=impact, urgency=urgency)
         assert isinstance(info.value, ItsmError)
 
+    @pytest.mark.parametrize(
+        ("impact", "urgency", "message"),
+        [
+            ("nope", "U1", "impact: unknown name 'nope'; expected one of 'I-top', 'I-bottom'"),
+            (
+                "I-top",
+                "nope",
+                "urgency: unknown name 'nope'; expected one of 'U1', 'U2', 'U3', 'U4'",
+            ),
+        ],
+    )
+    def test_unknown_label_is_an_unknown_name(
+        self, impact: Any, urgency: Any, message: str
+    ) -> None:
+        with pytest.raises(UnknownNameError) as info:
+            self.m.priority(impact=impact, urgency=urgency)
+        assert str(info.value) == message
+        assert isinstance(info.value, (ItsmError, KeyError))
+        assert info.value.name == "nope"
+
     def test_message_lists_the_levels(self) -> None:
-        with pytest.raises(InvalidArgumentError) as info:
+        with pytest.raises(UnknownNameError) as info:
             self.m.priority(impact="I-TOP", urgency=1)
-        assert str(info.value) == (
-            "impact: unknown level 'I-TOP'; expected a label ('I-top', 'I-bottom') or a rank 1..2"
+        assert (
+            str(info.value) == "impact: unknown name 'I-TOP'; expected one of 'I-top', 'I-bottom'"
         )
+        assert info.value.known == ("I-top", "I-bottom")
 
 
 class TestStructuralErrors:
@@ -219,7 +245,7 @@ class TestStructuralErrors:
             )
 
 
-class TestCheckTable:
+class TestReadPriorityTable:
     m = PriorityMatrix.preset("servicenow-incident")
 
     def test_keys_by_label_or_priority_in_rank_order(self) -> None:
@@ -230,7 +256,7 @@ class TestCheckTable:
             "4 - Low": 4,
             "3 - Moderate": 3,
         }
-        got = self.m.check_table(table)
+        got = self.m.read_priority_table(table)
         assert list(got.items()) == [
             ("1 - Critical", 1),
             ("2 - High", 2),
@@ -240,7 +266,8 @@ class TestCheckTable:
         ]
 
     def test_partial_table_allowed_when_not_complete(self) -> None:
-        assert self.m.check_table({"2 - High": "PT8H"}, complete=False) == {"2 - High": "PT8H"}
+        got = self.m.read_priority_table({"2 - High": "PT8H"}, complete=False)
+        assert got == {"2 - High": "PT8H"}
 
     @pytest.mark.parametrize(
         ("table", "message"),
@@ -258,8 +285,16 @@ class TestCheckTable:
     )
     def test_errors(self, table: Any, message: str) -> None:
         with pytest.raises(ConfigError) as info:
-            self.m.check_table(table, path="sla.targets")
+            read_at("sla.targets", self.m.read_priority_table, table)
         assert message in str(info.value)
+
+    def test_errors_are_relative_to_the_table(self) -> None:
+        with pytest.raises(ConfigError) as info:
+            self.m.read_priority_table({"P1": 1})
+        assert info.value.path == "['P1']"
+        with pytest.raises(ConfigError) as info:
+            self.m.read_priority_table({"1 - Critical": 1})
+        assert info.value.path == ""
 
 
 class TestBulk:
@@ -285,6 +320,7 @@ class TestBulk:
         [
             ([(1, 1), (1, True)], ArgumentTypeError, "pairs[1].urgency: got True (bool)"),
             ([(1, 1), (3, 1)], InvalidArgumentError, "pairs[1].impact: no level of rank 3"),
+            ([(1, 1), (1, "U9")], UnknownNameError, "pairs[1].urgency: unknown name 'U9'"),
             ([(1, 1), (1, 1, 1)], ArgumentTypeError, "pairs[1]: got (1, 1, 1); expected an"),
             ([(1, 1), "ab"], ArgumentTypeError, "pairs[1]: got 'ab'"),
             ([(1, [1])], ArgumentTypeError, "pairs[0].urgency: got [1] (list)"),

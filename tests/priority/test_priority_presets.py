@@ -1,16 +1,19 @@
 """Presets against the published tables, cell by cell, in each tool's own numbering.
 
-Golden values are transcribed from the sources the presets cite (collected in
-shared/reference/PRIORITY_PRESETS.md) in the orientation each tool publishes, and are
-compared through level *labels*, so a preset that swapped axes or flipped a scale fails.
+Golden values are transcribed from the public sources named beside each table (ITIL v3
+*Service Operation* Table 4.1, ServiceNow ``dl_u_priority``, GLPI ``install/empty_data.php``,
+the Znuny / OTRS ITSM CIP default, iTop ``ComputePriority``) in the orientation each tool
+publishes, and are compared through level *labels*, so a preset that swapped axes or
+flipped a scale fails.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from itsm_core.errors import InvalidArgumentError
+from itsm_core.errors import UnknownNameError
 from itsm_core.priority import PRESET_NAMES, PriorityMatrix
+from itsm_core.priority.presets import preset_data
 
 # ITIL v3 / 2011 Service Operation, Table 4.1: rows impact H/M/L, columns urgency H/M/L.
 ITIL = [[1, 2, 3], [2, 3, 4], [3, 4, 5]]
@@ -120,6 +123,19 @@ def test_presets_round_trip(name: str) -> None:
 @pytest.mark.parametrize("name", ["ITIL-V3", "servicenow", "", None, ["glpi"]])
 def test_unknown_preset(name: object) -> None:
     with pytest.raises(
-        InvalidArgumentError, match=r"^name: unknown preset .*expected one of itil-v3"
-    ):
+        UnknownNameError, match=r"^preset: unknown name .*; expected one of 'itil-v3', "
+    ) as info:
         PriorityMatrix.preset(name)  # type: ignore[arg-type]
+    assert isinstance(info.value, KeyError)
+    assert info.value.name == name
+    assert info.value.known == PRESET_NAMES
+
+
+@pytest.mark.parametrize("name", PRESET_NAMES)
+def test_preset_data_is_the_plain_form_and_a_fresh_copy(name: str) -> None:
+    data = preset_data(name)
+    assert data == PriorityMatrix.preset(name).to_dict()
+    data["cells"][0][0] = "changed"
+    data["impact"].append("changed")
+    assert data["urgency"] == PriorityMatrix.preset(name).to_dict()["urgency"]
+    assert preset_data(name) == PriorityMatrix.preset(name).to_dict()

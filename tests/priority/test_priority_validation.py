@@ -1,4 +1,4 @@
-"""validate(): non-monotone cells and unreachable priority levels, as plain data."""
+"""policy_findings(): non-monotone cells and unreachable priority levels, as plain data."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from strategies_priority import LOPSIDED, matrices
 
-from itsm_core.priority import PRESET_NAMES, Finding, PriorityMatrix
+from itsm_core.priority import PRESET_NAMES, Finding, PriorityMatrix, policy_findings
 
 # Atlassian, "Create an impact urgency priority matrix" (Jira Service Management Cloud
 # documentation, support.atlassian.com): rows impact, columns urgency Critical..Lowest.
@@ -32,7 +32,7 @@ ATLASSIAN = {
 
 
 def test_atlassian_example_flags_exactly_that_cell() -> None:
-    findings = PriorityMatrix.from_dict(ATLASSIAN).validate()
+    findings = policy_findings(PriorityMatrix.from_dict(ATLASSIAN))
     assert findings == (
         Finding(
             kind="non_monotone",
@@ -51,7 +51,7 @@ def test_atlassian_example_flags_exactly_that_cell() -> None:
 
 def test_vertical_non_monotone_on_lopsided() -> None:
     data = dict(LOPSIDED, cells=[["P1", "P2", "P6", "P7"], ["P3", "P4", "P5", "P8"]])
-    (finding,) = PriorityMatrix.from_dict(data).validate()
+    (finding,) = policy_findings(PriorityMatrix.from_dict(data))
     assert finding.path == "cells[0][2]"
     assert finding.cell == ("I-top", "U3")
     assert finding.neighbour == ("I-bottom", "U3")
@@ -59,7 +59,7 @@ def test_vertical_non_monotone_on_lopsided() -> None:
 
 
 def test_servicenow_incident_never_reaches_planning() -> None:
-    findings = PriorityMatrix.preset("servicenow-incident").validate()
+    findings = policy_findings(PriorityMatrix.preset("servicenow-incident"))
     assert [f.to_dict() for f in findings] == [
         {
             "kind": "unreachable",
@@ -74,7 +74,7 @@ def test_servicenow_incident_never_reaches_planning() -> None:
 
 @pytest.mark.parametrize("name", [n for n in PRESET_NAMES if n != "servicenow-incident"])
 def test_other_presets_are_clean(name: str) -> None:
-    assert PriorityMatrix.preset(name).validate() == ()
+    assert policy_findings(PriorityMatrix.preset(name)) == ()
 
 
 def _monotone_by_brute_force(m: PriorityMatrix) -> bool:
@@ -89,7 +89,7 @@ def _monotone_by_brute_force(m: PriorityMatrix) -> bool:
 
 @given(matrices)
 def test_no_non_monotone_finding_iff_monotone(m: PriorityMatrix) -> None:
-    flagged = [f for f in m.validate() if f.kind == "non_monotone"]
+    flagged = [f for f in policy_findings(m) if f.kind == "non_monotone"]
     assert (not flagged) == _monotone_by_brute_force(m)
     for f in flagged:  # each names a real offending pair
         assert f.cell is not None
@@ -103,5 +103,5 @@ def test_no_non_monotone_finding_iff_monotone(m: PriorityMatrix) -> None:
 @given(matrices)
 def test_unreachable_levels_are_exactly_the_unused_labels(m: PriorityMatrix) -> None:
     used = {label for row in m.to_dict()["cells"] for label in row}
-    unreachable = [f.priority for f in m.validate() if f.kind == "unreachable"]
+    unreachable = [f.priority for f in policy_findings(m) if f.kind == "unreachable"]
     assert unreachable == [p for p in m.priority_labels if p not in used]

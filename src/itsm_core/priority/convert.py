@@ -26,24 +26,19 @@ strings (GLPI keeps its matrix as JSON).  Labels are given in stored-value order
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any
 
-from itsm_core.errors import ConfigError
+from itsm_core.priority._stored import (
+    MostUrgent,
+    Rows,
+    check_orientation,
+    flip_scale,
+    renumber,
+    to_plain,
+)
 from itsm_core.priority.matrix import PriorityMatrix
 
-__all__ = ["flip_scale", "from_stored", "glpi_fallback", "to_stored"]
-
-Rows = Literal["impact", "urgency"]
-MostUrgent = Literal["lowest", "highest"]
-
-
-def flip_scale(value: int, size: int) -> int:
-    """Turn a 1-is-urgent number into a 5-is-urgent one on a scale of ``size``, and back.
-
-    >>> flip_scale(5, 5), flip_scale(1, 5), flip_scale(flip_scale(2, 4), 4)
-    (1, 5, 2)
-    """
-    return size + 1 - value
+__all__ = ["MostUrgent", "Rows", "flip_scale", "from_stored", "glpi_fallback", "to_stored"]
 
 
 def glpi_fallback(urgency: int, impact: int) -> int:
@@ -56,40 +51,6 @@ def glpi_fallback(urgency: int, impact: int) -> int:
     (3, 2)
     """
     return (urgency + impact + 1) // 2
-
-
-def _renumber(value: int, size: int, most_urgent: MostUrgent) -> int:
-    """Stored number <-> rank (the same map both ways: flipping is its own inverse)."""
-    return value if most_urgent == "lowest" else flip_scale(value, size)
-
-
-def _check(rows: object, most_urgent: object) -> None:
-    if rows not in ("impact", "urgency"):
-        raise ConfigError("rows", f"got {rows!r}", "'impact' or 'urgency'")
-    if most_urgent not in ("lowest", "highest"):
-        raise ConfigError("most_urgent", f"got {most_urgent!r}", "'lowest' or 'highest'")
-
-
-def _value(raw: object, size: int, path: str) -> int:
-    if isinstance(raw, str) and raw.isdigit():
-        raw = int(raw)
-    if type(raw) is not int or not 1 <= raw <= size:
-        raise ConfigError(path, f"got {raw!r}", f"a stored level number 1..{size}")
-    return raw
-
-
-def _entries(stored: object, size: int, path: str) -> dict[int, object]:
-    """A stored row or table as ``{value: content}``, keys checked."""
-    if isinstance(stored, Mapping):
-        out: dict[int, object] = {}
-        for key, content in stored.items():
-            out[_value(key, size, f"{path}[{key!r}]")] = content
-        return out
-    if isinstance(stored, (list, tuple)):
-        if len(stored) > size:
-            raise ConfigError(path, f"has {len(stored)} entries", f"at most {size}")
-        return dict(enumerate(stored, start=1))
-    raise ConfigError(path, f"got {type(stored).__name__}", "a list of rows or a mapping")
 
 
 def from_stored(
@@ -127,42 +88,16 @@ def from_stored(
     ...
     itsm_core.errors.ConfigError: stored[1][2]: missing (impact 1, urgency 2); expected a stored priority number 1..1
     """
-    _check(rows, most_urgent)
-    n_i, n_u, n_p = len(impact_labels), len(urgency_labels), len(priority_labels)
-    n_rows, n_cols = (n_i, n_u) if rows == "impact" else (n_u, n_i)
-    table = {
-        r: _entries(content, n_cols, f"stored[{r}]")
-        for r, content in _entries(stored, n_rows, "stored").items()
-    }
-
-    cells: list[list[str]] = [[""] * n_u for _ in range(n_i)]
-    for r in range(1, n_rows + 1):
-        for c in range(1, n_cols + 1):
-            impact, urgency = (r, c) if rows == "impact" else (c, r)
-            path = f"stored[{r}][{c}]"
-            raw = table.get(r, {}).get(c)
-            if raw is None and fill is not None:
-                raw = fill(urgency, impact)
-            if raw is None:
-                raise ConfigError(
-                    path,
-                    f"missing (impact {impact}, urgency {urgency})",
-                    f"a stored priority number 1..{n_p}",
-                )
-            p = _value(raw, n_p, path)
-            label = priority_labels[p - 1]
-            cells[_renumber(impact, n_i, most_urgent) - 1][
-                _renumber(urgency, n_u, most_urgent) - 1
-            ] = label
-
-    def ordered(labels: Sequence[str]) -> tuple[str, ...]:
-        return tuple(labels) if most_urgent == "lowest" else tuple(reversed(labels))
-
-    return PriorityMatrix(
-        impact_labels=ordered(impact_labels),
-        urgency_labels=ordered(urgency_labels),
-        priority_labels=ordered(priority_labels),
-        cells=tuple(tuple(row) for row in cells),
+    return PriorityMatrix.from_dict(
+        to_plain(
+            stored,
+            rows=rows,
+            most_urgent=most_urgent,
+            impact_labels=impact_labels,
+            urgency_labels=urgency_labels,
+            priority_labels=priority_labels,
+            fill=fill,
+        )
     )
 
 
@@ -178,7 +113,7 @@ def to_stored(
     >>> to_stored(m, rows="urgency", most_urgent="highest")[3][1]  # urgency High, impact Low
     3
     """
-    _check(rows, most_urgent)
+    check_orientation(rows, most_urgent)
     n_i, n_u, n_p = (
         len(matrix.impact_labels),
         len(matrix.urgency_labels),
@@ -192,8 +127,8 @@ def to_stored(
         for c in range(1, n_cols + 1):
             impact, urgency = (r, c) if rows == "impact" else (c, r)
             p = matrix.priority(
-                impact=_renumber(impact, n_i, most_urgent),
-                urgency=_renumber(urgency, n_u, most_urgent),
+                impact=renumber(impact, n_i, most_urgent),
+                urgency=renumber(urgency, n_u, most_urgent),
             )
-            out[r][c] = _renumber(p.rank, n_p, most_urgent)
+            out[r][c] = renumber(p.rank, n_p, most_urgent)
     return out

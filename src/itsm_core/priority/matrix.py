@@ -18,16 +18,19 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
-from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError
+from itsm_core.errors import (
+    ArgumentTypeError,
+    ConfigError,
+    InvalidArgumentError,
+    UnknownNameError,
+)
+from itsm_core.priority._shape import as_tuple, quote, require_cells, require_labels
 from itsm_core.priority.levels import Impact, Priority, Urgency
-
-if TYPE_CHECKING:
-    from itsm_core.priority.explain import Explanation, OverrideRule
-    from itsm_core.priority.validation import Finding
+from itsm_core.priority.presets import preset_data
 
 __all__ = ["LevelRef", "PriorityMatrix"]
 
@@ -39,35 +42,6 @@ _V = TypeVar("_V")
 
 _KEYS = ("impact", "urgency", "priority", "cells")
 _FORM = "a mapping with keys 'impact', 'urgency', 'priority' (lists of labels) and 'cells'"
-
-
-def _quote(labels: Sequence[str]) -> str:
-    return ", ".join(repr(label) for label in labels)
-
-
-def _as_tuple(value: Any, path: str, expected: str) -> tuple[Any, ...]:
-    if not isinstance(value, (list, tuple)):
-        raise ConfigError(path, f"got {value!r} ({type(value).__name__})", expected)
-    return tuple(value)
-
-
-def _check_labels(labels: Any, field: str) -> None:
-    expected = "a non-empty list of distinct non-empty label strings, most urgent first"
-    if type(labels) is not tuple:
-        raise ConfigError(field, f"got {labels!r} ({type(labels).__name__})", expected)
-    if not labels:
-        raise ConfigError(field, "no levels", expected)
-    seen: dict[str, int] = {}
-    for index, label in enumerate(labels):
-        if not isinstance(label, str) or not label.strip():
-            raise ConfigError(f"{field}[{index}]", f"got {label!r}", "a non-empty string")
-        if label in seen:
-            raise ConfigError(
-                f"{field}[{index}]",
-                f"duplicate label {label!r} (also {field}[{seen[label]}])",
-                "distinct labels",
-            )
-        seen[label] = index
 
 
 def _levels(kind: type[_L], labels: tuple[str, ...]) -> tuple[_L, ...]:
@@ -114,11 +88,13 @@ class PriorityMatrix:
 
     def __attrs_post_init__(self) -> None:
         for field in ("impact", "urgency", "priority"):
-            _check_labels(getattr(self, f"{field}_labels"), field)
+            require_labels(getattr(self, f"{field}_labels"), field)
         impacts = _levels(Impact, self.impact_labels)
         urgencies = _levels(Urgency, self.urgency_labels)
         priorities = _index(_levels(Priority, self.priority_labels))
-        self._check_cells(priorities)
+        require_cells(
+            self.impact_labels, self.urgency_labels, self.priority_labels, self.cells, priorities
+        )
         table: dict[tuple[object, type, object, type], Priority] = {}
         for impact, row in zip(impacts, self.cells, strict=True):
             for urgency, label in zip(urgencies, row, strict=True):
@@ -130,40 +106,6 @@ class PriorityMatrix:
         object.__setattr__(self, "_urgencies", _index(urgencies))
         object.__setattr__(self, "_priorities", priorities)
         object.__setattr__(self, "_table", table)
-
-    def _check_cells(self, priorities: Mapping[object, Priority]) -> None:
-        n_i, n_u = len(self.impact_labels), len(self.urgency_labels)
-        expected = (
-            f"{n_i} rows (one per impact level: {_quote(self.impact_labels)}), "
-            f"each of {n_u} priority labels (one per urgency level: {_quote(self.urgency_labels)})"
-        )
-        if type(self.cells) is not tuple:
-            raise ConfigError("cells", f"got {type(self.cells).__name__}", expected)
-        if len(self.cells) != n_i:
-            missing = self.impact_labels[len(self.cells) :]
-            what = f"; no row for impact {_quote(missing)}" if missing else ""
-            raise ConfigError("cells", f"has {len(self.cells)} rows{what}", expected)
-        for i, row in enumerate(self.cells):
-            if type(row) is not tuple:
-                raise ConfigError(f"cells[{i}]", f"got {row!r}", expected)
-            if len(row) != n_u:
-                missing_cells = ", ".join(
-                    f"cells[{i}][{u}] (impact {self.impact_labels[i]!r}, "
-                    f"urgency {self.urgency_labels[u]!r})"
-                    for u in range(len(row), n_u)
-                )
-                problem = f"has {len(row)} cells" + (
-                    f"; missing {missing_cells}" if missing_cells else ""
-                )
-                raise ConfigError(f"cells[{i}]", problem, expected)
-            for u, label in enumerate(row):
-                if not isinstance(label, str) or label not in priorities:
-                    raise ConfigError(
-                        f"cells[{i}][{u}]",
-                        f"{label!r} (impact {self.impact_labels[i]!r}, urgency "
-                        f"{self.urgency_labels[u]!r}) is not a priority level",
-                        f"one of {_quote(self.priority_labels)}",
-                    )
 
     # -- plain data -------------------------------------------------------------------------
 
@@ -194,12 +136,12 @@ class PriorityMatrix:
         labels = "a list of labels, most urgent first"
         rows = "a list of rows, each a list of priority labels"
         return cls(
-            impact_labels=_as_tuple(data["impact"], "impact", labels),
-            urgency_labels=_as_tuple(data["urgency"], "urgency", labels),
-            priority_labels=_as_tuple(data["priority"], "priority", labels),
+            impact_labels=as_tuple(data["impact"], "impact", labels),
+            urgency_labels=as_tuple(data["urgency"], "urgency", labels),
+            priority_labels=as_tuple(data["priority"], "priority", labels),
             cells=tuple(
-                _as_tuple(row, f"cells[{i}]", "a list of priority labels")
-                for i, row in enumerate(_as_tuple(data["cells"], "cells", rows))
+                as_tuple(row, f"cells[{i}]", "a list of priority labels")
+                for i, row in enumerate(as_tuple(data["cells"], "cells", rows))
             ),
         )
 
@@ -224,14 +166,16 @@ class PriorityMatrix:
         """A published default matrix: see :data:`itsm_core.priority.presets.PRESET_NAMES`.
 
         Raises:
-            InvalidArgumentError: an unknown preset name.
+            UnknownNameError: an unknown preset name; the message lists the known ones.
 
         >>> PriorityMatrix.preset("itop").priority(impact="A person", urgency="Critical")
         Priority(label='High', rank=2)
+        >>> PriorityMatrix.preset("remedy")
+        Traceback (most recent call last):
+        ...
+        itsm_core.errors.UnknownNameError: preset: unknown name 'remedy'; expected one of 'itil-v3', 'servicenow-incident', 'servicenow-legacy', 'glpi', 'znuny-cip', 'itop'
         """
-        from itsm_core.priority.presets import preset
-
-        return preset(name)
+        return cls.from_dict(preset_data(name))
 
     # -- levels -----------------------------------------------------------------------------
 
@@ -267,7 +211,8 @@ class PriorityMatrix:
 
         Raises:
             ArgumentTypeError: ``value`` is not a label, rank or Impact.
-            InvalidArgumentError: no such level; the message lists the valid ones.
+            UnknownNameError: no level has that label; the message lists the valid ones.
+            InvalidArgumentError: no level has that rank (or is that Impact).
 
         >>> PriorityMatrix.preset("itil-v3").impact_level(2)
         Impact(label='Medium', rank=2)
@@ -298,7 +243,8 @@ class PriorityMatrix:
         Raises:
             ArgumentTypeError: a level of the wrong kind (a float, a bool, an Urgency
                 given as the impact, ...).
-            InvalidArgumentError: an unknown label or a rank out of range.
+            UnknownNameError: an unknown label (a ``KeyError``).
+            InvalidArgumentError: a rank out of range.
 
         >>> m = PriorityMatrix.preset("servicenow-legacy")
         >>> m.priority(impact="3 - Low", urgency=3)
@@ -306,7 +252,11 @@ class PriorityMatrix:
         >>> m.priority(impact="High", urgency=1)
         Traceback (most recent call last):
         ...
-        itsm_core.errors.InvalidArgumentError: impact: unknown level 'High'; expected a label ('1 - High', '2 - Medium', '3 - Low') or a rank 1..3
+        itsm_core.errors.UnknownNameError: impact: unknown name 'High'; expected one of '1 - High', '2 - Medium', '3 - Low'
+        >>> m.priority(impact=1, urgency=4)
+        Traceback (most recent call last):
+        ...
+        itsm_core.errors.InvalidArgumentError: urgency: no level of rank 4; expected a label ('1 - High', '2 - Medium', '3 - Low') or a rank 1..3
         """
         try:  # the key carries the classes, so True, 1.0 or 1 as a label never pass as rank 1
             return self._table[impact, impact.__class__, urgency, urgency.__class__]
@@ -326,7 +276,7 @@ class PriorityMatrix:
         >>> m.priorities([("High", "High"), ("High", "Urgent")])
         Traceback (most recent call last):
         ...
-        itsm_core.errors.InvalidArgumentError: pairs[1].urgency: unknown level 'Urgent'; expected a label ('High', 'Medium', 'Low') or a rank 1..3
+        itsm_core.errors.UnknownNameError: pairs[1].urgency: unknown name 'Urgent'; expected one of 'High', 'Medium', 'Low'
         """
         items = pairs if isinstance(pairs, (list, tuple)) else list(pairs)
         table = self._table
@@ -349,87 +299,50 @@ class PriorityMatrix:
         u = _resolve(urgency, self._urgencies, self.urgency_labels, Urgency, f"{prefix}urgency")
         return self._table[i.rank, int, u.rank, int]
 
-    def check_table(
-        self, table: Mapping[Any, _V], *, path: str = "targets", complete: bool = True
+    def read_priority_table(
+        self, table: Mapping[Any, _V], *, complete: bool = True
     ) -> dict[str, _V]:
-        """Check a priority → value table (e.g. SLA targets) against this matrix's levels.
+        """Read a priority → value table (e.g. SLA targets), keyed by this matrix's levels.
 
         Keys may be priority labels or :class:`Priority` values of this matrix.  The
-        result is keyed by label, in priority order.
+        result is keyed by label, in priority order.  Like ``from_dict``, errors name
+        the offending key relative to the table; place them under the table's own path
+        with :func:`itsm_core._config.read_at`.
 
         Raises:
-            ConfigError: a key that is not a priority level, or (with ``complete``) a
-                priority level the table leaves out, named by its path.
+            ConfigError: a key that is not a priority level, a level given twice, or
+                (with ``complete``) a priority level the table leaves out.
 
         >>> m = PriorityMatrix.preset("itil-v3")
-        >>> t = m.check_table({"Critical": "PT1H", "High": "PT8H", "Medium": "PT24H",
-        ...                    "Low": "PT48H", "Planning": None})
+        >>> t = m.read_priority_table({"Low": "PT48H", "Critical": "PT1H", "High": "PT8H",
+        ...                            "Medium": "PT24H", "Planning": None})
         >>> list(t)[:2]
         ['Critical', 'High']
-        >>> m.check_table({"Critical": "PT1H"})
+        >>> m.read_priority_table({"Critical": "PT1H", "Urgent": "PT2H"})
+        Traceback (most recent call last):
+        ...
+        itsm_core.errors.ConfigError: ['Urgent']: not a priority level; expected one entry per priority level: 'Critical', 'High', 'Medium', 'Low', 'Planning'
+        >>> from itsm_core._config import read_at
+        >>> read_at("targets", m.read_priority_table, {"Critical": "PT1H"})
         Traceback (most recent call last):
         ...
         itsm_core.errors.ConfigError: targets: no entry for 'High', 'Medium', 'Low', 'Planning'; expected one entry per priority level: 'Critical', 'High', 'Medium', 'Low', 'Planning'
         """
-        expected = f"one entry per priority level: {_quote(self.priority_labels)}"
+        expected = f"one entry per priority level: {quote(self.priority_labels)}"
         if not isinstance(table, Mapping):
-            raise ConfigError(path, f"got {type(table).__name__}", f"a mapping with {expected}")
+            raise ConfigError("", f"got {type(table).__name__}", f"a mapping with {expected}")
         by_label: dict[str, _V] = {}
         for key, value in table.items():
             level = self._priorities.get(key) if isinstance(key, (str, Priority)) else None
             if level is None:
-                raise ConfigError(f"{path}[{key!r}]", "not a priority level", expected)
+                raise ConfigError(f"[{key!r}]", "not a priority level", expected)
             if level.label in by_label:
-                raise ConfigError(f"{path}[{key!r}]", "given twice", expected)
+                raise ConfigError(f"[{key!r}]", "given twice", expected)
             by_label[level.label] = value
         missing = [label for label in self.priority_labels if label not in by_label]
         if complete and missing:
-            raise ConfigError(path, f"no entry for {_quote(missing)}", expected)
+            raise ConfigError("", f"no entry for {quote(missing)}", expected)
         return {label: by_label[label] for label in self.priority_labels if label in by_label}
-
-    def validate(self) -> tuple[Finding, ...]:
-        """Policy findings, as data, without refusing the matrix.
-
-        Reports non-monotone cells (a more severe impact or more urgent urgency giving a
-        less urgent priority than its neighbour) and priority levels no cell reaches.  See
-        :mod:`itsm_core.priority.validation`.
-
-        >>> [f.kind for f in PriorityMatrix.preset("servicenow-incident").validate()]
-        ['unreachable']
-        >>> PriorityMatrix.preset("itil-v3").validate()
-        ()
-        """
-        from itsm_core.priority.validation import find_issues
-
-        return find_issues(self)
-
-    def explain(
-        self,
-        *,
-        impact: LevelRef,
-        urgency: LevelRef,
-        overrides: Iterable[OverrideRule] = (),
-        flags: Iterable[str] = (),
-    ) -> Explanation:
-        """The cell used, every override rule in order, and the effective priority.
-
-        ``overrides`` are applied in order, each to the result of the previous one; a
-        rule with ``when`` applies only if that flag is among ``flags``.  See
-        :mod:`itsm_core.priority.explain`.
-
-        >>> from itsm_core.priority import ForceTop, RaiseLevel
-        >>> e = PriorityMatrix.preset("itil-v3").explain(
-        ...     impact="Medium", urgency="Low",
-        ...     overrides=[RaiseLevel(when="vip"), ForceTop(when="major_incident")],
-        ...     flags={"vip"})
-        >>> e.cell, e.matrix_priority.label, e.effective.label
-        ('cells[1][2]', 'Low', 'Medium')
-        >>> [s.applied for s in e.steps]
-        [True, False]
-        """
-        from itsm_core.priority.explain import explain
-
-        return explain(self, impact=impact, urgency=urgency, overrides=overrides, flags=flags)
 
 
 def _resolve(
@@ -439,7 +352,7 @@ def _resolve(
     kind: type[_L],
     field: str,
 ) -> _L:
-    expected = f"a label ({_quote(labels)}) or a rank 1..{len(labels)}"
+    expected = f"a label ({quote(labels)}) or a rank 1..{len(labels)}"
     cls = value.__class__
     if isinstance(value, str) or cls is kind:  # str subclasses (str enums) compare as str
         found = by_key.get(value)
@@ -450,6 +363,8 @@ def _resolve(
             f"{field}: got {value!r} ({cls.__name__}); expected {expected}, or an {kind.__name__}"
         )
     if found is None:
+        if isinstance(value, str):
+            raise UnknownNameError(field, value, labels)
         what = "no level of rank" if isinstance(value, numbers.Integral) else "unknown level"
         raise InvalidArgumentError(f"{field}: {what} {value!r}; expected {expected}")
     return found

@@ -1,25 +1,27 @@
-"""Published default matrices, labelled exactly as each tool labels them.
+"""Published default matrices, as plain data, labelled exactly as each tool labels them.
 
-Every preset is the tool's shipped default, transcribed from the source named beside
-it.  GLPI and Znuny are transcribed in their *stored* form (5 = most urgent) and read
-through :func:`~itsm_core.priority.convert.from_stored`, so the data below can be
-compared line by line with the tools' own files.
+Every preset is the tool's shipped default, transcribed from the public source named
+beside it.  GLPI and Znuny are transcribed in their *stored* form (5 = most urgent, in
+their own axis order) and converted to the canonical plain-data form when asked for, so
+the data below can be compared line by line with the tools' own files.
+
+This module holds data only; :meth:`itsm_core.priority.PriorityMatrix.preset` turns an
+entry into a matrix.
 
 >>> PRESET_NAMES
 ('itil-v3', 'servicenow-incident', 'servicenow-legacy', 'glpi', 'znuny-cip', 'itop')
->>> preset("glpi").priority(impact="Very high", urgency="Very low").label
-'Low'
+>>> preset_data("glpi")["cells"][0]
+['Very high', 'Very high', 'High', 'Medium', 'Low']
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from itsm_core.errors import InvalidArgumentError
-from itsm_core.priority.convert import Rows, from_stored
-from itsm_core.priority.matrix import PriorityMatrix
+from itsm_core.errors import UnknownNameError
+from itsm_core.priority._stored import Rows, to_plain
 
-__all__ = ["PRESET_NAMES", "preset"]
+__all__ = ["PRESET_NAMES", "preset_data"]
 
 _HML = ["High", "Medium", "Low"]
 
@@ -102,24 +104,37 @@ _STORED: dict[str, tuple[list[list[int]], Rows, list[str]]] = {
     "znuny-cip": (_ZNUNY_STORED, "impact", _ZNUNY_NAMES),
 }
 
-#: The names :func:`preset` accepts.
+_PLAIN: dict[str, dict[str, Any]] = {
+    "itil-v3": _ITIL_V3,
+    "servicenow-incident": _servicenow("4 - Low"),
+    "servicenow-legacy": _servicenow("5 - Planning"),
+    "itop": _ITOP,
+}
+
+#: The names :meth:`~itsm_core.priority.PriorityMatrix.preset` and :func:`preset_data` accept.
 PRESET_NAMES = ("itil-v3", "servicenow-incident", "servicenow-legacy", "glpi", "znuny-cip", "itop")
 
 
-def preset(name: str) -> PriorityMatrix:
-    """The published default matrix called ``name`` (one of :data:`PRESET_NAMES`).
+def preset_data(name: str) -> dict[str, Any]:
+    """The plain-data form of the published default matrix called ``name``.
+
+    A fresh copy each call: changing it changes no preset.
 
     Raises:
-        InvalidArgumentError: an unknown name; the message lists the known ones.
+        UnknownNameError: ``name`` is not one of :data:`PRESET_NAMES`.
 
-    >>> preset("servicenow-incident").priority(impact=3, urgency=3).label
-    '4 - Low'
-    >>> preset("servicenow-legacy").priority(impact=3, urgency=3).label
+    >>> preset_data("servicenow-incident")["cells"][2]
+    ['3 - Moderate', '4 - Low', '4 - Low']
+    >>> preset_data("servicenow-legacy")["cells"][2][2]
     '5 - Planning'
+    >>> preset_data("itil-5x5")
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.UnknownNameError: preset: unknown name 'itil-5x5'; expected one of 'itil-v3', 'servicenow-incident', 'servicenow-legacy', 'glpi', 'znuny-cip', 'itop'
     """
     if isinstance(name, str) and name in _STORED:
         stored, rows, names = _STORED[name]
-        return from_stored(
+        return to_plain(
             stored,
             rows=rows,
             most_urgent="highest",
@@ -127,18 +142,9 @@ def preset(name: str) -> PriorityMatrix:
             urgency_labels=names,
             priority_labels=names,
         )
-    data = (
-        {
-            "itil-v3": _ITIL_V3,
-            "servicenow-incident": _servicenow("4 - Low"),
-            "servicenow-legacy": _servicenow("5 - Planning"),
-            "itop": _ITOP,
-        }.get(name)
-        if isinstance(name, str)
-        else None
-    )
-    if data is None:
-        raise InvalidArgumentError(
-            f"name: unknown preset {name!r}; expected one of {', '.join(PRESET_NAMES)}"
-        )
-    return PriorityMatrix.from_dict(data)
+    if isinstance(name, str) and name in _PLAIN:
+        return {  # fresh lists all the way down: no two keys share a list
+            key: [list(row) if isinstance(row, list) else row for row in value]
+            for key, value in _PLAIN[name].items()
+        }
+    raise UnknownNameError("preset", name, PRESET_NAMES)

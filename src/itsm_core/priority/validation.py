@@ -11,23 +11,21 @@ findings, not errors.  Two kinds:
   exactly when priority never gets less urgent as impact or urgency gets worse.
 * ``unreachable``: a priority level no cell gives.
 
->>> from itsm_core.priority import PriorityMatrix
 >>> m = PriorityMatrix.from_dict({"impact": ["High", "Low"], "urgency": ["High", "Low"],
 ...     "priority": ["P1", "P2", "P3"], "cells": [["P1", "P2"], ["P1", "P1"]]})
->>> [(f.kind, f.path) for f in find_issues(m)]
+>>> [(f.kind, f.path) for f in policy_findings(m)]
 [('non_monotone', 'cells[0][1]'), ('unreachable', 'priority[2]')]
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
-if TYPE_CHECKING:
-    from itsm_core.priority.matrix import PriorityMatrix
+from itsm_core.priority.matrix import PriorityMatrix
 
-__all__ = ["Finding", "find_issues"]
+__all__ = ["Finding", "policy_findings"]
 
 
 @attrs.frozen(kw_only=True)
@@ -71,12 +69,14 @@ class Finding:
         }
 
 
-def find_issues(matrix: PriorityMatrix) -> tuple[Finding, ...]:
-    """All findings for ``matrix``: non-monotone cells in row-major order, then unreachable levels.
+def policy_findings(matrix: PriorityMatrix) -> tuple[Finding, ...]:
+    """All policy findings for ``matrix``: non-monotone cells in row-major order, then
+    unreachable priority levels.  An empty tuple means the matrix follows both rules.
 
-    >>> from itsm_core.priority import PriorityMatrix
-    >>> find_issues(PriorityMatrix.preset("servicenow-incident"))[0].message
+    >>> policy_findings(PriorityMatrix.preset("servicenow-incident"))[0].message
     "priority level '5 - Planning' is given by no cell"
+    >>> policy_findings(PriorityMatrix.preset("itil-v3"))
+    ()
     """
     impacts, urgencies = matrix.impact_labels, matrix.urgency_labels
     rank = {label: r for r, label in enumerate(matrix.priority_labels, start=1)}
