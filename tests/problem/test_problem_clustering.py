@@ -11,17 +11,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies_problem import T0, UnionFindRef, incidents
 
-from itsm_core.errors import ConfigError
+from itsm_core.errors import ConfigError, UnknownNameError
 from itsm_core.problem import (
+    ClusterExplanation,
     Incident,
-    UnionFind,
     cluster_incidents,
-    evaluate,
-    generate,
-    jaccard,
-    shingles,
-    tokenize,
+    score_against_truth,
 )
+from itsm_core.problem.clustering import UnionFind
+from itsm_core.problem.synthetic import generate_planted_problems
+from itsm_core.problem.text import jaccard, shingles, tokenize
 
 
 def oracle(incs: list[Incident], threshold: Fraction, size: int, gap: timedelta | None,
@@ -53,8 +52,8 @@ class TestExact:
         by_id = {i.id: i for i in incs}
         for c in got:
             members = [by_id[i] for i in c.incident_ids]
-            assert [m.opened_us for m in members] == sorted(m.opened_us for m in members)
-            assert (c.first_us, c.last_us) == (members[0].opened_us, members[-1].opened_us)
+            assert [m.opened_at for m in members] == sorted(m.opened_at for m in members)
+            assert (c.first_at, c.last_at) == (members[0].opened_at, members[-1].opened_at)
             for term in c.shared_terms:
                 assert 2 * sum(term in tokenize(m.text) for m in members) >= len(members)
             assert sum(n for _, n in c.cis) == sum(m.ci is not None for m in members)
@@ -76,17 +75,18 @@ class TestLsh:
         assert {frozenset(c.incident_ids) for c in got} == oracle(incs, Fraction(1), 1, gap, 2)
 
     def test_lsh_finds_planted_problems_like_exact(self) -> None:
-        data = generate(seed=11, incidents=1200, problems=8)
+        data = generate_planted_problems(seed=11, incidents=1200, problems=8)
         lsh = cluster_incidents(data.incidents, threshold="0.5", min_size=3)
         exact = cluster_incidents(data.incidents, threshold="0.5", min_size=3, method="exact")
-        ev_lsh, ev_exact = evaluate(lsh, data.truth), evaluate(exact, data.truth)
+        ev_lsh = score_against_truth(lsh, data.truth)
+        ev_exact = score_against_truth(exact, data.truth)
         assert ev_exact.problem_recall == 1
         assert ev_lsh.problem_recall == 1
         assert ev_lsh.pair_precision == 1
         assert ev_lsh.correct_pairs * 10 >= ev_exact.correct_pairs * 9
 
     def test_deterministic(self) -> None:
-        data = generate(seed=2, incidents=500, problems=4)
+        data = generate_planted_problems(seed=2, incidents=500, problems=4)
         assert cluster_incidents(data.incidents) == cluster_incidents(reversed(data.incidents))
 
 
@@ -112,12 +112,26 @@ class TestExamples:
                          text="vpn drops") for n in range(3)]
         (c,) = cluster_incidents(incs)
         assert c.to_dict()["cis"] == [["gw1", 3]]
-        assert c.explain().startswith("3 similar incidents sharing drops, vpn on gw1 (3)")
+        explanation = c.explain()
+        assert isinstance(explanation, ClusterExplanation)
+        assert str(explanation).startswith("3 similar incidents sharing drops, vpn on gw1 (3)")
+        assert c.to_dict()["explanation"] == str(explanation)
+        assert explanation.to_dict() == {
+            "size": 3, "shared_terms": ["drops", "vpn"], "cis": [["gw1", 3]],
+            "first": "2025-03-01T00:00:00+00:00", "last": "2025-03-01T00:02:00+00:00"}
+
+    def test_instants_are_utc_whatever_the_input_zone(self) -> None:
+        plus5 = timezone(timedelta(hours=5))
+        incs = [Incident(id=f"I{n}", opened_at=(T0 + timedelta(minutes=n)).astimezone(plus5),
+                         text="vpn drops") for n in range(3)]
+        (c,) = cluster_incidents(incs)
+        assert c.first_at.utcoffset() == timedelta(0) and c.first_at == T0
+        assert c.span == timedelta(minutes=2)
 
     @pytest.mark.parametrize(("kwargs", "path"), [
         ({"threshold": 0}, "threshold"), ({"threshold": "1.1"}, "threshold"),
         ({"threshold": "abc"}, "threshold"), ({"min_size": 1}, "min_size"),
-        ({"max_gap": "PT0S"}, "max_gap"), ({"method": "fuzzy"}, "method"),
+        ({"max_gap": "PT0S"}, "max_gap"),
         ({"pair_recall": 0}, "pair_recall"), ({"num_perm": 0}, "num_perm"),
         ({"shingle_size": 0}, "shingle_size"),
     ])
@@ -125,6 +139,12 @@ class TestExamples:
         with pytest.raises(ConfigError) as info:
             cluster_incidents([], **kwargs)  # type: ignore[arg-type]
         assert info.value.path == path
+
+    def test_unknown_method_is_an_unknown_name(self) -> None:
+        with pytest.raises(UnknownNameError) as info:
+            cluster_incidents([], method="fuzzy")
+        assert (info.value.what, info.value.name, info.value.known) == (
+            "method", "fuzzy", ("lsh", "exact"))
 
 
 @given(st.integers(1, 20), st.lists(st.tuples(st.integers(0, 19), st.integers(0, 19))))
@@ -167,7 +187,7 @@ class TestTemplatedAlerts:
         assert [len(c.incident_ids) for c in cluster_incidents(alerts, max_gap="PT3H")] == [3000]
 
 
-def test_same_text_twice_at_one_instant_then_again_after_the_gap():
+def test_same_text_twice_at_one_instant_then_again_after_the_gap() -> None:
     # found by hypothesis: two incidents of one text at the same instant pushed two expiry
     # entries, and the second expiry raised a bare KeyError
     at = datetime(2025, 3, 1, tzinfo=timezone.utc)

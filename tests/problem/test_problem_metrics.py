@@ -1,4 +1,4 @@
-"""Metrics and the evaluation helper against brute-force definitions."""
+"""Metrics and scoring against known links, checked against brute-force definitions."""
 
 from __future__ import annotations
 
@@ -6,38 +6,39 @@ from collections import Counter
 from datetime import datetime, timedelta
 from fractions import Fraction
 from itertools import combinations
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies_problem import T0, incidents
 
-from itsm_core.errors import ArgumentTypeError, ConfigError, NaiveDatetimeError
+from itsm_core.errors import ArgumentTypeError, ConfigError, NaiveDatetimeError, UnknownNameError
 from itsm_core.problem import (
     Incident,
     Problem,
-    evaluate,
-    generate,
     incidents_per_problem,
     linked_share,
     mean_time_to,
     median_time_to,
     open_problem_ages,
     repeat_incident_rate,
+    score_against_truth,
     time_to,
 )
+from itsm_core.problem.synthetic import generate_planted_problems
 
 
 class TestIncidentMetrics:
     @given(incidents(), st.integers(1, 300))
     def test_repeat_rate_against_definition(self, incs: list[Incident], minutes: int) -> None:
-        w = minutes * 60_000_000
+        w = timedelta(minutes=minutes)
         counted = [i for i in incs if i.ci is not None and i.category is not None]
 
         def repeats(i: Incident) -> bool:
             return any(j is not i and (j.ci, j.category) == (i.ci, i.category)
-                       and (j.opened_us, j.id) < (i.opened_us, i.id)
-                       and i.opened_us - j.opened_us < w for j in counted)
+                       and (j.opened_at, j.id) < (i.opened_at, i.id)
+                       and i.opened_at - j.opened_at < w for j in counted)
 
         expected = Fraction(sum(map(repeats, counted)), len(counted)) if counted else None
         assert repeat_incident_rate(incs, timedelta(minutes=minutes)) == expected
@@ -80,8 +81,18 @@ class TestProblemTimes:
         assert median == timedelta(microseconds=int(exact_median * 3_600_000_000))
 
     def test_unknown_milestone(self) -> None:
-        with pytest.raises(ConfigError, match="milestone"):
+        with pytest.raises(UnknownNameError, match="milestone") as info:
             time_to(Problem(id="P", opened_at=T0), "closed_at")
+        assert info.value.name == "closed_at"
+        assert info.value.known == ("root_cause_at", "workaround_at", "fixed_at")
+
+    def test_time_to_counts_real_time_across_a_clock_change(self) -> None:
+        # London skips 01:00-02:00 on 2025-03-30: midnight to 03:00 local is two hours
+        london = ZoneInfo("Europe/London")
+        p = Problem(id="P", opened_at=datetime(2025, 3, 30, tzinfo=london),
+                    root_cause_at=datetime(2025, 3, 30, 3, tzinfo=london))
+        assert time_to(p, "root_cause_at") == timedelta(hours=2)
+        assert p.milestone("root_cause_at") == datetime(2025, 3, 30, 2, tzinfo=ZoneInfo("UTC"))
 
     def test_open_problem_ages_take_as_of(self) -> None:
         ps = [Problem(id="A", opened_at=T0),
@@ -101,11 +112,11 @@ groups = st.lists(st.lists(st.sampled_from("ABCDEFGHIJ"), min_size=1, max_size=5
 truths = st.dictionaries(st.sampled_from("ABCDEFGHIJ"), st.sampled_from(["P1", "P2", "P3"]))
 
 
-class TestEvaluate:
+class TestScoreAgainstTruth:
     @given(groups, truths)
     def test_pairwise_against_pair_sets(self, cands: list[list[str]],
                                         truth: dict[str, str]) -> None:
-        ev = evaluate(cands, truth)
+        ev = score_against_truth(cands, truth)
         predicted = {frozenset(p) for c in cands for p in combinations(c, 2)}
         true = {frozenset((a, b)) for a, b in combinations(sorted(truth), 2)
                 if truth[a] == truth[b]}
@@ -116,7 +127,7 @@ class TestEvaluate:
 
     @given(groups, truths)
     def test_problem_level(self, cands: list[list[str]], truth: dict[str, str]) -> None:
-        ev = evaluate(cands, truth)
+        ev = score_against_truth(cands, truth)
         detected = set()
         correct = 0
         for c in cands:
@@ -129,36 +140,36 @@ class TestEvaluate:
 
     def test_rejects_strings(self) -> None:
         with pytest.raises(ArgumentTypeError):
-            evaluate(["AB"], {})
+            score_against_truth(["AB"], {})
         with pytest.raises(ArgumentTypeError, match="truth"):
-            evaluate([], [("A", "P")])  # type: ignore[arg-type]
+            score_against_truth([], [("A", "P")])  # type: ignore[arg-type]
 
 
 class TestSynthetic:
     def test_deterministic_and_seed_dependent(self) -> None:
-        assert generate(seed=1, incidents=100, problems=2) == generate(
-            seed=1, incidents=100, problems=2)
-        assert generate(seed=1, incidents=100, problems=2) != generate(
-            seed=2, incidents=100, problems=2)
+        assert generate_planted_problems(seed=1, incidents=100, problems=2) == \
+            generate_planted_problems(seed=1, incidents=100, problems=2)
+        assert generate_planted_problems(seed=1, incidents=100, problems=2) != \
+            generate_planted_problems(seed=2, incidents=100, problems=2)
 
     def test_planted_shape(self) -> None:
-        data = generate(seed=4, incidents=600, problems=5, burst_size=(6, 9), burst_hours=12,
-                        linked_share=0.5)
+        data = generate_planted_problems(seed=4, incidents=600, problems=5, burst_size=(6, 9),
+                                         burst_hours=12, linked_share=0.5)
         sizes = Counter(data.truth.values())
         assert len(sizes) == 5 and all(6 <= n <= 9 for n in sizes.values())
         by_id = {i.id: i for i in data.incidents}
         for pid in sizes:
             members = [by_id[i] for i in data.truth if data.truth[i] == pid]
             assert len({m.ci for m in members}) == 1
-            assert max(m.opened_us for m in members) - min(m.opened_us for m in members) \
-                < 12 * 3_600_000_000
+            assert max(m.opened_at for m in members) - min(m.opened_at for m in members) \
+                < timedelta(hours=12)
         problems = {p.id: p for p in data.problems}
         for inc in data.incidents:
             if inc.problem_id:
                 assert inc.id in problems[inc.problem_id].incident_ids
         ids = [i.id for i in data.incidents]
         assert ids == sorted(ids)
-        assert [i.opened_us for i in data.incidents] == sorted(i.opened_us for i in data.incidents)
+        assert [i.opened_at for i in data.incidents] == sorted(i.opened_at for i in data.incidents)
 
     @pytest.mark.parametrize(("kwargs", "path"), [({"incidents": -1}, "incidents"),
                                                   ({"incidents": 5, "problems": 2}, "incidents"),
@@ -168,5 +179,5 @@ class TestSynthetic:
                                                   ({"linked_share": 1.5}, "linked_share")])
     def test_bad_arguments(self, kwargs: dict[str, object], path: str) -> None:
         with pytest.raises(ConfigError) as info:
-            generate(seed=1, **kwargs)  # type: ignore[arg-type]
+            generate_planted_problems(seed=1, **kwargs)  # type: ignore[arg-type]
         assert info.value.path == path

@@ -12,7 +12,13 @@ from strategies_problem import T0, UnionFindRef, incidents
 
 from itsm_core.calendar import BusinessCalendar
 from itsm_core.errors import ArgumentTypeError, ConfigError
-from itsm_core.problem import Incident, Problem, RecurrenceRule, find_recurring
+from itsm_core.problem import (
+    Incident,
+    Problem,
+    RecurrenceExplanation,
+    RecurrenceRule,
+    find_recurring,
+)
 
 PROBLEMS = [Problem(id="P_OPEN", opened_at=T0), Problem(id="P_CLOSED", opened_at=T0,
                                                           state="closed")]
@@ -25,13 +31,13 @@ def oracle(incs: list[Incident], rule: RecurrenceRule, problems: list[Problem],
     calendar); qualifying windows that share an incident are joined; a candidate is a
     component (with its largest window)."""
 
-    def elapsed(a: Incident, b: Incident) -> int:
+    def elapsed(a: Incident, b: Incident) -> timedelta:
         if calendar is None:
-            return b.opened_us - a.opened_us
-        return calendar._engine.elapsed(a.opened_us, b.opened_us)
+            return b.opened_at - a.opened_at
+        return calendar.elapsed(a.opened_at, b.opened_at)
 
     closed = {p.id for p in problems if not p.is_open}
-    w = rule.window // timedelta(microseconds=1)
+    w = rule.window
     eligible = [i for i in incs
                 if not (rule.suppress_linked and i.problem_id and i.problem_id not in closed)
                 and all(getattr(i, k) is not None for k in rule.keys)]
@@ -40,7 +46,7 @@ def oracle(incs: list[Incident], rule: RecurrenceRule, problems: list[Problem],
     for s in eligible:
         members = [i for i in eligible
                    if all(getattr(i, k) == getattr(s, k) for k in rule.keys)
-                   and 0 <= elapsed(s, i) < w]
+                   and timedelta(0) <= elapsed(s, i) < w]
         if len(members) >= rule.min_count:
             for m in members:
                 uf.union(m.id, members[0].id)
@@ -64,8 +70,8 @@ class TestAgainstOracle:
         assert {(c.key, frozenset(c.incident_ids), c.peak) for c in got} == oracle(
             incs, rule, PROBLEMS)
         for c in got:
-            times = [i.opened_us for i in incs if i.id in c.incident_ids]
-            assert (c.first_us, c.last_us) == (min(times), max(times))
+            times = [i.opened_at for i in incs if i.id in c.incident_ids]
+            assert (c.first_at, c.last_at) == (min(times), max(times))
             assert c.rule is rule
 
     @given(incidents(), rules)
@@ -148,9 +154,17 @@ class TestExamples:
         incs = [Incident(id=f"I{n}", opened_at=T0 + timedelta(minutes=n), ci="x")
                 for n in range(2)]
         rule = RecurrenceRule(name="pair", keys=("ci",), window="PT1H", min_count=2)
-        d = find_recurring(incs, rule)[0].to_dict()
+        (cand,) = find_recurring(incs, rule)
+        d = cand.to_dict()
         assert d["key"] == {"ci": "x"} and d["incident_ids"] == ["I0", "I1"]
         assert d["explanation"].startswith("rule pair: 2 incidents with ci=x")
+        explanation = cand.explain()
+        assert isinstance(explanation, RecurrenceExplanation)
+        assert str(explanation) == d["explanation"]
+        assert explanation.to_dict() == {
+            "rule": "pair", "key": {"ci": "x"}, "incidents": 2, "window": "PT1H",
+            "min_count": 2, "peak": 2, "first": "2025-03-01T00:00:00+00:00",
+            "last": "2025-03-01T00:01:00+00:00"}
 
 
 BASE: dict[str, object] = {"name": "r", "keys": ["ci"], "window": "PT1H", "min_count": 3}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from fractions import Fraction
 
 import pytest
 from hypothesis import given
@@ -13,14 +14,13 @@ from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentErro
 from itsm_core.problem import (
     Incident,
     KnownError,
+    KnownErrorExplanation,
     KnownErrorIndex,
     MatchWeights,
-    TfidfModel,
-    cosine,
-    generate,
     similar_incidents,
-    tokenize,
 )
+from itsm_core.problem.synthetic import generate_planted_problems
+from itsm_core.problem.text import TfidfModel, cosine, tokenize
 
 
 class TestSimilarIncidents:
@@ -41,7 +41,7 @@ class TestSimilarIncidents:
                 tokenize(next(i.text for i in corpus if i.id == g.incident_id)))
 
     def test_excludes_itself_and_finds_its_planted_siblings(self) -> None:
-        data = generate(seed=5, incidents=400, problems=3)
+        data = generate_planted_problems(seed=5, incidents=400, problems=3)
         probe = next(i for i in data.incidents if i.id in data.truth)
         got = similar_incidents(probe, data.incidents, k=5)
         assert probe.id not in {g.incident_id for g in got}
@@ -91,6 +91,34 @@ class TestKnownErrors:
         with pytest.raises(ConfigError, match="weights"):
             MatchWeights(code=-1)
 
+    def test_weights_are_read_exactly_and_round_trip(self) -> None:
+        weights = MatchWeights.from_dict({"code": 0.6, "ci": "1/10", "text": "0.3"})
+        assert (weights.code, weights.ci, weights.text) == (
+            Fraction(3, 5), Fraction(1, 10), Fraction(3, 10))
+        assert MatchWeights.from_dict(weights.to_dict()) == weights
+        assert MatchWeights.from_dict({}) == MatchWeights()
+
+    @pytest.mark.parametrize(("data", "path"), [
+        ({"code": "x"}, "weights.code"), ({"ci": -1}, "weights.ci"),
+        ({"text": True}, "weights.text"), ({"colour": 1}, "weights.colour"),
+        (["code"], "weights")])
+    def test_bad_weights_name_the_field(self, data: object, path: str) -> None:
+        with pytest.raises(ConfigError) as info:
+            MatchWeights.from_dict(data)  # type: ignore[arg-type]
+        assert info.value.path == path
+
+    def test_explanation(self) -> None:
+        inc = Incident(id="I", opened_at=T0, ci="gw1", text="vpn drops")
+        best = self.index().match(inc)[0]
+        explanation = best.explain()
+        assert isinstance(explanation, KnownErrorExplanation)
+        assert str(explanation).startswith("KE2 score ")
+        assert best.to_dict()["explanation"] == str(explanation)
+        data = explanation.to_dict()
+        assert (data["known_error_id"], data["code_match"], data["ci_match"]) == (
+            "KE2", False, True)
+        assert data["score"] == best.score and data["text_score"] == best.text_score
+
     @given(incidents(max_size=1).filter(bool), st.integers(1, 4))
     def test_scores_match_definition(self, incs: list[Incident], k: int) -> None:
         (inc,) = incs
@@ -107,7 +135,7 @@ class TestKnownErrors:
                                             + float(w.text) * m.text_score)
 
     def test_planted_known_errors_rank_first(self) -> None:
-        data = generate(seed=9, incidents=300, problems=4)
+        data = generate_planted_problems(seed=9, incidents=300, problems=4)
         idx = KnownErrorIndex.build(data.known_errors)
         for inc in data.incidents:
             if inc.id in data.truth:

@@ -14,18 +14,14 @@ from hypothesis import strategies as st
 from strategies_problem import WORDS
 
 from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError
-from itsm_core.problem import (
+from itsm_core.problem.minhash import (
     MinHasher,
-    TfidfModel,
-    cosine,
-    jaccard,
+    candidate_probability,
     lsh_buckets,
     lsh_shape,
-    shingles,
     stable_hash,
-    tokenize,
 )
-from itsm_core.problem.minhash import candidate_probability
+from itsm_core.problem.text import TfidfModel, cosine, jaccard, shingles, tokenize
 
 word_sets = st.frozensets(st.sampled_from(WORDS), max_size=10)
 token_lists = st.lists(st.sampled_from(WORDS), max_size=10).map(tuple)
@@ -94,7 +90,7 @@ class TestTfidf:
 class TestMinHash:
     def test_stable_across_processes(self) -> None:
         # Python's hash() is salted per process; ours must not be.
-        code = ("from itsm_core.problem import MinHasher, stable_hash;"
+        code = ("from itsm_core.problem.minhash import MinHasher, stable_hash;"
                 "print(stable_hash('disk full'), MinHasher(num_perm=4).signature({'a', 'b'}))")
         runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                check=True, env={"PYTHONHASHSEED": seed}).stdout
@@ -120,7 +116,7 @@ class TestMinHash:
     @pytest.mark.parametrize("value", [0, 2000, True, "64"])
     def test_bad_num_perm(self, value: object) -> None:
         with pytest.raises(ConfigError, match="num_perm"):
-            MinHasher(num_perm=value)  # type: ignore[arg-type]
+            MinHasher(num_perm=value)
 
 
 class TestLsh:

@@ -3,22 +3,31 @@
 A deterministic, explainable engine: rules as data, stable hashing, exact arithmetic where a
 verdict is decided, and every candidate able to say why it exists.
 
->>> from itsm_core.problem import RecurrenceRule, find_recurring, generate
->>> data = generate(seed=3, incidents=300, problems=2)
+The text and hashing helpers behind it (``tokenize``, ``shingles``, ``jaccard``, ``MinHasher``,
+``UnionFind``, ...) live in :mod:`~itsm_core.problem.text`, :mod:`~itsm_core.problem.minhash`,
+:mod:`~itsm_core.problem.similarity` and :mod:`~itsm_core.problem.clustering`; a synthetic
+stream with planted problems, for trying the engines out, in
+:mod:`~itsm_core.problem.synthetic`.
+
+>>> from itsm_core.problem.synthetic import generate_planted_problems
+>>> data = generate_planted_problems(seed=3, incidents=300, problems=2)
 >>> rule = RecurrenceRule.from_dict({"name": "burst", "keys": ["ci"], "window": "PT36H",
 ...                                  "min_count": 5})
->>> ev = evaluate(find_recurring(data.incidents, rule), data.truth)
->>> ev.problem_recall
+>>> score = score_against_truth(find_recurring(data.incidents, rule), data.truth)
+>>> score.problem_recall
 Fraction(1, 1)
 """
 
 from __future__ import annotations
 
-from itsm_core.problem.clustering import IncidentCluster, UnionFind, cluster_incidents
-from itsm_core.problem.evaluation import Evaluation, evaluate
-from itsm_core.problem.known_errors import KnownErrorIndex, KnownErrorMatch, MatchWeights
+from itsm_core.problem.clustering import ClusterExplanation, IncidentCluster, cluster_incidents
+from itsm_core.problem.known_errors import (
+    KnownErrorExplanation,
+    KnownErrorIndex,
+    KnownErrorMatch,
+    MatchWeights,
+)
 from itsm_core.problem.metrics import (
-    MILESTONES,
     incidents_per_problem,
     linked_share,
     mean_time_to,
@@ -27,8 +36,8 @@ from itsm_core.problem.metrics import (
     repeat_incident_rate,
     time_to,
 )
-from itsm_core.problem.minhash import MinHasher, lsh_buckets, lsh_shape, stable_hash
 from itsm_core.problem.records import (
+    MILESTONES,
     PROBLEM_STATES,
     Incident,
     KnownError,
@@ -41,62 +50,50 @@ from itsm_core.problem.records import (
 from itsm_core.problem.recurrence import (
     GROUP_KEYS,
     RecurrenceCandidate,
+    RecurrenceExplanation,
     RecurrenceRule,
     find_recurring,
 )
-from itsm_core.problem.similarity import SimilarIncident, TextIndex, similar_incidents
-from itsm_core.problem.synthetic import SyntheticData, generate
-from itsm_core.problem.text import STOPWORDS, TfidfModel, cosine, jaccard, shingles, tokenize
+from itsm_core.problem.scoring import GroupingScore, score_against_truth
+from itsm_core.problem.similarity import SimilarIncident, similar_incidents
 
 __all__ = [
-    # records
+    # records and linking
     "Incident",
     "KnownError",
+    "MILESTONES",
     "PROBLEM_STATES",
     "Problem",
     "link",
     "link_known_error",
     "unlink",
     "unlink_known_error",
-    # recurrence
+    # recurrence rules and candidates
     "GROUP_KEYS",
     "RecurrenceCandidate",
+    "RecurrenceExplanation",
     "RecurrenceRule",
     "find_recurring",
-    # text similarity
-    "MinHasher",
-    "STOPWORDS",
+    # similarity search
     "SimilarIncident",
-    "TextIndex",
-    "TfidfModel",
-    "cosine",
-    "jaccard",
-    "lsh_buckets",
-    "lsh_shape",
-    "shingles",
     "similar_incidents",
-    "stable_hash",
-    "tokenize",
     # clustering
+    "ClusterExplanation",
     "IncidentCluster",
-    "UnionFind",
     "cluster_incidents",
     # known errors
+    "KnownErrorExplanation",
     "KnownErrorIndex",
     "KnownErrorMatch",
     "MatchWeights",
-    # metrics and evaluation
-    "Evaluation",
-    "MILESTONES",
-    "evaluate",
+    # metrics and scoring against known links
+    "GroupingScore",
     "incidents_per_problem",
     "linked_share",
     "mean_time_to",
     "median_time_to",
     "open_problem_ages",
     "repeat_incident_rate",
+    "score_against_truth",
     "time_to",
-    # synthetic data
-    "SyntheticData",
-    "generate",
 ]

@@ -1,61 +1,46 @@
-"""A mixin giving candidates with ``first_us`` / ``last_us`` their time span (internal).
+"""A mixin giving candidates with ``first_at`` / ``last_at`` their time span (internal).
 
 >>> import attrs
+>>> from datetime import datetime, timedelta, timezone
 >>> @attrs.frozen
 ... class Burst(TimeSpan):
-...     first_us: int
-...     last_us: int
->>> Burst(0, 60_000_000).span
+...     first_at: datetime
+...     last_at: datetime
+>>> t = datetime(2025, 3, 1, tzinfo=timezone.utc)
+>>> Burst(t, t + timedelta(minutes=1)).span
 datetime.timedelta(seconds=60)
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import datetime, timedelta
 
-from itsm_core._instant import from_us
+from itsm_core._instant import to_us
 
 __all__ = ["TimeSpan"]
 
 
 class TimeSpan:
-    """Span accessors for a frozen class with integer ``first_us`` and ``last_us`` fields.
+    """Span accessor for a frozen class with aware ``first_at`` and ``last_at`` fields.
 
     >>> TimeSpan.__slots__
     ()
     """
 
     __slots__ = ()
-    first_us: int
-    last_us: int
+    first_at: datetime
+    last_at: datetime
 
     @property
     def span(self) -> timedelta:
-        """Time from the first to the last opened incident.
+        """Time from the first to the last opened incident (exact, whatever the zones).
 
         >>> import attrs
-        >>> attrs.frozen(type("B", (TimeSpan,), {"__annotations__": {"first_us": "int",
-        ...     "last_us": "int"}}))(0, 0).span
+        >>> from datetime import datetime, timezone
+        >>> t = datetime(2025, 3, 1, tzinfo=timezone.utc)
+        >>> attrs.frozen(type("B", (TimeSpan,), {"__annotations__": {"first_at": "datetime",
+        ...     "last_at": "datetime"}}))(t, t).span
         datetime.timedelta(0)
         """
-        return timedelta(microseconds=self.last_us - self.first_us)
-
-    def first(self, tz: tzinfo = timezone.utc) -> datetime:
-        """Opened instant of the first incident, in *tz* (UTC by default).
-
-        >>> import attrs
-        >>> attrs.frozen(type("B", (TimeSpan,), {"__annotations__": {"first_us": "int",
-        ...     "last_us": "int"}}))(0, 0).first().isoformat()
-        '1970-01-01T00:00:00+00:00'
-        """
-        return from_us(self.first_us, tz)
-
-    def last(self, tz: tzinfo = timezone.utc) -> datetime:
-        """Opened instant of the last incident, in *tz* (UTC by default).
-
-        >>> import attrs
-        >>> attrs.frozen(type("B", (TimeSpan,), {"__annotations__": {"first_us": "int",
-        ...     "last_us": "int"}}))(0, 3_600_000_000).last().isoformat()
-        '1970-01-01T01:00:00+00:00'
-        """
-        return from_us(self.last_us, tz)
+        return timedelta(microseconds=to_us(self.last_at, "last_at")
+                         - to_us(self.first_at, "first_at"))

@@ -15,15 +15,15 @@ scale and may miss links (never invents one: every link it makes is verified exa
 ...         for n, x in enumerate(texts)]
 >>> [c.incident_ids for c in cluster_incidents(incs, threshold="0.4", min_size=2)]
 [('I0', 'I1', 'I2')]
->>> cluster_incidents(incs, threshold="0.4", min_size=2)[0].shared_terms
-('drops', 'vpn', 'every', 'hour')
+>>> print(cluster_incidents(incs, threshold="0.4", min_size=2)[0].explain())
+3 similar incidents sharing drops, vpn, every, hour on vpn-gw (3) between 2025-03-01T00:00:00+00:00 and 2025-03-01T02:00:00+00:00
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from fractions import Fraction
 from heapq import heappop, heappush
 from itertools import pairwise
@@ -31,15 +31,18 @@ from typing import Any
 
 import attrs
 
-from itsm_core._instant import format_duration, parse_duration
-from itsm_core.errors import ConfigError
-from itsm_core.problem._check import _ratio
+from itsm_core._instant import format_duration, from_us, parse_duration
+from itsm_core.errors import ConfigError, UnknownNameError
+from itsm_core.problem._fields import _positive_ratio
 from itsm_core.problem._span import TimeSpan
 from itsm_core.problem.minhash import MinHasher, lsh_buckets, lsh_shape
-from itsm_core.problem.records import Incident, check_incidents
+from itsm_core.problem.records import Incident, _validated_incidents
 from itsm_core.problem.text import shingles, tokenize
 
-__all__ = ["IncidentCluster", "UnionFind", "cluster_incidents"]
+__all__ = ["METHODS", "ClusterExplanation", "IncidentCluster", "UnionFind", "cluster_incidents"]
+
+#: The ways :func:`cluster_incidents` can find candidate pairs.
+METHODS = ("lsh", "exact")
 
 
 class UnionFind:
@@ -84,6 +87,52 @@ class UnionFind:
 
 
 @attrs.frozen(kw_only=True)
+class ClusterExplanation:
+    """Why incidents form a cluster: how many, the terms and CIs they share, and when.
+
+    Attributes:
+        size: number of incidents.
+        shared_terms: tokens found in at least half the members, most frequent first.
+        cis: ``(ci, count)`` pairs, most frequent first.
+        first_at, last_at: opened instants of the first and last member (UTC).
+
+    >>> from datetime import datetime, timezone
+    >>> t = datetime(2025, 3, 1, tzinfo=timezone.utc)
+    >>> ex = ClusterExplanation(size=2, shared_terms=("vpn",), cis=(("gw1", 2),),
+    ...                         first_at=t, last_at=t)
+    >>> print(ex)
+    2 similar incidents sharing vpn on gw1 (2) between 2025-03-01T00:00:00+00:00 and 2025-03-01T00:00:00+00:00
+    >>> ex.to_dict()["cis"]
+    [['gw1', 2]]
+    """
+
+    size: int
+    shared_terms: tuple[str, ...]
+    cis: tuple[tuple[str, int], ...]
+    first_at: datetime
+    last_at: datetime
+
+    def __str__(self) -> str:
+        terms = ", ".join(self.shared_terms) or "no terms"
+        cis = ", ".join(f"{ci} ({n})" for ci, n in self.cis) or "no CI"
+        return (f"{self.size} similar incidents sharing {terms} on {cis} "
+                f"between {self.first_at.isoformat()} and {self.last_at.isoformat()}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data: counts, lists and ISO 8601 instants.
+
+        >>> from datetime import datetime, timezone
+        >>> t = datetime(2025, 3, 1, tzinfo=timezone.utc)
+        >>> ClusterExplanation(size=3, shared_terms=(), cis=(), first_at=t, last_at=t
+        ...                    ).to_dict()["shared_terms"]
+        []
+        """
+        return {"size": self.size, "shared_terms": list(self.shared_terms),
+                "cis": [list(pair) for pair in self.cis], "first": self.first_at.isoformat(),
+                "last": self.last_at.isoformat()}
+
+
+@attrs.frozen(kw_only=True)
 class IncidentCluster(TimeSpan):
     """A problem candidate found by text similarity.
 
@@ -91,43 +140,47 @@ class IncidentCluster(TimeSpan):
         incident_ids: members, in opened order (ties by id).
         shared_terms: tokens found in at least half the members, most frequent first.
         cis: ``(ci, count)`` pairs, most frequent first.
-        first_us, last_us: opened instants of the first and last member, in microseconds.
+        first_at, last_at: opened instants of the first and last member (UTC).
 
+    >>> from datetime import datetime, timedelta, timezone
+    >>> t = datetime(2025, 3, 1, tzinfo=timezone.utc)
     >>> c = IncidentCluster(incident_ids=("A", "B"), shared_terms=("vpn",),
-    ...                     cis=(("gw1", 2),), first_us=0, last_us=0)
-    >>> c.explain()
-    '2 similar incidents sharing vpn on gw1 (2) between 1970-01-01T00:00:00+00:00 and 1970-01-01T00:00:00+00:00'
+    ...                     cis=(("gw1", 2),), first_at=t, last_at=t + timedelta(hours=2))
+    >>> c.span
+    datetime.timedelta(seconds=7200)
     """
 
     incident_ids: tuple[str, ...]
     shared_terms: tuple[str, ...]
     cis: tuple[tuple[str, int], ...]
-    first_us: int
-    last_us: int
+    first_at: datetime
+    last_at: datetime
 
-    def explain(self) -> str:
-        """One sentence: how many incidents, which terms and CIs, when.
+    def explain(self) -> ClusterExplanation:
+        """How many incidents, which terms and CIs, when.
 
-        >>> IncidentCluster(incident_ids=("A", "B"), shared_terms=(), cis=(), first_us=0,
-        ...                 last_us=0).explain()[:39]
+        >>> from datetime import datetime, timezone
+        >>> t = datetime(2025, 3, 1, tzinfo=timezone.utc)
+        >>> str(IncidentCluster(incident_ids=("A", "B"), shared_terms=(), cis=(), first_at=t,
+        ...                     last_at=t).explain())[:39]
         '2 similar incidents sharing no terms on'
         """
-        terms = ", ".join(self.shared_terms) or "no terms"
-        cis = ", ".join(f"{ci} ({n})" for ci, n in self.cis) or "no CI"
-        return (f"{len(self.incident_ids)} similar incidents sharing {terms} on {cis} "
-                f"between {self.first().isoformat()} and {self.last().isoformat()}")
+        return ClusterExplanation(size=len(self.incident_ids), shared_terms=self.shared_terms,
+                                  cis=self.cis, first_at=self.first_at, last_at=self.last_at)
 
     def to_dict(self) -> dict[str, Any]:
         """The cluster as plain data.
 
-        >>> IncidentCluster(incident_ids=("A", "B"), shared_terms=("x",), cis=(), first_us=0,
-        ...                 last_us=0).to_dict()["shared_terms"]
+        >>> from datetime import datetime, timezone
+        >>> t = datetime(2025, 3, 1, tzinfo=timezone.utc)
+        >>> IncidentCluster(incident_ids=("A", "B"), shared_terms=("x",), cis=(), first_at=t,
+        ...                 last_at=t).to_dict()["shared_terms"]
         ['x']
         """
         return {"incident_ids": list(self.incident_ids), "shared_terms": list(self.shared_terms),
-                "cis": [list(pair) for pair in self.cis], "first": self.first().isoformat(),
-                "last": self.last().isoformat(), "span": format_duration(self.span),
-                "explanation": self.explain()}
+                "cis": [list(pair) for pair in self.cis], "first": self.first_at.isoformat(),
+                "last": self.last_at.isoformat(), "span": format_duration(self.span),
+                "explanation": str(self.explain())}
 
 
 def _min_size(value: object) -> int:
@@ -264,25 +317,29 @@ def cluster_incidents(incidents: Iterable[Incident], *, threshold: object = "0.5
     Returns:
         Clusters, largest first (then earliest first).
 
+    Raises:
+        ConfigError: a parameter is malformed; the message names it.
+        UnknownNameError: *method* is not one of :data:`METHODS`.
+
     >>> cluster_incidents([], method="fuzzy")
     Traceback (most recent call last):
     ...
-    itsm_core.errors.ConfigError: method: unknown method 'fuzzy'; expected 'lsh' or 'exact'
+    itsm_core.errors.UnknownNameError: method: unknown name 'fuzzy'; expected one of 'lsh', 'exact'
     """
-    if method not in ("lsh", "exact"):
-        raise ConfigError("method", f"unknown method {method!r}", "'lsh' or 'exact'")
-    ratio = _ratio(threshold, "threshold")
-    recall = _ratio(pair_recall, "pair_recall")
+    if method not in METHODS:
+        raise UnknownNameError("method", method, METHODS)
+    ratio = _positive_ratio(threshold, "threshold")
+    recall = _positive_ratio(pair_recall, "pair_recall")
     gap = _gap(max_gap)
     size = _min_size(min_size)
     if isinstance(shingle_size, bool) or not isinstance(shingle_size, int) or shingle_size < 1:
         raise ConfigError("shingle_size", f"{shingle_size!r} is not an integer >= 1",
                           "an integer >= 1 (words per shingle)")
-    pool = check_incidents(incidents)
+    pool = _validated_incidents(incidents)
     hasher = MinHasher(num_perm, seed)
     tokens = [tokenize(inc.text) for inc in pool]
     sets = [shingles(t, shingle_size) for t in tokens]
-    times = [inc.opened_us for inc in pool]
+    times = [inc._opened_us for inc in pool]
     order = sorted(range(len(pool)), key=lambda k: (times[k], pool[k].id))
     doc_index: dict[frozenset[str], int] = {}
     members: list[list[int]] = []
@@ -315,10 +372,10 @@ def _clusters(pool: list[Incident], tokens: list[tuple[str, ...]], order: list[i
     groups: dict[int, list[int]] = {}
     for k in order:
         groups.setdefault(uf.find(k), []).append(k)
+    kept = sorted((group for group in groups.values() if len(group) >= min_size),
+                  key=lambda g: (-len(g), pool[g[0]]._opened_us, pool[g[0]].id))
     out = []
-    for group in groups.values():
-        if len(group) < min_size:
-            continue
+    for group in kept:
         terms: Counter[str] = Counter()
         for k in group:
             terms.update(set(tokens[k]))
@@ -329,7 +386,7 @@ def _clusters(pool: list[Incident], tokens: list[tuple[str, ...]], order: list[i
             incident_ids=tuple(pool[k].id for k in group), shared_terms=tuple(shared),
             cis=tuple(sorted(((c, n) for c, n in cis.items() if c is not None),
                              key=lambda cn: (-cn[1], cn[0]))),
-            first_us=pool[group[0]].opened_us, last_us=pool[group[-1]].opened_us))
-    out.sort(key=lambda c: (-len(c.incident_ids), c.first_us, c.incident_ids[0]))
+            first_at=from_us(pool[group[0]]._opened_us, timezone.utc),
+            last_at=from_us(pool[group[-1]]._opened_us, timezone.utc)))
     return out
 

@@ -20,7 +20,7 @@ KE2 score 0.306: code no, CI yes, text 0.352
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any
 
@@ -30,30 +30,119 @@ from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentErro
 from itsm_core.problem.records import Incident, KnownError
 from itsm_core.problem.similarity import TextIndex, rank_key
 from itsm_core.problem.text import tokenize
+from itsm_core.ratios import parse_number
 
-__all__ = ["KnownErrorIndex", "KnownErrorMatch", "MatchWeights"]
+__all__ = ["KnownErrorExplanation", "KnownErrorIndex", "KnownErrorMatch", "MatchWeights"]
+
+_WEIGHTS = ("code", "ci", "text")
 
 
-def _weight(value: object) -> Fraction:
-    if isinstance(value, bool) or not isinstance(value, (int, Fraction, str, float)):
-        raise ConfigError("weights", f"expected a number, got {value!r}", "a number >= 0")
-    weight = Fraction(str(value)) if isinstance(value, float) else Fraction(value)
+def _weight(value: object, path: str) -> Fraction:
+    weight = parse_number(value, path)
     if weight < 0:
-        raise ConfigError("weights", f"negative weight {value!r}", "a number >= 0")
+        raise ConfigError(path, f"negative weight {value!r}", "a number >= 0")
     return weight
+
+
+def _code_weight(value: object) -> Fraction:
+    return _weight(value, "weights.code")
+
+
+def _ci_weight(value: object) -> Fraction:
+    return _weight(value, "weights.ci")
+
+
+def _text_weight(value: object) -> Fraction:
+    return _weight(value, "weights.text")
 
 
 @attrs.frozen(kw_only=True)
 class MatchWeights:
     """How much an error-code match, a CI match and full text similarity each add.
 
+    Weights are exact numbers >= 0, read with :func:`itsm_core.ratios.parse_number`
+    (``"0.6"``, ``"3/5"``, ``0.6`` or a Fraction all mean 3/5).
+
     >>> MatchWeights(code="0.6", ci="0.1", text="0.3").code
     Fraction(3, 5)
+    >>> MatchWeights(code=-1)
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.ConfigError: weights.code: negative weight -1; expected a number >= 0
     """
 
-    code: Fraction = attrs.field(default=Fraction(1, 2), converter=_weight)
-    ci: Fraction = attrs.field(default=Fraction(1, 5), converter=_weight)
-    text: Fraction = attrs.field(default=Fraction(3, 10), converter=_weight)
+    code: Fraction = attrs.field(default=Fraction(1, 2), converter=_code_weight)
+    ci: Fraction = attrs.field(default=Fraction(1, 5), converter=_ci_weight)
+    text: Fraction = attrs.field(default=Fraction(3, 10), converter=_text_weight)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> MatchWeights:
+        """Read weights from plain data; a missing weight keeps its default.
+
+        >>> MatchWeights.from_dict({"code": "1/2", "ci": 0, "text": "0.5"}).text
+        Fraction(1, 2)
+        >>> MatchWeights.from_dict({"colour": 1})
+        Traceback (most recent call last):
+        ...
+        itsm_core.errors.ConfigError: weights.colour: unknown field; expected one of code, ci, text
+        """
+        if not isinstance(data, Mapping):
+            raise ConfigError("weights", f"expected a mapping, got {type(data).__name__}",
+                              "a dict with " + ", ".join(_WEIGHTS))
+        for field in data:
+            if field not in _WEIGHTS:
+                raise ConfigError(f"weights.{field}", "unknown field",
+                                  "one of " + ", ".join(_WEIGHTS))
+        return cls(**data)
+
+    def to_dict(self) -> dict[str, str]:
+        """The weights as exact text that :meth:`from_dict` reads back.
+
+        >>> MatchWeights(ci=1).to_dict()
+        {'code': '1/2', 'ci': '1', 'text': '3/10'}
+        >>> MatchWeights.from_dict(MatchWeights(code="1/3").to_dict()) == MatchWeights(code="1/3")
+        True
+        """
+        return {name: str(getattr(self, name)) for name in _WEIGHTS}
+
+
+@attrs.frozen(kw_only=True)
+class KnownErrorExplanation:
+    """Why a known error matched: its score and the three parts the score is made of.
+
+    Attributes:
+        known_error_id: the known error.
+        score: the weighted sum of the parts (for display and ranking).
+        code_match: the error code matched; ci_match: the CI matched.
+        text_score: TF-IDF cosine between the incident text and the known error's text.
+
+    >>> ex = KnownErrorExplanation(known_error_id="KE1", score=0.5, code_match=True,
+    ...                            ci_match=False, text_score=0.0)
+    >>> print(ex)
+    KE1 score 0.500: code yes, CI no, text 0.000
+    >>> ex.to_dict()["code_match"]
+    True
+    """
+
+    known_error_id: str
+    score: float
+    code_match: bool
+    ci_match: bool
+    text_score: float
+
+    def __str__(self) -> str:
+        yes = {True: "yes", False: "no"}
+        return (f"{self.known_error_id} score {self.score:.3f}: code {yes[self.code_match]}, "
+                f"CI {yes[self.ci_match]}, text {self.text_score:.3f}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data.
+
+        >>> KnownErrorExplanation(known_error_id="K", score=0.2, code_match=False,
+        ...                       ci_match=True, text_score=0.0).to_dict()["score"]
+        0.2
+        """
+        return attrs.asdict(self)
 
 
 @attrs.frozen(kw_only=True)
@@ -62,7 +151,7 @@ class KnownErrorMatch:
 
     >>> m = KnownErrorMatch(known_error_id="KE1", score=0.5, code_match=True,
     ...                     ci_match=False, text_score=0.0)
-    >>> m.explain()
+    >>> m.to_dict()["explanation"]
     'KE1 score 0.500: code yes, CI no, text 0.000'
     """
 
@@ -72,16 +161,16 @@ class KnownErrorMatch:
     ci_match: bool
     text_score: float
 
-    def explain(self) -> str:
-        """The score and its three parts, for display.
+    def explain(self) -> KnownErrorExplanation:
+        """The score and its three parts.
 
-        >>> KnownErrorMatch(known_error_id="K", score=0.2, code_match=False, ci_match=True,
-        ...                 text_score=0.0).explain()
-        'K score 0.200: code no, CI yes, text 0.000'
+        >>> print(KnownErrorMatch(known_error_id="K", score=0.2, code_match=False, ci_match=True,
+        ...                       text_score=0.0).explain())
+        K score 0.200: code no, CI yes, text 0.000
         """
-        yes = {True: "yes", False: "no"}
-        return (f"{self.known_error_id} score {self.score:.3f}: code {yes[self.code_match]}, "
-                f"CI {yes[self.ci_match]}, text {self.text_score:.3f}")
+        return KnownErrorExplanation(known_error_id=self.known_error_id, score=self.score,
+                                     code_match=self.code_match, ci_match=self.ci_match,
+                                     text_score=self.text_score)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data.
@@ -90,7 +179,7 @@ class KnownErrorMatch:
         ...                 text_score=0.0).to_dict()["ci_match"]
         True
         """
-        return attrs.asdict(self) | {"explanation": self.explain()}
+        return attrs.asdict(self) | {"explanation": str(self.explain())}
 
 
 def _ke_tokens(ke: KnownError) -> tuple[str, ...]:
@@ -101,8 +190,10 @@ def _ke_tokens(ke: KnownError) -> tuple[str, ...]:
 class KnownErrorIndex:
     """An index of known errors, built once, queried per incident (compares by identity).
 
-    >>> KnownErrorIndex.build([]).match(Incident(id="I", opened_at=__import__("datetime")
-    ...     .datetime(2025, 1, 1, tzinfo=__import__("datetime").timezone.utc)))
+    >>> from datetime import datetime, timezone
+    >>> index = KnownErrorIndex.build([KnownError(id="KE1", symptom="printer jam")])
+    >>> index.match(Incident(id="I", opened_at=datetime(2025, 1, 1, tzinfo=timezone.utc),
+    ...                      text="vpn drops"))
     []
     """
 

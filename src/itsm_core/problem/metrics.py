@@ -1,4 +1,4 @@
-"""Problem-management metrics, exact: counts, shares as Fractions, durations in microseconds.
+"""Problem-management metrics, exact: counts, shares as Fractions, durations as timedeltas.
 
 Shares and rates are :class:`~fractions.Fraction` (``None`` when nothing is measured: a
 share of zero incidents is undefined, not 0); durations are ``timedelta``.  Anything that
@@ -24,12 +24,15 @@ from fractions import Fraction
 from itertools import pairwise
 
 from itsm_core._instant import to_us
-from itsm_core.errors import ConfigError
-from itsm_core.problem.records import Incident, Problem, check_incidents, check_problems
+from itsm_core.problem.records import (
+    Incident,
+    Problem,
+    _validated_incidents,
+    _validated_problems,
+)
 from itsm_core.problem.recurrence import _keys, _window
 
 __all__ = [
-    "MILESTONES",
     "incidents_per_problem",
     "linked_share",
     "mean_time_to",
@@ -38,10 +41,6 @@ __all__ = [
     "repeat_incident_rate",
     "time_to",
 ]
-
-#: Problem milestones measured from ``opened_at``.
-MILESTONES = ("root_cause_at", "workaround_at", "fixed_at")
-
 
 def incidents_per_problem(incidents: Iterable[Incident]) -> dict[str, int]:
     """How many incidents link to each problem, by problem id (sorted).
@@ -53,7 +52,7 @@ def incidents_per_problem(incidents: Iterable[Incident]) -> dict[str, int]:
     ...                        Incident(id="C", opened_at=t, problem_id="P2")])
     {'P1': 1, 'P2': 2}
     """
-    counts = Counter(i.problem_id for i in check_incidents(incidents) if i.problem_id)
+    counts = Counter(i.problem_id for i in _validated_incidents(incidents) if i.problem_id)
     return dict(sorted(counts.items()))
 
 
@@ -63,7 +62,7 @@ def linked_share(incidents: Iterable[Incident]) -> Fraction | None:
     >>> linked_share([]) is None
     True
     """
-    pool = check_incidents(incidents)
+    pool = _validated_incidents(incidents)
     if not pool:
         return None
     return Fraction(sum(1 for i in pool if i.problem_id or i.known_error_id), len(pool))
@@ -86,7 +85,7 @@ def repeat_incident_rate(incidents: Iterable[Incident], window: object,
     """
     key_names = _keys(keys if isinstance(keys, str) else list(keys))
     window_us = _window(window) // timedelta(microseconds=1)
-    rows = sorted((key, i.opened_us, i.id) for i in check_incidents(incidents)
+    rows = sorted((key, i._opened_us, i.id) for i in _validated_incidents(incidents)
                   if None not in (key := tuple(getattr(i, k) for k in key_names)))
     if not rows:
         return None
@@ -96,24 +95,29 @@ def repeat_incident_rate(incidents: Iterable[Incident], window: object,
 
 
 def time_to(problem: Problem, milestone: str) -> timedelta | None:
-    """Time from the problem's opening to *milestone* (one of :data:`MILESTONES`), if reached.
+    """Time from the problem's opening to *milestone*, if reached.
+
+    Raises:
+        UnknownNameError: *milestone* is not one of ``root_cause_at``, ``workaround_at``,
+            ``fixed_at`` (:data:`~itsm_core.problem.records.MILESTONES`).
 
     >>> from datetime import datetime, timedelta, timezone
     >>> t = datetime(2025, 3, 1, tzinfo=timezone.utc)
     >>> time_to(Problem(id="P", opened_at=t, root_cause_at=t + timedelta(hours=5)),
     ...         "root_cause_at")
     datetime.timedelta(seconds=18000)
+    >>> time_to(Problem(id="P", opened_at=t), "closed_at")
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.UnknownNameError: milestone: unknown name 'closed_at'; expected one of 'root_cause_at', 'workaround_at', 'fixed_at'
     """
-    if milestone not in MILESTONES:
-        raise ConfigError("milestone", f"unknown milestone {milestone!r}",
-                          "one of " + ", ".join(MILESTONES))
-    reached = problem.milestone_us(milestone)
-    return None if reached is None else timedelta(microseconds=reached - problem.opened_us)
+    reached = problem._milestone_us(milestone)
+    return None if reached is None else timedelta(microseconds=reached - problem._opened_us)
 
 
 def _durations_us(problems: Iterable[Problem], milestone: str) -> list[int]:
     out = []
-    for p in check_problems(problems):
+    for p in _validated_problems(problems):
         d = time_to(p, milestone)
         if d is not None:
             out.append(d // timedelta(microseconds=1))
@@ -165,12 +169,12 @@ def open_problem_ages(problems: Iterable[Problem], *, as_of: datetime) -> dict[s
     {'P': datetime.timedelta(days=2)}
     """
     now = to_us(as_of, "as_of")
-    return {p.id: timedelta(microseconds=now - p.opened_us)
-            for p in sorted(check_problems(problems), key=lambda p: p.id)
-            if p.opened_us <= now and _open_at(p, now)}
+    return {p.id: timedelta(microseconds=now - p._opened_us)
+            for p in sorted(_validated_problems(problems), key=lambda p: p.id)
+            if p._opened_us <= now and _open_at(p, now)}
 
 
 def _open_at(problem: Problem, now: int) -> bool:
-    fixed = problem.milestone_us("fixed_at")
+    fixed = problem._milestone_us("fixed_at")
     return problem.is_open if fixed is None else fixed > now
 

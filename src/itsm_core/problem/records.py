@@ -1,8 +1,7 @@
 """Incident, problem and known-error records, and pure link / unlink functions.
 
 Records are frozen values: linking returns new records and never mutates its arguments.
-Instants are aware datetimes; each record also keeps them as integer microseconds for the
-engines.
+Instants are aware datetimes.
 
 >>> from datetime import datetime, timezone
 >>> t = datetime(2025, 3, 1, 9, tzinfo=timezone.utc)
@@ -25,16 +24,15 @@ from typing import Any
 import attrs
 
 from itsm_core._instant import to_us
-from itsm_core.errors import ArgumentTypeError, InvalidArgumentError
-from itsm_core.problem._check import _opt_text, _text, _texts
+from itsm_core.errors import ArgumentTypeError, InvalidArgumentError, UnknownNameError
+from itsm_core.problem._fields import _nonempty_text, _optional_text, _text_set
 
 __all__ = [
+    "MILESTONES",
     "PROBLEM_STATES",
     "Incident",
     "KnownError",
     "Problem",
-    "check_incidents",
-    "check_problems",
     "link",
     "link_known_error",
     "unlink",
@@ -45,9 +43,8 @@ __all__ = [
 PROBLEM_STATES = ("new", "assess", "root_cause_analysis", "fix_in_progress", "resolved", "closed")
 _CLOSED_STATES = frozenset({"resolved", "closed"})
 
-
-def _us(value: object, name: str) -> int:
-    return to_us(value, name)
+#: Problem milestones, each measured from ``opened_at``.
+MILESTONES = ("root_cause_at", "workaround_at", "fixed_at")
 
 
 def _opt_us(value: object, name: str) -> int | None:
@@ -55,19 +52,19 @@ def _opt_us(value: object, name: str) -> int | None:
 
 
 def _v_text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
-    _text(value, attribute.name)
+    _nonempty_text(value, attribute.name)
 
 
 def _v_opt_text(_: object, attribute: attrs.Attribute[str | None], value: object) -> None:
-    _opt_text(value, attribute.name)
+    _optional_text(value, attribute.name)
 
 
 def _cis(value: Iterable[object]) -> tuple[str, ...]:
-    return _texts(value, "cis")
+    return _text_set(value, "cis")
 
 
 def _incident_ids(value: Iterable[object]) -> tuple[str, ...]:
-    return _texts(value, "incident_ids")
+    return _text_set(value, "incident_ids")
 
 
 def _after(start_us: int, end_us: int | None, start: str, end: str) -> None:
@@ -94,8 +91,11 @@ class Incident:
     Traceback (most recent call last):
     ...
     itsm_core.errors.NaiveDatetimeError: opened_at: naive datetime 2025-01-01 00:00:00; expected an aware datetime (with tzinfo)
-    >>> Incident(id="INC1", opened_at=datetime(2025, 1, 1, tzinfo=timezone.utc)).opened_us
-    1735689600000000
+    >>> t = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    >>> Incident(id="INC1", opened_at=t, resolved_at=datetime(2024, 12, 31, tzinfo=timezone.utc))
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.InvalidArgumentError: resolved_at: before opened_at; expected resolved_at >= opened_at
     """
 
     id: str = attrs.field(validator=_v_text)
@@ -110,17 +110,18 @@ class Incident:
     error_code: str | None = attrs.field(default=None, validator=_v_opt_text)
     problem_id: str | None = attrs.field(default=None, validator=_v_opt_text)
     known_error_id: str | None = attrs.field(default=None, validator=_v_opt_text)
-    opened_us: int = attrs.field(init=False, eq=False, repr=False)
-    resolved_us: int | None = attrs.field(init=False, eq=False, repr=False)
+    # the instants as integer microseconds, for the engines
+    _opened_us: int = attrs.field(init=False, eq=False, repr=False)
+    _resolved_us: int | None = attrs.field(init=False, eq=False, repr=False)
 
-    @opened_us.default
+    @_opened_us.default
     def _opened(self) -> int:
-        return _us(self.opened_at, "opened_at")
+        return to_us(self.opened_at, "opened_at")
 
-    @resolved_us.default
+    @_resolved_us.default
     def _resolved(self) -> int | None:
         resolved = _opt_us(self.resolved_at, "resolved_at")
-        _after(self.opened_us, resolved, "opened_at", "resolved_at")
+        _after(self._opened_us, resolved, "opened_at", "resolved_at")
         if not isinstance(self.text, str):
             raise ArgumentTypeError(f"text: expected a string, got {type(self.text).__name__}")
         return resolved
@@ -161,15 +162,16 @@ class Problem:
     root_cause_at: datetime | None = None
     workaround_at: datetime | None = None
     fixed_at: datetime | None = None
-    opened_us: int = attrs.field(init=False, eq=False, repr=False)
+    # opened_at as integer microseconds, for the engines
+    _opened_us: int = attrs.field(init=False, eq=False, repr=False)
 
-    @opened_us.default
+    @_opened_us.default
     def _opened(self) -> int:
         if self.state not in PROBLEM_STATES:
             raise InvalidArgumentError(
                 f"state: unknown state {self.state!r}; expected one of {', '.join(PROBLEM_STATES)}")
-        opened = _us(self.opened_at, "opened_at")
-        for name in ("root_cause_at", "workaround_at", "fixed_at"):
+        opened = to_us(self.opened_at, "opened_at")
+        for name in MILESTONES:
             _after(opened, _opt_us(getattr(self, name), name), "opened_at", name)
         return opened
 
@@ -183,15 +185,29 @@ class Problem:
         """
         return self.state not in _CLOSED_STATES
 
-    def milestone_us(self, name: str) -> int | None:
-        """Return the milestone *name* (``root_cause_at``, ...) in microseconds, if reached.
+    def milestone(self, name: str) -> datetime | None:
+        """When the milestone *name* (one of :data:`MILESTONES`) was reached, if it was.
 
-        >>> from datetime import datetime, timezone
-        >>> Problem(id="P", opened_at=datetime(2025, 1, 1, tzinfo=timezone.utc)
-        ...         ).milestone_us("fixed_at") is None
-        True
+        Raises:
+            UnknownNameError: *name* is not one of :data:`MILESTONES`.
+
+        >>> from datetime import datetime, timedelta, timezone
+        >>> t = datetime(2025, 1, 1, tzinfo=timezone.utc)
+        >>> p = Problem(id="P", opened_at=t, workaround_at=t + timedelta(hours=2))
+        >>> p.milestone("workaround_at").isoformat(), p.milestone("fixed_at")
+        ('2025-01-01T02:00:00+00:00', None)
+        >>> p.milestone("closed_at")
+        Traceback (most recent call last):
+        ...
+        itsm_core.errors.UnknownNameError: milestone: unknown name 'closed_at'; expected one of 'root_cause_at', 'workaround_at', 'fixed_at'
         """
-        return _opt_us(getattr(self, name), name)
+        if name not in MILESTONES:
+            raise UnknownNameError("milestone", name, MILESTONES)
+        reached: datetime | None = getattr(self, name)
+        return reached
+
+    def _milestone_us(self, name: str) -> int | None:
+        return _opt_us(self.milestone(name), name)
 
 
 @attrs.frozen(kw_only=True)
@@ -219,7 +235,7 @@ class KnownError:
     problem_id: str | None = attrs.field(default=None, validator=_v_opt_text)
 
 
-def _check_all(items: Iterable[Any], kind: type[Incident] | type[Problem],
+def _validated(items: Iterable[Any], kind: type[Incident] | type[Problem],
                name: str) -> list[Any]:
     pool = list(items)
     seen: set[str] = set()
@@ -235,29 +251,17 @@ def _check_all(items: Iterable[Any], kind: type[Incident] | type[Problem],
     return pool
 
 
-def check_incidents(incidents: Iterable[Incident]) -> list[Incident]:
-    """Return *incidents* as a list, checking each is an :class:`Incident` with a unique id.
-
-    >>> check_incidents([1])
-    Traceback (most recent call last):
-    ...
-    itsm_core.errors.ArgumentTypeError: incidents[0]: expected an Incident, got int
-    """
-    return _check_all(incidents, Incident, "incidents")
+def _validated_incidents(incidents: Iterable[Incident]) -> list[Incident]:
+    """*incidents* as a list; raises unless each is an Incident with a unique id."""
+    return _validated(incidents, Incident, "incidents")
 
 
-def check_problems(problems: Iterable[Problem]) -> list[Problem]:
-    """Return *problems* as a list, checking each is a :class:`Problem` with a unique id.
-
-    >>> check_problems(["PRB1"])
-    Traceback (most recent call last):
-    ...
-    itsm_core.errors.ArgumentTypeError: problems[0]: expected a Problem, got str
-    """
-    return _check_all(problems, Problem, "problems")
+def _validated_problems(problems: Iterable[Problem]) -> list[Problem]:
+    """*problems* as a list; raises unless each is a Problem with a unique id."""
+    return _validated(problems, Problem, "problems")
 
 
-def _check_types(incident: object, record: object, kind: type) -> None:
+def _require_types(incident: object, record: object, kind: type) -> None:
     if not isinstance(incident, Incident):
         raise ArgumentTypeError(f"incident: expected an Incident, got {type(incident).__name__}")
     if not isinstance(record, kind):
@@ -279,7 +283,7 @@ def link(incident: Incident, problem: Problem) -> tuple[Incident, Problem]:
     ...
     itsm_core.errors.InvalidArgumentError: incident.problem_id: I1 is linked to P9; expected an incident not linked to another problem (unlink it first)
     """
-    _check_types(incident, problem, Problem)
+    _require_types(incident, problem, Problem)
     if incident.problem_id not in (None, problem.id):
         raise InvalidArgumentError(
             f"incident.problem_id: {incident.id} is linked to {incident.problem_id}; "
@@ -301,7 +305,7 @@ def unlink(incident: Incident, problem: Problem) -> tuple[Incident, Problem]:
     ...
     itsm_core.errors.InvalidArgumentError: incident.problem_id: I1 is not linked to P1; expected a linked pair
     """
-    _check_types(incident, problem, Problem)
+    _require_types(incident, problem, Problem)
     if incident.problem_id != problem.id and incident.id not in problem.incident_ids:
         raise InvalidArgumentError(
             f"incident.problem_id: {incident.id} is not linked to {problem.id}; "
@@ -323,7 +327,7 @@ def link_known_error(incident: Incident, known_error: KnownError) -> Incident:
     >>> link_known_error(Incident(id="I1", opened_at=t), KnownError(id="KE1")).known_error_id
     'KE1'
     """
-    _check_types(incident, known_error, KnownError)
+    _require_types(incident, known_error, KnownError)
     if incident.known_error_id not in (None, known_error.id):
         raise InvalidArgumentError(
             f"incident.known_error_id: {incident.id} matches {incident.known_error_id}; "
@@ -343,7 +347,7 @@ def unlink_known_error(incident: Incident, known_error: KnownError) -> Incident:
     ...                    KnownError(id="KE1")).known_error_id is None
     True
     """
-    _check_types(incident, known_error, KnownError)
+    _require_types(incident, known_error, KnownError)
     if incident.known_error_id != known_error.id:
         raise InvalidArgumentError(
             f"incident.known_error_id: {incident.id} does not match {known_error.id}; "

@@ -24,18 +24,29 @@ rule ci-burst: 5 incidents with ci=db01 opened within P1D windows (at least 3 pe
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import attrs
 
-from itsm_core._instant import format_duration, parse_duration
+from itsm_core._instant import format_duration, from_us, parse_duration
 from itsm_core.calendar import BusinessCalendar
 from itsm_core.errors import ArgumentTypeError, ConfigError
 from itsm_core.problem._span import TimeSpan
-from itsm_core.problem.records import Incident, Problem, check_incidents, check_problems
+from itsm_core.problem.records import (
+    Incident,
+    Problem,
+    _validated_incidents,
+    _validated_problems,
+)
 
-__all__ = ["GROUP_KEYS", "RecurrenceCandidate", "RecurrenceRule", "find_recurring"]
+__all__ = [
+    "GROUP_KEYS",
+    "RecurrenceCandidate",
+    "RecurrenceExplanation",
+    "RecurrenceRule",
+    "find_recurring",
+]
 
 #: The incident fields a rule may group by.
 GROUP_KEYS = ("ci", "service", "category", "subcategory", "symptom", "error_code")
@@ -145,6 +156,59 @@ class RecurrenceRule:
 
 
 @attrs.frozen(kw_only=True)
+class RecurrenceExplanation:
+    """Why a recurrence candidate exists: which rule fired, where, how often and when.
+
+    Attributes:
+        rule: the name of the rule that fired.
+        key: the shared values, by field name, in the order of the rule's keys.
+        incidents: number of recurring incidents.
+        window: the rule's window; min_count: its K.
+        peak: the largest number of incidents inside any one window.
+        first_at, last_at: opened instants of the first and last incident (UTC).
+
+    >>> from datetime import datetime, timedelta, timezone
+    >>> t = datetime(2025, 3, 1, tzinfo=timezone.utc)
+    >>> ex = RecurrenceExplanation(rule="db-burst", key={"ci": "db01"}, incidents=6,
+    ...     window=timedelta(days=1), min_count=5, peak=5, first_at=t, last_at=t + timedelta(hours=25))
+    >>> print(ex)
+    rule db-burst: 6 incidents with ci=db01 opened within P1D windows (at least 5 per window) between 2025-03-01T00:00:00+00:00 and 2025-03-02T01:00:00+00:00
+    >>> ex.to_dict()["window"], ex.to_dict()["key"]
+    ('P1D', {'ci': 'db01'})
+    """
+
+    rule: str
+    key: dict[str, str] = attrs.field(hash=False)
+    incidents: int
+    window: timedelta
+    min_count: int
+    peak: int
+    first_at: datetime
+    last_at: datetime
+
+    def __str__(self) -> str:
+        where = ", ".join(f"{k}={v}" for k, v in self.key.items())
+        return (f"rule {self.rule}: {self.incidents} incidents with {where} "
+                f"opened within {format_duration(self.window)} windows (at least "
+                f"{self.min_count} per window) between {self.first_at.isoformat()} and "
+                f"{self.last_at.isoformat()}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data: ISO 8601 window and instants.
+
+        >>> from datetime import datetime, timedelta, timezone
+        >>> t = datetime(2025, 3, 1, tzinfo=timezone.utc)
+        >>> RecurrenceExplanation(rule="r", key={"ci": "x"}, incidents=2, window=timedelta(
+        ...     hours=1), min_count=2, peak=2, first_at=t, last_at=t).to_dict()["first"]
+        '2025-03-01T00:00:00+00:00'
+        """
+        return {"rule": self.rule, "key": dict(self.key), "incidents": self.incidents,
+                "window": format_duration(self.window), "min_count": self.min_count,
+                "peak": self.peak, "first": self.first_at.isoformat(),
+                "last": self.last_at.isoformat()}
+
+
+@attrs.frozen(kw_only=True)
 class RecurrenceCandidate(TimeSpan):
     """A problem candidate: which rule fired, on which key values, for which incidents.
 
@@ -152,13 +216,14 @@ class RecurrenceCandidate(TimeSpan):
         rule: the rule that fired.
         key: the shared values, in the order of ``rule.keys``.
         incident_ids: the recurring incidents, in opened order (ties by id).
-        first_us, last_us: opened instants of the first and last, in microseconds.
+        first_at, last_at: opened instants of the first and last (UTC).
         peak: the largest number of incidents inside any one window of the burst.
 
     >>> from datetime import datetime, timedelta, timezone
+    >>> t = datetime(2025, 3, 1, tzinfo=timezone.utc)
     >>> c = RecurrenceCandidate(rule=RecurrenceRule(name="r", keys=("ci",), window="PT1H",
-    ...     min_count=2), key=("db01",), incident_ids=("A", "B"), first_us=0, last_us=60_000_000,
-    ...     peak=2)
+    ...     min_count=2), key=("db01",), incident_ids=("A", "B"), first_at=t,
+    ...     last_at=t + timedelta(minutes=1), peak=2)
     >>> c.span
     datetime.timedelta(seconds=60)
     """
@@ -166,36 +231,40 @@ class RecurrenceCandidate(TimeSpan):
     rule: RecurrenceRule
     key: tuple[str, ...]
     incident_ids: tuple[str, ...]
-    first_us: int
-    last_us: int
+    first_at: datetime
+    last_at: datetime
     peak: int
 
-    def explain(self) -> str:
-        """One sentence saying which rule fired, where, how often and when.
+    def explain(self) -> RecurrenceExplanation:
+        """Which rule fired, where, how often and when.
 
-        >>> RecurrenceCandidate(rule=RecurrenceRule(name="r", keys=("ci",), window="PT1H",
-        ...     min_count=2), key=("x",), incident_ids=("A", "B"), first_us=0, last_us=0,
-        ...     peak=2).explain()[:40]
+        >>> from datetime import datetime, timezone
+        >>> t = datetime(2025, 3, 1, tzinfo=timezone.utc)
+        >>> str(RecurrenceCandidate(rule=RecurrenceRule(name="r", keys=("ci",), window="PT1H",
+        ...     min_count=2), key=("x",), incident_ids=("A", "B"), first_at=t, last_at=t,
+        ...     peak=2).explain())[:40]
         'rule r: 2 incidents with ci=x opened wit'
         """
-        where = ", ".join(f"{k}={v}" for k, v in zip(self.rule.keys, self.key, strict=True))
-        return (f"rule {self.rule.name}: {len(self.incident_ids)} incidents with {where} "
-                f"opened within {format_duration(self.rule.window)} windows (at least "
-                f"{self.rule.min_count} per window) between {self.first().isoformat()} and "
-                f"{self.last().isoformat()}")
+        return RecurrenceExplanation(
+            rule=self.rule.name, key=dict(zip(self.rule.keys, self.key, strict=True)),
+            incidents=len(self.incident_ids), window=self.rule.window,
+            min_count=self.rule.min_count, peak=self.peak, first_at=self.first_at,
+            last_at=self.last_at)
 
     def to_dict(self) -> dict[str, Any]:
         """The candidate as plain data (for reports and JSON).
 
+        >>> from datetime import datetime, timezone
+        >>> t = datetime(2025, 3, 1, tzinfo=timezone.utc)
         >>> RecurrenceCandidate(rule=RecurrenceRule(name="r", keys=("ci",), window="PT1H",
-        ...     min_count=2), key=("x",), incident_ids=("A", "B"), first_us=0, last_us=0,
+        ...     min_count=2), key=("x",), incident_ids=("A", "B"), first_at=t, last_at=t,
         ...     peak=2).to_dict()["incident_ids"]
         ['A', 'B']
         """
         return {"rule": self.rule.to_dict(), "key": dict(zip(self.rule.keys, self.key, strict=True)),
-                "incident_ids": list(self.incident_ids), "first": self.first().isoformat(),
-                "last": self.last().isoformat(), "peak": self.peak,
-                "explanation": self.explain()}
+                "incident_ids": list(self.incident_ids), "first": self.first_at.isoformat(),
+                "last": self.last_at.isoformat(), "peak": self.peak,
+                "explanation": str(self.explain())}
 
 
 def _bursts(times: list[int], window_us: int, min_count: int) -> list[tuple[int, int, int]]:
@@ -264,16 +333,16 @@ def find_recurring(incidents: Iterable[Incident],
         if not isinstance(item, RecurrenceRule):
             raise ArgumentTypeError(
                 f"rule[{index}]: expected a RecurrenceRule, got {type(item).__name__}")
-    pool = check_incidents(incidents)
-    closed = {p.id for p in check_problems(problems) if not p.is_open}
+    pool = _validated_incidents(incidents)
+    closed = {p.id for p in _validated_problems(problems) if not p.is_open}
     if calendar is None:
-        clock = [inc.opened_us for inc in pool]
+        clock = [inc._opened_us for inc in pool]
     elif not isinstance(calendar, BusinessCalendar):
         raise ArgumentTypeError(
             f"calendar: expected a BusinessCalendar, got {type(calendar).__name__}")
     else:  # business time since the earliest incident: elapsed(a, b) = clock[b] - clock[a]
-        origin = min((inc.opened_us for inc in pool), default=0)
-        clock = [calendar._engine.elapsed(origin, inc.opened_us) for inc in pool]
+        origin = min((inc._opened_us for inc in pool), default=0)
+        clock = [calendar._engine.elapsed(origin, inc._opened_us) for inc in pool]
     result: list[RecurrenceCandidate] = []
     for item in rules:
         result.extend(_find_one(pool, clock, item, closed))
@@ -290,7 +359,7 @@ def _find_one(pool: list[Incident], clock: list[int], rule: RecurrenceRule,
         key = tuple(getattr(inc, k) for k in keys)
         if None in key:
             continue
-        rows.append((key, inc.opened_us, inc.id, tick))
+        rows.append((key, inc._opened_us, inc.id, tick))
     rows.sort()
     window_us = rule.window // timedelta(microseconds=1)
     out: list[RecurrenceCandidate] = []
@@ -305,7 +374,8 @@ def _find_one(pool: list[Incident], clock: list[int], rule: RecurrenceRule,
         for lo, hi, peak in _bursts(ticks, window_us, rule.min_count):
             out.append(RecurrenceCandidate(
                 rule=rule, key=key, incident_ids=tuple(row[2] for row in group[lo:hi + 1]),
-                first_us=group[lo][1], last_us=group[hi][1], peak=peak))
+                first_at=from_us(group[lo][1], timezone.utc),
+                last_at=from_us(group[hi][1], timezone.utc), peak=peak))
         start = end
     return out
 

@@ -23,7 +23,7 @@ from typing import Any
 import attrs
 
 from itsm_core.errors import ArgumentTypeError, InvalidArgumentError
-from itsm_core.problem.records import Incident, check_incidents
+from itsm_core.problem.records import Incident, _validated_incidents
 from itsm_core.problem.text import TfidfModel, tokenize
 
 __all__ = ["SimilarIncident", "TextIndex", "rank_key", "similar_incidents"]
@@ -133,7 +133,7 @@ def similar_incidents(incident: Incident, corpus: Iterable[Incident], k: int = 1
     if isinstance(min_score, bool) or not isinstance(min_score, (int, float)) or not (
             0 <= min_score <= 1):
         raise InvalidArgumentError(f"min_score: {min_score!r}; expected a number in [0, 1]")
-    pool = [inc for inc in check_incidents(corpus) if inc.id != incident.id]
+    pool = [inc for inc in _validated_incidents(corpus) if inc.id != incident.id]
     pairs = [(inc.id, tokenize(inc.text)) for inc in pool]
     index = TextIndex.build(pairs)
     tokens = dict(pairs)

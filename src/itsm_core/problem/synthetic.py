@@ -6,10 +6,10 @@ planted problem is a burst of incidents on one CI whose texts vary one signature
 The ground truth (which incident belongs to which planted problem) comes with the data, for
 tests, benchmarks and the docs.
 
->>> data = generate(seed=7, incidents=200, problems=3)
+>>> data = generate_planted_problems(seed=7, incidents=200, problems=3)
 >>> len(data.incidents), len(data.problems), len(data.known_errors)
 (200, 3, 3)
->>> data == generate(seed=7, incidents=200, problems=3)
+>>> data == generate_planted_problems(seed=7, incidents=200, problems=3)
 True
 """
 
@@ -21,11 +21,11 @@ from itertools import accumulate
 
 import attrs
 
-from itsm_core._instant import to_us
+from itsm_core._instant import from_us, to_us
 from itsm_core.errors import ConfigError
 from itsm_core.problem.records import Incident, KnownError, Problem
 
-__all__ = ["SyntheticData", "generate"]
+__all__ = ["SyntheticData", "generate_planted_problems"]
 
 _SYLLABLES = ("ka", "lo", "mi", "ne", "ru", "ta", "vo", "zi", "pe", "su", "do", "ga", "hu",
               "ji", "be", "fo")
@@ -47,7 +47,7 @@ class SyntheticData:
         known_errors: one known error per planted problem (same error code, symptom text).
         truth: incident id -> planted problem id, for the planted incidents only.
 
-    >>> d = generate(seed=1, incidents=50, problems=1)
+    >>> d = generate_planted_problems(seed=1, incidents=50, problems=1)
     >>> sorted(set(d.truth.values()))
     ['PRB00001']
     """
@@ -64,10 +64,10 @@ def _positive(value: object, path: str, low: int = 0) -> int:
     return value
 
 
-def generate(*, seed: int, incidents: int = 1000, problems: int = 10, cis: int = 200,
-             days: int = 90, burst_size: tuple[int, int] = (5, 20),
-             burst_hours: int = 36, linked_share: float = 0.0,
-             start: datetime = datetime(2025, 1, 1, tzinfo=timezone.utc)) -> SyntheticData:
+def generate_planted_problems(
+        *, seed: int, incidents: int = 1000, problems: int = 10, cis: int = 200, days: int = 90,
+        burst_size: tuple[int, int] = (5, 20), burst_hours: int = 36, linked_share: float = 0.0,
+        start: datetime = datetime(2025, 1, 1, tzinfo=timezone.utc)) -> SyntheticData:
     """Generate *incidents* incidents of which some belong to *problems* planted problems.
 
     Args:
@@ -85,7 +85,7 @@ def generate(*, seed: int, incidents: int = 1000, problems: int = 10, cis: int =
     Raises:
         ConfigError: a count is negative, or the bursts need more incidents than asked.
 
-    >>> generate(seed=1, incidents=10, problems=5)
+    >>> generate_planted_problems(seed=1, incidents=10, problems=5)
     Traceback (most recent call last):
     ...
     itsm_core.errors.ConfigError: incidents: 10 cannot hold 5 problems of at least 5 incidents; expected an integer >= 25
@@ -141,13 +141,12 @@ def generate(*, seed: int, incidents: int = 1000, problems: int = 10, cis: int =
         rows.append((t, ci, rng.choice(_CATEGORIES), text, None, None))
     rows.sort(key=lambda r: (r[0], r[3]))
     tz = start.tzinfo or timezone.utc
-    epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
     out: list[Incident] = []
     truth: dict[str, str] = {}
     links: dict[str, list[str]] = {}
     for index, (t, row_ci, category, text, truth_pid, linked) in enumerate(rows):
         iid = f"INC{index + 1:07d}"
-        opened = (epoch + timedelta(microseconds=t)).astimezone(tz)
+        opened = from_us(t, tz)
         resolved = opened + timedelta(minutes=rng.randint(10, 4320))
         out.append(Incident(id=iid, opened_at=opened, resolved_at=resolved, ci=row_ci,
                             category=category, text=text, problem_id=linked))
@@ -157,8 +156,7 @@ def generate(*, seed: int, incidents: int = 1000, problems: int = 10, cis: int =
             links.setdefault(linked, []).append(iid)
     problem_records, known_errors = [], []
     for pid, p_ci, p_code, p_phrase, first_us, _ in planted:
-        opened = (epoch + timedelta(microseconds=first_us)).astimezone(tz) + timedelta(
-            hours=rng.randint(1, 48))
+        opened = from_us(first_us, tz) + timedelta(hours=rng.randint(1, 48))
         state = rng.choice(_STATES)
         progress = _STATES.index(state)
         rca = opened + timedelta(hours=rng.randint(4, 240)) if progress >= 3 else None

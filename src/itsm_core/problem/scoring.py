@@ -1,5 +1,9 @@
 """Score problem candidates against known links: pairwise and per-problem precision/recall.
 
+Use it to measure a detector (recurrence rules, clustering) on data whose true grouping is
+known, such as :func:`~itsm_core.problem.synthetic.generate_planted_problems` output or
+incidents already linked by hand.
+
 *Pairwise*: a pair of incidents is predicted when some candidate holds both, true when both
 link to the same problem; precision = true predicted pairs / predicted pairs, recall = true
 predicted pairs / true pairs.  *Per problem*: a candidate is correct when more than half of
@@ -8,8 +12,8 @@ candidates, problem recall = detected problems / problems.  All exact Fractions,
 when the denominator is zero.
 
 >>> truth = {"A": "P1", "B": "P1", "C": "P1", "D": "P2", "E": "P2"}
->>> ev = evaluate([("A", "B"), ("C", "D", "E")], truth)
->>> ev.pair_precision, ev.pair_recall, ev.candidate_precision, ev.problem_recall
+>>> score = score_against_truth([("A", "B"), ("C", "D", "E")], truth)
+>>> score.pair_precision, score.pair_recall, score.candidate_precision, score.problem_recall
 (Fraction(1, 2), Fraction(1, 2), Fraction(1, 1), Fraction(1, 1))
 """
 
@@ -25,18 +29,18 @@ import attrs
 
 from itsm_core.errors import ArgumentTypeError
 
-__all__ = ["Evaluation", "evaluate"]
+__all__ = ["GroupingScore", "score_against_truth"]
 
 
-def _ratio(num: int, den: int) -> Fraction | None:
+def _share(num: int, den: int) -> Fraction | None:
     return Fraction(num, den) if den else None
 
 
 @attrs.frozen(kw_only=True)
-class Evaluation:
+class GroupingScore:
     """Precision and recall of candidates against ground truth (see the module text).
 
-    >>> evaluate([], {}).to_dict()["pair_precision"] is None
+    >>> score_against_truth([], {}).to_dict()["pair_precision"] is None
     True
     """
 
@@ -52,42 +56,42 @@ class Evaluation:
     def pair_precision(self) -> Fraction | None:
         """Correct predicted pairs / predicted pairs.
 
-        >>> evaluate([("A", "B")], {"A": "P", "B": "Q"}).pair_precision
+        >>> score_against_truth([("A", "B")], {"A": "P", "B": "Q"}).pair_precision
         Fraction(0, 1)
         """
-        return _ratio(self.correct_pairs, self.predicted_pairs)
+        return _share(self.correct_pairs, self.predicted_pairs)
 
     @property
     def pair_recall(self) -> Fraction | None:
         """Correct predicted pairs / true pairs.
 
-        >>> evaluate([], {"A": "P", "B": "P"}).pair_recall
+        >>> score_against_truth([], {"A": "P", "B": "P"}).pair_recall
         Fraction(0, 1)
         """
-        return _ratio(self.correct_pairs, self.true_pairs)
+        return _share(self.correct_pairs, self.true_pairs)
 
     @property
     def candidate_precision(self) -> Fraction | None:
         """Candidates with a majority problem / candidates.
 
-        >>> evaluate([("A", "B", "C")], {"A": "P", "B": "P"}).candidate_precision
+        >>> score_against_truth([("A", "B", "C")], {"A": "P", "B": "P"}).candidate_precision
         Fraction(1, 1)
         """
-        return _ratio(self.correct_candidates, self.candidates)
+        return _share(self.correct_candidates, self.candidates)
 
     @property
     def problem_recall(self) -> Fraction | None:
         """Problems that some candidate detects / problems.
 
-        >>> evaluate([("A", "B")], {"A": "P", "B": "P", "C": "Q", "D": "Q"}).problem_recall
+        >>> score_against_truth([("A", "B")], {"A": "P", "B": "P", "C": "Q", "D": "Q"}).problem_recall
         Fraction(1, 2)
         """
-        return _ratio(self.detected_problems, self.problems)
+        return _share(self.detected_problems, self.problems)
 
     def to_dict(self) -> dict[str, Any]:
         """Counts and ratios as plain data (ratios as floats, for display).
 
-        >>> evaluate([("A", "B")], {"A": "P", "B": "P"}).to_dict()["pair_recall"]
+        >>> score_against_truth([("A", "B")], {"A": "P", "B": "P"}).to_dict()["pair_recall"]
         1.0
         """
         out: dict[str, Any] = attrs.asdict(self)
@@ -106,13 +110,14 @@ def _ids(candidate: object, index: int) -> tuple[str, ...]:
     return tuple(sorted(set(ids)))
 
 
-def evaluate(candidates: Iterable[object], truth: Mapping[str, str]) -> Evaluation:
+def score_against_truth(candidates: Iterable[object],
+                        truth: Mapping[str, str]) -> GroupingScore:
     """Score *candidates* (id collections, or objects with ``incident_ids`` such as
     recurrence candidates and clusters) against *truth* (incident id -> problem id).
 
     Incidents absent from *truth* belong to no problem: a pair involving one is false.
 
-    >>> evaluate([3], {})
+    >>> score_against_truth([3], {})
     Traceback (most recent call last):
     ...
     itsm_core.errors.ArgumentTypeError: candidates[0]: expected incident ids or an object with incident_ids, got int
@@ -141,6 +146,7 @@ def evaluate(candidates: Iterable[object], truth: Mapping[str, str]) -> Evaluati
             if 2 * count > len(g):
                 correct_candidates += 1
                 detected.add(label)
-    return Evaluation(true_pairs=true_pairs, predicted_pairs=predicted, correct_pairs=correct,
-                      candidates=len(groups), correct_candidates=correct_candidates,
-                      problems=len(sizes), detected_problems=len(detected))
+    return GroupingScore(true_pairs=true_pairs, predicted_pairs=predicted,
+                         correct_pairs=correct, candidates=len(groups),
+                         correct_candidates=correct_candidates, problems=len(sizes),
+                         detected_problems=len(detected))
