@@ -77,3 +77,36 @@ class TestConstruction:
     def test_junk_pair_is_an_itsm_error(self):
         with pytest.raises(ItsmError):
             IntervalSet.from_datetimes([("a", "b", "c")])  # type: ignore[list-item]
+
+
+many_pairs = st.lists(st.tuples(st.integers(0, N), st.integers(0, 8)).map(
+    lambda p: (p[0], p[0] + p[1])), max_size=40)
+
+
+class TestUnionOf:
+    @given(many_pairs)
+    def test_equals_from_pairs(self, pairs):
+        starts = [s for s, _ in pairs]
+        ends = [e for _, e in pairs]
+        assert IntervalSet.union_of(starts, ends) == IntervalSet.from_pairs(pairs)
+
+    def test_errors(self):
+        with pytest.raises(InvalidArgumentError, match=r"intervals\[1\]"):
+            IntervalSet.union_of([0, 5], [1, 4])
+        with pytest.raises(InvalidArgumentError, match="ends"):
+            IntervalSet.union_of([0, 5], [1])
+
+
+class TestIntersectionOfUnequalSizes:
+    @given(many_pairs, pairs)
+    def test_many_against_few_matches_point_sets(self, many, few):
+        # 40 intervals against a handful: the per-interval clipping path
+        a, b = IntervalSet.from_pairs(many), IntervalSet.from_pairs(few)
+        assert points(a & b) == points(a) & points(b) == points(b & a)
+        assert a & b == IntervalSet.from_pairs((a & b).pairs())
+
+    def test_wide_set_against_one_interval(self):
+        wide = IntervalSet.from_pairs((10 * i, 10 * i + 5) for i in range(100))
+        one = IntervalSet.from_pairs([(7, 33)])
+        assert (wide & one).pairs() == ((10, 15), (20, 25), (30, 33))
+        assert one & wide == wide & one

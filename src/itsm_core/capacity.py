@@ -25,7 +25,7 @@ import attrs
 
 from itsm_core._instant import duration_us, from_us, td, to_us
 from itsm_core.errors import ArgumentTypeError, ConfigError, DomainError, InvalidArgumentError
-from itsm_core.ratios import parse_ratio
+from itsm_core.ratios import parse_number, parse_ratio
 
 __all__ = [
     "LinearTrend",
@@ -230,7 +230,7 @@ def agents_for_service_level(traffic: Number, handle_time: timedelta, target: ob
     if goal == 1 and a > 0:
         raise DomainError("target: 100% is unreachable with any traffic; expected a target < 100%")
     # the cap is a decision: exact, with the traffic as written (a float through its repr)
-    exact = Fraction(repr(traffic)) if isinstance(traffic, float) else Fraction(traffic)
+    exact = _exact_value(traffic, "traffic")
     floor_by_cap = math.ceil(exact / cap)
     n = math.floor(a) + 1
     b = erlang_b(a, n)
@@ -290,10 +290,9 @@ class LinearTrend:
     """A least-squares line ``value = intercept + slope × (t - origin)`` (exact).
 
     Attributes:
-        origin: the first sample's instant (microseconds since the epoch).
+        origin: the first sample's instant; results are given in its time zone.
         intercept: the fitted value at *origin*.
         slope: the change per second.
-        tz: the time zone results are given in (the first sample's).
 
     >>> from datetime import timezone
     >>> t = datetime(2025, 1, 1, tzinfo=timezone.utc)
@@ -302,10 +301,13 @@ class LinearTrend:
     Fraction(10, 1)
     """
 
-    origin: int
+    origin: datetime
     intercept: Fraction
     slope: Fraction
-    tz: object
+    _origin_us: int = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_origin_us", to_us(self.origin, "origin"))
 
     def value_at(self, t: datetime) -> Fraction:
         """The fitted value at *t*.
@@ -315,7 +317,7 @@ class LinearTrend:
         >>> linear_trend([(t, 0), (t + timedelta(hours=1), 1)]).value_at(t + timedelta(hours=3))
         Fraction(3, 1)
         """
-        return self.intercept + self.slope * Fraction(to_us(t, "t") - self.origin, 1_000_000)
+        return self.intercept + self.slope * Fraction(to_us(t, "t") - self._origin_us, 1_000_000)
 
     def reaches(self, threshold: Number) -> datetime | None:
         """When the line reaches *threshold*; ``None`` when it does not rise.
@@ -329,7 +331,9 @@ class LinearTrend:
             return None
         goal = _exact_value(threshold, "threshold")
         seconds = (goal - self.intercept) / self.slope
-        return from_us(self.origin + math.ceil(seconds * 1_000_000), self.tz)  # type: ignore[arg-type]
+        tz = self.origin.tzinfo
+        assert tz is not None  # an aware origin: to_us refused naive ones
+        return from_us(self._origin_us + math.ceil(seconds * 1_000_000), tz)
 
     def time_to(self, threshold: Number, as_of: datetime) -> timedelta | None:
         """How long after *as_of* the line reaches *threshold* (zero if it already has);
@@ -347,13 +351,12 @@ class LinearTrend:
 
 
 def _exact_value(value: object, name: str) -> Fraction:
+    """A numeric argument read exactly (by the one parser; floats through their repr)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, Fraction)):
         raise ArgumentTypeError(f"{name}: expected a number, got {value!r}")
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise DomainError(f"{name}: {value!r}; expected a finite number")
-        return Fraction(repr(value))
-    return Fraction(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise DomainError(f"{name}: {value!r}; expected a finite number")
+    return parse_number(value, name)
 
 
 def linear_trend(points: Iterable[tuple[datetime, Number]]) -> LinearTrend:
@@ -370,16 +373,17 @@ def linear_trend(points: Iterable[tuple[datetime, Number]]) -> LinearTrend:
     """
     xs: list[int] = []
     ys: list[Fraction] = []
-    tz: object = None
+    first: datetime | None = None
     for index, point in enumerate(points):
         if not isinstance(point, tuple) or len(point) != 2:
             raise ArgumentTypeError(f"points[{index}]: expected (aware datetime, number), got {point!r}")
         xs.append(to_us(point[0], f"points[{index}][0]"))
         ys.append(_exact_value(point[1], f"points[{index}][1]"))
-        if tz is None:
-            tz = point[0].tzinfo
+        if first is None:
+            first = point[0]
     if len(set(xs)) < 2:
         raise DomainError("points: fewer than two distinct instants; a trend needs at least two")
+    assert first is not None  # two instants were read
     origin = xs[0]
     seconds = [Fraction(x - origin, 1_000_000) for x in xs]
     count = len(xs)
@@ -388,4 +392,4 @@ def linear_trend(points: Iterable[tuple[datetime, Number]]) -> LinearTrend:
     sxx = sum(((x - mean_x) ** 2 for x in seconds), Fraction(0))
     sxy = sum(((x - mean_x) * (y - mean_y) for x, y in zip(seconds, ys, strict=True)), Fraction(0))
     slope = sxy / sxx
-    return LinearTrend(origin=origin, intercept=mean_y - slope * mean_x, slope=slope, tz=tz)
+    return LinearTrend(origin=first, intercept=mean_y - slope * mean_x, slope=slope)

@@ -18,8 +18,10 @@ overlapping and touching intervals merged, empty ones dropped), hashable, and su
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, tzinfo
+from itertools import compress, islice, repeat
+from operator import add, lt
 
 import attrs
 
@@ -27,6 +29,8 @@ from itsm_core._instant import from_us, to_us
 from itsm_core.errors import ArgumentTypeError, InvalidArgumentError
 
 __all__ = ["IntervalSet"]
+
+_BISECT_RATIO = 16  # size ratio above which `&` clips the larger set per smaller interval
 
 
 def _normalise(pairs: Iterable[tuple[int, int]]) -> tuple[int, ...]:
@@ -109,6 +113,43 @@ class IntervalSet:
                 )
             converted.append((start, end))
         return cls(_normalise(converted))
+
+    @classmethod
+    def union_of(cls, starts: Sequence[int], ends: Sequence[int]) -> IntervalSet:
+        """The union of ``[starts[i], ends[i])`` from two parallel sequences, in C-speed steps.
+
+        The fast way to merge many intervals (a million outages): no pairs are built and
+        no Python loop runs per interval.  With starts and ends sorted *independently*,
+        the union has a gap after the i-th end exactly when ``ends[i] < starts[i + 1]``:
+        every interval begun so far has ended.  Empty intervals vanish.
+
+        Raises:
+            InvalidArgumentError: the sequences differ in length, or an interval has
+                ``end < start``.
+
+        >>> IntervalSet.union_of([5, 0, 1, 9], [7, 2, 4, 9]).pairs()
+        ((0, 4), (5, 7))
+        """
+        if len(starts) != len(ends):
+            raise InvalidArgumentError(
+                f"ends: {len(ends)} ends for {len(starts)} starts; expected one end per start")
+        if not all(map(lt, starts, ends)):  # rare: empty or reversed intervals
+            checked = cls.from_pairs(zip(starts, ends, strict=True))  # diagnoses end < start
+            if not checked:
+                return checked
+            keep = list(map(lt, starts, ends))
+            starts, ends = list(compress(starts, keep)), list(compress(ends, keep))
+        if not starts:
+            return cls(())
+        s = sorted(starts)
+        e = sorted(ends)
+        gaps = list(compress(range(len(s) - 1), map(lt, e, islice(s, 1, None))))
+        flat = [0] * (2 * len(gaps) + 2)
+        flat[0] = s[0]
+        flat[2::2] = map(s.__getitem__, map(add, gaps, repeat(1)))
+        flat[1:-1:2] = map(e.__getitem__, gaps)
+        flat[-1] = e[-1]
+        return cls(tuple(flat))
 
     @classmethod
     def empty(cls) -> IntervalSet:
@@ -254,6 +295,13 @@ class IntervalSet:
         if not isinstance(other, IntervalSet):
             return NotImplemented
         a, b = self.bounds, other.bounds
+        small, large = (self, other) if len(a) <= len(b) else (other, self)
+        if len(small.bounds) * _BISECT_RATIO < len(large.bounds):
+            # few intervals against many: clip the large set once per small interval
+            flat: list[int] = []
+            for start, end in small.pairs():
+                flat.extend(large.clip(start, end).bounds)
+            return IntervalSet(tuple(flat))
         i = j = 0
         out: list[int] = []
         while i < len(a) and j < len(b):

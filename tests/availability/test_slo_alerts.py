@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from itsm_core.availability import RequestSeries
 from itsm_core.availability.alerts import AlertPolicy, BurnRateRule
-from itsm_core.availability.slo import RequestSeries
 from itsm_core.errors import ConfigError, InvalidArgumentError
 
 UTC = timezone.utc
@@ -88,8 +88,8 @@ class TestEvaluate:
         start = T0 + timedelta(seconds=3600)
         # bad samples at 3600..3600+k-1 are in the window at as_of = start + k s;
         # k / 3600 > 0.0144 first at k = 52 (detection time 51.84 s)
-        assert not policy.evaluate("99.9%", series, start + timedelta(seconds=51)).firing
-        fired = policy.evaluate("99.9%", series, start + timedelta(seconds=52))
+        assert not policy.status("99.9%", series, start + timedelta(seconds=51)).firing
+        fired = policy.status("99.9%", series, start + timedelta(seconds=52))
         assert [r.name for r in fired.firing] == ["page-1h"]
         result = fired.results[0]
         assert result.long_burn_rate == Fraction(52, 3600) * 1000
@@ -100,24 +100,24 @@ class TestEvaluate:
         policy = AlertPolicy.workbook()
         samples = [(T0 + timedelta(minutes=m), 0 if 30 <= m < 50 else 100, 100) for m in range(60)]
         series = RequestSeries.from_samples(samples)
-        ev = policy.evaluate("99.9%", series, T0 + timedelta(minutes=60))
+        ev = policy.status("99.9%", series, T0 + timedelta(minutes=60))
         first = ev.results[0]
         assert first.long_burn_rate is not None and first.long_burn_rate > 14
         assert first.short_burn_rate == 0
         assert not first.firing
 
     def test_no_traffic_never_fires(self) -> None:
-        ev = AlertPolicy.workbook().evaluate("99.9%", RequestSeries.from_samples([]), T0)
+        ev = AlertPolicy.workbook().status("99.9%", RequestSeries.from_samples([]), T0)
         assert ev.firing == ()
         assert all(r.long_burn_rate is None for r in ev.results)
 
     def test_zero_budget(self) -> None:
         series = RequestSeries.from_samples([(T0 - timedelta(minutes=1), 999_999, 1_000_000)])
-        ev = AlertPolicy.workbook().evaluate("100%", series, T0)
+        ev = AlertPolicy.workbook().status("100%", series, T0)
         assert ev.severities == ("page", "ticket")
         assert ev.results[0].long_burn_rate is None
         clean = RequestSeries.from_samples([(T0 - timedelta(minutes=1), 5, 5)])
-        assert AlertPolicy.workbook().evaluate("100%", clean, T0).firing == ()
+        assert AlertPolicy.workbook().status("100%", clean, T0).firing == ()
 
     @given(st.lists(st.tuples(st.integers(0, 4 * 24 * 60), st.integers(0, 20),
                               st.integers(0, 20)).map(lambda s: (s[0], min(s[1], s[2]), s[2])),
@@ -130,7 +130,7 @@ class TestEvaluate:
         as_of = T0 + timedelta(days=4)
         budget = 1 - {"99%": Fraction(99, 100), "99.9%": Fraction(999, 1000),
                       "95%": Fraction(95, 100), "100%": Fraction(1)}[target]
-        ev = AlertPolicy.workbook().evaluate(target, series, as_of)
+        ev = AlertPolicy.workbook().status(target, series, as_of)
         for result in ev.results:
             def exceeds(window: timedelta, rate: Fraction = result.rule.burn_rate) -> bool:
                 lo = as_of - window

@@ -11,16 +11,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from itsm_core._instant import to_us
-from itsm_core.availability.slo import (
+from itsm_core.availability import (
     BadTime,
     CalendarWindow,
     RequestSeries,
     RollingWindow,
     Slo,
-    window_from_dict,
+    allowed_downtime,
 )
+from itsm_core.availability.windows import window_from_dict
+from itsm_core.calendar import BusinessCalendar
 from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError
-from itsm_core.intervals import IntervalSet
 
 UTC = timezone.utc
 LONDON = ZoneInfo("Europe/London")
@@ -149,14 +150,22 @@ class TestRequestSeries:
 
 
 class NineToFive:
-    """Test double for the calendar contract's open_set: open 09:00-17:00 UTC daily."""
+    """Test double for the AgreedTimeCalendar protocol: open 09:00-17:00 UTC daily."""
 
-    def open_set(self, a: int, b: int) -> IntervalSet:
-        day = 86_400_000_000
-        hour = 3_600_000_000
-        first = a // day * day
-        pairs = [(d + 9 * hour, d + 17 * hour) for d in range(first, b + day, day)]
-        return IntervalSet.from_pairs(pairs).clip(a, b)
+    timezone = UTC
+
+    def open_intervals(self, a: datetime, b: datetime) -> list[tuple[datetime, datetime]]:
+        day = a.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        out = []
+        while day < b:
+            lo, hi = max(a, day + timedelta(hours=9)), min(b, day + timedelta(hours=17))
+            if lo < hi:
+                out.append((lo, hi))
+            day += timedelta(days=1)
+        return out
+
+    def elapsed(self, a: datetime, b: datetime) -> timedelta:
+        return sum((e - s for s, e in self.open_intervals(a, b)), timedelta(0))
 
 
 class TestBadTime:
@@ -247,9 +256,6 @@ class TestSlo:
 
 class TestWithBusinessCalendar:
     def test_real_calendar_business_hours_month(self) -> None:
-        from itsm_core.availability.downtime import allowed_downtime
-        from itsm_core.calendar import BusinessCalendar
-
         hours = [["09:00", "17:00"]]
         cal = BusinessCalendar.from_dict({
             "timezone": "Europe/London",

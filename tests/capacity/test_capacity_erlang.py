@@ -188,7 +188,7 @@ class TestAgentsForServiceLevel:
 
 def test_the_occupancy_cap_is_decided_exactly() -> None:
     # 119/5 Erlangs on 28 agents is exactly 85% occupancy: 28 meets an 85% cap (a float
-    # division once made it 29); found by the contract tests of issue 5
+    # division once made it 29); found by the contract tests
     s = agents_for_service_level(Fraction(119, 5), timedelta(seconds=1), "50%", timedelta(0),
                                  max_occupancy="85%")
     assert s.agents == 28

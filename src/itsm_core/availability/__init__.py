@@ -10,7 +10,8 @@ Fraction(9989001, 10000000)
 
 from __future__ import annotations
 
-from itsm_core.availability.alerts import AlertPolicy, BurnRateRule
+from itsm_core.availability.agreed import AgreedTimeCalendar
+from itsm_core.availability.alerts import AlertPolicy, AlertStatus, BurnRateRule, RuleResult
 from itsm_core.availability.budget import (
     ErrorBudget,
     SliMeasurement,
@@ -18,12 +19,14 @@ from itsm_core.availability.budget import (
     time_to_exhaustion,
 )
 from itsm_core.availability.compose import k_of_n, parallel, series
-from itsm_core.availability.downtime import allowed_downtime, nines_table
+from itsm_core.availability.downtime import allowed_downtime, eligible_time, nines_table
 from itsm_core.availability.graph import ServiceGraph
-from itsm_core.availability.measure import AgreedTimeCalendar, Measurement, measure
+from itsm_core.availability.measure import measure
+from itsm_core.availability.measurement import Measurement
 from itsm_core.availability.outage import Outage, OutageKind
-from itsm_core.availability.slo import BadTime, CalendarWindow, RequestSeries, RollingWindow, Slo
-from itsm_core.ratios import parse_ratio
+from itsm_core.availability.sli import BadTime, RequestSeries
+from itsm_core.availability.slo import SliSource, Slo
+from itsm_core.availability.windows import CalendarWindow, RollingWindow
 
 __all__ = [
     # outages and measurement over agreed service time
@@ -37,19 +40,22 @@ __all__ = [
     "parallel",
     "series",
     "ServiceGraph",
-    # targets and allowed downtime (part B)
+    # targets and allowed downtime
     "allowed_downtime",
+    "eligible_time",
     "nines_table",
-    "parse_ratio",
     # SLOs, error budgets and burn-rate alerts
     "AlertPolicy",
+    "AlertStatus",
     "BadTime",
     "BurnRateRule",
     "CalendarWindow",
     "ErrorBudget",
     "RequestSeries",
     "RollingWindow",
+    "RuleResult",
     "SliMeasurement",
+    "SliSource",
     "Slo",
     "burn_rate",
     "time_to_exhaustion",

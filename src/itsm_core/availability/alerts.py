@@ -42,7 +42,7 @@ from itsm_core.availability.slo import SliSource
 from itsm_core.errors import ConfigError, InvalidArgumentError
 from itsm_core.ratios import parse_ratio, ratio_text
 
-__all__ = ["AlertEvaluation", "AlertPolicy", "BurnRateRule", "RuleResult"]
+__all__ = ["AlertPolicy", "AlertStatus", "BurnRateRule", "RuleResult"]
 
 
 def _rate(value: object) -> Fraction:
@@ -141,10 +141,10 @@ class RuleResult:
     """One rule's verdict, with the measurements and burn rates it used (explainable).
 
     >>> from datetime import timezone
-    >>> from itsm_core.availability.slo import RequestSeries
+    >>> from itsm_core.availability import RequestSeries
     >>> t = datetime(2025, 1, 1, tzinfo=timezone.utc)
     >>> quiet = RequestSeries.from_samples([])
-    >>> r = AlertPolicy.workbook().evaluate("99.9%", quiet, t).results[0]
+    >>> r = AlertPolicy.workbook().status("99.9%", quiet, t).results[0]
     >>> r.firing, r.long_burn_rate  # no traffic: no burn rate, no alert
     (False, None)
     """
@@ -174,10 +174,10 @@ class RuleResult:
 
 
 @attrs.frozen
-class AlertEvaluation:
-    """The verdict of every rule of a policy at one instant.
+class AlertStatus:
+    """The state of a policy's alerts at one instant: every rule's verdict, in policy order.
 
-    >>> AlertEvaluation(()).firing
+    >>> AlertStatus(()).firing
     ()
     """
 
@@ -187,7 +187,7 @@ class AlertEvaluation:
     def firing(self) -> tuple[BurnRateRule, ...]:
         """The rules that fire, in policy order.
 
-        >>> AlertEvaluation(()).severities
+        >>> AlertStatus(()).severities
         ()
         """
         return tuple(r.rule for r in self.results if r.firing)
@@ -196,7 +196,7 @@ class AlertEvaluation:
     def severities(self) -> tuple[str, ...]:
         """The distinct severities of the firing rules, in policy order.
 
-        >>> AlertEvaluation(()).severities
+        >>> AlertStatus(()).severities
         ()
         """
         return tuple(dict.fromkeys(rule.severity for rule in self.firing))
@@ -204,7 +204,7 @@ class AlertEvaluation:
     def to_dict(self) -> dict[str, Any]:
         """Plain data.
 
-        >>> AlertEvaluation(()).to_dict()
+        >>> AlertStatus(()).to_dict()
         {'results': [], 'firing': []}
         """
         return {"results": [r.to_dict() for r in self.results],
@@ -243,15 +243,16 @@ class AlertPolicy:
                                      short_window=sw, period=period)
             for n, s, b, lw, sw in specs))
 
-    def evaluate(self, target: object, source: SliSource, as_of: datetime) -> AlertEvaluation:
-        """Evaluate every rule over the windows ending at *as_of*.
+    def status(self, target: object, source: SliSource, as_of: datetime) -> AlertStatus:
+        """Which rules fire at *as_of*: each rule's burn rates over its two windows ending
+        at *as_of*, against *target*.
 
         >>> from datetime import timezone
-        >>> from itsm_core.availability.slo import RequestSeries
+        >>> from itsm_core.availability import RequestSeries
         >>> t = datetime(2025, 1, 1, tzinfo=timezone.utc)
         >>> down = RequestSeries.from_samples(  # every request failed for the last 3 days
         ...     [(t - timedelta(minutes=m), 0, 10) for m in range(1, 3 * 24 * 60 + 1)])
-        >>> AlertPolicy.workbook().evaluate("99.9%", down, t).severities
+        >>> AlertPolicy.workbook().status("99.9%", down, t).severities
         ('page', 'ticket')
         """
         results = []
@@ -263,16 +264,17 @@ class AlertPolicy:
             results.append(RuleResult(rule=rule, long=long, short=short,
                                       long_burn_rate=burn_rate(long, target),
                                       short_burn_rate=burn_rate(short, target), firing=firing))
-        return AlertEvaluation(tuple(results))
+        return AlertStatus(tuple(results))
 
     @classmethod
-    def from_dict(cls, data: object, path: str = "alerts") -> AlertPolicy:
+    def from_dict(cls, data: object) -> AlertPolicy:
         """Read ``{"period": "P30D", "rules": [{...}, ...]}``; each rule gives either a
         ``burn_rate`` or a ``budget_consumed`` share.
 
         >>> AlertPolicy.from_dict(AlertPolicy.workbook().to_dict()) == AlertPolicy.workbook()
         True
         """
+        path = "alerts"
         if not isinstance(data, Mapping) or set(data) != {"period", "rules"}:
             raise ConfigError(path, f"cannot read {data!r} as an alert policy",
                               f"{{'period': 'P30D', 'rules': [{_RULE_FORM}, ...]}}")

@@ -24,8 +24,8 @@ from typing import Any, Literal
 import attrs
 
 from itsm_core._instant import duration_us, td
-from itsm_core.errors import ArgumentTypeError, InvalidArgumentError
-from itsm_core.ratios import format_percent, parse_ratio
+from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError
+from itsm_core.ratios import format_percent, parse_number, parse_ratio
 
 __all__ = [
     "BudgetStatus",
@@ -162,17 +162,11 @@ def exceeds_burn_rate(measurement: SliMeasurement, target: object, threshold: ob
 
 
 def _threshold(value: object, path: str) -> Fraction:
-    """A non-negative exact number (a burn rate); floats through their repr."""
-    number: Fraction | None = None
-    if isinstance(value, (int, Fraction)) and not isinstance(value, bool):
-        number = Fraction(value)
-    elif isinstance(value, float) and math.isfinite(value):
-        number = Fraction(repr(value))
-    elif isinstance(value, str):
-        try:
-            number = Fraction(value.strip())
-        except ValueError:
-            number = None
+    """A non-negative exact number (a burn rate), read by the one parser."""
+    try:
+        number: Fraction | None = parse_number(value, path)
+    except ConfigError:
+        number = None
     if number is None or number < 0:
         raise InvalidArgumentError(
             f"{path}: {value!r}; expected a number >= 0 (int, Fraction, float or decimal string)"

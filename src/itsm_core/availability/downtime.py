@@ -23,7 +23,7 @@ import math
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from fractions import Fraction
-from typing import Any, Protocol
+from typing import Any
 
 import attrs
 
@@ -36,40 +36,20 @@ from itsm_core._instant import (
     td,
     to_us,
 )
+from itsm_core.availability.agreed import AgreedTimeCalendar
 from itsm_core.errors import ArgumentTypeError, InvalidArgumentError
 from itsm_core.ratios import format_percent, parse_ratio
 
 __all__ = [
     "SRE_BOOK_PERIODS",
     "SRE_BOOK_TARGETS",
-    "ElapsedCalendar",
     "NinesRow",
     "NinesTable",
     "allowed_downtime",
-    "eligible_us",
+    "eligible_time",
     "humanize_duration",
     "nines_table",
 ]
-
-
-class ElapsedCalendar(Protocol):
-    """What :func:`allowed_downtime` needs from a business calendar: signed open time.
-
-    ``itsm_core.BusinessCalendar`` (and every composite of it) satisfies this.
-
-    >>> from datetime import timezone
-    >>> class AlwaysOpen:
-    ...     def elapsed(self, a, b):
-    ...         return b - a
-    >>> allowed_downtime("99%", calendar=AlwaysOpen(),
-    ...                  start=datetime(2025, 1, 1, tzinfo=timezone.utc),
-    ...                  end=datetime(2025, 1, 2, tzinfo=timezone.utc))
-    datetime.timedelta(seconds=864)
-    """
-
-    def elapsed(self, a: datetime, b: datetime, /) -> timedelta:
-        """Business time in ``[a, b)`` (signed)."""
-        ...
 
 
 #: The period lengths the Google SRE book's availability table (Appendix A) uses:
@@ -90,9 +70,10 @@ SRE_BOOK_TARGETS: tuple[str, ...] = (
 )
 
 
-def eligible_us(period: timedelta | None = None, *, calendar: ElapsedCalendar | None = None,
-                start: datetime | None = None, end: datetime | None = None) -> int:
-    """The eligible time, in microseconds, of a fixed period or of a (calendar) window.
+def eligible_time(period: timedelta | None = None, *,
+                  calendar: AgreedTimeCalendar | None = None, start: datetime | None = None,
+                  end: datetime | None = None) -> timedelta:
+    """The eligible time of a fixed period or of a (calendar) window.
 
     Give either *period* alone, or *start* and *end* (optionally with *calendar*: then the
     calendar's open time in ``[start, end)`` counts; without it, all of ``[start, end)``).
@@ -104,10 +85,20 @@ def eligible_us(period: timedelta | None = None, *, calendar: ElapsedCalendar | 
         NaiveDatetimeError: *start* or *end* is naive.
 
     >>> from datetime import timezone
-    >>> eligible_us(start=datetime(2025, 1, 1, tzinfo=timezone.utc),
-    ...             end=datetime(2025, 1, 2, tzinfo=timezone.utc)) // US_PER_HOUR
-    24
+    >>> from itsm_core.calendar import BusinessCalendar
+    >>> # Wed 1 to Wed 8 January 2025: five weekdays of 8 hours, 40 hours
+    >>> weekdays = BusinessCalendar.from_dict(
+    ...     {"timezone": "UTC", "hours": {d: [["09:00", "17:00"]] for d in
+    ...                                   ("mon", "tue", "wed", "thu", "fri")}})
+    >>> eligible_time(start=datetime(2025, 1, 1, tzinfo=timezone.utc),
+    ...               end=datetime(2025, 1, 8, tzinfo=timezone.utc), calendar=weekdays)
+    datetime.timedelta(days=1, seconds=57600)
     """
+    return td(_eligible_us(period, calendar, start, end))
+
+
+def _eligible_us(period: timedelta | None, calendar: AgreedTimeCalendar | None,
+                 start: datetime | None, end: datetime | None) -> int:
     window = start is not None or end is not None or calendar is not None
     if period is not None:
         if window:
@@ -134,7 +125,7 @@ def _floor_us(ratio: Fraction, eligible: int) -> int:
 
 
 def allowed_downtime(target: object, period: timedelta | None = None, *,
-                     calendar: ElapsedCalendar | None = None, start: datetime | None = None,
+                     calendar: AgreedTimeCalendar | None = None, start: datetime | None = None,
                      end: datetime | None = None) -> timedelta:
     """The downtime *target* allows in a period, floored to the microsecond.
 
@@ -150,7 +141,7 @@ def allowed_downtime(target: object, period: timedelta | None = None, *,
 
     Raises:
         ConfigError: *target* is not a ratio in ``[0, 1]``.
-        InvalidArgumentError: the period or window is malformed (see :func:`eligible_us`).
+        InvalidArgumentError: the period or window is malformed (see :func:`eligible_time`).
 
     >>> allowed_downtime("99.95%", timedelta(days=7))
     datetime.timedelta(seconds=302, microseconds=400000)
@@ -158,7 +149,7 @@ def allowed_downtime(target: object, period: timedelta | None = None, *,
     datetime.timedelta(microseconds=1)
     """
     ratio = parse_ratio(target, "target")
-    eligible = eligible_us(period, calendar=calendar, start=start, end=end)
+    eligible = _eligible_us(period, calendar, start, end)
     return td(_floor_us(1 - ratio, eligible))
 
 

@@ -6,7 +6,7 @@ and needs all of its dependencies, or *k* of them for a redundancy group.  Nodes
 independently.  A node is up when it works itself and enough of its dependencies are up.
 
 Multiplying along paths counts a shared dependency (one database under two
-applications) twice and is wrong.  This module evaluates the graph exactly:
+applications) twice and is wrong.  This module computes the graph exactly:
 
 * A node with at most one dependent is *private*: given the states of the shared nodes
   below it, its state is independent of everything else, so its conditional
@@ -16,7 +16,7 @@ applications) twice and is wrong.  This module evaluates the graph exactly:
   shared nodes that are still referenced (the *frontier*) and marginalises each one
   after its last consumer.
 
-Exact inputs are evaluated in integers: each node's table holds numerators over one
+Exact inputs are computed in integers: each node's table holds numerators over one
 scale (the product of the denominators below it), so no ``gcd`` is taken per operation
 as ``Fraction`` arithmetic would; each requested node is divided once at the end.
 
@@ -24,7 +24,7 @@ For a tree there is nothing shared and the cost is linear.  In general the cost 
 ``O(Σ_v 2^|R_v| · deg_v · k_v + n · 2^w)``, where ``R_v`` is the set of shared nodes
 directly visible below ``v`` and ``w`` the largest frontier: exponential in the number
 of shared nodes that are live at the same time, linear in everything else.  Above
-``max_width`` live shared nodes the evaluation refuses with a :class:`DomainError`
+``max_width`` live shared nodes the computation refuses with a :class:`DomainError`
 rather than running for hours.
 
 >>> g = ServiceGraph.from_dict({
@@ -80,7 +80,7 @@ def _marginal(joint: Mapping[int, Num], r: Sequence[int], zero: Num) -> list[Num
     return out
 
 
-def _evaluate(order: Sequence[str], deps: Mapping[str, Sequence[str]],
+def _propagate(order: Sequence[str], deps: Mapping[str, Sequence[str]],
               own: Mapping[str, tuple[Num, Num, Num]], need: Mapping[str, int], *,
               fewer: Callable[[list[Num], list[Num], int], Num], one: Num, max_width: int,
               targets: Collection[str] | None = None) -> dict[str, tuple[Num, Num]]:
@@ -108,7 +108,7 @@ def _evaluate(order: Sequence[str], deps: Mapping[str, Sequence[str]],
         refs[v] = tuple(sorted(seen))
         if len(seen) > max_width:
             raise DomainError(
-                f"{v!r} sees {len(seen)} shared dependencies at once; exact evaluation is "
+                f"{v!r} sees {len(seen)} shared dependencies at once; exact computation is "
                 f"exponential in that number and max_width is {max_width}")
         for s in seen:
             last_use[s] = pos
@@ -176,7 +176,7 @@ def _evaluate(order: Sequence[str], deps: Mapping[str, Sequence[str]],
             if live > max_width:
                 raise DomainError(
                     f"more than {max_width} shared dependencies are live at {v!r}; exact "
-                    "evaluation is exponential in that number")
+                    "computation is exponential in that number")
         for s in drop_after.get(pos, ()):
             bit = 1 << s
             merged: dict[int, Num] = {}
@@ -201,7 +201,7 @@ def _sorted_items(mapping: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
 
 @attrs.frozen(repr=False)
 class ServiceGraph:
-    """A service dependency DAG whose availability is evaluated exactly.
+    """A service dependency DAG whose availability is computed exactly.
 
     Args:
         topology: who depends on whom.
@@ -334,10 +334,10 @@ class ServiceGraph:
     def _down(self, order: Sequence[str], max_width: int,
               targets: Collection[str] | None = None) -> dict[str, Probability]:
         if self._floats:
-            values = _evaluate(order, self._deps, self._own, self._need, fewer=_float_fewer,
+            values = _propagate(order, self._deps, self._own, self._need, fewer=_float_fewer,
                                one=1.0, max_width=max_width, targets=targets)
             return {v: q for v, (q, _) in values.items()}
-        exact = _evaluate(order, self._deps, self._own, self._need, fewer=scaled_fewer_up,
+        exact = _propagate(order, self._deps, self._own, self._need, fewer=scaled_fewer_up,
                           one=1, max_width=max_width, targets=targets)
         return {v: Fraction(q, scale) for v, (q, scale) in exact.items()}
 

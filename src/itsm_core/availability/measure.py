@@ -1,11 +1,11 @@
 """Availability over agreed service time, as ITIL measures it, exactly.
 
 :func:`measure` takes outage records and a window and answers with a
-:class:`Measurement`: the agreed service time (a calendar's open time in the window, 24×7
-by default, less planned maintenance), the downtime (overlapping outages merged, partial
-outages weighted by impact, the largest impact winning at each instant), the availability
-as a ``Fraction``, the number of failures, MTBF, MTRS and MTBSI, and the merged, clipped
-intervals that were counted.
+:class:`~itsm_core.availability.Measurement`: the agreed service time (a calendar's open
+time in the window, 24×7 by default, less planned maintenance), the downtime (overlapping
+outages merged, partial outages weighted by impact, the largest impact winning at each
+instant), the availability as a ``Fraction``, the number of failures, MTBF, MTRS and
+MTBSI, and the merged, clipped intervals that were counted.
 
 >>> from datetime import datetime, timezone
 >>> def t(h): return datetime(2025, 1, 1, h, tzinfo=timezone.utc)
@@ -19,268 +19,29 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_right
 from collections.abc import Iterable
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime
 from fractions import Fraction
 from functools import partial
-from itertools import compress, islice, pairwise, repeat
+from itertools import compress, pairwise, repeat
 from operator import add, and_, attrgetter, eq, lt
-from typing import Any, Literal, Protocol, cast
+from typing import Literal, cast
 
-import attrs
-
-from itsm_core._instant import format_duration, from_us, td, to_us
+from itsm_core._instant import from_us, to_us
+from itsm_core.availability.agreed import AgreedTimeCalendar, _open_set
+from itsm_core.availability.measurement import Measurement
 from itsm_core.availability.outage import Outage
 from itsm_core.errors import ArgumentTypeError, InvalidArgumentError
 from itsm_core.intervals import IntervalSet
 
-__all__ = ["AgreedTimeCalendar", "Measurement", "measure"]
+__all__ = ["measure"]
 
 PlannedMode = Literal["exclude", "count_as_up"]
 _PLANNED_MODES = ("exclude", "count_as_up")
 _LAYER_LIMIT = 16  # distinct impact levels above which the heap sweep is cheaper
-_START = attrgetter("start_us")
-_END = attrgetter("end_us")
-_CLASS = attrgetter("weight_class")
+_START = attrgetter("_start_us")
+_END = attrgetter("_end_us")
+_CLASS = attrgetter("_weight_class")
 _IMPACT = attrgetter("impact")
-
-
-class AgreedTimeCalendar(Protocol):
-    """What :func:`measure` needs from a calendar: its zone and its open time.
-
-    ``itsm_core.BusinessCalendar`` and its composites satisfy this protocol.
-
-    >>> from datetime import timezone
-    >>> class Always:
-    ...     timezone = timezone.utc
-    ...     def open_set(self, a_us, b_us): return IntervalSet.from_pairs([(a_us, b_us)])
-    >>> isinstance(Always().open_set(0, 5), IntervalSet)
-    True
-    """
-
-    @property
-    def timezone(self) -> tzinfo:
-        """The zone results are shown in.
-
-        >>> from itsm_core.calendar import BusinessCalendar
-        >>> BusinessCalendar.from_dict({"timezone": "Europe/London"}).timezone
-        zoneinfo.ZoneInfo(key='Europe/London')
-        """
-
-    def open_set(self, a_us: int, b_us: int) -> IntervalSet:
-        """The open time clipped to ``[a_us, b_us)``, in integer microseconds.
-
-        >>> from itsm_core.calendar import BusinessCalendar
-        >>> cal = BusinessCalendar.from_dict({"timezone": "UTC",
-        ...                                   "hours": {"thu": [["09:00", "17:00"]]}})
-        >>> hour = 3_600_000_000
-        >>> [(a // hour, b // hour) for a, b in cal.open_set(0, 24 * hour).pairs()]
-        [(9, 17)]
-        """
-
-
-def _round_us(value: Fraction) -> timedelta:
-    return td(round(value))
-
-
-@attrs.frozen(kw_only=True)
-class Measurement:
-    """The result of :func:`measure`: figures and the intervals that produced them.
-
-    Exact figures are integer or ``Fraction`` microseconds; the ``timedelta``
-    properties round to the nearest microsecond (half to even) for display.
-
-    Attributes:
-        start: the window start.
-        end: the window end actually measured (cut at ``as_of`` when earlier).
-        tz: the zone instants are shown in (the calendar's, else *start*'s).
-        planned: the planned-maintenance rule used.
-        provisional: an open outage was clipped at ``as_of``, or the window was cut there.
-        agreed: the agreed service time as an :class:`IntervalSet` (microseconds).
-        planned_intervals: planned maintenance inside the calendar's open time.
-        downtime_us: weighted downtime, exact ``Fraction`` microseconds.
-        failures: the number of service breaks that contributed downtime.
-        intervals: the counted downtime pieces ``(start_us, end_us, impact)``, sorted,
-            after merging and clipping to agreed service time.
-
-    >>> from datetime import datetime, timezone
-    >>> t0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
-    >>> m = measure([], t0, t0 + timedelta(days=1))
-    >>> m.availability, m.mtbf, m.agreed_time
-    (Fraction(1, 1), None, datetime.timedelta(days=1))
-    """
-
-    start: datetime
-    end: datetime
-    tz: tzinfo
-    planned: str
-    provisional: bool
-    agreed: IntervalSet
-    planned_intervals: IntervalSet
-    downtime_us: Fraction
-    failures: int
-    intervals: tuple[tuple[int, int, Fraction], ...]
-
-    @property
-    def agreed_us(self) -> int:
-        """Agreed service time in integer microseconds.
-
-        >>> from datetime import datetime, timezone
-        >>> t0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
-        >>> measure([], t0, t0 + timedelta(seconds=1)).agreed_us
-        1000000
-        """
-        return self.agreed.measure()
-
-    @property
-    def uptime_us(self) -> Fraction:
-        """Agreed service time minus downtime, exact microseconds.
-
-        >>> from datetime import datetime, timezone
-        >>> t0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
-        >>> measure([Outage(t0, t0 + timedelta(seconds=1))], t0, t0 + timedelta(seconds=4)).uptime_us
-        Fraction(3000000, 1)
-        """
-        return self.agreed_us - self.downtime_us
-
-    @property
-    def agreed_time(self) -> timedelta:
-        """Agreed service time as a ``timedelta`` (exact: whole microseconds).
-
-        >>> from datetime import datetime, timezone
-        >>> t0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
-        >>> measure([], t0, t0 + timedelta(hours=2)).agreed_time
-        datetime.timedelta(seconds=7200)
-        """
-        return td(self.agreed_us)
-
-    @property
-    def downtime(self) -> timedelta:
-        """Weighted downtime, rounded to the microsecond for display.
-
-        >>> from datetime import datetime, timezone
-        >>> t0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
-        >>> o = Outage(t0, t0 + timedelta(hours=1), kind="degraded", impact="50%")
-        >>> measure([o], t0, t0 + timedelta(hours=2)).downtime
-        datetime.timedelta(seconds=1800)
-        """
-        return _round_us(self.downtime_us)
-
-    @property
-    def availability(self) -> Fraction | None:
-        """``(agreed - downtime) / agreed`` exactly; ``None`` when agreed time is zero.
-
-        >>> from datetime import datetime, timezone
-        >>> t0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
-        >>> print(measure([], t0, t0).availability)
-        None
-        """
-        agreed = self.agreed_us
-        return None if agreed == 0 else self.uptime_us / agreed
-
-    @property
-    def mtrs(self) -> timedelta | None:
-        """Mean time to restore service: downtime / failures (``None`` without failures).
-
-        >>> from datetime import datetime, timezone
-        >>> t0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
-        >>> o = [Outage(t0, t0 + timedelta(hours=1)), Outage(t0 + timedelta(hours=5),
-        ...      t0 + timedelta(hours=8))]
-        >>> measure(o, t0, t0 + timedelta(hours=10)).mtrs
-        datetime.timedelta(seconds=7200)
-        """
-        return None if not self.failures else _round_us(self.downtime_us / self.failures)
-
-    @property
-    def mtbf(self) -> timedelta | None:
-        """Mean time between failures: uptime / failures (``None`` without failures).
-
-        >>> from datetime import datetime, timezone
-        >>> t0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
-        >>> o = [Outage(t0, t0 + timedelta(hours=1)), Outage(t0 + timedelta(hours=5),
-        ...      t0 + timedelta(hours=8))]
-        >>> measure(o, t0, t0 + timedelta(hours=10)).mtbf
-        datetime.timedelta(seconds=10800)
-        """
-        return None if not self.failures else _round_us(self.uptime_us / self.failures)
-
-    @property
-    def mtbsi(self) -> timedelta | None:
-        """Mean time between service incidents: agreed time / failures (= MTBF + MTRS).
-
-        >>> from datetime import datetime, timezone
-        >>> t0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
-        >>> o = [Outage(t0, t0 + timedelta(hours=1)), Outage(t0 + timedelta(hours=5),
-        ...      t0 + timedelta(hours=8))]
-        >>> measure(o, t0, t0 + timedelta(hours=10)).mtbsi
-        datetime.timedelta(seconds=18000)
-        """
-        return None if not self.failures else _round_us(Fraction(self.agreed_us,
-                                                                 self.failures))
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data for reports: ISO instants and durations, exact ratios as strings.
-
-        ``availability_display`` is a float, for display only.
-
-        >>> from datetime import datetime, timezone
-        >>> t0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
-        >>> d = measure([Outage(t0, t0 + timedelta(hours=1))], t0, t0 + timedelta(hours=4)).to_dict()
-        >>> d["availability"], d["downtime"], d["intervals"]
-        ('3/4', 'PT1H', [{'start': '2025-01-01T00:00:00+00:00', 'end': '2025-01-01T01:00:00+00:00', 'impact': '1'}])
-        """
-        availability = self.availability
-
-        def duration(value: timedelta | None) -> str | None:
-            return None if value is None else format_duration(value)
-
-        return {
-            "start": self.start.isoformat(),
-            "end": self.end.isoformat(),
-            "planned": self.planned,
-            "provisional": self.provisional,
-            "agreed_time": format_duration(self.agreed_time),
-            "downtime": format_duration(self.downtime),
-            "downtime_us": str(self.downtime_us),
-            "availability": None if availability is None else str(availability),
-            "availability_display": None if availability is None else float(availability),
-            "failures": self.failures,
-            "mtbf": duration(self.mtbf),
-            "mtrs": duration(self.mtrs),
-            "mtbsi": duration(self.mtbsi),
-            "intervals": [{"start": from_us(s, self.tz).isoformat(),
-                           "end": from_us(e, self.tz).isoformat(), "impact": str(w)}
-                          for s, e, w in self.intervals],
-            "planned_intervals": [{"start": s.isoformat(), "end": e.isoformat()}
-                                  for s, e in self.planned_intervals.to_datetimes(self.tz)],
-        }
-
-
-def _union(starts: list[int], ends: list[int]) -> IntervalSet:
-    """Union of ``[starts[i], ends[i])`` (each non-empty) in C-speed steps.
-
-    With starts and ends sorted *independently*, the union has a gap after the i-th end
-    exactly when ``ends[i] < starts[i + 1]``: every interval begun so far has ended.
-    """
-    if not starts:
-        return IntervalSet.empty()
-    s = sorted(starts)
-    e = sorted(ends)
-    gaps = list(compress(range(len(s) - 1), map(lt, e, islice(s, 1, None))))
-    flat = [0] * (2 * len(gaps) + 2)
-    flat[0] = s[0]
-    flat[2::2] = map(s.__getitem__, map(add, gaps, repeat(1)))
-    flat[1:-1:2] = map(e.__getitem__, gaps)
-    flat[-1] = e[-1]
-    return IntervalSet(tuple(flat))
-
-
-def _restrict(a: IntervalSet, b: IntervalSet) -> IntervalSet:
-    """``a & b``, clipping the larger set once per interval of the smaller (bisect)."""
-    small, large = (a, b) if len(a) <= len(b) else (b, a)
-    flat: list[int] = []
-    for start, end in small.pairs():
-        flat.extend(large.clip(start, end).bounds)
-    return IntervalSet(tuple(flat))
 
 
 Levels = dict[Fraction, tuple[list[int], list[int]]]  # impact -> (starts, ends)
@@ -321,17 +82,17 @@ def _level_sets(levels: Levels, downable: IntervalSet
             # the previous union's few sorted intervals stand in for its raw records
             starts = [*union.bounds[::2], *levels[weight][0]]
             ends = [*union.bounds[1::2], *levels[weight][1]]
-            union = _union(starts, ends)
-            cumulative = _restrict(union, downable)
+            union = IntervalSet.union_of(starts, ends)
+            cumulative = union & downable
             out.append((weight, cumulative - counted if counted else cumulative))
             counted = cumulative
         return out, union, counted
     where = _where_largest(levels)
-    union = _union([s for ss, _ in levels.values() for s in ss],
+    union = IntervalSet.union_of([s for ss, _ in levels.values() for s in ss],
                    [e for _, es in levels.values() for e in es])
     for weight in weights:
-        out.append((weight, _restrict(where[weight], downable)))
-    return out, union, _restrict(union, downable)
+        out.append((weight, where[weight] & downable))
+    return out, union, union & downable
 
 
 def _count_failures(breaks: IntervalSet, counted: IntervalSet) -> int:
@@ -340,7 +101,7 @@ def _count_failures(breaks: IntervalSet, counted: IntervalSet) -> int:
     return len(set(map(partial(bisect_right, breaks.bounds), counted.bounds[::2])))
 
 
-def measure(  # noqa: PLR0917 - issue 5's signature: planned and as_of are positional too
+def measure(  # noqa: PLR0917 - planned and as_of are positional too
     outages: Iterable[Outage], start: datetime, end: datetime,
     calendar: AgreedTimeCalendar | None = None, planned: PlannedMode = "exclude",
     as_of: datetime | None = None, *, service: str | None = None,
@@ -361,7 +122,7 @@ def measure(  # noqa: PLR0917 - issue 5's signature: planned and as_of are posit
         service: when given, only outages of this service count (keyword-only).
 
     Returns:
-        A :class:`Measurement`.
+        A :class:`~itsm_core.availability.Measurement`.
 
     Raises:
         NaiveDatetimeError: a naive *start*, *end* or *as_of*.
@@ -411,13 +172,13 @@ def measure(  # noqa: PLR0917 - issue 5's signature: planned and as_of are posit
     if ends is None:
         open_ends: list[int | None] = list(map(_END, items))
         for index, outage in enumerate(items):
-            if outage.end_us is None:
+            if outage._end_us is None:
                 if as_of_us is None:
                     raise InvalidArgumentError(
                         f"outages[{index}]: outage since {outage.start} is still open "
                         "(end=None); expected as_of=<aware datetime> to clip it at")
-                open_ends[index] = max(outage.start_us, as_of_us)
-                provisional = provisional or outage.start_us < window_end
+                open_ends[index] = max(outage._start_us, as_of_us)
+                provisional = provisional or outage._start_us < window_end
         ends = cast("list[int]", open_ends)
     classes = list(map(_CLASS, items))
     # clip to the window; the common case (nothing sticks out) costs one C-speed min/max
@@ -453,11 +214,8 @@ def measure(  # noqa: PLR0917 - issue 5's signature: planned and as_of are posit
             level[0].append(lo)
             level[1].append(hi)
 
-    if calendar is None:
-        open_time = IntervalSet.from_pairs([(window_start, window_end)])
-    else:
-        open_time = calendar.open_set(window_start, window_end)
-    maintenance = _restrict(_union(planned_starts, planned_ends), open_time)
+    open_time = _open_set(calendar, window_start, window_end)
+    maintenance = IntervalSet.union_of(planned_starts, planned_ends) & open_time
     downable = open_time - maintenance
     agreed = downable if planned == "exclude" else open_time
 
@@ -471,6 +229,5 @@ def measure(  # noqa: PLR0917 - issue 5's signature: planned and as_of are posit
         pieces.sort()
     return Measurement(
         start=from_us(window_start, tz), end=from_us(window_end, tz), tz=tz, planned=planned,
-        provisional=provisional, agreed=agreed, planned_intervals=maintenance,
-        downtime_us=downtime, failures=_count_failures(breaks, counted_all),
-        intervals=tuple(pieces))
+        provisional=provisional, failures=_count_failures(breaks, counted_all), agreed=agreed,
+        maintenance=maintenance, downtime_us=downtime, pieces=tuple(pieces))

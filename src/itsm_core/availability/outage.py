@@ -15,7 +15,7 @@ clipped at the ``as_of`` instant of the measurement that uses it.
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
@@ -63,9 +63,6 @@ def _kind(value: object) -> OutageKind:
 
 _FULL = Fraction(1)  # the default impact, shared: recognised by identity
 _set = object.__setattr__  # derived fields of a frozen instance
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_ONE_US = timedelta(microseconds=1)
-_dt_sub = datetime.__sub__  # the C subtraction, whatever datetime subclass comes in
 
 
 def _impact(value: object) -> Fraction:
@@ -119,18 +116,15 @@ class Outage:
     service: str | None = attrs.field(default=None, kw_only=True, converter=_service)
     kind: OutageKind = attrs.field(default=OutageKind.UNPLANNED, kw_only=True, converter=_kind)
     impact: Fraction = attrs.field(default=_FULL, kw_only=True, converter=_impact)
-    start_us: int = attrs.field(init=False, eq=False, repr=False)
-    end_us: int | None = attrs.field(init=False, eq=False, repr=False)
-    #: 0 planned, 1 full break (impact 1), 2 partial (0 < impact < 1), 3 no effect.
-    weight_class: int = attrs.field(init=False, eq=False, repr=False)
+    # private integer twins, read by measure: the instants in microseconds and the class
+    # 0 planned, 1 full break (impact 1), 2 partial (0 < impact < 1), 3 no effect
+    _start_us: int = attrs.field(init=False, eq=False, repr=False)
+    _end_us: int | None = attrs.field(init=False, eq=False, repr=False)
+    _weight_class: int = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        try:  # the C subtraction inline; to_us diagnoses naive and non-datetime values
-            start_us: int = _dt_sub(self.start, _EPOCH) // _ONE_US
-            end_us = None if self.end is None else _dt_sub(self.end, _EPOCH) // _ONE_US
-        except TypeError:
-            start_us = to_us(self.start, "start")
-            end_us = None if self.end is None else to_us(self.end, "end")
+        start_us = to_us(self.start, "start")
+        end_us = None if self.end is None else to_us(self.end, "end")
         if end_us is not None and end_us < start_us:
             raise InvalidArgumentError(
                 f"end: {self.end} is before start {self.start}; expected end >= start")
@@ -145,9 +139,9 @@ class Outage:
             weight_class = 0
         else:
             weight_class = 1 if full else 2 if impact.numerator else 3
-        _set(self, "start_us", start_us)
-        _set(self, "end_us", end_us)
-        _set(self, "weight_class", weight_class)
+        _set(self, "_start_us", start_us)
+        _set(self, "_end_us", end_us)
+        _set(self, "_weight_class", weight_class)
 
     @property
     def is_open(self) -> bool:
@@ -160,16 +154,17 @@ class Outage:
         return self.end is None
 
     @classmethod
-    def from_dict(cls, data: object, path: str = "outage") -> Outage:
+    def from_dict(cls, data: object) -> Outage:
         """Build from plain data with ISO 8601 instants (the form :meth:`to_dict` writes).
 
         Raises:
-            ConfigError: a missing or malformed field; the message names ``path.field``.
+            ConfigError: a missing or malformed field; the message names ``outage.field``.
 
         >>> Outage.from_dict({"start": "2025-01-01T09:00:00+00:00",
         ...                   "end": "2025-01-01T09:30:00+00:00"}).to_dict()["end"]
         '2025-01-01T09:30:00+00:00'
         """
+        path = "outage"
         if not isinstance(data, dict):
             raise ConfigError(path, f"expected a mapping, got {type(data).__name__}",
                               "{'start': ISO instant, 'end': ISO instant or None, ...}")
