@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError
+from itsm_core.errors import ArgumentTypeError, ConfigError, UnknownNameError
 
 __all__ = ["Topology"]
 
@@ -253,12 +253,11 @@ class Topology:
 
     # -- queries ------------------------------------------------------------------------
 
-    def _check(self, node: object) -> int:
+    def _position(self, node: object) -> int:
         index = self._index.get(node) if isinstance(node, str) else None
         if index is None:
-            raise InvalidArgumentError(
-                f"node: unknown node {node!r}; expected one of the topology's "
-                f"{len(self.nodes)} nodes")
+            # a small topology lists its nodes in the message; a large one would drown it
+            raise UnknownNameError("node", node, self._order if len(self._order) <= 20 else ())
         return index
 
     def __contains__(self, node: object) -> bool:
@@ -271,12 +270,17 @@ class Topology:
         """The nodes *node* depends on directly.
 
         Raises:
-            InvalidArgumentError: *node* is not in the topology.
+            UnknownNameError: *node* is not in the topology (every query).
 
         >>> Topology.from_dict({"web": ["app"], "app": ["db"]}).dependencies("web")
         frozenset({'app'})
+        >>> Topology.from_dict({"web": ["app"]}).dependencies("ap")
+        Traceback (most recent call last):
+        ...
+        itsm_core.errors.UnknownNameError: node: unknown name 'ap'; expected one of 'app', 'web'
+
         """
-        self._check(node)
+        self._position(node)
         return self._deps[node]
 
     def dependents(self, node: str) -> frozenset[str]:
@@ -285,7 +289,7 @@ class Topology:
         >>> Topology.from_dict({"web": ["app"], "app": ["db"]}).dependents("db")
         frozenset({'app'})
         """
-        self._check(node)
+        self._position(node)
         return self._dependents[node]
 
     def all_dependencies(self, node: str) -> frozenset[str]:
@@ -294,7 +298,7 @@ class Topology:
         >>> sorted(Topology.from_dict({"web": ["app"], "app": ["db"]}).all_dependencies("web"))
         ['app', 'db']
         """
-        return _bits_to_names(self._down_bits[self._check(node)], self._order)
+        return _bits_to_names(self._down_bits[self._position(node)], self._order)
 
     def all_dependents(self, node: str) -> frozenset[str]:
         """Every node that depends on *node*, directly or not (excluding *node*).
@@ -304,7 +308,7 @@ class Topology:
         >>> sorted(Topology.from_dict({"web": ["app"], "app": ["db"]}).all_dependents("db"))
         ['app', 'web']
         """
-        return _bits_to_names(self._up_bits[self._check(node)], self._order)
+        return _bits_to_names(self._up_bits[self._position(node)], self._order)
 
     def topological_order(self) -> tuple[str, ...]:
         """All nodes, dependencies before dependents; ties broken by name.

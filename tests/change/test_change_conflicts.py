@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 import attrs
 import pytest
@@ -17,6 +17,7 @@ from itsm_core.change import (
     Conflict,
     ConflictKind,
     find_conflicts,
+    free_time,
     next_free_slots,
 )
 from itsm_core.change.conflicts import _pair
@@ -46,7 +47,7 @@ def all_pairs(items: list[ChangeRequest], windows: ChangeWindows | None,
     out: list[Conflict] = []
     for x, a in enumerate(items):
         for b in items[x + 1:]:
-            if max(a.start_us, b.start_us) >= min(a.end_us, b.end_us):
+            if max(a.start, b.start) >= min(a.end, b.end):
                 continue
             shared = set(a.cis) & set(b.cis)
             out += [_pair(ConflictKind.SAME_CI, a, b, ci=ci) for ci in shared]
@@ -60,7 +61,7 @@ def all_pairs(items: list[ChangeRequest], windows: ChangeWindows | None,
             if a.assignee is not None and a.assignee == b.assignee:
                 out.append(_pair(ConflictKind.ASSIGNEE, a, b, assignee=a.assignee))
         if windows is not None:
-            out += windows.check(a)
+            out += windows.window_conflicts(a)
     return Counter(out)
 
 
@@ -97,18 +98,18 @@ def test_sweep_matches_all_pairs(items: list[ChangeRequest], use_topology: bool,
     windows = WINDOWS if use_windows else None
     found = find_conflicts(items, windows=windows, topology=topology)
     assert Counter(found) == all_pairs(items, windows, topology)
-    assert list(found) == sorted(found, key=lambda c: c.start_us)
+    assert list(found) == sorted(found, key=lambda c: c.start)
 
 
 def blocks(candidate: ChangeRequest, others: list[ChangeRequest]) -> bool:
     """Grid reference: does the candidate conflict with anything (direct definition)?"""
-    if WINDOWS.check(candidate):
+    if WINDOWS.window_conflicts(candidate):
         return True
     near = set(candidate.cis)
     for ci in candidate.cis:
         near |= TOPO.dependencies(ci) | TOPO.dependents(ci)
     for other in others:
-        overlap = max(candidate.start_us, other.start_us) < min(candidate.end_us, other.end_us)
+        overlap = max(candidate.start, other.start) < min(candidate.end, other.end)
         related = near & set(other.cis) or (candidate.assignee is not None
                                              and candidate.assignee == other.assignee)
         if overlap and related:
@@ -140,3 +141,36 @@ def test_free_slots_respect_limit_and_not_before() -> None:
     slots = next_free_slots(me, as_of=T0, changes=others, limit=3, not_before=at(4))
     assert slots == [(at(4), at(5)), (at(6), at(7)), (at(8), at(9))]
     assert len(next_free_slots(me, as_of=T0, changes=others)) == 100
+
+
+def test_not_before_past_the_horizon_finds_nothing() -> None:
+    """A start bound at or beyond the search horizon leaves no time to search: no slots."""
+    me = change("ME", 0, 1, ("db",))
+    day = timedelta(days=1)
+    assert next_free_slots(me, as_of=T0, horizon=day, not_before=T0 + 2 * day) == []
+    assert next_free_slots(me, as_of=T0, horizon=day, not_before=T0 + day) == []
+    assert next_free_slots(me, as_of=T0, horizon=day, not_before=T0 + day - timedelta(hours=1)) == [
+        (T0 + day - timedelta(hours=1), T0 + day)]
+
+
+def test_free_time_speaks_datetimes() -> None:
+    busy = [change("B1", 1, 3, ("db",)), change("B2", 5, 6, ("web",), assignee="ana")]
+    me = change("ME", 0, 1, ("db",), assignee="ana")
+    assert free_time(me, T0, at(8), changes=busy) == ((T0, at(1)), (at(3), at(5)), (at(6), at(8)))
+    assert free_time(me, at(2), at(2), changes=busy) == ()
+    with pytest.raises(InvalidArgumentError, match="end"):
+        free_time(me, at(2), at(1))
+
+
+def test_conflict_speaks_datetimes() -> None:
+    paris = timezone(timedelta(hours=1))
+    local = Conflict(kind=ConflictKind.SAME_CI, changes=("A", "B"), start=at(1).astimezone(paris),
+                     end=at(2).astimezone(paris), ci="db",
+                     detail="A and B both change db at overlapping times")
+    utc = Conflict(kind=ConflictKind.SAME_CI, changes=("A", "B"), start=at(1), end=at(2), ci="db",
+                   detail="A and B both change db at overlapping times")
+    assert local == utc and hash(local) == hash(utc)
+    assert local.start == at(1) and local.start.tzinfo is timezone.utc
+    assert local.to_dict()["end"] == "2025-01-06T02:00:00+00:00"
+    [found] = find_conflicts([change("A", 1, 3), change("B", 0, 2)])
+    assert found == utc

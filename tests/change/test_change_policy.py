@@ -1,4 +1,4 @@
-"""Approval policy, windows and check(), DORA metrics."""
+"""Approval policy, windows and conflicts_of(), DORA metrics."""
 
 from __future__ import annotations
 
@@ -23,11 +23,12 @@ from itsm_core.change import (
     Deployment,
     Restoration,
     RiskLevel,
-    check,
+    Window,
+    conflicts_of,
     dora_metrics,
     tier_of,
 )
-from itsm_core.errors import ConfigError, InvalidArgumentError
+from itsm_core.errors import ConfigError, InvalidArgumentError, UnknownNameError
 
 POLICY = {
     "normal": {"low": {"authority": "peer", "lead_time": "PT8H"},
@@ -56,8 +57,8 @@ class TestApproval:
         cr = ChangeRequest(id="C", type="normal", cis=["db"], requested_at=requested,
                            start=datetime(2025, 1, 13, 17, tzinfo=UTC), end=datetime(2025, 1, 13, 18, tzinfo=UTC))
         # Friday 13-17 (4 h) + Monday 09-17 (8 h) = 12 business hours before the start.
-        assert check(cr, approval=policy, risk=RiskLevel.LOW, calendar=OFFICE) == ()
-        late = check(cr, approval=policy, risk=RiskLevel.MODERATE, calendar=OFFICE)
+        assert conflicts_of(cr, approval=policy, risk=RiskLevel.LOW, calendar=OFFICE) == ()
+        late = conflicts_of(cr, approval=policy, risk=RiskLevel.MODERATE, calendar=OFFICE)
         assert [c.kind for c in late] == [ConflictKind.LEAD_TIME]
         # P1D = 24 business hours: Fri 4 h + Mon, Tue 16 h + Wed 4 h -> Wednesday 13:00.
         assert policy.earliest_start(cr, RiskLevel.MODERATE, OFFICE) == datetime(
@@ -65,21 +66,28 @@ class TestApproval:
 
     def test_approval_without_calendar(self) -> None:
         with pytest.raises(InvalidArgumentError):
-            check(change("C", 0, 1), approval=ApprovalPolicy.from_dict(POLICY), risk=RiskLevel.LOW)
+            conflicts_of(change("C", 0, 1), approval=ApprovalPolicy.from_dict(POLICY), risk=RiskLevel.LOW)
 
     @pytest.mark.parametrize(("data", "path"), [
         ({**POLICY, "standard": {"authority": "none", "lead_time": "PT0S"}}, "standard"),
         ({"normal": POLICY["normal"]}, "emergency"),
-        ({**POLICY, "normal": {**POLICY["normal"], "low": {"authority": "boss", "lead_time": "PT1H"}}},
-         "normal.low.authority"),
-        ({**POLICY, "normal": {**POLICY["normal"], "extreme": {"authority": "cab", "lead_time": "PT1H"}}},
-         "normal.extreme"),
         ({**POLICY, "emergency": {"authority": "cab", "lead_time": "1 day"}}, "emergency.lead_time"),
     ])
     def test_config_errors(self, data: dict[str, object], path: str) -> None:
         with pytest.raises(ConfigError) as info:
             ApprovalPolicy.from_dict(data)
         assert info.value.path == path
+
+    @pytest.mark.parametrize(("data", "path", "name"), [
+        ({**POLICY, "normal": {**POLICY["normal"], "low": {"authority": "boss", "lead_time": "PT1H"}}},
+         "normal.low.authority", "boss"),
+        ({**POLICY, "normal": {**POLICY["normal"], "extreme": {"authority": "cab", "lead_time": "PT1H"}}},
+         "normal.extreme", "extreme"),
+    ])
+    def test_unknown_names(self, data: dict[str, object], path: str, name: str) -> None:
+        with pytest.raises(UnknownNameError) as info:
+            ApprovalPolicy.from_dict(data)
+        assert info.value.what == path and info.value.name == name
 
 
 class TestWindows:
@@ -88,9 +96,9 @@ class TestWindows:
             {"name": "soft", "intervals": [["2025-01-06T00:00+00:00", "2025-01-07T00:00+00:00"]]},
             {"name": "hard", "allow": [], "cis": ["db"],
              "intervals": [["2025-01-06T00:00+00:00", "2025-01-06T06:00+00:00"]]}]})
-        assert [c.window for c in check(change("N", 1, 2, ("db",)), windows=windows)] == ["soft", "hard"]
-        assert [c.window for c in check(change("E", 1, 2, ("db",), type="emergency"), windows=windows)] == ["hard"]
-        assert check(change("E", 1, 2, ("web",), type="emergency"), windows=windows) == ()
+        assert [c.window for c in conflicts_of(change("N", 1, 2, ("db",)), windows=windows)] == ["soft", "hard"]
+        assert [c.window for c in conflicts_of(change("E", 1, 2, ("db",), type="emergency"), windows=windows)] == ["hard"]
+        assert conflicts_of(change("E", 1, 2, ("web",), type="emergency"), windows=windows) == ()
 
     def test_maintenance_in_local_time_across_dst(self) -> None:
         # Saturday 22:00-02:00 Europe/London; BST starts 2025-03-30 (tzdata).
@@ -100,22 +108,29 @@ class TestWindows:
         london = ZoneInfo("Europe/London")
         inside = ChangeRequest(id="A", type="normal", cis=["db"], start=datetime(2025, 4, 5, 22, tzinfo=london),
                                end=datetime(2025, 4, 6, 2, tzinfo=london))
-        assert check(inside, windows=windows) == ()
+        assert conflicts_of(inside, windows=windows) == ()
         utc_wall = ChangeRequest(id="B", type="normal", cis=["db"], start=datetime(2025, 4, 5, 22, tzinfo=UTC),
                                  end=datetime(2025, 4, 6, 2, tzinfo=UTC))
-        [outside] = check(utc_wall, windows=windows)
+        [outside] = conflicts_of(utc_wall, windows=windows)
         assert outside.start == datetime(2025, 4, 6, 1, tzinfo=UTC) and outside.ci == "db"
-        assert check(change("W", 0, 1, ("web",)), windows=windows) == ()  # web has no window
+        assert conflicts_of(change("W", 0, 1, ("web",)), windows=windows) == ()  # web has no window
 
     @pytest.mark.parametrize(("data", "path"), [
         ({"maintenance": [{"name": "m", "cis": ["nope"]}]}, "maintenance[0].cis[0]"),
+        ({"freezes": [{"name": "f", "allow": ["urgent"]}]}, "freezes[0].allow[0]"),
+    ])
+    def test_unknown_names(self, data: dict[str, object], path: str) -> None:
+        with pytest.raises(UnknownNameError) as info:
+            ChangeWindows.from_dict(data, known_cis={"db", "web"})
+        assert info.value.what == path
+
+    @pytest.mark.parametrize(("data", "path"), [
         ({"maintenance": [{"name": "m", "allow": []}]}, "maintenance[0].allow"),
         ({"freezes": [{"name": "f", "intervals": [["2025-01-02T00:00+00:00", "2025-01-01T00:00+00:00"]]}]},
          "freezes[0].intervals[0]"),
         ({"freezes": [{"name": "f", "recurrence": {"rrule": "FREQ=DAILY;BYHOUR=25", "start": "2025-01-01T00:00",
                                                     "timezone": "UTC", "duration": "PT1H"}}]},
          "freezes[0].recurrence.rrule"),
-        ({"freezes": [{"name": "f", "allow": ["urgent"]}]}, "freezes[0].allow[0]"),
     ])
     def test_config_errors(self, data: dict[str, object], path: str) -> None:
         with pytest.raises(ConfigError) as info:
@@ -131,6 +146,10 @@ class TestWindows:
                          "intervals": [["2025-01-01T00:00+00:00", "2025-01-02T00:00+00:00"]]}],
             "maintenance_exempt": []})
         assert ChangeWindows.from_dict(windows.to_dict()) == windows
+        for window in (*windows.maintenance, *windows.freezes):
+            assert Window.from_dict(window.to_dict()) == window
+        assert windows.freezes[0].intervals == ((datetime(2025, 1, 1, tzinfo=UTC),
+                                                 datetime(2025, 1, 2, tzinfo=UTC)),)
 
 
 class TestDora:

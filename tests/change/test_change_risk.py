@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
+from datetime import datetime, timedelta
 from fractions import Fraction
 
 import pytest
@@ -11,9 +11,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies_change import at, change
 
+from itsm_core._config import read_at
 from itsm_core.change import ChangeRequest, RiskHistory, RiskLevel, RiskModel, assess
 from itsm_core.change.scales import LevelTable
-from itsm_core.errors import ConfigError, InvalidArgumentError, ItsmError, NaiveDatetimeError
+from itsm_core.errors import (
+    ConfigError,
+    InvalidArgumentError,
+    ItsmError,
+    NaiveDatetimeError,
+    UnknownNameError,
+)
 from itsm_core.topology import Topology
 
 QUESTIONNAIRE = {
@@ -46,14 +53,19 @@ TOPO = Topology.from_dict({"web": ["app"], "app": ["db"], "db": [], "report": ["
 class TestChangeRequest:
     def test_end_before_start_names_end(self) -> None:
         with pytest.raises(ConfigError) as info:
-            ChangeRequest.from_dict({"id": "C1", "type": "normal", "cis": ["db"],
-                                     "start": "2025-01-01T05:00+00:00", "end": "2025-01-01T04:00+00:00"},
-                                    "changes[7]")
+            read_at("changes[7]", ChangeRequest.from_dict,
+                    {"id": "C1", "type": "normal", "cis": ["db"],
+                     "start": "2025-01-01T05:00+00:00", "end": "2025-01-01T04:00+00:00"})
         assert info.value.path == "changes[7].end"
+
+    def test_unknown_type_names_the_field(self) -> None:
+        with pytest.raises(UnknownNameError) as info:
+            ChangeRequest.from_dict({"id": "C", "type": "major", "start": "2025-01-01T00:00+00:00",
+                                     "end": "2025-01-01T01:00+00:00"})
+        assert info.value.what == "type" and info.value.name == "major"
 
     @pytest.mark.parametrize(("data", "path"), [
         ({"id": "", "type": "normal", "start": "2025-01-01T00:00+00:00", "end": "2025-01-01T01:00+00:00"}, "id"),
-        ({"id": "C", "type": "major", "start": "2025-01-01T00:00+00:00", "end": "2025-01-01T01:00+00:00"}, "type"),
         ({"id": "C", "type": "normal", "cis": "db", "start": "2025-01-01T00:00+00:00",
           "end": "2025-01-01T01:00+00:00"}, "cis"),
         ({"id": "C", "type": "normal", "cis": ["db", 3], "start": "2025-01-01T00:00+00:00",
@@ -79,7 +91,7 @@ class TestChangeRequest:
         assert cr.cis == ("db", "app")
         again = ChangeRequest.from_dict(cr.to_dict())
         assert again == cr and hash(again) == hash(cr)
-        assert again.start_us == cr.start_us and again.duration_us == 2 * 3_600_000_000
+        assert again.start == cr.start and again.duration == timedelta(hours=2)
 
 
 class TestMethods:
@@ -136,18 +148,23 @@ class TestConfigErrors:
         ([{"min": 0, "risk": "low"}, {"min": 26, "risk": "high"}], "overlap"),
         ([{"min": 5, "max": 100, "risk": "low"}], "lowest attainable"),
         ([{"min": 0, "max": 50, "risk": "low"}], "highest attainable"),
-        ([{"min": 0, "max": 90, "risk": "catastrophic"}], "unknown risk level"),
     ])
     def test_band_table(self, bands: list[dict[str, object]], fragment: str) -> None:
         with pytest.raises(ConfigError, match=fragment) as info:
             RiskModel.from_dict({"questionnaire": {**QUESTIONNAIRE, "bands": bands}})
         assert info.value.path.startswith("questionnaire.bands")
 
+    def test_unknown_risk_level_in_band_table(self) -> None:
+        bands = [{"min": 0, "max": 90, "risk": "catastrophic"}]
+        with pytest.raises(UnknownNameError, match="unknown name 'catastrophic'") as info:
+            RiskModel.from_dict({"questionnaire": {**QUESTIONNAIRE, "bands": bands}})
+        assert info.value.what.startswith("questionnaire.bands")
+
     def test_unknown_ci_in_rule(self) -> None:
-        with pytest.raises(ConfigError) as info:
+        with pytest.raises(UnknownNameError) as info:
             RiskModel.from_dict({"rules": [{"when": {"ci": ["app", "dbx"]}, "risk": "high"}]},
                                 known_cis=TOPO)
-        assert info.value.path == "rules[0].when.ci[1]"
+        assert info.value.what == "rules[0].when.ci[1]"
 
     @pytest.mark.parametrize(("data", "path"), [
         ({"rules": [{"when": {"x": {"~": 1}}, "risk": "low"}]}, "rules[0].when.x"),
@@ -158,12 +175,16 @@ class TestConfigErrors:
         ({"weighted_average": {**WEIGHTED, "factors": [{"factor": "f", "weight": 1,
                                                         "answers": {"a": 1}, "thresholds": []}]}},
          "weighted_average.factors[0]"),
-        ({"default": "none"}, "default"),
     ])
     def test_paths(self, data: dict[str, object], path: str) -> None:
         with pytest.raises(ConfigError) as info:
             RiskModel.from_dict(data)
         assert info.value.path == path
+
+    def test_unknown_default_level(self) -> None:
+        with pytest.raises(UnknownNameError) as info:
+            RiskModel.from_dict({"default": "none"})
+        assert info.value.what == "default"
 
     def test_wrong_factor_type_is_an_itsm_error(self) -> None:
         model = RiskModel.from_dict({"rules": [{"when": {"size": {">": 3}}, "risk": "high"}]})
@@ -175,6 +196,21 @@ def test_round_trip() -> None:
     model = RiskModel.from_dict({"rules": RULES, "questionnaire": QUESTIONNAIRE,
                                  "weighted_average": WEIGHTED, "default": "moderate"})
     assert RiskModel.from_dict(model.to_dict()) == model
+    history = RiskHistory(ci_failures={"db": 2}, implementer_record={"ana": (17, 20)})
+    assert RiskHistory.from_dict(history.to_dict()) == history
+
+
+def test_a_rule_on_several_cis_round_trips() -> None:
+    model = RiskModel.from_dict({"rules": [{"name": "core", "when": {"ci": ["db", "app"]}, "risk": "high"}]})
+    assert model.to_dict()["rules"] == [{"name": "core", "when": {"ci": ["db", "app"]}, "risk": "high"}]
+    assert RiskModel.from_dict(model.to_dict()) == model
+
+
+def test_an_unknown_answer_is_an_unknown_name() -> None:
+    model = RiskModel.from_dict({"questionnaire": QUESTIONNAIRE})
+    with pytest.raises(UnknownNameError) as info:
+        model.assess(change("C", 0, 1, backout_plan="maybe"), history=RiskHistory())
+    assert info.value.what == "fields.backout_plan" and info.value.known == ("yes", "no")
 
 
 # -- invariants ---------------------------------------------------------------------------------
@@ -209,7 +245,7 @@ def test_band_tables_accepted_iff_each_integer_has_one_band(rows: list[Row]) -> 
     exact = all(sum(holds(r, x) for r in rows) == 1 for x in range(rows[0][0], last + 1))
     data = [{"min": lo, "risk": risk, **({} if hi is None else {"max": hi})} for lo, hi, risk in rows]
     try:
-        table = LevelTable.from_rows(data, "bands", integer=True)
+        table = LevelTable.from_dict({"bands": data})
     except ConfigError:
         assert not (ordered and well_formed and exact)
     else:

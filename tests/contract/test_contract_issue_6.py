@@ -8,6 +8,7 @@ start on a grid).  The DORA tiers are those of the *Accelerate State of DevOps R
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime, timedelta, timezone
 from fractions import Fraction
 from typing import Any
@@ -30,12 +31,13 @@ from itsm_core.change import (
     RiskLevel,
     RiskModel,
     assess,
-    check,
+    conflicts_of,
     dora_metrics,
     find_conflicts,
     next_free_slots,
     tier_of,
 )
+from itsm_core.errors import UnknownNameError
 from itsm_core.topology import Topology
 
 UTC = timezone.utc
@@ -158,16 +160,20 @@ class TestRisk:
     @pytest.mark.parametrize(("edit", "path"), [
         (lambda m: m["questionnaire"]["bands"][1].update(min=27), "questionnaire.bands[1].min"),
         (lambda m: m["questionnaire"]["bands"][1].update(min=25), "questionnaire.bands[1].min"),
-        (lambda m: m["rules"][1]["when"].update(ci=["db", "mainframe"]), "rules[1].when.ci[1]"),
     ])
     def test_bad_models_name_the_field(self, edit, path):
-        import copy
-
         data = copy.deepcopy(RISK_MODEL)
         edit(data)
         with pytest.raises(ConfigError) as info:
             RiskModel.from_dict(data, known_cis=TOPOLOGY.nodes)
         assert info.value.path == path
+
+    def test_an_unknown_ci_in_a_rule_names_the_field(self):
+        data = copy.deepcopy(RISK_MODEL)
+        data["rules"][1]["when"].update(ci=["db", "mainframe"])
+        with pytest.raises(UnknownNameError) as info:
+            RiskModel.from_dict(data, known_cis=TOPOLOGY.nodes)
+        assert info.value.what == "rules[1].when.ci[1]"
 
 
 # -- approvals ------------------------------------------------------------------------------------
@@ -203,9 +209,9 @@ class TestApprovals:
         late = change("C7", ["app"], datetime(2025, 3, 12, 16, tzinfo=UK), requested_at=requested)
         earliest = POLICY.earliest_start(early, RiskLevel.MODERATE, OFFICE)
         assert earliest.astimezone(UTC) == datetime(2025, 3, 12, 16, tzinfo=UTC)
-        assert POLICY.check_lead_time(early, RiskLevel.MODERATE, OFFICE) is not None
-        assert POLICY.check_lead_time(late, RiskLevel.MODERATE, OFFICE) is None
-        kinds = [c.kind.value for c in check(early, approval=POLICY, risk=RiskLevel.MODERATE,
+        assert POLICY.lead_time_conflict(early, RiskLevel.MODERATE, OFFICE) is not None
+        assert POLICY.lead_time_conflict(late, RiskLevel.MODERATE, OFFICE) is None
+        kinds = [c.kind.value for c in conflicts_of(early, approval=POLICY, risk=RiskLevel.MODERATE,
                                              calendar=OFFICE)]
         assert kinds == ["lead_time"]
 
@@ -224,36 +230,36 @@ WINDOWS = ChangeWindows.from_dict({
 class TestWindows:
     def test_inside_the_maintenance_window_is_clean(self):
         # Saturday 2025-07-05 23:00 BST for 2 h, inside 22:00-02:00 local
-        assert check(change("M1", ["db"], datetime(2025, 7, 5, 23, tzinfo=UK), 2),
+        assert conflicts_of(change("M1", ["db"], datetime(2025, 7, 5, 23, tzinfo=UK), 2),
                      windows=WINDOWS) == ()
 
     def test_outside_the_maintenance_window(self):
-        conflicts = check(change("M2", ["db"], datetime(2025, 7, 4, 23, tzinfo=UK)),
+        conflicts = conflicts_of(change("M2", ["db"], datetime(2025, 7, 4, 23, tzinfo=UK)),
                           windows=WINDOWS)
         assert [(c.kind.value, c.ci) for c in conflicts] == [("outside_maintenance", "db")]
 
     def test_a_ci_without_windows_is_unrestricted(self):
-        assert check(change("M3", ["app"], datetime(2025, 7, 4, 12, tzinfo=UK)),
+        assert conflicts_of(change("M3", ["app"], datetime(2025, 7, 4, 12, tzinfo=UK)),
                      windows=WINDOWS) == ()
 
     def test_freeze_with_an_exception_for_emergencies(self):
         start = datetime(2025, 12, 27, 22, 30, tzinfo=UK)     # a Saturday, in the window
-        normal = check(change("F1", ["db"], start), windows=WINDOWS)
+        normal = conflicts_of(change("F1", ["db"], start), windows=WINDOWS)
         assert [(c.kind.value, c.window) for c in normal] == [("in_freeze", "year end")]
-        assert check(change("F2", ["db"], start, type="emergency"), windows=WINDOWS) == ()
+        assert conflicts_of(change("F2", ["db"], start, type="emergency"), windows=WINDOWS) == ()
 
     def test_recurrences_are_local_wall_time_across_dst(self):
         # Saturday 22:00 London in winter (GMT) and in summer (BST)
         for day in (datetime(2025, 1, 11, 22, tzinfo=UK), datetime(2025, 7, 12, 22, tzinfo=UK)):
-            assert check(change("W", ["db"], day, 4), windows=WINDOWS) == ()
-            assert check(change("W", ["db"], day - H, 1), windows=WINDOWS) != ()
+            assert conflicts_of(change("W", ["db"], day, 4), windows=WINDOWS) == ()
+            assert conflicts_of(change("W", ["db"], day - H, 1), windows=WINDOWS) != ()
 
     def test_unknown_ci_in_a_window_names_the_field(self):
-        with pytest.raises(ConfigError) as info:
+        with pytest.raises(UnknownNameError) as info:
             ChangeWindows.from_dict({"maintenance": [{"name": "x", "cis": ["nope"],
                                                       "intervals": []}]},
                                     known_cis=TOPOLOGY.nodes)
-        assert info.value.path == "maintenance[0].cis[0]"
+        assert info.value.what == "maintenance[0].cis[0]"
 
 
 # -- conflicts against all pairs ------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError, ItsmError
+from itsm_core.errors import ArgumentTypeError, ConfigError, ItsmError, UnknownNameError
 from itsm_core.topology import Topology
 
 
@@ -116,8 +116,9 @@ class TestErrors:
         topo = Topology.from_dict({"web": ["app"]})
         for query in (topo.dependencies, topo.dependents, topo.all_dependencies,
                       topo.all_dependents):
-            with pytest.raises(InvalidArgumentError, match="unknown node 'nope'"):
+            with pytest.raises(UnknownNameError, match="node: unknown name 'nope'") as info:
                 query("nope")
+            assert info.value.known == ("app", "web")
 
     @pytest.mark.parametrize(
         ("data", "path"),

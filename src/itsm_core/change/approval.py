@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 
 import attrs
 
+from itsm_core._config import join
 from itsm_core._instant import format_duration, parse_duration, to_us
 from itsm_core.calendar import BusinessCalendar
 from itsm_core.change.conflict import Conflict, ConflictKind
@@ -45,7 +46,7 @@ class Authority(NamedLevel):
     >>> Authority.parse("board", "normal.high.authority")
     Traceback (most recent call last):
     ...
-    itsm_core.errors.ConfigError: normal.high.authority: unknown authority 'board'; expected one of 'none', 'peer', 'change_manager', 'cab', 'emergency_cab'
+    itsm_core.errors.UnknownNameError: normal.high.authority: unknown name 'board'; expected one of 'none', 'peer', 'change_manager', 'cab', 'emergency_cab'
     """
 
     NONE = 0
@@ -53,10 +54,6 @@ class Authority(NamedLevel):
     CHANGE_MANAGER = 2
     CAB = 3
     EMERGENCY_CAB = 4
-
-    @classmethod
-    def _noun(cls) -> str:
-        return "authority"
 
 
 @attrs.frozen(kw_only=True)
@@ -87,8 +84,8 @@ class ApprovalRequirement:
 def _cell(data: object, path: str) -> tuple[Authority, timedelta]:
     if not isinstance(data, Mapping) or set(data) != {"authority", "lead_time"}:
         raise ConfigError(path, f"expected {{'authority', 'lead_time'}}, got {data!r}", _CELL_FORM)
-    return (Authority.parse(data["authority"], f"{path}.authority"),
-            parse_duration(data["lead_time"], f"{path}.lead_time"))
+    return (Authority.parse(data["authority"], join(path, "authority")),
+            parse_duration(data["lead_time"], join(path, "lead_time")))
 
 
 @attrs.frozen
@@ -113,7 +110,7 @@ class ApprovalPolicy:
     cells: tuple[tuple[ChangeType, RiskLevel, Authority, timedelta], ...]
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, object], path: str = "") -> ApprovalPolicy:
+    def from_dict(cls, data: Mapping[str, object]) -> ApprovalPolicy:
         """Build and validate the matrix.
 
         >>> ApprovalPolicy.from_dict({"normal": {"low": {"authority": "peer", "lead_time": "P1D"}},
@@ -122,17 +119,16 @@ class ApprovalPolicy:
         ...
         itsm_core.errors.ConfigError: normal.moderate: missing; expected {'authority': 'cab', 'lead_time': 'P3D'}
         """
-        prefix = f"{path}." if path else ""
         if not isinstance(data, Mapping):
-            raise ConfigError(path or "approval", f"expected a mapping, got {data!r}",
+            raise ConfigError("approval", f"expected a mapping, got {data!r}",
                               "{'normal': {...}, 'emergency': {...}}")
         cells = []
         for key in data:
-            if parse_type(key, f"{prefix}{key}") is ChangeType.STANDARD:
-                raise ConfigError(f"{prefix}{key}", "standard changes are pre-authorised",
+            if parse_type(key, key) is ChangeType.STANDARD:
+                raise ConfigError(key, "standard changes are pre-authorised",
                                   "entries for 'normal' and 'emergency' only")
         for kind in (ChangeType.NORMAL, ChangeType.EMERGENCY):
-            where = f"{prefix}{kind.value}"
+            where = kind.value
             if kind.value not in data:
                 raise ConfigError(where, "missing", "a cell or a mapping of risk level -> cell")
             row = data[kind.value]
@@ -143,11 +139,11 @@ class ApprovalPolicy:
             if not isinstance(row, Mapping):
                 raise ConfigError(where, f"expected a mapping, got {row!r}", _CELL_FORM)
             for name in row:
-                RiskLevel.parse(name, f"{where}.{name}")
+                RiskLevel.parse(name, join(where, name))
             for level in RiskLevel:
                 if level.label not in row:
-                    raise ConfigError(f"{where}.{level.label}", "missing", _CELL_FORM)
-                cells.append((kind, level, *_cell(row[level.label], f"{where}.{level.label}")))
+                    raise ConfigError(join(where, level.label), "missing", _CELL_FORM)
+                cells.append((kind, level, *_cell(row[level.label], join(where, level.label))))
         return cls(tuple(cells))
 
     def to_dict(self) -> dict[str, object]:
@@ -203,8 +199,8 @@ class ApprovalPolicy:
         to_us(asked, "requested_at")
         return calendar.add(asked, self.requirement(change.type, level).lead_time)
 
-    def check_lead_time(self, change: ChangeRequest, level: RiskLevel,
-                        calendar: BusinessCalendar) -> Conflict | None:
+    def lead_time_conflict(self, change: ChangeRequest, level: RiskLevel,
+                           calendar: BusinessCalendar) -> Conflict | None:
         """A ``LEAD_TIME`` conflict if the change starts before its lead time has elapsed.
 
         Changes without ``requested_at`` are not checked (``None``).  The comparison is exact
@@ -215,7 +211,7 @@ class ApprovalPolicy:
         ...                               "emergency": {"authority": "emergency_cab", "lead_time": "PT0S"}})
         >>> cr = ChangeRequest.from_dict({"id": "C", "type": "normal", "start": "2025-01-07T00:00+00:00",
         ...     "end": "2025-01-07T01:00+00:00", "requested_at": "2025-01-06T09:00+00:00"})
-        >>> p.check_lead_time(cr, RiskLevel.LOW, BusinessCalendar.always_open("UTC")).detail
+        >>> p.lead_time_conflict(cr, RiskLevel.LOW, BusinessCalendar.always_open("UTC")).detail
         'C: 15:00:00 of business lead time before its start; normal x low requires 2 days, 0:00:00'
         """
         if change.requested_at is None:
@@ -224,8 +220,8 @@ class ApprovalPolicy:
         have = calendar.elapsed(change.requested_at, change.start)
         if have >= need.lead_time:
             return None
-        asked = to_us(change.requested_at, "requested_at")
-        return Conflict(kind=ConflictKind.LEAD_TIME, changes=(change.id,),
-                        start_us=min(asked, change.start_us), end_us=change.start_us,
-                        detail=f"{change.id}: {have} of business lead time before its start; "
-                               f"{need.reason} requires {need.lead_time}")
+        start = change._start_us
+        return Conflict._at(ConflictKind.LEAD_TIME, (change.id,),
+                            min(to_us(change.requested_at, "requested_at"), start), start,
+                            f"{change.id}: {have} of business lead time before its start; "
+                            f"{need.reason} requires {need.lead_time}")

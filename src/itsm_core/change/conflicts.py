@@ -1,6 +1,7 @@
-"""Conflicts over a set of changes, found by sweeping sorted intervals (not all pairs).
+"""Conflicts: the rules one change breaks, and those a set of changes breaks together.
 
-Rules (each reported as a :class:`~itsm_core.change.conflict.Conflict`):
+:func:`conflicts_of` checks one change on its own (windows and approval lead time);
+:func:`find_conflicts` checks a set, sweeping sorted intervals (not all pairs).  Rules (each reported as a :class:`~itsm_core.change.conflict.Conflict`):
 
 * ``same_ci`` — two changes touch the same CI at overlapping times (one conflict per shared CI);
 * ``related_ci`` — one touches a CI, the other a direct parent or child of it in the
@@ -29,25 +30,26 @@ import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 
+from itsm_core.calendar import BusinessCalendar
+from itsm_core.change.approval import ApprovalPolicy
 from itsm_core.change.conflict import Conflict, ConflictKind
+from itsm_core.change.levels import RiskLevel
 from itsm_core.change.request import ChangeRequest
 from itsm_core.change.windows import ChangeWindows
 from itsm_core.errors import ArgumentTypeError, InvalidArgumentError
 from itsm_core.topology import Topology
 
-__all__ = ["find_conflicts", "overlapping_pairs"]
+__all__ = ["conflicts_of", "find_conflicts"]
 
 _ORDER = {kind: i for i, kind in enumerate(ConflictKind)}
 
 
-def overlapping_pairs(items: Sequence[tuple[int, int, int]]) -> Iterator[tuple[int, int]]:
+def _overlapping_pairs(items: Sequence[tuple[int, int, int]]) -> Iterator[tuple[int, int]]:
     """Yield ``(i, j)`` for every two items whose ``[start, end)`` overlap (sweep with a heap).
 
     *items* are ``(start, end, index)`` triples sorted by start; each pair comes once, the
-    earlier-started index first.
-
-    >>> sorted(overlapping_pairs([(0, 5, 0), (1, 2, 1), (2, 9, 2), (5, 6, 3)]))
-    [(0, 1), (0, 2), (2, 3)]
+    earlier-started index first: ``[(0, 5, 0), (1, 2, 1), (2, 9, 2), (5, 6, 3)]`` gives
+    ``(0, 1), (0, 2), (2, 3)``.
     """
     active: list[tuple[int, int]] = []  # (end, index)
     for start, end, index in items:
@@ -79,7 +81,7 @@ def _bipartite_pairs(left: Sequence[tuple[int, int, int]],
 
 
 def _sorted_by_start(changes: Sequence[ChangeRequest], indices: Iterable[int]) -> list[tuple[int, int, int]]:
-    return sorted((changes[i].start_us, changes[i].end_us, i) for i in indices)
+    return sorted((changes[i]._start_us, changes[i]._end_us, i) for i in indices)
 
 
 def _pair(kind: ConflictKind, a: ChangeRequest, b: ChangeRequest, *, ci: str | None = None,
@@ -87,15 +89,15 @@ def _pair(kind: ConflictKind, a: ChangeRequest, b: ChangeRequest, *, ci: str | N
     first, second = (a, b) if a.id <= b.id else (b, a)
     if related is not None and first is not a:
         ci, related = related, ci
-    start, end = max(a.start_us, b.start_us), min(a.end_us, b.end_us)
+    start, end = max(a._start_us, b._start_us), min(a._end_us, b._end_us)
     if kind is ConflictKind.SAME_CI:
         detail = f"{first.id} and {second.id} both change {ci} at overlapping times"
     elif kind is ConflictKind.RELATED_CI:
         detail = f"{first.id} changes {ci} while {second.id} changes {related}, which is related to it"
     else:
         detail = f"{assignee} is assigned to both {first.id} and {second.id} at overlapping times"
-    return Conflict(kind=kind, changes=(first.id, second.id), start_us=start, end_us=end, ci=ci,
-                    related_ci=related, assignee=assignee, detail=detail)
+    return Conflict._at(kind, (first.id, second.id), start, end, detail, ci=ci, related_ci=related,
+                        assignee=assignee)
 
 
 def find_conflicts(changes: Iterable[ChangeRequest], *, windows: ChangeWindows | None = None,
@@ -133,7 +135,7 @@ def find_conflicts(changes: Iterable[ChangeRequest], *, windows: ChangeWindows |
     sorted_ci = {ci: _sorted_by_start(items, idx) for ci, idx in by_ci.items()}
     shared: set[tuple[int, int]] = set()
     for ci, ordered in sorted_ci.items():
-        for i, j in overlapping_pairs(ordered):
+        for i, j in _overlapping_pairs(ordered):
             shared.add((min(i, j), max(i, j)))
             out.append(_pair(ConflictKind.SAME_CI, items[i], items[j], ci=ci))
     if topology is not None:
@@ -147,12 +149,46 @@ def find_conflicts(changes: Iterable[ChangeRequest], *, windows: ChangeWindows |
                     if i != j and (min(i, j), max(i, j)) not in shared:
                         out.append(_pair(ConflictKind.RELATED_CI, items[i], items[j], ci=ci, related=parent))
     for who, idx in by_assignee.items():
-        for i, j in overlapping_pairs(_sorted_by_start(items, idx)):
+        for i, j in _overlapping_pairs(_sorted_by_start(items, idx)):
             out.append(_pair(ConflictKind.ASSIGNEE, items[i], items[j], assignee=who))
     if windows is not None and items:
-        compiled = windows.compile(min(c.start_us for c in items), max(c.end_us for c in items))
+        compiled = windows._compile(min(c._start_us for c in items), max(c._end_us for c in items))
         for change in items:
-            out.extend(compiled.check(change))
-    out.sort(key=lambda c: (c.start_us, _ORDER[c.kind], c.changes, c.ci or "", c.related_ci or "",
+            out.extend(compiled.conflicts(change))
+    out.sort(key=lambda c: (c._start_us, _ORDER[c.kind], c.changes, c.ci or "", c.related_ci or "",
                             c.window or ""))
     return tuple(out)
+
+
+def conflicts_of(change: ChangeRequest, *, windows: ChangeWindows | None = None,
+                 approval: ApprovalPolicy | None = None, risk: RiskLevel | None = None,
+                 calendar: BusinessCalendar | None = None) -> tuple[Conflict, ...]:
+    """The rules *change* breaks on its own: maintenance windows, freezes, approval lead time.
+
+    The lead time is checked when *approval* is given, with the change's *risk* level and the
+    *calendar* whose business time counts (all three are needed), for a change with
+    ``requested_at``.
+
+    Raises:
+        InvalidArgumentError: *approval* without *risk* or *calendar*.
+
+    >>> policy = ApprovalPolicy.from_dict({"normal": {"authority": "cab", "lead_time": "P2D"},
+    ...     "emergency": {"authority": "emergency_cab", "lead_time": "PT0S"}})
+    >>> windows = ChangeWindows.from_dict({"freezes": [{"name": "launch", "intervals": [
+    ...     ["2025-06-01T00:00+00:00", "2025-06-08T00:00+00:00"]]}]})
+    >>> cr = ChangeRequest.from_dict({"id": "C8", "type": "normal", "cis": ["web"],
+    ...     "requested_at": "2025-06-06T12:00+00:00",
+    ...     "start": "2025-06-07T22:00+00:00", "end": "2025-06-08T02:00+00:00"})
+    >>> [c.kind.value for c in conflicts_of(cr, windows=windows, approval=policy, risk=RiskLevel.LOW,
+    ...                                     calendar=BusinessCalendar.always_open("UTC"))]
+    ['in_freeze', 'lead_time']
+    """
+    found = list(windows.window_conflicts(change)) if windows is not None else []
+    if approval is not None:
+        if risk is None or calendar is None:
+            raise InvalidArgumentError("risk, calendar: both are needed to check the approval lead time; "
+                                       "expected a RiskLevel and a BusinessCalendar")
+        late = approval.lead_time_conflict(change, risk, calendar)
+        if late is not None:
+            found.append(late)
+    return tuple(found)

@@ -38,7 +38,7 @@ from itsm_core.change.request import ChangeRequest
 from itsm_core.errors import ConfigError
 from itsm_core.topology import Topology
 
-__all__ = ["DERIVED_FACTORS", "RiskHistory", "risk_factors"]
+__all__ = ["RiskHistory", "risk_factors"]
 
 DERIVED_FACTORS = ("type", "cis", "ci_count", "duration_hours", "ci_failures",
                    "implementer_success_rate", "services_affected")
@@ -86,6 +86,36 @@ class RiskHistory:
     implementer_record: Mapping[str, tuple[int, int]] = attrs.field(
         factory=dict, converter=_record, hash=False)
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> RiskHistory:
+        """Read ``{"ci_failures": {ci: count}, "implementer_record": {who: [ok, tried]}}``.
+
+        >>> RiskHistory.from_dict({"ci_failures": {"db": 2}}).ci_failures["db"]
+        2
+        >>> RiskHistory.from_dict({"failures": {}})
+        Traceback (most recent call last):
+        ...
+        itsm_core.errors.ConfigError: failures: unknown key; expected one of 'ci_failures', 'implementer_record'
+        """
+        if not isinstance(data, Mapping):
+            raise ConfigError("history", f"expected a mapping, got {data!r}",
+                              "{'ci_failures': {...}, 'implementer_record': {...}}")
+        for key in data:
+            if key not in ("ci_failures", "implementer_record"):
+                raise ConfigError(key, "unknown key", "one of 'ci_failures', 'implementer_record'")
+        return cls(ci_failures=data.get("ci_failures", {}),
+                   implementer_record=data.get("implementer_record", {}))
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data that :meth:`from_dict` reads back to an equal value.
+
+        >>> h = RiskHistory(ci_failures={"db": 1}, implementer_record={"ana": (9, 10)})
+        >>> h.to_dict(), RiskHistory.from_dict(h.to_dict()) == h
+        ({'ci_failures': {'db': 1}, 'implementer_record': {'ana': [9, 10]}}, True)
+        """
+        return {"ci_failures": dict(self.ci_failures),
+                "implementer_record": {who: list(pair) for who, pair in self.implementer_record.items()}}
+
 
 def risk_factors(change: ChangeRequest, history: RiskHistory | None = None,
                  topology: Topology | None = None) -> dict[str, object]:
@@ -103,7 +133,7 @@ def risk_factors(change: ChangeRequest, history: RiskHistory | None = None,
         "type": change.type.value,
         "cis": change.cis,
         "ci_count": len(change.cis),
-        "duration_hours": Fraction(change.duration_us, US_PER_HOUR),
+        "duration_hours": Fraction(change._end_us - change._start_us, US_PER_HOUR),
     }
     if history is not None:
         factors["ci_failures"] = sum(history.ci_failures.get(ci, 0) for ci in change.cis)

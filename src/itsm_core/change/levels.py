@@ -9,14 +9,16 @@ True
 from __future__ import annotations
 
 import enum
+from collections.abc import Collection
 from fractions import Fraction
 from typing import TypeVar
 
 import attrs
 
-from itsm_core.errors import ConfigError
+from itsm_core.errors import UnknownNameError
+from itsm_core.topology import Topology
 
-__all__ = ["Contribution", "MethodResult", "NamedLevel", "RiskLevel", "format_number"]
+__all__ = ["Contribution", "MethodAssessment", "NamedLevel", "RiskLevel"]
 
 
 _Level = TypeVar("_Level", bound="NamedLevel")
@@ -24,8 +26,6 @@ _Level = TypeVar("_Level", bound="NamedLevel")
 
 class NamedLevel(enum.IntEnum):
     """An ordered level written in configuration by its lower-case name.
-
-    Subclasses set ``_noun`` (``"risk level"``, ``"authority"``) for error messages.
 
     >>> RiskLevel.parse("high", "risk").label
     'high'
@@ -44,21 +44,19 @@ class NamedLevel(enum.IntEnum):
     def parse(cls: type[_Level], value: object, path: str) -> _Level:
         """Read a level from its name (or pass a level of this class through).
 
+        Raises:
+            UnknownNameError: no level has that name; *path* names where it was read.
+
         >>> RiskLevel.parse("extreme", "rules[0].risk")
         Traceback (most recent call last):
         ...
-        itsm_core.errors.ConfigError: rules[0].risk: unknown risk level 'extreme'; expected one of 'low', 'moderate', 'high', 'very_high'
+        itsm_core.errors.UnknownNameError: rules[0].risk: unknown name 'extreme'; expected one of 'low', 'moderate', 'high', 'very_high'
         """
         if isinstance(value, cls):
             return value
         if isinstance(value, str) and value.upper() in cls.__members__:
             return cls[value.upper()]
-        names = ", ".join(repr(level.label) for level in cls)
-        raise ConfigError(path, f"unknown {cls._noun()} {value!r}", f"one of {names}")
-
-    @classmethod
-    def _noun(cls) -> str:
-        return "level"
+        raise UnknownNameError(path, value, [level.label for level in cls])
 
 
 class RiskLevel(NamedLevel):
@@ -73,9 +71,17 @@ class RiskLevel(NamedLevel):
     HIGH = 3
     VERY_HIGH = 4
 
-    @classmethod
-    def _noun(cls) -> str:
-        return "risk level"
+
+def listed_names(known: Collection[str]) -> tuple[str, ...]:
+    """The known names an unknown-name error lists: all of a small set, none of a large one.
+
+    *known* may be a :class:`~itsm_core.topology.Topology` (its nodes).
+
+    >>> listed_names(Topology.from_dict({"web": ["app"]})), len(listed_names({f"ci{i}" for i in range(99)}))
+    (('app', 'web'), 0)
+    """
+    names = known.nodes if isinstance(known, Topology) else known
+    return tuple(sorted(names)) if len(names) <= 20 else ()
 
 
 def format_number(value: Fraction) -> int | str:
@@ -130,10 +136,10 @@ class Contribution:
 
 
 @attrs.frozen(kw_only=True)
-class MethodResult:
+class MethodAssessment:
     """The verdict of one risk method: its level (``None`` if it abstained), score, reasons.
 
-    >>> MethodResult(method="rules", level=None, score=None, contributions=()).to_dict()
+    >>> MethodAssessment(method="rules", level=None, score=None, contributions=()).to_dict()
     {'method': 'rules', 'level': None, 'score': None, 'contributions': []}
     """
 
@@ -145,7 +151,7 @@ class MethodResult:
     def to_dict(self) -> dict[str, object]:
         """Plain data for display.
 
-        >>> MethodResult(method="rules", level=RiskLevel.HIGH, score=None,
+        >>> MethodAssessment(method="rules", level=RiskLevel.HIGH, score=None,
         ...              contributions=()).to_dict()["level"]
         'high'
         """

@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import MappingProxyType
 
 import attrs
 
-from itsm_core._instant import parse_instant, to_us
-from itsm_core.errors import ConfigError, ItsmError
+from itsm_core._instant import parse_instant, td, to_us
+from itsm_core.errors import ConfigError, ItsmError, UnknownNameError
 
-__all__ = ["ChangeRequest", "ChangeType", "parse_type"]
-
+__all__ = ["ChangeRequest", "ChangeType"]
 
 
 class ChangeType(enum.Enum):
@@ -39,20 +38,22 @@ class ChangeType(enum.Enum):
 def parse_type(value: object, path: str) -> ChangeType:
     """Read a change type from its name (or pass a :class:`ChangeType` through).
 
+    Raises:
+        UnknownNameError: no change type has that name; *path* names where it was read.
+
     >>> parse_type("standard", "type")
     <ChangeType.STANDARD: 'standard'>
     >>> parse_type("minor", "changes[3].type")
     Traceback (most recent call last):
     ...
-    itsm_core.errors.ConfigError: changes[3].type: unknown change type 'minor'; expected one of 'standard', 'normal', 'emergency'
+    itsm_core.errors.UnknownNameError: changes[3].type: unknown name 'minor'; expected one of 'standard', 'normal', 'emergency'
     """
     if isinstance(value, ChangeType):
         return value
     try:
         return ChangeType(value)
     except ValueError:
-        raise ConfigError(path, f"unknown change type {value!r}",
-                          "one of 'standard', 'normal', 'emergency'") from None
+        raise UnknownNameError(path, value, [t.value for t in ChangeType]) from None
 
 
 def _type(value: object) -> ChangeType:
@@ -113,8 +114,8 @@ class ChangeRequest:
     assignee: str | None = None
     requested_at: datetime | None = None
     fields: Mapping[str, object] = attrs.field(factory=dict, converter=_fields, hash=False)
-    start_us: int = attrs.field(init=False, eq=False, repr=False)
-    end_us: int = attrs.field(init=False, eq=False, repr=False)
+    _start_us: int = attrs.field(init=False, eq=False, repr=False)
+    _end_us: int = attrs.field(init=False, eq=False, repr=False)
 
     @id.validator
     def _check_id(self, _: object, value: object) -> None:
@@ -131,48 +132,50 @@ class ChangeRequest:
             to_us(self.requested_at, "requested_at")
         if self.assignee is not None and (not isinstance(self.assignee, str) or not self.assignee):
             raise ConfigError("assignee", f"bad assignee {self.assignee!r}", "a non-empty string or None")
-        object.__setattr__(self, "start_us", start)
-        object.__setattr__(self, "end_us", end)
+        object.__setattr__(self, "_start_us", start)
+        object.__setattr__(self, "_end_us", end)
 
     @property
-    def duration_us(self) -> int:
-        """The planned length in microseconds.
+    def duration(self) -> timedelta:
+        """The planned length, ``end - start`` as elapsed time.
 
         >>> from datetime import datetime, timezone
         >>> ChangeRequest(id="C", type="normal", cis=[], start=datetime(2025, 1, 1, tzinfo=timezone.utc),
-        ...               end=datetime(2025, 1, 1, 2, tzinfo=timezone.utc)).duration_us
-        7200000000
+        ...               end=datetime(2025, 1, 1, 2, 30, tzinfo=timezone.utc)).duration
+        datetime.timedelta(seconds=9000)
         """
-        return self.end_us - self.start_us
+        return td(self._end_us - self._start_us)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, object], path: str = "") -> ChangeRequest:
+    def from_dict(cls, data: Mapping[str, object]) -> ChangeRequest:
         """Build from plain data; instants are aware ISO 8601 strings.
 
-        Errors name the field under *path* (``"changes[4].end"``).
+        Errors name the field; read a change nested in other data with
+        ``itsm_core._config.read_at("changes[4]", ChangeRequest.from_dict, data)`` to get
+        ``changes[4].end``.
 
         >>> ChangeRequest.from_dict({"id": "C", "type": "normal", "cis": ["db"],
-        ...     "start": "2025-01-01T02:00+00:00", "end": "2025-01-01T01:00+00:00"}, "changes[4]")
+        ...     "start": "2025-01-01T02:00+00:00", "end": "2025-01-01T01:00+00:00"})
         Traceback (most recent call last):
         ...
-        itsm_core.errors.ConfigError: changes[4].end: 2025-01-01 01:00:00+00:00 is not after start 2025-01-01 02:00:00+00:00; expected an end later than the start
+        itsm_core.errors.ConfigError: end: 2025-01-01 01:00:00+00:00 is not after start 2025-01-01 02:00:00+00:00; expected an end later than the start
         """
-        prefix = f"{path}." if path else ""
         if not isinstance(data, Mapping):
-            raise ConfigError(path or "change", f"expected a mapping, got {data!r}",
+            raise ConfigError("change", f"expected a mapping, got {data!r}",
                               "{'id', 'type', 'cis', 'start', 'end', ...}")
         known = {"id", "type", "cis", "start", "end", "assignee", "requested_at", "fields"}
         for key in data:
             if key not in known:
-                raise ConfigError(f"{prefix}{key}", "unknown key", f"one of {sorted(known)}")
+                raise ConfigError(key, "unknown key", f"one of {sorted(known)}")
         for key in ("id", "type", "start", "end"):
             if key not in data:
-                raise ConfigError(f"{prefix}{key}", "missing", "a value for this key")
+                raise ConfigError(key, "missing", "a value for this key")
+        kind = parse_type(data["type"], "type")
+        requested = data.get("requested_at")
         try:
-            requested = data.get("requested_at")
             return cls(
                 id=data["id"],  # type: ignore[arg-type]
-                type=data["type"],
+                type=kind,
                 cis=data.get("cis", ()),
                 start=parse_instant(data["start"], "start"),
                 end=parse_instant(data["end"], "end"),
@@ -180,10 +183,10 @@ class ChangeRequest:
                 requested_at=None if requested is None else parse_instant(requested, "requested_at"),
                 fields=data.get("fields", {}),
             )
-        except ConfigError as exc:
-            raise ConfigError(f"{prefix}{exc.path}", exc.problem, exc.expected) from None
+        except ConfigError:
+            raise
         except ItsmError as exc:
-            raise ConfigError(path or "change", str(exc)) from None
+            raise ConfigError("change", str(exc)) from None
 
     def to_dict(self) -> dict[str, object]:
         """Plain data that :meth:`from_dict` reads back to an equal value.

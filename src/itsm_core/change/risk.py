@@ -30,9 +30,10 @@ from fractions import Fraction
 import attrs
 
 from itsm_core.change.factors import RiskHistory, risk_factors
-from itsm_core.change.levels import Contribution, MethodResult, RiskLevel, format_number
-from itsm_core.change.methods import Questionnaire, RuleList, WeightedAverage
+from itsm_core.change.levels import Contribution, MethodAssessment, RiskLevel, format_number
+from itsm_core.change.methods import Questionnaire, WeightedAverage
 from itsm_core.change.request import ChangeRequest
+from itsm_core.change.rules import RuleList
 from itsm_core.errors import ConfigError
 from itsm_core.topology import Topology
 
@@ -61,7 +62,7 @@ class RiskAssessment:
     level: RiskLevel
     score: Fraction | None
     decided_by: str
-    methods: tuple[MethodResult, ...]
+    methods: tuple[MethodAssessment, ...]
 
     @property
     def contributions(self) -> tuple[Contribution, ...]:
@@ -100,8 +101,8 @@ class RiskModel:
     default: RiskLevel = RiskLevel.LOW
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, object], *, known_cis: Collection[str] | None = None,
-                  path: str = "") -> RiskModel:
+    def from_dict(cls, data: Mapping[str, object], *,
+                  known_cis: Collection[str] | None = None) -> RiskModel:
         """Build from plain data with keys ``rules``, ``questionnaire``, ``weighted_average``, ``default``.
 
         *known_cis* (e.g. a ``Topology``): CIs named in rules must be among them.
@@ -111,23 +112,21 @@ class RiskModel:
         ...
         itsm_core.errors.ConfigError: weights: unknown key; expected one of 'rules', 'questionnaire', 'weighted_average', 'default'
         """
-        prefix = f"{path}." if path else ""
         if not isinstance(data, Mapping):
-            raise ConfigError(path or "risk", f"expected a mapping, got {data!r}",
+            raise ConfigError("risk", f"expected a mapping, got {data!r}",
                               "{'rules': [...], 'questionnaire': {...}, 'weighted_average': {...}}")
         for key in data:
             if key not in _KEYS:
-                raise ConfigError(f"{prefix}{key}", "unknown key",
-                                  "one of " + ", ".join(repr(k) for k in _KEYS))
+                raise ConfigError(key, "unknown key", "one of " + ", ".join(repr(k) for k in _KEYS))
         questionnaire = data.get("questionnaire")
         weighted = data.get("weighted_average")
         return cls(
-            rules=RuleList.from_list(data.get("rules", []), f"{prefix}rules", known_cis=known_cis),
+            rules=RuleList.from_dict({"rules": data.get("rules", [])}, known_cis=known_cis),
             questionnaire=None if questionnaire is None else
-            Questionnaire.from_dict(questionnaire, f"{prefix}questionnaire"),
+            Questionnaire._read(questionnaire, "questionnaire"),
             weighted_average=None if weighted is None else
-            WeightedAverage.from_dict(weighted, f"{prefix}weighted_average"),
-            default=RiskLevel.parse(data.get("default", "low"), f"{prefix}default"),
+            WeightedAverage._read(weighted, "weighted_average"),
+            default=RiskLevel.parse(data.get("default", "low"), "default"),
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -137,7 +136,7 @@ class RiskModel:
         >>> RiskModel.from_dict(m.to_dict()) == m
         True
         """
-        out: dict[str, object] = {"rules": self.rules.to_list()}
+        out: dict[str, object] = self.rules.to_dict()
         if self.questionnaire is not None:
             out["questionnaire"] = self.questionnaire.to_dict()
         if self.weighted_average is not None:
@@ -155,10 +154,10 @@ class RiskModel:
         'high'
         """
         factors = risk_factors(change, history, topology)
-        results = [self.rules.evaluate(factors)] if self.rules.rules else []
+        results = [self.rules.assess(factors)] if self.rules.rules else []
         for method in (self.questionnaire, self.weighted_average):
             if method is not None:
-                results.append(method.evaluate(factors))
+                results.append(method.assess(factors))
         level, score, decided_by = self.default, None, "default"
         for result in results:
             if result.level is not None and (decided_by == "default" or result.level > level):

@@ -5,7 +5,7 @@ A :class:`Scale` turns a factor's value into a score, either by a table of answe
 {"min": 5, "score": 3}]``: the last threshold the value reaches).  A :class:`LevelTable` maps a
 total score to a risk level, validated so that every possible score has exactly one level.
 
->>> s = Scale.from_dict({"thresholds": [{"min": 0, "score": 1}, {"min": 5, "score": 3}]}, "q")
+>>> s = Scale.from_dict({"thresholds": [{"min": 0, "score": 1}, {"min": 5, "score": 3}]})
 >>> s.score(7, "services_affected")
 (Fraction(3, 1), 'value 7 reaches min 5')
 """
@@ -18,38 +18,14 @@ from fractions import Fraction
 
 import attrs
 
+from itsm_core._config import join
 from itsm_core.change.levels import RiskLevel, format_number
-from itsm_core.errors import ConfigError, InvalidArgumentError
+from itsm_core.errors import ConfigError, InvalidArgumentError, UnknownNameError
+from itsm_core.ratios import parse_number
 
-__all__ = ["Band", "LevelTable", "Scale", "answer_key", "parse_number"]
+__all__ = ["Band", "LevelTable", "Scale"]
 
-_NUMBER_FORM = "a number (int, decimal, or 'p/q')"
-
-
-def parse_number(value: object, path: str, *, integer: bool = False) -> Fraction:
-    """Read an exact number from config: int, Fraction, Decimal, float (by its decimal repr), str.
-
-    >>> parse_number(0.1, "w"), parse_number("3/4", "w")
-    (Fraction(1, 10), Fraction(3, 4))
-    >>> parse_number("x", "weights.a")
-    Traceback (most recent call last):
-    ...
-    itsm_core.errors.ConfigError: weights.a: cannot read 'x' as a number; expected a number (int, decimal, or 'p/q')
-    """
-    if isinstance(value, bool):
-        raise ConfigError(path, f"expected a number, got {value!r}", _NUMBER_FORM)
-    try:
-        if isinstance(value, (int, Fraction, Decimal)):
-            number = Fraction(value)
-        elif isinstance(value, (float, str)):
-            number = Fraction(repr(value) if isinstance(value, float) else value)
-        else:
-            raise TypeError(value)
-    except (ValueError, TypeError, ZeroDivisionError, ArithmeticError):
-        raise ConfigError(path, f"cannot read {value!r} as a number", _NUMBER_FORM) from None
-    if integer and number.denominator != 1:
-        raise ConfigError(path, f"{value!r} is not a whole number", "an integer")
-    return number
+_FORMS = ("bands", "levels")
 
 
 def answer_key(value: object) -> str:
@@ -76,7 +52,7 @@ def _factor_number(value: object, factor: str) -> Fraction:
 class Scale:
     """A factor's scoring: an answer table or numeric thresholds, plus an optional default.
 
-    >>> Scale.from_dict({"answers": {"yes": 0, "no": 3}, "default": "no"}, "q").score(None, "tested")
+    >>> Scale.from_dict({"answers": {"yes": 0, "no": 3}, "default": "no"}).score(None, "tested")
     (Fraction(3, 1), "no value: default answer 'no' scores 3")
     """
 
@@ -85,39 +61,47 @@ class Scale:
     default: str | None = None
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, object], path: str, *, integer: bool = False) -> Scale:
+    def from_dict(cls, data: Mapping[str, object]) -> Scale:
         """Read ``answers`` (mapping) or ``thresholds`` (ascending ``min``), and ``default``.
 
-        >>> Scale.from_dict({"thresholds": [{"min": 5, "score": 1}, {"min": 5, "score": 2}]}, "f[0]")
+        >>> Scale.from_dict({"thresholds": [{"min": 5, "score": 1}, {"min": 5, "score": 2}]})
         Traceback (most recent call last):
         ...
-        itsm_core.errors.ConfigError: f[0].thresholds[1].min: 5 does not exceed the previous min 5; expected thresholds in strictly ascending order of min
+        itsm_core.errors.ConfigError: thresholds[1].min: 5 does not exceed the previous min 5; expected thresholds in strictly ascending order of min
         """
+        return cls._read(data, "", integer=False)
+
+    @classmethod
+    def _read(cls, data: Mapping[str, object], path: str, *, integer: bool) -> Scale:
+        """:meth:`from_dict` at *path*; *integer* requires whole scores (a questionnaire)."""
+        if not isinstance(data, Mapping):
+            raise ConfigError(path, f"expected a mapping, got {data!r}",
+                              "{'answers': {'yes': 0, 'no': 3}} or {'thresholds': [{'min': 0, 'score': 1}]}")
         has_answers, has_thresholds = "answers" in data, "thresholds" in data
         if has_answers == has_thresholds:
             raise ConfigError(path, "needs exactly one of 'answers' or 'thresholds'",
                               "{'answers': {'yes': 0, 'no': 3}} or {'thresholds': [{'min': 0, 'score': 1}]}")
         default = data.get("default")
         if default is not None and not isinstance(default, str):
-            raise ConfigError(f"{path}.default", f"expected an answer name, got {default!r}", "a string")
+            raise ConfigError(join(path, "default"), f"expected an answer name, got {default!r}", "a string")
         if has_answers:
             table = data["answers"]
             if not isinstance(table, Mapping) or not table:
-                raise ConfigError(f"{path}.answers", f"expected a non-empty mapping, got {table!r}",
+                raise ConfigError(join(path, "answers"), f"expected a non-empty mapping, got {table!r}",
                                   "{'answer': score, ...}")
-            answers = tuple((answer_key(k), parse_number(v, f"{path}.answers.{k}", integer=integer))
+            answers = tuple((answer_key(k), parse_number(v, f"{join(path, 'answers')}.{k}",
+                                                         integer=integer))
                             for k, v in table.items())
             if default is not None and default not in dict(answers):
-                raise ConfigError(f"{path}.default", f"{default!r} is not one of the answers",
-                                  f"one of {[k for k, _ in answers]}")
+                raise UnknownNameError(join(path, "default"), default, [k for k, _ in answers])
             return cls(answers=answers, default=default)
         rows = data["thresholds"]
         if not isinstance(rows, list) or not rows:
-            raise ConfigError(f"{path}.thresholds", f"expected a non-empty list, got {rows!r}",
+            raise ConfigError(join(path, "thresholds"), f"expected a non-empty list, got {rows!r}",
                               "[{'min': 0, 'score': 1}, ...]")
         thresholds: list[tuple[Fraction, Fraction]] = []
         for i, row in enumerate(rows):
-            where = f"{path}.thresholds[{i}]"
+            where = join(join(path, "thresholds"), i)
             if not isinstance(row, Mapping) or "min" not in row or "score" not in row:
                 raise ConfigError(where, f"expected {{'min', 'score'}}, got {row!r}", "{'min': 0, 'score': 1}")
             low = parse_number(row["min"], f"{where}.min")
@@ -127,14 +111,14 @@ class Scale:
                                   "thresholds in strictly ascending order of min")
             thresholds.append((low, parse_number(row["score"], f"{where}.score", integer=integer)))
         if default is not None:
-            raise ConfigError(f"{path}.default", "a default applies to answers only",
+            raise ConfigError(join(path, "default"), "a default applies to answers only",
                               "no default beside thresholds")
         return cls(thresholds=tuple(thresholds))
 
     def to_dict(self) -> dict[str, object]:
         """Plain data that :meth:`from_dict` reads back.
 
-        >>> Scale.from_dict({"answers": {"yes": 0, "no": "5/2"}}, "q").to_dict()
+        >>> Scale.from_dict({"answers": {"yes": 0, "no": "5/2"}}).to_dict()
         {'answers': {'yes': 0, 'no': '5/2'}}
         """
         if self.answers:
@@ -148,7 +132,7 @@ class Scale:
     def bounds(self) -> tuple[Fraction, Fraction]:
         """The lowest and highest score the scale can give.
 
-        >>> Scale.from_dict({"answers": {"a": 4, "b": -1}}, "q").bounds()
+        >>> Scale.from_dict({"answers": {"a": 4, "b": -1}}).bounds()
         (Fraction(-1, 1), Fraction(4, 1))
         """
         scores = [s for _, s in self.answers] or [s for _, s in self.thresholds]
@@ -158,13 +142,14 @@ class Scale:
         """The score for *value* (``None`` = absent) and a sentence saying why.
 
         Raises:
-            InvalidArgumentError: the value is absent without a default, is not one of the
-                answers, or is below the first threshold.
+            UnknownNameError: the value is not one of the answers.
+            InvalidArgumentError: the value is absent without a default, or is below the
+                first threshold.
 
-        >>> Scale.from_dict({"answers": {"yes": 0}}, "q").score("maybe", "tested")
+        >>> Scale.from_dict({"answers": {"yes": 0}}).score("maybe", "tested")
         Traceback (most recent call last):
         ...
-        itsm_core.errors.InvalidArgumentError: fields.tested: 'maybe' is not an answer; expected one of ['yes']
+        itsm_core.errors.UnknownNameError: fields.tested: unknown name 'maybe'; expected one of 'yes'
         """
         if self.answers:
             table = dict(self.answers)
@@ -176,8 +161,7 @@ class Scale:
                                              f"{format_number(table[self.default])}")
             key = answer_key(value)
             if key not in table:
-                raise InvalidArgumentError(
-                    f"fields.{factor}: {value!r} is not an answer; expected one of {list(table)}")
+                raise UnknownNameError(f"fields.{factor}", value, list(table))
             return table[key], f"answer {key!r} scores {format_number(table[key])}"
         if value is None:
             raise InvalidArgumentError(f"fields.{factor}: missing; expected a number")
@@ -222,29 +206,41 @@ class LevelTable:
     0-25, 26-50, 51+), where each band must start one above the previous band's max; or
     thresholds ``{"min", "risk"}`` (BMC-style: the last one reached), which cannot leave gaps.
 
-    >>> t = LevelTable.from_rows([{"min": 0, "max": 25, "risk": "low"}, {"min": 27, "risk": "high"}],
-    ...                          "bands", integer=True)
+    The form is named by the key: ``{"bands": [...]}`` or ``{"levels": [...]}``.
+
+    >>> LevelTable.from_dict({"bands": [{"min": 0, "max": 25, "risk": "low"},
+    ...                                 {"min": 27, "risk": "high"}]})
     Traceback (most recent call last):
     ...
     itsm_core.errors.ConfigError: bands[1].min: gap: scores 26 to 26 fall in no band; expected each band to start at the previous band's max + 1
     """
 
     bands: tuple[Band, ...]
+    integer: bool = False
 
     @classmethod
-    def from_rows(cls, rows: object, path: str, *, integer: bool) -> LevelTable:
-        """Read and validate the rows (``integer=True``: bands with ``max``; else thresholds).
+    def from_dict(cls, data: Mapping[str, object]) -> LevelTable:
+        """Read ``{"bands": [...]}`` (integer bands) or ``{"levels": [...]}`` (thresholds).
 
-        >>> LevelTable.from_rows([{"min": 0, "risk": "low"}, {"min": "5/2", "risk": "high"}],
-        ...                      "levels", integer=False).level(Fraction(3))
+        >>> LevelTable.from_dict({"levels": [{"min": 0, "risk": "low"},
+        ...                                  {"min": "5/2", "risk": "high"}]}).level(Fraction(3))
         (<RiskLevel.HIGH: 3>, Band(low=Fraction(5, 2), high=None, level=<RiskLevel.HIGH: 3>))
         """
+        if not isinstance(data, Mapping) or len(data) != 1 or next(iter(data)) not in _FORMS:
+            raise ConfigError("", f"expected {{'bands': [...]}} or {{'levels': [...]}}, got {data!r}",
+                              "{'bands': [{'min': 0, 'max': 25, 'risk': 'low'}, ...]}")
+        key = next(iter(data))
+        return cls._read(data[key], key, integer=key == "bands")
+
+    @classmethod
+    def _read(cls, rows: object, path: str, *, integer: bool) -> LevelTable:
+        """Read and validate the rows at *path* (``integer``: bands with ``max``; else thresholds)."""
         if not isinstance(rows, list) or not rows:
             raise ConfigError(path, f"expected a non-empty list, got {rows!r}",
                               "[{'min': 0, 'max': 25, 'risk': 'low'}, ...]")
         bands: list[Band] = []
         for i, row in enumerate(rows):
-            where = f"{path}[{i}]"
+            where = join(path, i)
             if not isinstance(row, Mapping) or "min" not in row or "risk" not in row:
                 raise ConfigError(where, f"expected {{'min', 'max', 'risk'}}, got {row!r}",
                                   "{'min': 0, 'max': 25, 'risk': 'low'}")
@@ -258,17 +254,10 @@ class LevelTable:
             if bands:
                 _check_follows(bands[-1], low, where, integer=integer)
             bands.append(Band(low, top, RiskLevel.parse(row["risk"], f"{where}.risk")))
-        return cls(tuple(bands))
+        return cls(tuple(bands), integer)
 
-    def check_covers(self, lowest: Fraction, highest: Fraction, path: str) -> None:
-        """Refuse a table in which the lowest or highest attainable score has no level.
-
-        >>> LevelTable.from_rows([{"min": 0, "max": 25, "risk": "low"}], "b", integer=True
-        ...                      ).check_covers(Fraction(0), Fraction(30), "b")
-        Traceback (most recent call last):
-        ...
-        itsm_core.errors.ConfigError: b: the highest attainable score 30 is above the last band's max 25; expected bands covering every attainable score
-        """
+    def _require_covers(self, lowest: Fraction, highest: Fraction, path: str) -> None:
+        """Refuse a table in which the lowest or highest attainable score has no level."""
         first, last = self.bands[0], self.bands[-1]
         if lowest < first.low:
             raise ConfigError(path, f"the lowest attainable score {format_number(lowest)} is below "
@@ -282,8 +271,8 @@ class LevelTable:
     def level(self, score: Fraction) -> tuple[RiskLevel, Band]:
         """The level of *score* and the band that gave it.
 
-        >>> LevelTable.from_rows([{"min": 0, "max": 25, "risk": "low"}, {"min": 26, "risk": "high"}],
-        ...                      "b", integer=True).level(Fraction(26))[0]
+        >>> LevelTable.from_dict({"bands": [{"min": 0, "max": 25, "risk": "low"},
+        ...                                 {"min": 26, "risk": "high"}]}).level(Fraction(26))[0]
         <RiskLevel.HIGH: 3>
         """
         for band in reversed(self.bands):
@@ -291,12 +280,15 @@ class LevelTable:
                 return band.level, band
         raise InvalidArgumentError(f"score {format_number(score)} falls in no band")
 
-    def to_rows(self) -> list[dict[str, object]]:
-        """Plain data that :meth:`from_rows` reads back.
+    def to_dict(self) -> dict[str, object]:
+        """Plain data that :meth:`from_dict` reads back.
 
-        >>> LevelTable.from_rows([{"min": 0, "risk": "low"}], "l", integer=False).to_rows()
-        [{'min': 0, 'risk': 'low'}]
+        >>> LevelTable.from_dict({"levels": [{"min": 0, "risk": "low"}]}).to_dict()
+        {'levels': [{'min': 0, 'risk': 'low'}]}
         """
+        return {"bands" if self.integer else "levels": self._rows()}
+
+    def _rows(self) -> list[dict[str, object]]:
         rows: list[dict[str, object]] = []
         for band in self.bands:
             row: dict[str, object] = {"min": format_number(band.low)}

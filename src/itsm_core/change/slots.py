@@ -33,18 +33,12 @@ __all__ = ["free_time", "next_free_slots"]
 MAX_SLOTS = 100
 
 
-def free_time(change: ChangeRequest, a: int, b: int, *, changes: Iterable[ChangeRequest] = (),
-              windows: ChangeWindows | None = None, topology: Topology | None = None) -> IntervalSet:
-    """The time in ``[a, b)`` (microseconds) where *change* could run without any conflict.
-
-    >>> me = ChangeRequest.from_dict({"id": "C", "type": "normal", "cis": ["db"],
-    ...     "start": "1970-01-01T00:00+00:00", "end": "1970-01-01T00:00:00.000002+00:00"})
-    >>> free_time(me, 0, 10).pairs()
-    ((0, 10),)
-    """
+def _free_time_us(change: ChangeRequest, a: int, b: int, *, changes: Iterable[ChangeRequest],
+                  windows: ChangeWindows | None, topology: Topology | None) -> IntervalSet:
+    """The free time in ``[a, b)`` (microseconds, ``a <= b``)."""
     allowed = IntervalSet.from_pairs([(a, b)])
     if windows is not None:
-        compiled = windows.compile(a, b)
+        compiled = windows._compile(a, b)
         if change.type not in compiled.exempt:
             for ci in change.cis:
                 served = compiled.maintenance_for(ci)
@@ -59,12 +53,39 @@ def free_time(change: ChangeRequest, a: int, b: int, *, changes: Iterable[Change
                 near |= topology.dependencies(ci) | topology.dependents(ci)
     busy = []
     for other in changes:
-        if other.id == change.id or other.end_us <= a or other.start_us >= b:
+        if other.id == change.id or other._end_us <= a or other._start_us >= b:
             continue
         same_assignee = change.assignee is not None and other.assignee == change.assignee
         if same_assignee or any(ci in near for ci in other.cis):
-            busy.append((other.start_us, other.end_us))
+            busy.append((other._start_us, other._end_us))
     return allowed - IntervalSet.from_pairs(busy)
+
+
+def free_time(change: ChangeRequest, start: datetime, end: datetime, *,
+              changes: Iterable[ChangeRequest] = (), windows: ChangeWindows | None = None,
+              topology: Topology | None = None) -> tuple[tuple[datetime, datetime], ...]:
+    """The time in ``[start, end)`` where *change* could run without any conflict.
+
+    The same algebra as :func:`next_free_slots`, without the change's length: every free
+    stretch, however short, as ``(start, end)`` pairs in *start*'s zone.
+
+    Raises:
+        InvalidArgumentError: *end* is before *start*.
+
+    >>> from datetime import timezone
+    >>> t = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    >>> busy = ChangeRequest(id="B", type="normal", cis=["db"], start=t.replace(hour=1), end=t.replace(hour=3))
+    >>> me = ChangeRequest(id="C", type="normal", cis=["db"], start=t, end=t.replace(hour=1))
+    >>> [(s.hour, e.hour) for s, e in free_time(me, t, t.replace(hour=6), changes=[busy])]
+    [(0, 1), (3, 6)]
+    """
+    a, b = to_us(start, "start"), to_us(end, "end")
+    if b < a:
+        raise InvalidArgumentError(f"end: {end} is before start {start}; expected end >= start")
+    tz = start.tzinfo
+    assert tz is not None  # to_us refused naive datetimes
+    free = _free_time_us(change, a, b, changes=changes, windows=windows, topology=topology)
+    return tuple(free.to_datetimes(tz))
 
 
 def next_free_slots(change: ChangeRequest, *, as_of: datetime, changes: Iterable[ChangeRequest] = (),
@@ -100,11 +121,13 @@ def next_free_slots(change: ChangeRequest, *, as_of: datetime, changes: Iterable
     b = a + duration_us(horizon, "horizon")
     if not_before is not None:
         a = max(a, to_us(not_before, "not_before"))
-    need = change.duration_us
+    if a >= b:  # not_before at or past the horizon: nothing to search
+        return []
+    need = change._end_us - change._start_us
     tz = as_of.tzinfo
     assert tz is not None  # to_us refused naive datetimes
     slots = []
-    for start, end in free_time(change, a, b, changes=changes, windows=windows, topology=topology):
+    for start, end in _free_time_us(change, a, b, changes=changes, windows=windows, topology=topology):
         if end - start >= need:
             slots.append((from_us(start, tz), from_us(start + need, tz)))
             if len(slots) == limit:

@@ -14,7 +14,7 @@
 >>> from itsm_core.change.request import ChangeRequest
 >>> cr = ChangeRequest.from_dict({"id": "C1", "type": "normal", "cis": ["db"],
 ...     "start": "2025-01-11T23:00+00:00", "end": "2025-01-12T03:00+00:00"})
->>> [c.detail for c in windows.check(cr)]
+>>> [c.detail for c in windows.window_conflicts(cr)]
 ['C1 runs outside the maintenance windows of db from 2025-01-12T02:00:00+00:00 to 2025-01-12T03:00:00+00:00']
 """
 
@@ -22,18 +22,20 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Collection, Iterable, Mapping
-from datetime import timezone
+from datetime import datetime, timezone
 
 import attrs
 
+from itsm_core._config import join, read_at
 from itsm_core._instant import from_us, parse_instant, to_us
 from itsm_core.change.conflict import Conflict, ConflictKind
+from itsm_core.change.levels import listed_names
 from itsm_core.change.request import ChangeRequest, ChangeType, parse_type
-from itsm_core.errors import ConfigError
+from itsm_core.errors import ConfigError, UnknownNameError
 from itsm_core.intervals import IntervalSet
 from itsm_core.recurrence import Recurrence
 
-__all__ = ["ChangeWindows", "CompiledWindows", "Window", "WindowKind"]
+__all__ = ["ChangeWindows", "Window", "WindowKind"]
 
 _EMERGENCY_ONLY = frozenset({ChangeType.EMERGENCY})
 
@@ -52,11 +54,15 @@ class WindowKind(enum.Enum):
 def _types(value: object, path: str) -> frozenset[ChangeType]:
     if not isinstance(value, list):
         raise ConfigError(path, f"expected a list of change types, got {value!r}", "['emergency']")
-    return frozenset(parse_type(v, f"{path}[{i}]") for i, v in enumerate(value))
+    return frozenset(parse_type(v, join(path, i)) for i, v in enumerate(value))
 
 
 def _iso(us: int) -> str:
     return from_us(us, timezone.utc).isoformat()
+
+
+def _interval_set(pairs: Iterable[tuple[datetime, datetime]] | IntervalSet) -> IntervalSet:
+    return pairs if isinstance(pairs, IntervalSet) else IntervalSet.from_datetimes(pairs)
 
 
 @attrs.frozen(kw_only=True)
@@ -66,75 +72,106 @@ class Window:
     Attributes:
         name: shown in conflicts.
         kind: maintenance or freeze.
-        intervals: explicit ``[start, end)`` intervals (microseconds).
+        intervals: explicit ``[start, end)`` intervals, pairs of aware datetimes (read back
+            in UTC, merged where they touch).
         recurrences: recurring occurrences.
         cis: the CIs concerned, or ``None`` for every CI.
         allow: for a freeze, the change types it does not stop.
 
-    >>> w = Window.from_dict({"name": "x", "intervals": [["2025-01-02T00:00+00:00",
-    ...     "2025-01-01T00:00+00:00"]]}, WindowKind.FREEZE, "freezes[3]")
+    >>> w = Window.from_dict({"kind": "freeze", "name": "x", "intervals": [["2025-01-02T00:00+00:00",
+    ...     "2025-01-01T00:00+00:00"]]})
     Traceback (most recent call last):
     ...
-    itsm_core.errors.ConfigError: freezes[3].intervals[0]: end 2025-01-01T00:00+00:00 is before start 2025-01-02T00:00+00:00; expected [start, end] with start <= end
+    itsm_core.errors.ConfigError: intervals[0]: end 2025-01-01T00:00+00:00 is before start 2025-01-02T00:00+00:00; expected [start, end] with start <= end
     """
 
     name: str
     kind: WindowKind
-    intervals: IntervalSet = attrs.field(factory=IntervalSet.empty)
+    _intervals: IntervalSet = attrs.field(alias="intervals", factory=IntervalSet.empty,
+                                          converter=_interval_set)
     recurrences: tuple[Recurrence, ...] = ()
     cis: frozenset[str] | None = None
     allow: frozenset[ChangeType] = _EMERGENCY_ONLY
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, object], kind: WindowKind, path: str, *,
-                  known_cis: Collection[str] | None = None) -> Window:
-        """Read ``name``, ``intervals`` (pairs of aware ISO strings), ``recurrence`` (one
-        mapping or a list, see :class:`~itsm_core.recurrence.Recurrence`), ``cis``, ``allow``.
+    @property
+    def intervals(self) -> tuple[tuple[datetime, datetime], ...]:
+        """The explicit intervals as ``(start, end)`` pairs of datetimes in UTC.
 
-        >>> Window.from_dict({"name": "w", "cis": ["dbx"]}, WindowKind.MAINTENANCE, "m[0]",
-        ...                  known_cis={"db"})
+        >>> from datetime import datetime, timedelta
+        >>> t = datetime(2025, 1, 1, tzinfo=timezone.utc)
+        >>> Window(name="w", kind=WindowKind.FREEZE, intervals=[(t, t + timedelta(days=1)),
+        ...        (t + timedelta(days=1), t + timedelta(days=2))]).intervals == ((t, t + timedelta(days=2)),)
+        True
+        """
+        return tuple(self._intervals.to_datetimes(timezone.utc))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object], *,
+                  known_cis: Collection[str] | None = None) -> Window:
+        """Read ``kind`` (``maintenance`` or ``freeze``), ``name``, ``intervals`` (pairs of aware
+        ISO strings), ``recurrence`` (one mapping or a list, see
+        :class:`~itsm_core.recurrence.Recurrence`), ``cis`` and, for a freeze, ``allow``.
+
+        Inside :class:`ChangeWindows` the list a window sits in gives its kind instead.
+
+        >>> Window.from_dict({"kind": "maintenance", "name": "w", "cis": ["dbx"]}, known_cis={"db"})
         Traceback (most recent call last):
         ...
-        itsm_core.errors.ConfigError: m[0].cis[0]: unknown CI 'dbx'; expected a CI of the topology
+        itsm_core.errors.UnknownNameError: cis[0]: unknown name 'dbx'; expected one of 'db'
         """
+        if not isinstance(data, Mapping):
+            raise ConfigError("", f"expected a mapping, got {data!r}", "{'kind', 'name', ...}")
+        kinds = [k.value for k in WindowKind]
+        if data.get("kind") not in kinds:
+            raise UnknownNameError("kind", data.get("kind"), kinds)
+        rest = {k: v for k, v in data.items() if k != "kind"}
+        return cls._read(rest, WindowKind(data["kind"]), "", known_cis)
+
+    @classmethod
+    def _read(cls, data: object, kind: WindowKind, path: str,
+              known_cis: Collection[str] | None) -> Window:
         if not isinstance(data, Mapping):
             raise ConfigError(path, f"expected a mapping, got {data!r}",
                               "{'name', 'intervals' and/or 'recurrence', 'cis'?}")
         known = {"name", "intervals", "recurrence", "cis"} | ({"allow"} if kind is WindowKind.FREEZE else set())
         for key in data:
             if key not in known:
-                raise ConfigError(f"{path}.{key}", "unknown key", f"one of {sorted(known)}")
+                raise ConfigError(join(path, key), "unknown key", f"one of {sorted(known)}")
         name = data.get("name")
         if not isinstance(name, str) or not name:
-            raise ConfigError(f"{path}.name", f"bad name {name!r}", "a non-empty string")
+            raise ConfigError(join(path, "name"), f"bad name {name!r}", "a non-empty string")
         pairs = []
         raw = data.get("intervals", [])
         if not isinstance(raw, list):
-            raise ConfigError(f"{path}.intervals", f"expected a list, got {raw!r}", "[[start, end], ...]")
+            raise ConfigError(join(path, "intervals"), f"expected a list, got {raw!r}", "[[start, end], ...]")
         for i, pair in enumerate(raw):
-            where = f"{path}.intervals[{i}]"
+            where = join(join(path, "intervals"), i)
             if not isinstance(pair, (list, tuple)) or len(pair) != 2:
                 raise ConfigError(where, f"expected [start, end], got {pair!r}", "[start, end]")
-            start = to_us(parse_instant(pair[0], f"{where}[0]"), where)
-            end = to_us(parse_instant(pair[1], f"{where}[1]"), where)
+            start = to_us(parse_instant(pair[0], join(where, 0)), where)
+            end = to_us(parse_instant(pair[1], join(where, 1)), where)
             if end < start:
                 raise ConfigError(where, f"end {pair[1]} is before start {pair[0]}",
                                   "[start, end] with start <= end")
             pairs.append((start, end))
         rec = data.get("recurrence", [])
         recs = rec if isinstance(rec, list) else [rec]
-        recurrences = tuple(Recurrence.from_dict(r, f"{path}.recurrence" if rec is r else
-                                                 f"{path}.recurrence[{i}]") for i, r in enumerate(recs))
+        recurrences = tuple(read_at(join(path, "recurrence") if rec is r else
+                                    join(join(path, "recurrence"), i), Recurrence.from_dict, r)
+                            for i, r in enumerate(recs))
         cis = None
         if "cis" in data:
             names = data["cis"]
             if not isinstance(names, list):
-                raise ConfigError(f"{path}.cis", f"expected a list, got {names!r}", "['db', ...]")
+                raise ConfigError(join(path, "cis"), f"expected a list, got {names!r}", "['db', ...]")
             for i, ci in enumerate(names):
-                if not isinstance(ci, str) or (known_cis is not None and ci not in known_cis):
-                    raise ConfigError(f"{path}.cis[{i}]", f"unknown CI {ci!r}", "a CI of the topology")
+                if not isinstance(ci, str) or not ci:
+                    raise ConfigError(join(join(path, "cis"), i), f"bad CI name {ci!r}",
+                                      "a non-empty string")
+                if known_cis is not None and ci not in known_cis:
+                    raise UnknownNameError(join(join(path, "cis"), i), ci, listed_names(known_cis))
             cis = frozenset(names)
-        allow = _types(data["allow"], f"{path}.allow") if "allow" in data else _EMERGENCY_ONLY
+        allow = _types(data["allow"], join(path, "allow")) if "allow" in data else _EMERGENCY_ONLY
         return cls(name=name, kind=kind, intervals=IntervalSet.from_pairs(pairs),
                    recurrences=recurrences, cis=cis,
                    allow=allow if kind is WindowKind.FREEZE else frozenset())
@@ -142,13 +179,13 @@ class Window:
     def to_dict(self) -> dict[str, object]:
         """Plain data that :meth:`from_dict` reads back.
 
-        >>> w = Window.from_dict({"name": "x", "intervals": [["2025-01-01T00:00+00:00",
-        ...     "2025-01-02T00:00+00:00"]], "allow": []}, WindowKind.FREEZE, "f")
-        >>> Window.from_dict(w.to_dict(), WindowKind.FREEZE, "f") == w
+        >>> w = Window.from_dict({"kind": "freeze", "name": "x", "intervals": [["2025-01-01T00:00+00:00",
+        ...     "2025-01-02T00:00+00:00"]], "allow": []})
+        >>> Window.from_dict(w.to_dict()) == w
         True
         """
-        out: dict[str, object] = {"name": self.name,
-                                  "intervals": [[_iso(s), _iso(e)] for s, e in self.intervals]}
+        out: dict[str, object] = {"kind": self.kind.value, "name": self.name,
+                                  "intervals": [[_iso(s), _iso(e)] for s, e in self._intervals]}
         if self.recurrences:
             out["recurrence"] = [r.to_dict() for r in self.recurrences]
         if self.cis is not None:
@@ -165,39 +202,17 @@ class Window:
         """
         return self.cis is None or ci in self.cis
 
-    def occurrences(self, a: int, b: int) -> IntervalSet:
-        """The window's time inside ``[a, b)``.
-
-        >>> Window(name="w", kind=WindowKind.FREEZE,
-        ...        intervals=IntervalSet.from_pairs([(0, 10)])).occurrences(5, 20).pairs()
-        ((5, 10),)
-        """
-        out = self.intervals.clip(a, b)
+    def _occurrences(self, a: int, b: int) -> IntervalSet:
+        """The window's time inside ``[a, b)`` (microseconds)."""
+        out = self._intervals.clip(a, b)
         for rec in self.recurrences:
             out = out | rec.occurrences(a, b)
         return out
 
 
 @attrs.frozen
-class CompiledWindows:
-    """Every window expanded once over a span, for many queries (conflicts, free slots).
-
-    >>> windows = ChangeWindows.from_dict({
-    ...     "maintenance": [{"name": "db nightly", "cis": ["db"], "recurrence": {
-    ...         "rrule": "FREQ=DAILY", "start": "2025-03-03T01:00", "timezone": "UTC",
-    ...         "duration": "PT2H"}}],
-    ...     "freezes": [{"name": "quarter end",
-    ...                  "intervals": [["2025-03-31T00:00+00:00", "2025-04-01T00:00+00:00"]]}]})
-    >>> changes = [ChangeRequest.from_dict({"id": f"C{i}", "type": "normal", "cis": ["db"],
-    ...                                     "start": f"{day}T{start}+00:00",
-    ...                                     "end": f"{day}T{end}+00:00"})
-    ...            for i, (day, start, end) in enumerate([("2025-03-04", "01:30", "02:30"),
-    ...                                                   ("2025-03-05", "02:30", "03:30"),
-    ...                                                   ("2025-03-31", "01:00", "02:00")], 1)]
-    >>> compiled = windows.compile(min(c.start_us for c in changes), max(c.end_us for c in changes))
-    >>> {c.id: [conflict.kind.value for conflict in compiled.check(c)] for c in changes}
-    {'C1': [], 'C2': ['outside_maintenance'], 'C3': ['in_freeze']}
-    """
+class _CompiledWindows:
+    """Every window expanded once over a span ``[a, b)`` (microseconds), for many queries."""
 
     span: tuple[int, int]
     maintenance: tuple[tuple[Window, IntervalSet], ...]
@@ -206,11 +221,7 @@ class CompiledWindows:
     _per_ci: dict[str, IntervalSet | None] = attrs.field(factory=dict, eq=False, hash=False)
 
     def maintenance_for(self, ci: str) -> IntervalSet | None:
-        """The union of *ci*'s maintenance windows, or ``None`` if no window serves it.
-
-        >>> ChangeWindows().compile(0, 10).maintenance_for("db") is None
-        True
-        """
+        """The union of *ci*'s maintenance windows, or ``None`` if no window serves it."""
         if ci not in self._per_ci:
             sets = [occ for window, occ in self.maintenance if window.applies_to(ci)]
             union = None
@@ -220,41 +231,31 @@ class CompiledWindows:
         return self._per_ci[ci]
 
     def freezes_for(self, change_type: ChangeType, cis: Iterable[str]) -> list[tuple[Window, IntervalSet]]:
-        """The freezes that bind a change of this type on these CIs.
-
-        >>> ChangeWindows().compile(0, 10).freezes_for(ChangeType.NORMAL, ["db"])
-        []
-        """
+        """The freezes that bind a change of this type on these CIs."""
         names = tuple(cis)
         return [(w, occ) for w, occ in self.freezes if change_type not in w.allow
                 and (w.cis is None or any(ci in w.cis for ci in names))]
 
-    def check(self, change: ChangeRequest) -> list[Conflict]:
-        """The window rules *change* breaks (its interval must lie inside :attr:`span`).
-
-        >>> ChangeWindows().compile(0, 10).check(ChangeRequest.from_dict({"id": "C",
-        ...     "type": "normal", "start": "1970-01-01T00:00+00:00", "end": "1970-01-01T00:00:00.000005+00:00"}))
-        []
-        """
-        s, e = change.start_us, change.end_us
+    def conflicts(self, change: ChangeRequest) -> list[Conflict]:
+        """The window rules *change* breaks (its interval must lie inside :attr:`span`)."""
+        s, e = change._start_us, change._end_us
         out = []
         if change.type not in self.exempt:
             for ci in change.cis:
                 allowed = self.maintenance_for(ci)
                 if allowed is not None and not allowed.covers(s, e):
                     gap = (IntervalSet((s, e)) - allowed).pairs()[0]
-                    out.append(Conflict(
-                        kind=ConflictKind.OUTSIDE_MAINTENANCE, changes=(change.id,), start_us=gap[0],
-                        end_us=gap[1], ci=ci,
-                        detail=f"{change.id} runs outside the maintenance windows of {ci} "
-                               f"from {_iso(gap[0])} to {_iso(gap[1])}"))
+                    out.append(Conflict._at(
+                        ConflictKind.OUTSIDE_MAINTENANCE, (change.id,), gap[0], gap[1],
+                        f"{change.id} runs outside the maintenance windows of {ci} "
+                        f"from {_iso(gap[0])} to {_iso(gap[1])}", ci=ci))
         for window, occ in self.freezes_for(change.type, change.cis):
             if occ.overlaps(s, e):
                 hit = occ.clip(s, e).pairs()[0]
-                out.append(Conflict(
-                    kind=ConflictKind.IN_FREEZE, changes=(change.id,), start_us=hit[0], end_us=hit[1],
-                    window=window.name,
-                    detail=f"{change.id} runs in freeze {window.name!r} from {_iso(hit[0])} to {_iso(hit[1])}"))
+                out.append(Conflict._at(
+                    ConflictKind.IN_FREEZE, (change.id,), hit[0], hit[1],
+                    f"{change.id} runs in freeze {window.name!r} from {_iso(hit[0])} to {_iso(hit[1])}",
+                    window=window.name))
         return out
 
 
@@ -265,7 +266,7 @@ class ChangeWindows:
     >>> ChangeWindows.from_dict({"maintenance_exempt": ["urgent"]})
     Traceback (most recent call last):
     ...
-    itsm_core.errors.ConfigError: maintenance_exempt[0]: unknown change type 'urgent'; expected one of 'standard', 'normal', 'emergency'
+    itsm_core.errors.UnknownNameError: maintenance_exempt[0]: unknown name 'urgent'; expected one of 'standard', 'normal', 'emergency'
     """
 
     maintenance: tuple[Window, ...] = ()
@@ -273,29 +274,28 @@ class ChangeWindows:
     maintenance_exempt: frozenset[ChangeType] = _EMERGENCY_ONLY
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, object], *, known_cis: Collection[str] | None = None,
-                  path: str = "") -> ChangeWindows:
+    def from_dict(cls, data: Mapping[str, object], *,
+                  known_cis: Collection[str] | None = None) -> ChangeWindows:
         """Read ``maintenance`` and ``freezes`` (lists of windows) and ``maintenance_exempt``.
 
         >>> ChangeWindows.from_dict({"freezes": [{"name": "f", "cis": ["web"]}]}).freezes[0].cis
         frozenset({'web'})
         """
-        prefix = f"{path}." if path else ""
         if not isinstance(data, Mapping):
-            raise ConfigError(path or "windows", f"expected a mapping, got {data!r}",
+            raise ConfigError("windows", f"expected a mapping, got {data!r}",
                               "{'maintenance': [...], 'freezes': [...]}")
         for key in data:
             if key not in ("maintenance", "freezes", "maintenance_exempt"):
-                raise ConfigError(f"{prefix}{key}", "unknown key",
+                raise ConfigError(key, "unknown key",
                                   "one of 'maintenance', 'freezes', 'maintenance_exempt'")
         lists = {}
         for key, kind in (("maintenance", WindowKind.MAINTENANCE), ("freezes", WindowKind.FREEZE)):
             rows = data.get(key, [])
             if not isinstance(rows, list):
-                raise ConfigError(f"{prefix}{key}", f"expected a list, got {rows!r}", "[{...}, ...]")
-            lists[key] = tuple(Window.from_dict(r, kind, f"{prefix}{key}[{i}]", known_cis=known_cis)
+                raise ConfigError(key, f"expected a list, got {rows!r}", "[{...}, ...]")
+            lists[key] = tuple(Window._read(r, kind, join(key, i), known_cis)
                                for i, r in enumerate(rows))
-        exempt = (_types(data["maintenance_exempt"], f"{prefix}maintenance_exempt")
+        exempt = (_types(data["maintenance_exempt"], "maintenance_exempt")
                   if "maintenance_exempt" in data else _EMERGENCY_ONLY)
         return cls(maintenance=lists["maintenance"], freezes=lists["freezes"], maintenance_exempt=exempt)
 
@@ -305,28 +305,27 @@ class ChangeWindows:
         >>> ChangeWindows().to_dict()
         {'maintenance': [], 'freezes': [], 'maintenance_exempt': ['emergency']}
         """
-        return {"maintenance": [w.to_dict() for w in self.maintenance],
-                "freezes": [w.to_dict() for w in self.freezes],
+        def listed(window: Window) -> dict[str, object]:
+            return {k: v for k, v in window.to_dict().items() if k != "kind"}
+
+        return {"maintenance": [listed(w) for w in self.maintenance],
+                "freezes": [listed(w) for w in self.freezes],
                 "maintenance_exempt": sorted(t.value for t in self.maintenance_exempt)}
 
-    def compile(self, a: int, b: int) -> CompiledWindows:
-        """Expand every window over ``[a, b)`` (microseconds) once.
+    def _compile(self, a: int, b: int) -> _CompiledWindows:
+        """Expand every window over ``[a, b)`` (microseconds) once."""
+        return _CompiledWindows(
+            (a, b), tuple((w, w._occurrences(a, b)) for w in self.maintenance),
+            tuple((w, w._occurrences(a, b)) for w in self.freezes), self.maintenance_exempt)
 
-        >>> ChangeWindows().compile(0, 1).span
-        (0, 1)
-        """
-        return CompiledWindows(
-            (a, b), tuple((w, w.occurrences(a, b)) for w in self.maintenance),
-            tuple((w, w.occurrences(a, b)) for w in self.freezes), self.maintenance_exempt)
-
-    def check(self, change: ChangeRequest) -> list[Conflict]:
+    def window_conflicts(self, change: ChangeRequest) -> list[Conflict]:
         """The window rules *change* breaks: outside a maintenance window, inside a freeze.
 
         >>> w = ChangeWindows.from_dict({"freezes": [{"name": "f", "allow": [], "intervals": [
         ...     ["2025-01-01T00:00+00:00", "2025-01-02T00:00+00:00"]]}]})
         >>> cr = ChangeRequest.from_dict({"id": "E1", "type": "emergency", "cis": ["db"],
         ...     "start": "2025-01-01T10:00+00:00", "end": "2025-01-01T11:00+00:00"})
-        >>> [c.kind.value for c in w.check(cr)]
+        >>> [c.kind.value for c in w.window_conflicts(cr)]
         ['in_freeze']
         """
-        return self.compile(change.start_us, change.end_us).check(change)
+        return self._compile(change._start_us, change._end_us).conflicts(change)
