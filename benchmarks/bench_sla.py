@@ -4,7 +4,13 @@ Workload: synthetic incidents, about six events each (New, Active, Awaiting User
 Active, Resolved, Closed, with some priority changes), one resolution definition on a
 London office calendar (Mon-Fri 09:00-17:00, England and Wales bank holidays).
 
-Run: ``.venv/bin/python benchmarks/bench_sla.py [tickets]``.
+Both sides run on the same tickets (the first ``min(tickets, 2000)``: the script is slow),
+best of the same number of runs, CPU time; the engine's own throughput is also measured on
+all the tickets.  The peer is a plain loop over ``businesstimedelta`` differences, which is
+what a user without an SLA engine would write; it knows no priorities, targets or cycles,
+so it does less work than the engine (elapsed business time only).
+
+Run: ``.venv/bin/python benchmarks/bench_sla.py [tickets]`` (quick mode: ``500``).
 """
 
 from __future__ import annotations
@@ -56,9 +62,13 @@ def tickets(n: int, seed: int = 20250101) -> list[list[TicketEvent]]:
     return out
 
 
+US = timedelta(microseconds=1)
+RUNS = 3
+
+
 def engine(all_tickets: list[list[TicketEvent]]) -> list[int]:
     evaluate = DEFINITION.evaluate
-    return [evaluate(events).cycles[0].elapsed_us for events in all_tickets]
+    return [evaluate(events).cycles[0].elapsed // US for events in all_tickets]
 
 
 def user_script(all_tickets: list[list[TicketEvent]]) -> list[int]:
@@ -83,7 +93,7 @@ def user_script(all_tickets: list[list[TicketEvent]]) -> list[int]:
                 break
             if event.state != "Awaiting User Info":
                 running_since = local
-        results.append(elapsed // timedelta(microseconds=1))
+        results.append(elapsed // US)
     return results
 
 
@@ -107,21 +117,23 @@ def main() -> None:
     all_tickets = tickets(n)
     events = sum(len(t) for t in all_tickets)
     engine(all_tickets[:200])  # warm the calendar's timeline cache for the years used
-    seconds, ours = best_of(3, engine, all_tickets)
+    seconds, _ = best_of(RUNS, engine, all_tickets)
     rate = n / seconds
     print(f"itsm_core      : {n} tickets ({events} events) in {seconds:.3f} s = "
           f"{rate:,.0f} tickets/s ({events / seconds:,.0f} events/s)")
     outcomes = [DEFINITION.evaluate(t, ticket=i) for i, t in enumerate(all_tickets)]
-    report_s, report = best_of(3, compliance_report, outcomes)
+    report_s, report = best_of(RUNS, compliance_report, outcomes)
     print(f"compliance_report over {len(outcomes)} outcomes: {report_s:.3f} s "
           f"({len(outcomes) / report_s:,.0f} outcomes/s), {len(report.rows)} rows")
-    m = min(n, 2_000)
-    bt_seconds, theirs = best_of(1, user_script, all_tickets[:m])
-    bt_rate = m / bt_seconds
-    agree = sum(a == b for a, b in zip(ours[:m], theirs, strict=True))
-    print(f"businesstimedelta script: {m} tickets in {bt_seconds:.3f} s = "
-          f"{bt_rate:,.0f} tickets/s; elapsed agrees on {agree}/{m} tickets")
-    print(f"ratio itsm_core / businesstimedelta: {rate / bt_rate:,.1f}x")
+    sample = all_tickets[:min(n, 2_000)]
+    m = len(sample)
+    ours_s, ours = best_of(RUNS, engine, sample)
+    bt_seconds, theirs = best_of(RUNS, user_script, sample)
+    agree = sum(a == b for a, b in zip(ours, theirs, strict=True))
+    print(f"same {m} tickets, best of {RUNS}: itsm_core {m / ours_s:,.0f} tickets/s, "
+          f"businesstimedelta script {m / bt_seconds:,.0f} tickets/s; "
+          f"elapsed agrees on {agree}/{m} tickets")
+    print(f"ratio itsm_core / businesstimedelta (measured): {bt_seconds / ours_s:,.1f}x")
     print(f"goal 50,000 tickets/s: {'met' if rate >= 50_000 else 'NOT met'}")
 
 

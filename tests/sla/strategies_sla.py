@@ -14,6 +14,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from itsm_core._instant import to_us
 from itsm_core.calendar import BusinessCalendar
 from itsm_core.sla import SlaDefinition, TicketEvent
 
@@ -66,6 +67,16 @@ def at(us: int) -> datetime:
     return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=us)
 
 
+def us(moment: datetime) -> int:
+    """Integer microseconds since the epoch of an aware datetime (the reference's clock)."""
+    return to_us(moment, "moment")
+
+
+def micros(duration: timedelta) -> int:
+    """A timedelta as integer microseconds, exactly."""
+    return duration // timedelta(microseconds=1)
+
+
 @st.composite
 def event_logs(draw: st.DrawFn, max_events: int = 8, max_gap_minutes: int = 3 * 1440,
                ) -> list[TicketEvent]:
@@ -101,15 +112,15 @@ def reference_cycles(events: list[TicketEvent], definition_: SlaDefinition,
     """Replay the rules case by case (events already in time order)."""
     resume = definition_.on_reopen == "resume"
     restart = definition_.on_priority_change == "restart"
-    events = sorted(events, key=lambda e: e.at_us)
-    end = events[-1].at_us if as_of is None else as_of
+    events = sorted(events, key=lambda e: us(e.at))
+    end = us(events[-1].at) if as_of is None else as_of
     cycles: list[RefCycle] = []
     current: RefCycle | None = None
     last_stopped: RefCycle | None = None
     for e in events:
-        if e.at_us > end:
+        if us(e.at) > end:
             break
-        state, t, prio = e.state, e.at_us, e.priority
+        state, t, prio = e.state, us(e.at), e.priority
         assert prio is not None
         ends = state in ("Resolved", "Closed", "Cancelled")
         status = ("cancel" if state == "Cancelled" else "stop" if state in ("Resolved", "Closed")
@@ -181,6 +192,6 @@ def reference_stage(cycle: RefCycle, elapsed: int, target: int) -> str:
 
 def target_us(definition_: SlaDefinition, priority: Any) -> int:
     """The target of *priority* in microseconds."""
-    found = definition_.targets.target_us(priority)
+    found = definition_.targets.target(priority)
     assert found is not None
-    return found
+    return micros(found)

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import pickle
 from datetime import datetime, timedelta, timezone
+from importlib.resources import files
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies_sla import LONDON_OFFICE, STATES
 
-from itsm_core.errors import ConfigError, ItsmError
-from itsm_core.sla import SlaDefinition, SlaPolicy, TicketEvent, parse_condition
+from itsm_core.errors import ConfigError, ItsmError, UnknownNameError
+from itsm_core.priority import PriorityMatrix
+from itsm_core.sla import SlaDefinition, SlaPolicy, TicketEvent
+from itsm_core.sla.clock import FLAGS, ClockRules
+from itsm_core.sla.conditions import PythonCondition, parse_condition
+from itsm_core.sla.targets import Targets
 
 WHEN = datetime(2025, 3, 3, 9, tzinfo=timezone.utc)
 
@@ -51,11 +58,11 @@ def evaluate_by_hand(raw: object, event: TicketEvent) -> bool:
 
 @given(conditions, st.sampled_from(STATES), st.sampled_from(["incident", "request", None]))
 def test_conditions_mean_what_they_say_and_round_trip(raw, state, kind):
-    condition = parse_condition(raw, "c")
+    condition = parse_condition(raw)
     event = TicketEvent(WHEN, state, None, {} if kind is None else {"type": kind})
     assert condition.holds(event) == evaluate_by_hand(raw, event)
     assert condition.to_dict() == raw
-    assert parse_condition(condition.to_dict(), "c") == condition
+    assert parse_condition(condition.to_dict()) == condition
 
 
 @given(conditions, conditions, st.dictionaries(st.sampled_from(["P1", "P2", "*"]), durations,
@@ -71,6 +78,72 @@ def test_definitions_round_trip(pause, stop, targets, warnings, priority_mode, r
     assert again == d
     assert again.to_dict() == d.to_dict()
     assert hash(again) == hash(d)
+
+
+state_conditions = st.recursive(
+    st.one_of(st.builds(lambda s: {"state_in": sorted(s)}, st.sets(st.sampled_from(STATES))),
+              st.builds(lambda s: {"state_not_in": sorted(s)}, st.sets(st.sampled_from(STATES))),
+              st.builds(lambda s: {"field": "state", "in": sorted(s)},
+                        st.sets(st.sampled_from(STATES))),
+              st.booleans()),
+    lambda inner: st.one_of(st.builds(lambda c: {"not": c}, inner),
+                            st.builds(lambda cs: {"all": cs}, st.lists(inner, max_size=3)),
+                            st.builds(lambda cs: {"any": cs}, st.lists(inner, max_size=3))),
+    max_leaves=6,
+)
+
+
+@given(st.lists(state_conditions, min_size=5, max_size=5),
+       st.sampled_from([*STATES, "Some other state", ""]))
+def test_the_per_state_table_agrees_with_testing_every_condition(raws, state):
+    rules = ClockRules.compile({name: parse_condition(raw)
+                                for (name, _), raw in zip(FLAGS, raws, strict=True)})
+    event = TicketEvent(WHEN, state, "P1", {"type": "incident"})
+    assert rules.by_state is not None
+    assert rules.by_state.get(state, rules.other_states) == rules.classify(event)
+    with pytest.raises(TypeError):
+        rules.by_state[state] = 0  # read-only: nothing is cached while replaying
+
+
+def test_a_condition_on_another_field_is_tested_on_every_event():
+    conditions = {name: parse_condition(True) for name, _ in FLAGS}
+    conditions["applies"] = parse_condition({"field": "type", "in": ["incident"]})
+    rules = ClockRules.compile(conditions)
+    assert rules.by_state is None
+    assert rules.classify(TicketEvent(WHEN, "New", None, {"type": "incident"})) == 31
+    assert rules.classify(TicketEvent(WHEN, "New", None, {"type": "request"})) == 30
+
+
+def test_flag_bits_are_distinct_and_in_replay_order():
+    assert [name for name, _ in FLAGS] == ["applies", "start", "pause", "stop", "cancel"]
+    assert [bit for _, bit in FLAGS] == [1, 2, 4, 8, 16]
+
+
+@given(st.dictionaries(st.sampled_from(["P1", "P2", "*"]), durations, min_size=1))
+def test_targets_round_trip_and_look_up_exactly(table):
+    targets = Targets.from_dict(table)
+    assert Targets.from_dict(targets.to_dict()) == targets
+    for label in ("P1", "P2", "P9"):
+        assert targets.target(label) == table.get(label, table.get("*"))
+    assert targets.target(None) == table.get("*")  # no label: only the fallback applies
+    assert pickle.loads(pickle.dumps(targets)) == targets
+
+
+def test_targets_errors_name_the_label():
+    with pytest.raises(ConfigError) as info:
+        Targets.from_dict({"P1": "PT1H", "P2": "soon"})
+    assert info.value.path == "P2"
+    with pytest.raises(ConfigError, match=r"^targets_by: expected a field name"):
+        SlaDefinition.from_dict({"name": "x", "targets": "PT1H", "targets_by": ""})
+
+
+def test_a_callable_inside_a_junction_is_named_by_its_path():
+    d = SlaDefinition.from_dict({"name": "x", "targets": "PT1H",
+                                 "stop": {"any": [{"state_in": ["Closed"]},
+                                                  {"not": lambda e: e.state == "New"}]}})
+    with pytest.raises(ConfigError) as info:
+        d.to_dict()
+    assert info.value.path == "stop.any[1].not"
 
 
 def test_python_callables_work_but_do_not_serialise():
@@ -150,15 +223,25 @@ class TestPolicy:
         with pytest.raises(ItsmError):
             SlaPolicy.from_dict({"definitions": []})
 
+    def test_failed_lookups_by_name_raise_unknown_name_errors(self):
+        bad = {"calendars": self.data["calendars"],
+               "definitions": [{"name": "a", "targets": "PT1H"},
+                               {"name": "b", "targets": "PT1H", "calendar": "us"}]}
+        with pytest.raises(UnknownNameError) as info:
+            SlaPolicy.from_dict(bad)
+        assert (info.value.what, info.value.name, info.value.known) == (
+            "definitions[1].calendar", "us", ("uk",))
+        with pytest.raises(UnknownNameError, match=r"^calendar: unknown name 'uk'"):
+            SlaDefinition.from_dict({"name": "a", "targets": "PT1H", "calendar": "uk"})
+        policy = SlaPolicy.from_dict(self.data)
+        assert policy.definition("ops").name == "ops"
+        with pytest.raises(UnknownNameError) as info:
+            policy.definition("response time")
+        assert info.value.known == ("response", "resolution", "ops")
+
 
 class TestPickling:
     def test_policy_pickles_as_its_rules_and_still_evaluates(self):
-        import json
-        import pickle
-        from datetime import datetime, timezone
-        from importlib.resources import files
-
-        from itsm_core import SlaPolicy, TicketEvent
 
         policy = SlaPolicy.from_dict(
             json.loads(files("itsm_core.demo").joinpath("policy.json").read_text())
@@ -172,10 +255,6 @@ class TestPickling:
         assert clone.evaluate(events) == policy.evaluate(events)
 
     def test_a_lambda_condition_refuses_to_pickle_with_an_itsm_error(self):
-        import pickle
-
-        from itsm_core import ItsmError
-        from itsm_core.sla.conditions import PythonCondition
 
         definition = SlaDefinition(
             name="x", calendar=LONDON_OFFICE,
@@ -190,8 +269,6 @@ class TestPriorityMatrixTargets:
     """Targets keyed by a priority matrix's labels are checked against the matrix."""
 
     def test_a_complete_table_is_accepted_and_evaluates(self):
-        from itsm_core.priority import PriorityMatrix
-
         matrix = PriorityMatrix.preset("servicenow-incident")
         targets = {"1 - Critical": "PT4H", "2 - High": "PT8H", "3 - Moderate": "P3D",
                    "4 - Low": "P5D", "5 - Planning": "P10D"}
@@ -203,15 +280,11 @@ class TestPriorityMatrixTargets:
         assert cycle.target == timedelta(hours=8)
 
     def test_a_label_outside_the_matrix_is_named(self):
-        from itsm_core.priority import PriorityMatrix
-
         with pytest.raises(ConfigError, match=r"definitions\[0\]\.targets\['P1'\]"):
             SlaPolicy.from_dict({"definitions": [{"name": "fix", "targets": {"P1": "PT1H"}}]},
                                 priority_matrix=PriorityMatrix.preset("itil-v3"))
 
     def test_a_fallback_makes_a_partial_table_acceptable(self):
-        from itsm_core.priority import PriorityMatrix
-
         definition = SlaDefinition.from_dict(
             {"name": "fix", "targets": {"1 - Critical": "PT4H", "*": "P5D"}},
             priority_matrix=PriorityMatrix.preset("servicenow-incident"))

@@ -1,5 +1,8 @@
 """The SLA engine: definitions as data, clock replay over ticket events, compliance reports.
 
+Helpers stay importable from their modules: ``parse_condition`` (sla.conditions), ``Fields``
+(sla.events), the clock's flag bits (sla.clock).
+
 >>> from datetime import datetime, timezone
 >>> from itsm_core.sla import SlaDefinition, TicketEvent, compliance_report
 >>> d = SlaDefinition.from_dict({"name": "resolution", "targets": {"P1": "PT4H"},
@@ -15,18 +18,19 @@ Fraction(1, 1)
 from __future__ import annotations
 
 from itsm_core.sla.compliance import ComplianceReport, ComplianceRow, compliance_report
-from itsm_core.sla.conditions import Condition, parse_condition
+from itsm_core.sla.conditions import Condition
+from itsm_core.sla.cycle import SlaCycle
 from itsm_core.sla.definition import SlaDefinition
-from itsm_core.sla.events import Fields, TicketEvent
-from itsm_core.sla.outcome import Segment, SlaCycle, SlaOutcome, Stage
+from itsm_core.sla.events import TicketEvent
+from itsm_core.sla.outcome import SlaOutcome
 from itsm_core.sla.policy import SlaPolicy
+from itsm_core.sla.segment import Segment, Stage
 from itsm_core.sla.targets import Targets
 
 __all__ = [
     "ComplianceReport",
     "ComplianceRow",
     "Condition",
-    "Fields",
     "Segment",
     "SlaCycle",
     "SlaDefinition",
@@ -36,5 +40,4 @@ __all__ = [
     "Targets",
     "TicketEvent",
     "compliance_report",
-    "parse_condition",
 ]

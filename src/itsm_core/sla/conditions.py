@@ -11,7 +11,7 @@ Forms (``parse_condition`` reads them, ``to_dict`` writes them back):
 - in Python only, a plain callable ``event -> bool`` (it cannot be serialised).
 
 >>> c = parse_condition({"any": [{"state_in": ["Resolved"]},
-...                              {"field": "type", "in": ["request"]}]}, "stop")
+...                              {"field": "type", "in": ["request"]}]})
 >>> from datetime import datetime, timezone
 >>> from itsm_core.sla.events import TicketEvent
 >>> c.holds(TicketEvent(datetime(2025, 1, 1, tzinfo=timezone.utc), "Resolved"))
@@ -28,19 +28,12 @@ from typing import Any, Protocol
 
 import attrs
 
+from itsm_core._config import join
 from itsm_core.errors import ArgumentTypeError, ConfigError
 from itsm_core.sla.events import TicketEvent
 
-__all__ = [
-    "Always",
-    "Condition",
-    "FieldIn",
-    "Junction",
-    "Not",
-    "PythonCondition",
-    "StateIn",
-    "parse_condition",
-]
+__all__ = ["Always", "Condition", "FieldIn", "Junction", "Not", "PythonCondition", "StateIn",
+           "parse_condition"]
 
 _FORM = ("a condition: {'state_in': [...]}, {'state_not_in': [...]}, "
          "{'field': name, 'in': [...]}, {'all': [...]}, {'any': [...]}, {'not': ...}, "
@@ -48,23 +41,20 @@ _FORM = ("a condition: {'state_in': [...]}, {'state_not_in': [...]}, "
 
 
 class Condition(Protocol):
-    """What every condition offers: ``holds(event)``, ``state_only`` and ``to_dict()``.
+    """What every condition offers: ``holds(event)`` and ``to_dict()``.
 
-    ``state_only`` is true when the verdict depends on the event's state alone, so the
-    engine may cache it per state.
+    An SLA definition's applies, start, pause, stop and cancel are conditions.
 
-    >>> StateIn(frozenset({"New"})).state_only
+    >>> from datetime import datetime, timezone
+    >>> stop: Condition = StateIn(frozenset({"Resolved"}))
+    >>> stop.holds(TicketEvent(datetime(2025, 1, 1, tzinfo=timezone.utc), "Resolved"))
     True
     """
-
-    @property
-    def state_only(self) -> bool:
-        """Whether the verdict depends on the state alone."""
 
     def holds(self, event: TicketEvent) -> bool:
         """Whether the condition holds for *event*."""
 
-    def to_dict(self, path: str = "") -> object:
+    def to_dict(self) -> object:
         """The condition as plain data."""
 
 
@@ -81,20 +71,11 @@ def _listed(written: tuple[Any, ...], values: frozenset[Any]) -> list[Any]:
 class Always:
     """The constant condition (``True`` or ``False`` in data).
 
-    >>> Always(True).to_dict(), Always(False).state_only
-    (True, True)
+    >>> Always(True).to_dict(), parse_condition(False)
+    (True, Always(value=False))
     """
 
     value: bool
-
-    @property
-    def state_only(self) -> bool:
-        """Always true: a constant depends on nothing.
-
-        >>> Always(False).state_only
-        True
-        """
-        return True
 
     def holds(self, event: TicketEvent) -> bool:
         """The constant.
@@ -105,7 +86,7 @@ class Always:
         """
         return self.value
 
-    def to_dict(self, path: str = "") -> object:
+    def to_dict(self) -> object:
         """``True`` or ``False``.
 
         >>> Always(True).to_dict()
@@ -127,15 +108,6 @@ class StateIn:
     # the order the configuration listed them in, for to_dict (not part of equality)
     written: tuple[str, ...] = attrs.field(default=(), eq=False, hash=False, repr=False)
 
-    @property
-    def state_only(self) -> bool:
-        """True: only the state is read.
-
-        >>> StateIn(frozenset({"Resolved", "Closed"}), negate=True).state_only
-        True
-        """
-        return True
-
     def holds(self, event: TicketEvent) -> bool:
         """Whether the state is (not) listed.
 
@@ -146,13 +118,13 @@ class StateIn:
         """
         return (event.state in self.states) != self.negate
 
-    def to_dict(self, path: str = "") -> object:
+    def to_dict(self) -> object:
         """``{"state_in": [...]}`` or ``{"state_not_in": [...]}``, in the order written
         (sorted when built in code).
 
         >>> StateIn(frozenset({"B", "A"})).to_dict()
         {'state_in': ['A', 'B']}
-        >>> parse_condition({"state_in": ["Resolved", "Closed"]}, "stop").to_dict()
+        >>> parse_condition({"state_in": ["Resolved", "Closed"]}).to_dict()
         {'state_in': ['Resolved', 'Closed']}
         """
         return {"state_not_in" if self.negate else "state_in": _listed(self.written, self.states)}
@@ -169,15 +141,6 @@ class FieldIn:
     field: str
     values: frozenset[Any]
     written: tuple[Any, ...] = attrs.field(default=(), eq=False, hash=False, repr=False)
-
-    @property
-    def state_only(self) -> bool:
-        """True only for ``field == "state"``.
-
-        >>> FieldIn("state", frozenset({"New"})).state_only
-        True
-        """
-        return self.field == "state"
 
     def holds(self, event: TicketEvent) -> bool:
         """Whether the field's value is listed.
@@ -196,7 +159,7 @@ class FieldIn:
             value = event.fields.get(name)
         return value in self.values
 
-    def to_dict(self, path: str = "") -> object:
+    def to_dict(self) -> object:
         """``{"field": name, "in": [...]}``.
 
         >>> FieldIn("group", frozenset({"DB"})).to_dict()
@@ -217,18 +180,6 @@ class Junction:
     kind: str
     parts: tuple[Condition, ...]
 
-    @property
-    def state_only(self) -> bool:
-        """Whether every part is state-only.
-
-        >>> resolved = StateIn(frozenset({"Resolved"}))
-        >>> Junction("any", (resolved, Always(False))).state_only
-        True
-        >>> Junction("all", (resolved, FieldIn("type", frozenset({"request"})))).state_only
-        False
-        """
-        return all(p.state_only for p in self.parts)
-
     def holds(self, event: TicketEvent) -> bool:
         """Conjunction (``all``) or disjunction (``any``) of the parts.
 
@@ -240,14 +191,19 @@ class Junction:
         verdicts = (p.holds(event) for p in self.parts)
         return all(verdicts) if self.kind == "all" else any(verdicts)
 
-    def to_dict(self, path: str = "") -> object:
+    def to_dict(self) -> object:
         """``{"all": [...]}`` or ``{"any": [...]}``.
 
         >>> Junction("any", (Always(True),)).to_dict()
         {'any': [True]}
         """
-        kind = self.kind
-        return {kind: [p.to_dict(f"{path}.{kind}[{i}]") for i, p in enumerate(self.parts)]}
+        kind, out = self.kind, []
+        for index, part in enumerate(self.parts):
+            try:
+                out.append(part.to_dict())
+            except ConfigError as exc:
+                raise exc.under(f"{kind}[{index}]") from None
+        return {kind: out}
 
 
 @attrs.frozen
@@ -260,17 +216,6 @@ class Not:
 
     part: Condition
 
-    @property
-    def state_only(self) -> bool:
-        """Whether the part is state-only.
-
-        >>> Not(StateIn(frozenset({"New"}))).state_only
-        True
-        >>> Not(FieldIn("vip", frozenset({True}))).state_only
-        False
-        """
-        return self.part.state_only
-
     def holds(self, event: TicketEvent) -> bool:
         """Negation.
 
@@ -280,13 +225,16 @@ class Not:
         """
         return not self.part.holds(event)
 
-    def to_dict(self, path: str = "") -> object:
+    def to_dict(self) -> object:
         """``{"not": ...}``.
 
         >>> Not(Always(False)).to_dict()
         {'not': False}
         """
-        return {"not": self.part.to_dict(f"{path}.not")}
+        try:
+            return {"not": self.part.to_dict()}
+        except ConfigError as exc:
+            raise exc.under("not") from None
 
 
 @attrs.frozen
@@ -294,10 +242,10 @@ class PythonCondition:
     """A plain Python callable ``event -> bool``; usable, but not serialisable.
 
     >>> c = PythonCondition(lambda e: e.state.startswith("Awaiting"))
-    >>> c.to_dict("pause")
+    >>> c.to_dict()
     Traceback (most recent call last):
     ...
-    itsm_core.errors.ConfigError: pause: a Python callable cannot be serialised; expected a condition written as data (state_in, state_not_in, field/in, all, any, not) to use to_dict()
+    itsm_core.errors.ConfigError: a Python callable cannot be serialised; expected a condition written as data (state_in, state_not_in, field/in, all, any, not) to use to_dict()
     """
 
     function: Callable[[TicketEvent], object]
@@ -314,15 +262,6 @@ class PythonCondition:
             ) from None
         return (PythonCondition, (self.function,))
 
-    @property
-    def state_only(self) -> bool:
-        """False: nothing is known about what a callable reads.
-
-        >>> PythonCondition(lambda e: e.state == "New").state_only
-        False
-        """
-        return False
-
     def holds(self, event: TicketEvent) -> bool:
         """Call the function and take its truth value.
 
@@ -333,19 +272,19 @@ class PythonCondition:
         """
         return bool(self.function(event))
 
-    def to_dict(self, path: str = "") -> object:
+    def to_dict(self) -> object:
         """Refuse: a callable has no data form.
 
         Raises:
-            ConfigError: always, naming *path*.
+            ConfigError: always (inside a junction, the path names the part).
 
-        >>> PythonCondition(callable).to_dict("definitions[0].stop.any[1]")
+        >>> Junction("any", (Always(False), PythonCondition(callable))).to_dict()
         Traceback (most recent call last):
         ...
-        itsm_core.errors.ConfigError: definitions[0].stop.any[1]: a Python callable cannot be serialised; ...
+        itsm_core.errors.ConfigError: any[1]: a Python callable cannot be serialised; ...
         """
         raise ConfigError(
-            path or "condition", "a Python callable cannot be serialised",
+            "", "a Python callable cannot be serialised",
             "a condition written as data (state_in, state_not_in, field/in, all, any, not) "
             "to use to_dict()",
         )
@@ -366,25 +305,30 @@ def _values(raw: object, path: str) -> tuple[frozenset[Any], tuple[Any, ...]]:
 def _parts(raw: object, path: str) -> tuple[Condition, ...]:
     if isinstance(raw, (str, bytes, Mapping)) or not isinstance(raw, (list, tuple)):
         raise ConfigError(path, f"expected a list of conditions, got {raw!r}", _FORM)
-    return tuple(parse_condition(item, f"{path}[{i}]") for i, item in enumerate(raw))
+    return tuple(_parse(item, join(path, i)) for i, item in enumerate(raw))
 
 
 _CONDITION_TYPES = (Always, StateIn, FieldIn, Junction, Not, PythonCondition)
 
 
-def parse_condition(raw: object, path: str) -> Condition:
-    """Read a condition from plain data (or wrap a callable); errors name *path*.
+def parse_condition(data: object) -> Condition:
+    """Read a condition from plain data (or wrap a callable).
 
     Raises:
-        ConfigError: *raw* is not one of the forms in the module docstring.
+        ConfigError: *data* is not one of the forms in the module docstring; the path names
+            the offending part.
 
-    >>> parse_condition({"state_in": ["New"]}, "start")
+    >>> parse_condition({"state_in": ["New"]})
     StateIn(states=frozenset({'New'}), negate=False)
-    >>> parse_condition({"state": "New"}, "start")
+    >>> parse_condition({"not": {"state": "New"}})
     Traceback (most recent call last):
     ...
-    itsm_core.errors.ConfigError: start: unknown condition keys ['state']; expected a condition: {'state_in': [...]}, {'state_not_in': [...]}, {'field': name, 'in': [...]}, {'all': [...]}, {'any': [...]}, {'not': ...}, true/false, or a callable
+    itsm_core.errors.ConfigError: not: unknown condition keys ['state']; expected a condition: {'state_in': [...]}, {'state_not_in': [...]}, {'field': name, 'in': [...]}, {'all': [...]}, {'any': [...]}, {'not': ...}, true/false, or a callable
     """
+    return _parse(data, "")
+
+
+def _parse(raw: object, path: str) -> Condition:
     if isinstance(raw, _CONDITION_TYPES):
         return raw
     if isinstance(raw, bool):
@@ -393,22 +337,23 @@ def parse_condition(raw: object, path: str) -> Condition:
         keys = set(raw)
         if keys in ({"state_in"}, {"state_not_in"}):
             (key,) = keys
-            values, written = _values(raw[key], f"{path}.{key}")
+            values, written = _values(raw[key], join(path, key))
             if not all(isinstance(v, str) for v in values):
-                raise ConfigError(f"{path}.{key}", f"states must be strings, got {raw[key]!r}",
+                raise ConfigError(join(path, key), f"states must be strings, got {raw[key]!r}",
                                   _FORM)
             return StateIn(values, negate=key == "state_not_in", written=written)
         if keys == {"field", "in"}:
             name = raw["field"]
             if not isinstance(name, str) or not name:
-                raise ConfigError(f"{path}.field", f"expected a field name, got {name!r}", _FORM)
-            values, written = _values(raw["in"], f"{path}.in")
+                raise ConfigError(join(path, "field"), f"expected a field name, got {name!r}",
+                                  _FORM)
+            values, written = _values(raw["in"], join(path, "in"))
             return FieldIn(name, values, written=written)
         if keys in ({"all"}, {"any"}):
             (key,) = keys
-            return Junction(key, _parts(raw[key], f"{path}.{key}"))
+            return Junction(key, _parts(raw[key], join(path, key)))
         if keys == {"not"}:
-            return Not(parse_condition(raw["not"], f"{path}.not"))
+            return Not(_parse(raw["not"], join(path, "not")))
         raise ConfigError(path, f"unknown condition keys {sorted(map(str, keys))}", _FORM)
     if callable(raw):
         return PythonCondition(raw)

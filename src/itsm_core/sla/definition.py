@@ -19,23 +19,26 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
 import attrs
 
+from itsm_core._config import join, read_at
 from itsm_core.calendar import BusinessCalendar
-from itsm_core.errors import ConfigError
+from itsm_core.errors import ConfigError, UnknownNameError
 from itsm_core.priority import PriorityMatrix
+from itsm_core.ratios import parse_number
+from itsm_core.sla.clock import FLAGS, ClockRules
 from itsm_core.sla.conditions import Always, Condition, parse_condition
 from itsm_core.sla.events import TicketEvent
 from itsm_core.sla.outcome import SlaOutcome
 from itsm_core.sla.replay import replay
 from itsm_core.sla.targets import Targets
 
-__all__ = ["SlaDefinition", "check_definition"]
+__all__ = ["SlaDefinition"]
 
 _ALWAYS = Always(True)
 _NEVER = Always(False)
@@ -50,10 +53,8 @@ _THRESHOLD_FORM = "a list of numbers > 0 (fractions of the target, e.g. [0.5, 0.
 
 def _threshold(raw: object, path: str) -> Fraction:
     try:
-        if isinstance(raw, bool) or not isinstance(raw, (int, float, str, Fraction)):
-            raise TypeError
-        value = Fraction(repr(raw)) if isinstance(raw, float) else Fraction(raw)
-    except (TypeError, ValueError, ZeroDivisionError):
+        value = parse_number(raw, path)
+    except ConfigError:
         raise ConfigError(path, f"cannot read {raw!r} as a threshold", _THRESHOLD_FORM) from None
     if value <= 0:
         raise ConfigError(path, f"threshold {raw!r} is not positive", _THRESHOLD_FORM)
@@ -79,43 +80,16 @@ def _calendar(raw: object, calendars: Mapping[str, BusinessCalendar]) -> Busines
         return raw
     if isinstance(raw, str):
         if raw not in calendars:
-            raise ConfigError("calendar", f"unknown calendar name {raw!r}",
-                              f"one of {sorted(calendars)} or a calendar mapping")
+            raise UnknownNameError("calendar", raw, sorted(calendars))
         return calendars[raw]
     if isinstance(raw, Mapping):
-        try:
-            return BusinessCalendar.from_dict(dict(raw))
-        except ConfigError as exc:
-            raise ConfigError(f"calendar.{exc.path}", exc.problem, exc.expected) from None
+        return read_at("calendar", BusinessCalendar.from_dict, dict(raw))
     raise ConfigError("calendar", f"cannot read {raw!r} as a calendar",
                       "a calendar mapping (timezone, hours, holidays, ...) or a calendar name")
 
 
-def _compile(conditions: tuple[Condition, ...]) -> Callable[[TicketEvent], int]:
-    """One function giving an event's classification bits (see ``replay``), in the order
-    applies, start, pause, stop, cancel."""
-    bits = [(1 << i, c) for i, c in enumerate(conditions)]
-
-    def classify(event: TicketEvent) -> int:
-        flags = 0
-        for bit, condition in bits:
-            if condition.holds(event):
-                flags |= bit
-        return flags
-
-    return classify
-
-
 def _rebuild(init: dict[str, Any]) -> SlaDefinition:
     return SlaDefinition(**init)
-
-
-def _state_memo(conditions: tuple[Condition, ...]) -> dict[str, int] | None:
-    """An empty per-state cache of the bits when every condition reads the state alone.
-
-    ``replay`` fills it (idempotent writes of pure results, so sharing it between
-    threads is harmless) up to ``MEMO_LIMIT`` states."""
-    return {} if all(c.state_only for c in conditions) else None
 
 
 @attrs.frozen(kw_only=True)
@@ -150,40 +124,30 @@ class SlaDefinition:
     on_priority_change: str = "keep_elapsed"
     on_reopen: str = "resume"
     calendar_name: str | None = attrs.field(default=None, eq=False)
-    classify: Callable[[TicketEvent], int] = attrs.field(init=False, eq=False, hash=False,
-                                                         repr=False)
-    state_memo: dict[str, int] | None = attrs.field(init=False, eq=False, hash=False,
-                                                    repr=False)
+    # the conditions compiled into the clock's flag bits, once (read-only; see sla.clock)
+    _rules: ClockRules = attrs.field(init=False, eq=False, hash=False, repr=False)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # ship the rules, not the compiled classifier (a closure) or the state memo
-        init = {f.name: getattr(self, f.name) for f in attrs.fields(SlaDefinition) if f.init}
+        # ship the rules as configured, not their compiled form (it holds a closure)
+        init = {f.alias: getattr(self, f.name) for f in attrs.fields(SlaDefinition) if f.init}
         return (_rebuild, (init,))
 
-    @classify.default
-    def _classifier(self) -> Callable[[TicketEvent], int]:
-        return _compile(self._conditions())
-
-    @state_memo.default
-    def _memo(self) -> dict[str, int] | None:
-        return _state_memo(self._conditions())
-
-    def _conditions(self) -> tuple[Condition, ...]:
-        return (self.applies, self.start, self.pause, self.stop, self.cancel)
+    @_rules.default
+    def _compile(self) -> ClockRules:
+        return ClockRules.compile({name: getattr(self, name) for name, _ in FLAGS})
 
     @classmethod
-    def from_dict(cls, data: object,
-                  calendars: Mapping[str, BusinessCalendar] | None = None, *,
+    def from_dict(cls, data: object, *,
                   priority_matrix: PriorityMatrix | None = None) -> SlaDefinition:
         """Validate plain data (the issue's form) into a definition.
 
         Args:
             data: the mapping; ``calendar`` is a calendar mapping, a ``BusinessCalendar``,
-                a name from *calendars*, or absent (24x7 UTC).
-            calendars: named calendars a policy shares between definitions.
+                or absent (24x7 UTC); in a :class:`SlaPolicy` it may also name one of the
+                policy's calendars.
             priority_matrix: when given, a target table keyed by priority must name exactly
                 this matrix's priority levels (every level, unless a ``"*"`` fallback is
-                given), checked with :meth:`PriorityMatrix.check_table`.
+                given), checked with :meth:`PriorityMatrix.read_priority_table`.
 
         >>> from itsm_core.priority import PriorityMatrix
         >>> SlaDefinition.from_dict({"name": "fix", "targets": {"1 - Critical": "PT4H"}},
@@ -194,54 +158,17 @@ class SlaDefinition:
 
         Raises:
             ConfigError: anything malformed, naming the field path.
+            UnknownNameError: ``calendar`` is a name (only a policy has named calendars).
 
         >>> SlaDefinition.from_dict({"name": "x", "targets": "PT1H", "on_reopen": "again"})
         Traceback (most recent call last):
         ...
         itsm_core.errors.ConfigError: on_reopen: unknown mode 'again'; expected 'resume' or 'new_cycle'
         """
-        if not isinstance(data, Mapping):
-            raise ConfigError("", f"expected a mapping, got {type(data).__name__}",
-                              "an SLA definition mapping with name and targets")
-        unknown = sorted(set(map(str, data)) - set(_KEYS))
-        if unknown:
-            raise ConfigError(unknown[0], "unknown key", f"one of {', '.join(_KEYS)}")
-        name = data.get("name")
-        if not isinstance(name, str) or not name:
-            raise ConfigError("name", f"expected a non-empty string, got {name!r}", "a name")
-        if "targets" not in data:
-            raise ConfigError("targets", "missing", "targets by priority label")
-        raw_warnings = data.get("warnings", [])
-        if not isinstance(raw_warnings, (list, tuple)):
-            raise ConfigError("warnings", f"expected a list, got {raw_warnings!r}",
-                              _THRESHOLD_FORM)
-        warnings = tuple(sorted({_threshold(w, f"warnings[{i}]")
-                                 for i, w in enumerate(raw_warnings)}))
-        raw_targets = data["targets"]
-        if priority_matrix is not None and isinstance(raw_targets, Mapping) \
-                and data.get("targets_by", "priority") == "priority":
-            priority_matrix.check_table({k: v for k, v in raw_targets.items() if k != "*"},
-                                        complete="*" not in raw_targets)
-        raw_calendar = data.get("calendar")
-        conditions = {key: parse_condition(data[key], key)
-                      for key in ("applies", "start", "pause", "stop", "cancel") if key in data}
-        return cls(
-            name=name,
-            calendar=_calendar(raw_calendar, calendars or {}),
-            targets=Targets.from_data(data["targets"], data.get("targets_by", "priority"),
-                                      "targets"),
-            warnings=warnings,
-            on_priority_change=_choice(data, "on_priority_change", _PRIORITY_MODES),
-            on_reopen=_choice(data, "on_reopen", _REOPEN_MODES),
-            calendar_name=raw_calendar if isinstance(raw_calendar, str) else None,
-            **conditions,
-        )
+        return _read(data, {}, priority_matrix)
 
-    def to_dict(self, *, calendar_names: bool = False) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """Plain data that :meth:`from_dict` reads back to an equal definition.
-
-        Args:
-            calendar_names: write ``calendar`` as its policy name when it has one.
 
         Raises:
             ConfigError: a condition is a Python callable (it has no data form).
@@ -252,16 +179,17 @@ class SlaDefinition:
         ({'state_in': ['Closed']},
          ['calendar', 'name', 'on_priority_change', 'on_reopen', 'stop', 'targets', 'warnings'])
         """
-        calendar: object = (self.calendar_name if calendar_names and self.calendar_name
-                            else self.calendar.to_dict())
-        out: dict[str, Any] = {"name": self.name, "calendar": calendar,
-                               "targets": self.targets.to_data()}
+        out: dict[str, Any] = {"name": self.name, "calendar": self.calendar.to_dict(),
+                               "targets": self.targets.to_dict()}
         if self.targets.by != "priority":
             out["targets_by"] = self.targets.by
-        for key in ("applies", "start", "pause", "stop", "cancel"):
+        for key, _ in FLAGS:
             condition = getattr(self, key)
             if condition != _DEFAULTS[key]:  # defaults stay implicit, as in the input
-                out[key] = condition.to_dict(key)
+                try:
+                    out[key] = condition.to_dict()
+                except ConfigError as exc:
+                    raise exc.under(key) from None
         out["warnings"] = [_threshold_data(w) for w in self.warnings]
         out["on_priority_change"] = self.on_priority_change
         out["on_reopen"] = self.on_reopen
@@ -289,10 +217,54 @@ class SlaDefinition:
         return replay(self, events, as_of, ticket, strict=strict)
 
 
-def check_definition(value: object, path: str) -> SlaDefinition:
-    """Return *value* if it is a definition, else raise ``ConfigError`` naming *path*.
+def _read(data: object, calendars: Mapping[str, BusinessCalendar],
+          priority_matrix: PriorityMatrix | None) -> SlaDefinition:
+    """``SlaDefinition.from_dict``, with the named *calendars* of a policy."""
+    if not isinstance(data, Mapping):
+        raise ConfigError("", f"expected a mapping, got {type(data).__name__}",
+                          "an SLA definition mapping with name and targets")
+    unknown = sorted(set(map(str, data)) - set(_KEYS))
+    if unknown:
+        raise ConfigError(unknown[0], "unknown key", f"one of {', '.join(_KEYS)}")
+    name = data.get("name")
+    if not isinstance(name, str) or not name:
+        raise ConfigError("name", f"expected a non-empty string, got {name!r}", "a name")
+    if "targets" not in data:
+        raise ConfigError("targets", "missing", "targets by priority label")
+    raw_warnings = data.get("warnings", [])
+    if not isinstance(raw_warnings, (list, tuple)):
+        raise ConfigError("warnings", f"expected a list, got {raw_warnings!r}", _THRESHOLD_FORM)
+    warnings = tuple(sorted({_threshold(w, join("warnings", i))
+                             for i, w in enumerate(raw_warnings)}))
+    raw_targets, by = data["targets"], data.get("targets_by", "priority")
+    if priority_matrix is not None and isinstance(raw_targets, Mapping) and by == "priority":
+        complete = "*" not in raw_targets
+        read_at("targets", lambda table: priority_matrix.read_priority_table(
+            table, complete=complete), {k: v for k, v in raw_targets.items() if k != "*"})
+    raw_calendar = data.get("calendar")
+    conditions = {key: read_at(key, parse_condition, data[key])
+                  for key, _ in FLAGS if key in data}
+    calendar = _calendar(raw_calendar, calendars)
+    if not isinstance(by, str) or not by:
+        raise ConfigError("targets_by", f"expected a field name, got {by!r}",
+                          "'priority' or the name of a ticket field")
+    targets = read_at("targets", Targets.from_dict, raw_targets)
+    return SlaDefinition(
+        name=name,
+        calendar=calendar,
+        targets=targets if by == "priority" else attrs.evolve(targets, by=by),
+        warnings=warnings,
+        on_priority_change=_choice(data, "on_priority_change", _PRIORITY_MODES),
+        on_reopen=_choice(data, "on_reopen", _REOPEN_MODES),
+        calendar_name=raw_calendar if isinstance(raw_calendar, str) else None,
+        **conditions,
+    )
 
-    >>> check_definition(1, "definitions[0]")
+
+def _as_definition(value: object, path: str) -> SlaDefinition:
+    """*value*, which must be a definition; else raise ``ConfigError`` naming *path*.
+
+    >>> _as_definition(1, "definitions[0]")
     Traceback (most recent call last):
     ...
     itsm_core.errors.ConfigError: definitions[0]: expected an SlaDefinition, got int
@@ -300,4 +272,3 @@ def check_definition(value: object, path: str) -> SlaDefinition:
     if not isinstance(value, SlaDefinition):
         raise ConfigError(path, f"expected an SlaDefinition, got {type(value).__name__}")
     return value
-

@@ -2,7 +2,8 @@
 
 A :class:`TicketEvent` says "at this instant the ticket was in this state, with this
 priority and these fields".  The SLA engine replays a ticket's events in time order.
-The instant is converted to integer microseconds once, on construction.
+The instant is converted to integer microseconds once, on construction, and kept
+privately for the replay (docs/design.md, "Time").
 
 >>> from datetime import datetime, timezone
 >>> e = TicketEvent(datetime(2025, 3, 3, 9, tzinfo=timezone.utc), "New", "2 - High",
@@ -140,8 +141,8 @@ class TicketEvent:
 
     >>> from datetime import datetime, timezone
     >>> e = TicketEvent(datetime(2025, 1, 6, 9, tzinfo=timezone.utc), "Active")
-    >>> e.at_us, e.priority, len(e.fields)
-    (1736154000000000, None, 0)
+    >>> e.priority, len(e.fields)
+    (None, 0)
     >>> TicketEvent(datetime(2025, 1, 6, 9), "Active")
     Traceback (most recent call last):
     ...
@@ -152,7 +153,7 @@ class TicketEvent:
     state: str
     priority: str | None
     fields: Fields
-    at_us: int = attrs.field(eq=False, repr=False)
+    _at_us: int = attrs.field(eq=False, repr=False)  # ``at`` in microseconds, for the replay
 
     def __init__(self, at: datetime, state: str, priority: object = None,
                  fields: Mapping[str, Any] | None = None) -> None:
@@ -161,7 +162,7 @@ class TicketEvent:
                             Fields.of(fields), us)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], name: str = "event") -> TicketEvent:
+    def from_dict(cls, data: Mapping[str, Any]) -> TicketEvent:
         """Build from ``{"at": datetime, "state": ..., "priority": ..., "fields": {...}}``.
 
         Raises:
@@ -174,7 +175,7 @@ class TicketEvent:
         """
         if not isinstance(data, Mapping) or "at" not in data or "state" not in data:
             raise ArgumentTypeError(
-                f"{name}: expected a mapping with 'at' and 'state' (and optional 'priority', "
+                f"event: expected a mapping with 'at' and 'state' (and optional 'priority', "
                 f"'fields'), got {data!r}"
             )
         return cls(data["at"], data["state"], data.get("priority"), data.get("fields"))

@@ -25,21 +25,17 @@ from typing import Any
 
 import attrs
 
+from itsm_core._config import join, read_at
 from itsm_core.calendar import BusinessCalendar
-from itsm_core.errors import ConfigError
+from itsm_core.errors import ConfigError, UnknownNameError
 from itsm_core.priority import PriorityMatrix
-from itsm_core.sla.definition import SlaDefinition, check_definition
+from itsm_core.sla.definition import SlaDefinition, _as_definition, _read
 from itsm_core.sla.events import TicketEvent
 from itsm_core.sla.outcome import SlaOutcome
 
 __all__ = ["SlaPolicy"]
 
 _FORM = "{'calendars': {name: calendar, ...} (optional), 'definitions': [definition, ...]}"
-
-
-def _prefixed(exc: ConfigError, prefix: str) -> ConfigError:
-    path = f"{prefix}.{exc.path}" if exc.path else prefix
-    return ConfigError(path, exc.problem, exc.expected)
 
 
 @attrs.frozen(kw_only=True)
@@ -70,12 +66,14 @@ class SlaPolicy:
 
         Raises:
             ConfigError: anything malformed, with the full path (``definitions[1].stop``).
+            UnknownNameError: a definition names a calendar the policy does not have.
 
-        >>> SlaPolicy.from_dict({"definitions": [{"name": "a", "targets": "PT1H",
+        >>> SlaPolicy.from_dict({"calendars": {"uk": {"timezone": "Europe/London"}},
+        ...                      "definitions": [{"name": "a", "targets": "PT1H",
         ...                                       "calendar": "nowhere"}]})
         Traceback (most recent call last):
         ...
-        itsm_core.errors.ConfigError: definitions[0].calendar: unknown calendar name 'nowhere'; expected one of [] or a calendar mapping
+        itsm_core.errors.UnknownNameError: definitions[0].calendar: unknown name 'nowhere'; expected one of 'uk'
         """
         if not isinstance(data, Mapping):
             raise ConfigError("", f"expected a mapping, got {type(data).__name__}", _FORM)
@@ -90,31 +88,25 @@ class SlaPolicy:
             if not isinstance(name, str) or not isinstance(raw, (Mapping, BusinessCalendar)):
                 raise ConfigError(f"calendars.{name}", f"cannot read {raw!r} as a calendar",
                                   "a calendar mapping (timezone, hours, holidays, ...)")
-            try:
-                calendars[name] = (raw if isinstance(raw, BusinessCalendar)
-                                   else BusinessCalendar.from_dict(dict(raw)))
-            except ConfigError as exc:
-                raise _prefixed(exc, f"calendars.{name}") from None
+            calendars[name] = (raw if isinstance(raw, BusinessCalendar) else
+                               read_at(join("calendars", name), BusinessCalendar.from_dict,
+                                       dict(raw)))
         raw_definitions = data.get("definitions")
         if not isinstance(raw_definitions, (list, tuple)) or not raw_definitions:
             raise ConfigError("definitions", f"expected a non-empty list, got {raw_definitions!r}",
                               _FORM)
         definitions: list[SlaDefinition] = []
         for index, raw in enumerate(raw_definitions):
-            path = f"definitions[{index}]"
-            try:
-                definition = (raw if isinstance(raw, SlaDefinition)
-                              else SlaDefinition.from_dict(raw, calendars,
-                                                           priority_matrix=priority_matrix))
-            except ConfigError as exc:
-                raise _prefixed(exc, path) from None
-            definitions.append(definition)
+            path = join("definitions", index)
+            definitions.append(raw if isinstance(raw, SlaDefinition)
+                               else read_at(path, lambda data: _read(data, calendars,
+                                                                     priority_matrix), raw))
         return cls(definitions=tuple(definitions), calendars=tuple(calendars.items()))
 
     def __attrs_post_init__(self) -> None:
         seen: set[str] = set()
         for index, definition in enumerate(self.definitions):
-            check_definition(definition, f"definitions[{index}]")
+            _as_definition(definition, join("definitions", index))
             if definition.name in seen:
                 raise ConfigError(f"definitions[{index}].name",
                                   f"duplicate name {definition.name!r}",
@@ -133,9 +125,11 @@ class SlaPolicy:
         shared = dict(self.calendars)
         out: list[dict[str, Any]] = []
         for definition in self.definitions:
-            named = (definition.calendar_name is not None
-                     and shared.get(definition.calendar_name) == definition.calendar)
-            out.append(definition.to_dict(calendar_names=named))
+            data = definition.to_dict()
+            name = definition.calendar_name
+            if name is not None and shared.get(name) == definition.calendar:
+                data["calendar"] = name
+            out.append(data)
         return {"calendars": {name: cal.to_dict() for name, cal in self.calendars},
                 "definitions": out}
 
@@ -143,7 +137,7 @@ class SlaPolicy:
         """The definition called *name*.
 
         Raises:
-            ConfigError: no definition has that name.
+            UnknownNameError: no definition has that name.
 
         >>> SlaPolicy.from_dict({"definitions": [{"name": "a", "targets": "PT1H"}]}
         ...                     ).definition("a").name
@@ -152,8 +146,7 @@ class SlaPolicy:
         for definition in self.definitions:
             if definition.name == name:
                 return definition
-        raise ConfigError("definitions", f"no definition named {name!r}",
-                          f"one of {[d.name for d in self.definitions]}")
+        raise UnknownNameError("definition", name, [d.name for d in self.definitions])
 
     def evaluate(self, events: Iterable[TicketEvent], as_of: datetime | None = None,
                  ticket: Any = None, *, strict: bool = True) -> tuple[SlaOutcome, ...]:

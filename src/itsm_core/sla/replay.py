@@ -12,8 +12,8 @@ conditions give five bits -- applies, start, pause, stop, cancel -- and:
   cancels the cycle and attaches a new one at once (``restart``); then cancel, else stop,
   else pause, else run.
 
-Elapsed and paused business time are measured on the definition's calendar with the
-integer fast path (one ``elapsed_us`` call per running segment).
+Elapsed and paused business time are measured on the definition's calendar, on integer
+microseconds inside (one calendar call per running segment; docs/design.md, "Time").
 
 >>> from datetime import datetime, timezone
 >>> from itsm_core.sla import SlaDefinition, TicketEvent
@@ -35,20 +35,20 @@ from typing import TYPE_CHECKING, Any
 
 from itsm_core._instant import to_us
 from itsm_core.errors import ArgumentTypeError, InvalidArgumentError
+from itsm_core.sla.clock import APPLIES, CANCEL, PAUSE, START, STOP
+from itsm_core.sla.cycle import RawSegment, SlaCycle
 from itsm_core.sla.events import Fields, TicketEvent
-from itsm_core.sla.outcome import RawSegment, SlaCycle, SlaOutcome, Stage
+from itsm_core.sla.outcome import SlaOutcome
+from itsm_core.sla.segment import Stage
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from itsm_core.sla.definition import SlaDefinition
 
-__all__ = ["APPLIES", "CANCEL", "PAUSE", "START", "STOP", "replay"]
+__all__ = ["replay"]
 
-# Classification bits of one event against one definition (SlaDefinition.classify).
-APPLIES, START, PAUSE, STOP, CANCEL = 1, 2, 4, 8, 16
 _ENDS = STOP | CANCEL
 _ATTACH_MASK = APPLIES | START | STOP | CANCEL
 _ATTACH = APPLIES | START
-MEMO_LIMIT = 4096  # distinct states cached per definition
 
 
 class _Open:
@@ -84,7 +84,7 @@ def _ordered(events: Iterable[TicketEvent]) -> tuple[list[TicketEvent], list[int
             raise ArgumentTypeError(
                 f"events[{index}]: expected a TicketEvent, got {type(event).__name__} {event!r}"
             )
-    stamps = [event.at_us for event in listed]
+    stamps = [event._at_us for event in listed]
     if stamps == sorted(stamps):
         return listed, None
     return listed, sorted(range(len(listed)), key=stamps.__getitem__)  # stable for ties
@@ -113,14 +113,14 @@ def replay(definition: SlaDefinition, events: Iterable[TicketEvent], as_of: date
     if as_of is not None:
         as_of_us = to_us(as_of, "as_of")
     elif listed:
-        as_of_us = max(event.at_us for event in listed)
+        as_of_us = max(event._at_us for event in listed)
     else:
         as_of_us = 0
-    classify = definition.classify
-    memo = definition.state_memo
+    rules = definition._rules
+    classify, by_state, other_states = rules.classify, rules.by_state, rules.other_states
     targets = definition.targets
     key_of = None if targets.by == "priority" else targets.key_of
-    target_of = targets.target_us
+    target_of = targets._target_us
     resume = definition.on_reopen == "resume"
     restart = definition.on_priority_change == "restart"
 
@@ -131,15 +131,12 @@ def replay(definition: SlaDefinition, events: Iterable[TicketEvent], as_of: date
     last: TicketEvent | None = None
     pairs = enumerate(listed) if order is None else ((i, listed[i]) for i in order)
     for index, event in pairs:
-        t = event.at_us
+        t = event._at_us
         if t > as_of_us:
             break
         last = event
-        flags = memo.get(event.state) if memo is not None else None
-        if flags is None:
-            flags = classify(event)
-            if memo is not None and len(memo) < MEMO_LIMIT:
-                memo[event.state] = flags
+        flags = (classify(event) if by_state is None
+                 else by_state.get(event.state, other_states))
         applies = applies or bool(flags & APPLIES)
         key = event.priority if key_of is None else key_of(event)
         if cur is None:
@@ -220,7 +217,6 @@ def _finish(definition: SlaDefinition, cycle: _Open, as_of_us: int) -> SlaCycle:
         stage = Stage.BREACHED if elapsed > cycle.target else Stage.MET
     else:
         stage = Stage.RUNNING if cycle.running else Stage.PAUSED
-    return SlaCycle(stage=stage, start_us=cycle.start, stop_us=cycle.stop, end_us=end,
-                    target_us=cycle.target, priority=cycle.key, elapsed_us=elapsed,
-                    raw_segments=tuple(raw), thresholds=definition.warnings,
-                    calendar=calendar)
+    return SlaCycle(stage=stage, priority=cycle.key, thresholds=definition.warnings,
+                    calendar=calendar, start_us=cycle.start, stop_us=cycle.stop,
+                    target_us=cycle.target, elapsed_us=elapsed, raw_segments=tuple(raw))

@@ -3,13 +3,13 @@
 In data, ``"targets"`` maps a label to an ISO 8601 duration (a day is 24 *business*
 hours, as in ServiceNow) or a ``timedelta``.  The key ``"*"`` gives a fallback for
 labels not listed; a single duration instead of a mapping applies to every ticket.
-``"targets_by"`` names the event field the labels are read from (default: the event's
-``priority``).
+A definition's ``"targets_by"`` names the event field the labels are read from (default:
+the event's ``priority``); it is the table's :attr:`Targets.by`.
 
->>> t = Targets.from_data({"1 - Critical": "PT4H", "*": "P5D"}, "priority", "targets")
->>> t.target_us("1 - Critical") // 3_600_000_000, t.target_us("9 - Other") // 3_600_000_000
-(4, 120)
->>> t.to_data()
+>>> t = Targets.from_dict({"1 - Critical": "PT4H", "*": "P5D"})
+>>> t.target("1 - Critical"), t.target("9 - Other")
+(datetime.timedelta(seconds=14400), datetime.timedelta(days=5))
+>>> t.to_dict()
 {'1 - Critical': 'PT4H', '*': 'P5D'}
 """
 
@@ -17,10 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
+from types import MappingProxyType
 from typing import Any
 
 import attrs
 
+from itsm_core._config import join
 from itsm_core._instant import duration_us, format_duration, parse_duration
 from itsm_core.errors import ConfigError
 from itsm_core.sla.events import TicketEvent
@@ -30,13 +32,19 @@ __all__ = ["DEFAULT_KEY", "Targets"]
 DEFAULT_KEY = "*"
 _FORM = ("a mapping of priority label to duration (ISO 8601 such as 'PT4H' or a timedelta), "
          "optionally with a '*' fallback, or a single duration")
+_US = timedelta(microseconds=1)
 
 
-def _positive_us(raw: object, path: str) -> int:
-    us = duration_us(parse_duration(raw, path), path)
-    if us <= 0:
+def _rebuild(table: tuple[tuple[str, timedelta], ...], default: timedelta | None,
+             by: str) -> Targets:
+    return Targets(table=table, default=default, by=by)
+
+
+def _positive(raw: object, path: str) -> timedelta:
+    duration = parse_duration(raw, path)
+    if duration_us(duration, path) <= 0:
         raise ConfigError(path, f"target {raw!r} is not positive", "a duration > 0")
-    return us
+    return duration
 
 
 @attrs.frozen(kw_only=True)
@@ -44,93 +52,105 @@ class Targets:
     """The target table of one SLA definition.
 
     Attributes:
-        table: ``(label, microseconds)`` pairs in configuration order.
-        default_us: the fallback target (``"*"``), or ``None``.
-        by: ``"priority"`` or the name of the event field holding the key.
+        table: ``(label, target)`` pairs in configuration order.
+        default: the fallback target (``"*"``), or ``None``.
+        by: ``"priority"`` or the name of the event field holding the label.
 
-    >>> Targets.from_data("PT8H", "priority", "targets").target_us(None) // 3_600_000_000
-    8
+    >>> Targets.from_dict("PT8H").target(None)
+    datetime.timedelta(seconds=28800)
     """
 
-    table: tuple[tuple[str, int], ...]
-    default_us: int | None = None
+    table: tuple[tuple[str, timedelta], ...]
+    default: timedelta | None = None
     by: str = "priority"
-    _lookup: dict[str, int] = attrs.field(init=False, eq=False, hash=False, repr=False)
+    # microseconds per label, built once (read-only): replay looks targets up here
+    _lookup: Mapping[str, int] = attrs.field(init=False, eq=False, hash=False, repr=False)
+    _default_us: int | None = attrs.field(init=False, eq=False, hash=False, repr=False)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # ship the table, not the read-only lookup built from it
+        return (_rebuild, (self.table, self.default, self.by))
 
     @_lookup.default
-    def _build_lookup(self) -> dict[str, int]:
-        return dict(self.table)
+    def _build_lookup(self) -> Mapping[str, int]:
+        return MappingProxyType({label: target // _US for label, target in self.table})
+
+    @_default_us.default
+    def _build_default(self) -> int | None:
+        return None if self.default is None else self.default // _US
 
     @classmethod
-    def from_data(cls, raw: object, by: object, path: str) -> Targets:
-        """Read the ``targets`` value (and ``targets_by``); errors name *path*.
+    def from_dict(cls, data: object) -> Targets:
+        """Read a ``targets`` value (labels are priority labels; see :attr:`by`).
 
         Raises:
             ConfigError: a label is not a string, a duration is unreadable or not positive.
 
-        >>> Targets.from_data({"P1": "PT0S"}, "priority", "targets")
+        >>> Targets.from_dict({"P1": "PT0S"})
         Traceback (most recent call last):
         ...
-        itsm_core.errors.ConfigError: targets.P1: target 'PT0S' is not positive; expected a duration > 0
+        itsm_core.errors.ConfigError: P1: target 'PT0S' is not positive; expected a duration > 0
         """
-        if not isinstance(by, str) or not by:
-            raise ConfigError("targets_by", f"expected a field name, got {by!r}",
-                              "'priority' or the name of a ticket field")
-        if isinstance(raw, (str, timedelta)):
-            return cls(table=(), default_us=_positive_us(raw, path), by=by)
-        if not isinstance(raw, Mapping) or not raw:
-            raise ConfigError(path, f"expected targets, got {raw!r}", _FORM)
-        table: list[tuple[str, int]] = []
-        default: int | None = None
-        for label, value in raw.items():
+        if isinstance(data, (str, timedelta)):
+            return cls(table=(), default=_positive(data, ""))
+        if not isinstance(data, Mapping) or not data:
+            raise ConfigError("", f"expected targets, got {data!r}", _FORM)
+        table: list[tuple[str, timedelta]] = []
+        default: timedelta | None = None
+        for label, value in data.items():
             if not isinstance(label, str):
-                raise ConfigError(path, f"label {label!r} is not a string", _FORM)
-            us = _positive_us(value, f"{path}.{label}")
+                raise ConfigError("", f"label {label!r} is not a string", _FORM)
+            target = _positive(value, join("", label))
             if label == DEFAULT_KEY:
-                default = us
+                default = target
             else:
-                table.append((label, us))
-        return cls(table=tuple(table), default_us=default, by=by)
+                table.append((label, target))
+        return cls(table=tuple(table), default=default)
 
-    def to_data(self) -> object:
-        """The ``targets`` value as plain data (ISO 8601 strings).
+    def to_dict(self) -> object:
+        """The ``targets`` value as plain data: a mapping of ISO 8601 durations, or the one
+        duration when there is only a fallback.
 
-        >>> Targets.from_data({"P1": "PT4H"}, "priority", "t").to_data()
-        {'P1': 'PT4H'}
+        >>> Targets.from_dict({"P1": "PT4H"}).to_dict(), Targets.from_dict("P1D").to_dict()
+        ({'P1': 'PT4H'}, 'P1D')
         """
-        if not self.table and self.default_us is not None:
-            return format_duration(timedelta(microseconds=self.default_us))
-        out: dict[str, Any] = {k: format_duration(timedelta(microseconds=v))
-                               for k, v in self.table}
-        if self.default_us is not None:
-            out[DEFAULT_KEY] = format_duration(timedelta(microseconds=self.default_us))
+        if not self.table and self.default is not None:
+            return format_duration(self.default)
+        out: dict[str, Any] = {k: format_duration(v) for k, v in self.table}
+        if self.default is not None:
+            out[DEFAULT_KEY] = format_duration(self.default)
         return out
 
     def key_of(self, event: TicketEvent) -> Any:
         """The label *event* carries for this table (its priority, or field ``by``).
 
+        >>> import attrs
         >>> from datetime import datetime, timezone
         >>> e = TicketEvent(datetime(2025, 1, 1, tzinfo=timezone.utc), "New", "P1", {"tier": "gold"})
-        >>> Targets.from_data("PT1H", "tier", "t").key_of(e)
+        >>> attrs.evolve(Targets.from_dict("PT1H"), by="tier").key_of(e)
         'gold'
         """
         if self.by == "priority":
             return event.priority
         return event.fields.get(self.by)
 
-    def target_us(self, key: Any) -> int | None:
-        """The target for *key* in microseconds of business time, or ``None`` if none applies.
+    def target(self, key: Any) -> timedelta | None:
+        """The business-time target for label *key*, or ``None`` if none applies.
 
-        >>> Targets.from_data({"P1": "PT1H"}, "priority", "t").target_us("P2") is None
+        >>> Targets.from_dict({"P1": "PT1H"}).target("P2") is None
         True
         """
+        us = self._target_us(key)
+        return None if us is None else timedelta(microseconds=us)
+
+    def _target_us(self, key: Any) -> int | None:
         found = self._lookup.get(key) if isinstance(key, str) else None
-        return self.default_us if found is None else found
+        return self._default_us if found is None else found
 
     def labels(self) -> tuple[str, ...]:
         """The labels listed, in configuration order (without ``"*"``).
 
-        >>> Targets.from_data({"P1": "PT1H", "P2": "PT2H"}, "priority", "t").labels()
+        >>> Targets.from_dict({"P1": "PT1H", "P2": "PT2H"}).labels()
         ('P1', 'P2')
         """
         return tuple(k for k, _ in self.table)

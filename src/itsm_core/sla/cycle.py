@@ -1,0 +1,397 @@
+"""One run of an SLA clock: :class:`SlaCycle`, the figures a replay reports for it.
+
+A cycle keeps its figures as integers (microseconds) with its calendar, privately; the
+datetimes, timedeltas, the percentage, the due instant and the warning instants are
+computed when asked, so that evaluating many tickets for a compliance report stays cheap
+(docs/design.md, "Scale and embedding").
+
+>>> from datetime import datetime, timezone
+>>> from itsm_core.sla import SlaDefinition, TicketEvent
+>>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H"})
+>>> opened = TicketEvent(datetime(2025, 1, 6, 9, tzinfo=timezone.utc), "New")
+>>> fix.evaluate([opened], as_of=datetime(2025, 1, 6, 12, tzinfo=timezone.utc)).cycles[0].remaining
+datetime.timedelta(seconds=3600)
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from itsm_core._instant import format_duration, from_us
+from itsm_core.sla.segment import Segment, Stage
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from itsm_core.calendar import BusinessCalendar
+
+__all__ = ["SlaCycle"]
+
+# A raw segment: (running, start_us, end_us, key, state).
+RawSegment = tuple[bool, int, int, Any, str]
+
+
+def _ceil_fraction(value: Fraction) -> int:
+    return -((-value.numerator) // value.denominator)
+
+
+@attrs.frozen(kw_only=True)
+class SlaCycle:
+    """One run of an SLA clock, from attachment to stop, cancel or the evaluation instant.
+
+    Built by :meth:`SlaDefinition.evaluate`.  Instants are aware datetimes in the calendar's
+    zone, durations are timedeltas of business time unless named ``wall``.
+
+    Attributes:
+        stage: where the cycle stands.
+        priority: the target key (priority label) in force at the end.
+        thresholds: the definition's warning thresholds (fractions of the target).
+        calendar: the calendar business time is measured on.
+
+    >>> from itsm_core.sla import SlaDefinition, TicketEvent
+    >>> from datetime import datetime, timezone
+    >>> d = SlaDefinition.from_dict({"name": "fix", "calendar": {"timezone": "UTC",
+    ...     "hours": {day: [["00:00", "24:00"]] for day in
+    ...               ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}},
+    ...     "targets": "PT4H", "stop": {"state_in": ["Resolved"]}})
+    >>> t = lambda h: datetime(2025, 1, 6, h, tzinfo=timezone.utc)
+    >>> cycle = d.evaluate([TicketEvent(t(9), "New"), TicketEvent(t(12), "Resolved")]).cycles[0]
+    >>> cycle.stage, cycle.elapsed, cycle.remaining, cycle.percent
+    (<Stage.MET: 'met'>, datetime.timedelta(seconds=10800), datetime.timedelta(seconds=3600), Fraction(75, 1))
+    >>> cycle.due_at.isoformat()
+    '2025-01-06T13:00:00+00:00'
+    """
+
+    stage: Stage
+    priority: Any
+    thresholds: tuple[Fraction, ...] = ()
+    calendar: BusinessCalendar = attrs.field(eq=False, hash=False, repr=False)
+    # the figures, in microseconds (private: read them through the properties)
+    _start_us: int
+    _stop_us: int | None
+    _target_us: int
+    _elapsed_us: int
+    _raw_segments: tuple[RawSegment, ...]
+
+    def _dt(self, us: int) -> datetime:
+        return from_us(us, self.calendar.timezone)
+
+    @property
+    def started_at(self) -> datetime:
+        """When the clock attached, in the calendar's zone.
+
+        >>> from datetime import datetime, timezone
+        >>> from itsm_core import BusinessCalendar, SlaDefinition, TicketEvent
+        >>> london = BusinessCalendar.always_open("Europe/London")
+        >>> uk = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H", "calendar": london})
+        >>> opened = TicketEvent(datetime(2025, 7, 7, 9, tzinfo=timezone.utc), "New")
+        >>> uk.evaluate([opened]).cycles[0].started_at.isoformat()
+        '2025-07-07T10:00:00+01:00'
+        """
+        return self._dt(self._start_us)
+
+    @property
+    def stopped_at(self) -> datetime | None:
+        """When it stopped (met / breached / cancelled), ``None`` while open.
+
+        >>> from datetime import datetime, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H",
+        ...                                "stop": {"state_in": ["Resolved"]}})
+        >>> history = [TicketEvent(datetime(2025, 1, 6, h, tzinfo=timezone.utc), state)
+        ...            for h, state in ((9, "New"), (11, "Resolved"))]
+        >>> print(fix.evaluate(history[:1]).cycles[0].stopped_at)
+        None
+        >>> fix.evaluate(history).cycles[0].stopped_at.isoformat()
+        '2025-01-06T11:00:00+00:00'
+        """
+        return None if self._stop_us is None else self._dt(self._stop_us)
+
+    @property
+    def target(self) -> timedelta:
+        """The business-time target in force at the end (after any priority change).
+
+        >>> from datetime import datetime, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": {"P1": "PT4H", "P2": "PT8H"}})
+        >>> escalated = [TicketEvent(datetime(2025, 1, 6, 9, tzinfo=timezone.utc), "New", "P2"),
+        ...              TicketEvent(datetime(2025, 1, 6, 10, tzinfo=timezone.utc), "New", "P1")]
+        >>> fix.evaluate(escalated).cycles[0].target
+        datetime.timedelta(seconds=14400)
+        """
+        return timedelta(microseconds=self._target_us)
+
+    @property
+    def elapsed(self) -> timedelta:
+        """Business time the clock ran (time outside the calendar's hours does not count).
+
+        >>> from datetime import datetime, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> office = {"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]],
+        ...                                        "tue": [["09:00", "17:00"]]}}
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT8H", "calendar": office})
+        >>> monday_4pm = TicketEvent(datetime(2025, 1, 6, 16, tzinfo=timezone.utc), "New")
+        >>> fix.evaluate([monday_4pm], as_of=datetime(2025, 1, 7, 10, tzinfo=timezone.utc)
+        ...              ).cycles[0].elapsed   # 16:00-17:00 and 09:00-10:00, not 18 hours
+        datetime.timedelta(seconds=7200)
+        """
+        return timedelta(microseconds=self._elapsed_us)
+
+    @property
+    def remaining(self) -> timedelta:
+        """``target - elapsed``; negative when overdue.
+
+        >>> from datetime import datetime, timedelta, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H"})
+        >>> opened = datetime(2025, 1, 6, 9, tzinfo=timezone.utc)
+        >>> fix.evaluate([TicketEvent(opened, "New")], as_of=opened + timedelta(hours=6)
+        ...              ).cycles[0].remaining == -timedelta(hours=2)
+        True
+        """
+        return timedelta(microseconds=self._target_us - self._elapsed_us)
+
+    @property
+    def breached(self) -> bool:
+        """Whether elapsed business time exceeds the target, decided exactly on integers.
+
+        Resolving at exactly the target meets it; one microsecond later breaches it.
+
+        >>> from datetime import datetime, timedelta, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H",
+        ...                                "stop": {"state_in": ["Resolved"]}})
+        >>> opened = datetime(2025, 1, 6, 9, tzinfo=timezone.utc)
+        >>> [fix.evaluate([TicketEvent(opened, "New"), TicketEvent(opened + late, "Resolved")]
+        ...               ).cycles[0].breached
+        ...  for late in (timedelta(hours=4), timedelta(hours=4, microseconds=1))]
+        [False, True]
+        """
+        return self._elapsed_us > self._target_us
+
+    @property
+    def percent(self) -> Fraction:
+        """``100 * elapsed / target``, exact (for display, convert with ``float``).
+
+        >>> from datetime import datetime, timedelta, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT3H"})
+        >>> opened = datetime(2025, 1, 6, 9, tzinfo=timezone.utc)
+        >>> share = fix.evaluate([TicketEvent(opened, "New")],
+        ...                      as_of=opened + timedelta(hours=1)).cycles[0].percent
+        >>> share, round(float(share), 1)
+        (Fraction(100, 3), 33.3)
+        """
+        return Fraction(100 * self._elapsed_us, self._target_us)
+
+    def _paused_segments(self) -> list[RawSegment]:
+        return [s for s in self._raw_segments if not s[0]]
+
+    @property
+    def paused_business(self) -> timedelta:
+        """Business time spent paused (a pause over a weekend costs the weekend nothing).
+
+        >>> from datetime import datetime, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> weekdays = {"timezone": "UTC", "hours": {d: [["09:00", "17:00"]]
+        ...                                          for d in ("mon", "tue", "wed", "thu", "fri")}}
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT8H", "calendar": weekdays,
+        ...                                "pause": {"state_in": ["On Hold"]}})
+        >>> friday_4pm, monday_10am = (datetime(2025, 1, 10, 16, tzinfo=timezone.utc),
+        ...                            datetime(2025, 1, 13, 10, tzinfo=timezone.utc))
+        >>> fix.evaluate([TicketEvent(friday_4pm, "On Hold"), TicketEvent(monday_10am, "New")]
+        ...              ).cycles[0].paused_business   # Friday 16-17 and Monday 9-10
+        datetime.timedelta(seconds=7200)
+        """
+        cal = self.calendar
+        return timedelta(microseconds=sum(cal._engine.elapsed(s[1], s[2])
+                                          for s in self._paused_segments()))
+
+    @property
+    def paused_wall(self) -> timedelta:
+        """Wall-clock time spent paused, whatever the calendar says.
+
+        >>> from datetime import datetime, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> office = {"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}}
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT8H", "calendar": office,
+        ...                                "pause": {"state_in": ["Awaiting User Info"]}})
+        >>> waits = [TicketEvent(datetime(2025, 1, 6, h, tzinfo=timezone.utc), state)
+        ...          for h, state in ((10, "Awaiting User Info"), (20, "Active"))]
+        >>> fix.evaluate(waits).cycles[0].paused_wall   # ten hours, of which seven were open
+        datetime.timedelta(seconds=36000)
+        """
+        return timedelta(microseconds=sum(s[2] - s[1] for s in self._paused_segments()))
+
+    @property
+    def paused(self) -> tuple[timedelta, timedelta]:
+        """``(paused_business, paused_wall)``: a pause outside business hours costs no time.
+
+        >>> from datetime import datetime, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H", "calendar": {
+        ...     "timezone": "UTC", "hours": {"mon": [["10:00", "18:00"]]}}, "pause": True})
+        >>> at = lambda h: datetime(2025, 1, 6, h, tzinfo=timezone.utc)
+        >>> fix.evaluate([TicketEvent(at(9), "Pending"), TicketEvent(at(11), "Active")]
+        ...              ).cycles[0].paused   # paused 09:00-11:00, open from 10:00
+        (datetime.timedelta(seconds=3600), datetime.timedelta(seconds=7200))
+        """
+        return self.paused_business, self.paused_wall
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the cycle is running or paused.
+
+        >>> from datetime import datetime, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H",
+        ...                                "pause": {"state_in": ["Pending"]},
+        ...                                "stop": {"state_in": ["Resolved"]}})
+        >>> events = [TicketEvent(datetime(2025, 1, 6, 9 + i, tzinfo=timezone.utc), state)
+        ...           for i, state in enumerate(["New", "Pending", "Resolved"])]
+        >>> [fix.evaluate(events[:n]).cycles[0].is_open for n in (1, 2, 3)]
+        [True, True, False]
+        """
+        return self.stage in (Stage.RUNNING, Stage.PAUSED)
+
+    def _crossing_us(self, need_us: int) -> int | None:
+        """When the running clock reached (or, running, will reach) *need_us* of business
+        time; ``None`` if it has not reached it and is not running."""
+        cal = self.calendar
+        done = 0
+        running_now = self.stage is Stage.RUNNING
+        last = len(self._raw_segments) - 1
+        for index, (running, start, end, _key, _state) in enumerate(self._raw_segments):
+            if not running:
+                continue
+            if index == last and running_now:
+                return int(cal._engine.add(start, need_us - done))
+            here = int(cal._engine.elapsed(start, end))
+            if done + here >= need_us:
+                return int(cal._engine.add(start, need_us - done))
+            done += here
+        return None
+
+    @property
+    def breached_at(self) -> datetime | None:
+        """The instant the target was used up, if it has been (the deadline that passed).
+
+        >>> from datetime import datetime, timedelta, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H"})
+        >>> opened = TicketEvent(datetime(2025, 1, 6, 9, tzinfo=timezone.utc), "New")
+        >>> [fix.evaluate([opened], as_of=opened.at + timedelta(hours=h)).cycles[0].breached_at
+        ...  for h in (3, 6)]
+        [None, datetime.datetime(2025, 1, 6, 13, 0, tzinfo=zoneinfo.ZoneInfo(key='UTC'))]
+        """
+        if self._elapsed_us < self._target_us:
+            return None
+        us = self._crossing_us(self._target_us)
+        return None if us is None else self._dt(us)
+
+    @property
+    def due_at(self) -> datetime | None:
+        """When the target is (or was) used up: projected while running, ``None`` while paused.
+
+        For a stopped (met, breached, cancelled) cycle it is the instant the target was
+        used up, or, if it stopped in time, the deadline as it stood when it stopped
+        (the remaining business time added to the stop instant).
+
+        >>> from datetime import datetime, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H",
+        ...                                "pause": {"state_in": ["Awaiting Vendor"]}})
+        >>> at = lambda h: datetime(2025, 1, 6, h, tzinfo=timezone.utc)
+        >>> waiting = [TicketEvent(at(9), "New"), TicketEvent(at(10), "Awaiting Vendor")]
+        >>> fix.evaluate(waiting[:1]).cycles[0].due_at.isoformat()   # projected while running
+        '2025-01-06T13:00:00+00:00'
+        >>> print(fix.evaluate(waiting).cycles[0].due_at)   # unknown while paused
+        None
+        >>> fix.evaluate([*waiting, TicketEvent(at(12), "New")]).cycles[0].due_at.hour  # moved on
+        15
+        """
+        if self.stage is Stage.PAUSED:
+            return None
+        us = self._crossing_us(self._target_us)
+        if us is None and self._stop_us is not None:
+            us = int(self.calendar._engine.add(self._stop_us, self._target_us - self._elapsed_us))
+        return None if us is None else self._dt(us)
+
+    @property
+    def warnings(self) -> dict[Fraction, datetime | None]:
+        """Each warning threshold (a fraction of the target) and when it was or will be crossed.
+
+        A threshold is crossed at the first microsecond where ``elapsed >= threshold *
+        target``; ``None`` means not crossed and the clock is not running.
+
+        >>> from datetime import datetime, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H",
+        ...                                "warnings": [0.5, 0.75]})
+        >>> opened = TicketEvent(datetime(2025, 1, 6, 9, tzinfo=timezone.utc), "New")
+        >>> warnings = fix.evaluate([opened]).cycles[0].warnings
+        >>> {str(share): at.strftime("%H:%M") for share, at in warnings.items()}
+        {'1/2': '11:00', '3/4': '12:00'}
+        """
+        out: dict[Fraction, datetime | None] = {}
+        for threshold in self.thresholds:
+            us = self._crossing_us(_ceil_fraction(threshold * self._target_us))
+            out[threshold] = None if us is None else self._dt(us)
+        return out
+
+    @property
+    def segments(self) -> tuple[Segment, ...]:
+        """The running / paused segments that explain the figures.
+
+        >>> from datetime import datetime, timedelta, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H",
+        ...                                "pause": {"state_in": ["Awaiting User Info"]}})
+        >>> history = [TicketEvent(datetime(2025, 1, 6, h, tzinfo=timezone.utc), state)
+        ...            for h, state in ((9, "New"), (10, "Awaiting User Info"), (12, "Active"))]
+        >>> cycle = fix.evaluate(history, as_of=history[-1].at + timedelta(hours=1)).cycles[0]
+        >>> [(s.kind, s.state, s.business.seconds // 3600) for s in cycle.segments]
+        [('running', 'New', 1), ('paused', 'Awaiting User Info', 2), ('running', 'Active', 1)]
+        """
+        cal = self.calendar
+        return tuple(
+            Segment(kind="running" if running else "paused", start=self._dt(start),
+                    end=self._dt(end), priority=key, state=state,
+                    business=timedelta(microseconds=cal._engine.elapsed(start, end)))
+            for running, start, end, key, state in self._raw_segments
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data: every figure, ISO 8601 strings for instants and durations.
+
+        >>> from datetime import datetime, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H"})
+        >>> opened = TicketEvent(datetime(2025, 1, 6, 9, tzinfo=timezone.utc), "New")
+        >>> data = fix.evaluate([opened], as_of=datetime(2025, 1, 6, 10, tzinfo=timezone.utc)
+        ...                     ).cycles[0].to_dict()
+        >>> data["stage"], data["elapsed"], data["remaining"], data["percent"], data["due_at"]
+        ('running', 'PT1H', 'PT3H', 25.0, '2025-01-06T13:00:00+00:00')
+        """
+
+        def iso(value: datetime | None) -> str | None:
+            return None if value is None else value.isoformat()
+
+        return {
+            "stage": self.stage.value,
+            "started_at": iso(self.started_at),
+            "stopped_at": iso(self.stopped_at),
+            "priority": self.priority,
+            "target": format_duration(self.target),
+            "elapsed": format_duration(self.elapsed),
+            "paused_business": format_duration(self.paused_business),
+            "paused_wall": format_duration(self.paused_wall),
+            "remaining": format_duration(self.remaining),
+            "due_at": iso(self.due_at),
+            "breached": self.breached,
+            "percent": float(self.percent),
+            "warnings": {str(k): iso(v) for k, v in self.warnings.items()},
+            "segments": [s.to_dict() for s in self.segments],
+        }
