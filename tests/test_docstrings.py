@@ -1,12 +1,13 @@
-"""Every public object carries a ``>>>`` example that runs as a doctest (STYLE.md).
+"""Every public object carries a ``>>>`` example that runs as a doctest (docs/design.md, "Vocabulary").
 
 Public objects are: every module of the package (its docstring); each class or function in
 a module's ``__all__`` (a module without ``__all__``: each class or function it defines under
 a name without a leading underscore); and each public method, classmethod, staticmethod,
 property and cached property of those classes, including what they inherit from the
-package's own base classes.  An example counts when doctest collects it, so that
-``pytest --doctest-modules`` runs it: ``>>>`` in a docstring doctest never visits (a function
-borrowed from another module, a cached property attrs turned into a slot) runs nowhere.
+package's own base classes.  An example counts when the doctest finder of
+``tests/test_doctests.py`` collects it, so that the suite runs it: ``>>>`` in a docstring the
+finder never visits (a function borrowed from another module, a cached property attrs turned
+into a slot) runs nowhere.
 
 Exempt, by rule (each is a reason, not an oversight):
 
@@ -16,8 +17,8 @@ Exempt, by rule (each is a reason, not an oversight):
 * names with a leading underscore: private helpers and every dunder, which includes all the
   methods attrs generates (``__init__``, ``__repr__``, ``__eq__``, ``__hash__``,
   ``__setattr__``, ...);
-* a second name bound to the same function (``open_set = open_set_us``): doctest runs the
-  shared docstring once, under the first name.
+* a second name bound to the same function (``again = twice`` in a class): doctest runs the
+  shared docstring once, under the first name, and the check counts it once.
 """
 
 from __future__ import annotations
@@ -40,8 +41,8 @@ import attrs
 import pytest
 
 import itsm_core
+from test_doctests import Finder
 
-_OPTIONS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 # attrs turns a cached_property of a slotted class into a slot (and a __getattr__ that fills
 # it): the docstring, and so any example, is gone.
 _LOST = "cached property on a slotted attrs class"
@@ -129,7 +130,7 @@ def _collected(module: ModuleType) -> set[int]:
     """The ids of the objects whose docstrings doctest turns into tests with examples."""
     ids = set()
     depth = len(module.__name__.split("."))
-    for test in doctest.DocTestFinder().find(module):
+    for test in Finder().find(module):
         if not test.examples:
             continue
         obj: Any = module
@@ -155,12 +156,9 @@ def offenders(modules: Iterable[ModuleType]) -> list[str]:
             out.append(f"{name} ({kind}): attrs keeps no docstring for it, so no example can "
                        "run; make it a property")
             continue
-        if kind == "cached property":  # pytest collects these though doctest (< 3.13) does not
-            ok = has_example
-        else:
-            if home not in collected:
-                collected[home] = _collected(sys.modules[home])
-            ok = id(obj) in collected[home]
+        if home not in collected:
+            collected[home] = _collected(sys.modules[home])
+        ok = id(obj) in collected[home]
         if not ok:
             why = ("its example is not collected by doctest, so it never runs" if has_example
                    else "no >>> example")
@@ -194,15 +192,6 @@ def test_the_walk_reaches_every_kind_of_public_object(modules: list[ModuleType])
     assert "itsm_core.availability.slo.SliSource.measure" not in found  # a Protocol member
     assert "itsm_core.sla.outcome.Stage.MET" not in found  # an enum member
     assert len(found) > 500
-
-
-def test_main_module_examples_run() -> None:
-    # pytest's --doctest-modules never collects a __main__.py, so run its examples here.
-    import itsm_core.__main__ as main_module
-
-    result = doctest.testmod(main_module, optionflags=_OPTIONS)
-    assert result.attempted >= 2
-    assert result.failed == 0
 
 
 # -- the checker itself, on a module written for the purpose ----------------------------------
