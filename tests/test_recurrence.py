@@ -10,6 +10,7 @@ from dateutil.rrule import rrulestr
 from hypothesis import given
 from hypothesis import strategies as st
 
+from itsm_core._config import read_at
 from itsm_core._instant import to_us
 from itsm_core.errors import ConfigError, NaiveDatetimeError
 from itsm_core.intervals import IntervalSet
@@ -142,7 +143,7 @@ class TestBadInput:
     ])
     def test_config_error_names_the_field(self, data: dict[str, str], path: str) -> None:
         with pytest.raises(ConfigError) as info:
-            Recurrence.from_dict(data, "w")
+            read_at("w", Recurrence.from_dict, data)
         assert info.value.path == path
 
     def test_naive_start(self) -> None:

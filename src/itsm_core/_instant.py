@@ -18,6 +18,8 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from fractions import Fraction
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import pendulum
+
 from itsm_core.errors import (
     ArgumentTypeError,
     ConfigError,
@@ -29,6 +31,7 @@ __all__ = [
     "US_PER_DAY",
     "US_PER_HOUR",
     "US_PER_SECOND",
+    "duration_in_words",
     "duration_us",
     "format_duration",
     "from_us",
@@ -128,11 +131,23 @@ def parse_instant(value: object, path: str) -> datetime:
 def from_us(us: int, tz: tzinfo) -> datetime:
     """Return the instant *us* as an aware datetime in *tz* (exact, no float).
 
+    Raises:
+        InvalidArgumentError: the instant lies outside the years 1 to 9999.
+
     >>> from zoneinfo import ZoneInfo
     >>> from_us(0, ZoneInfo("Europe/London")).isoformat()
     '1970-01-01T01:00:00+01:00'
+    >>> from_us(2**62, ZoneInfo("UTC"))
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.InvalidArgumentError: the result falls outside the years 1 to 9999 that datetime can represent
     """
-    return (_EPOCH + _ONE_US * us).astimezone(tz)
+    try:
+        return (_EPOCH + _ONE_US * us).astimezone(tz)
+    except OverflowError:
+        raise InvalidArgumentError(
+            "the result falls outside the years 1 to 9999 that datetime can represent"
+        ) from None
 
 
 def duration_us(value: object, name: str, *, allow_negative: bool = False) -> int:
@@ -184,7 +199,13 @@ def parse_duration(value: object, path: str, *, allow_negative: bool = False) ->
     """Parse an ISO 8601 duration string (or pass a ``timedelta`` through), exactly.
 
     A day is 24 hours (of business time, where the duration is a business-time target,
-    as in ServiceNow).  Months and years have no fixed length and are refused.
+    as in ServiceNow).  Months and years have no fixed length and are refused.  Any unit may
+    carry a fraction (``.`` or ``,``), weeks combine with days (``P1W2D``) and a sign is read,
+    and the total must be a whole number of microseconds: the digits are summed as exact
+    fractions.  (pendulum's ISO 8601 parser rounds fractions of a second past the
+    microsecond, truncates small fractions of hours and refuses ``P1W2D`` and signs, so it
+    cannot read these durations exactly; pendulum words them, see
+    :func:`duration_in_words`.)
 
     >>> parse_duration("P1DT2H", "targets.high")
     datetime.timedelta(days=1, seconds=7200)
@@ -246,3 +267,28 @@ def format_duration(value: timedelta) -> str:
     if not days and not time:
         return "PT0S"
     return f"{sign}P" + (f"{days}D" if days else "") + (f"T{time}" if time else "")
+
+
+def duration_in_words(value: timedelta) -> str:
+    """A ``timedelta`` in English words for text reports, exact in every unit it shows.
+
+    Whole weeks, days, hours, minutes and seconds are worded by pendulum (a week is seven
+    24-hour days); a fraction of a second is shown to the microsecond.
+
+    >>> duration_in_words(timedelta(hours=3, minutes=20))
+    '3 hours 20 minutes'
+    >>> duration_in_words(timedelta(days=9, seconds=1.5))
+    '1 week 2 days 1.5 seconds'
+    >>> duration_in_words(-timedelta(minutes=1)), duration_in_words(timedelta(0))
+    ('-1 minute', '0 seconds')
+    """
+    us = value // _ONE_US
+    if us == 0:
+        return "0 seconds"
+    sign = "-" if us < 0 else ""
+    seconds, micros = divmod(abs(us), US_PER_SECOND)
+    whole = seconds if not micros else seconds - seconds % 60
+    words = [pendulum.duration(seconds=whole).in_words(locale="en")] if whole else []
+    if micros:
+        words.append(f"{seconds % 60}.{micros:06d}".rstrip("0") + " seconds")
+    return sign + " ".join(words)

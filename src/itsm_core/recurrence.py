@@ -49,7 +49,7 @@ from itsm_core._instant import (
     parse_duration,
     to_us,
 )
-from itsm_core.errors import ConfigError
+from itsm_core.errors import ConfigError, InvalidArgumentError
 from itsm_core.intervals import IntervalSet
 
 __all__ = ["MAX_COUNT", "Recurrence"]
@@ -165,44 +165,42 @@ class Recurrence:
         object.__setattr__(self, "_duration_us", dur)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, object], path: str = "") -> Recurrence:
+    def from_dict(cls, data: Mapping[str, object]) -> Recurrence:
         """Build from plain data: ``rrule``, ``start`` (local wall time), ``timezone``, ``duration``.
 
-        Errors name the field under *path* (e.g. ``"maintenance[0].rrule"``).
+        Errors name the field; read a nested recurrence with ``itsm_core._config.read_at`` to
+        place them under its path.
 
         >>> rec = Recurrence.from_dict({"rrule": "FREQ=WEEKLY;BYDAY=SA",
         ...     "start": "2025-01-04T22:00", "timezone": "Europe/London", "duration": "PT4H"})
         >>> Recurrence.from_dict(rec.to_dict()) == rec
         True
-        >>> Recurrence.from_dict({"rrule": "FREQ=SOMETIMES", "start": "2025-01-04T22:00",
-        ...     "timezone": "UTC", "duration": "PT4H"}, "freezes[2]")
+        >>> from itsm_core._config import read_at
+        >>> read_at("freezes[2]", Recurrence.from_dict, {"rrule": "FREQ=SOMETIMES",
+        ...     "start": "2025-01-04T22:00", "timezone": "UTC", "duration": "PT4H"})
         Traceback (most recent call last):
         ...
         itsm_core.errors.ConfigError: freezes[2].rrule: cannot read 'FREQ=SOMETIMES': invalid 'FREQ': SOMETIMES; expected an RFC 5545 RRULE such as 'FREQ=WEEKLY;BYDAY=SA' (one rule, no DTSTART/EXDATE)
         """
-        prefix = f"{path}." if path else ""
         if not isinstance(data, Mapping):
-            raise ConfigError(path or "recurrence", f"expected a mapping, got {data!r}",
+            raise ConfigError("", f"expected a mapping, got {data!r}",
                               "{'rrule', 'start', 'timezone', 'duration'}")
         for key in ("rrule", "start", "timezone", "duration"):
             if key not in data:
-                raise ConfigError(f"{prefix}{key}", "missing", "a value for this key")
-        zone = load_zone(data["timezone"], f"{prefix}timezone")
+                raise ConfigError(key, "missing", "a value for this key")
+        zone = load_zone(data["timezone"], "timezone")
         text = data["start"]
         try:
             if not isinstance(text, str):
                 raise ValueError(text)
             wall = datetime.fromisoformat(text)
         except ValueError:
-            raise ConfigError(f"{prefix}start", f"cannot read {text!r}", _START_FORM) from None
+            raise ConfigError("start", f"cannot read {text!r}", _START_FORM) from None
         if wall.tzinfo is not None:
-            raise ConfigError(f"{prefix}start", f"{text!r} carries an offset", _START_FORM)
-        duration = parse_duration(data["duration"], f"{prefix}duration")
-        try:
-            return cls(rule=data["rrule"], start=wall.replace(tzinfo=zone),  # type: ignore[arg-type]
-                       duration=duration)
-        except ConfigError as exc:
-            raise ConfigError(f"{prefix}{exc.path}", exc.problem, exc.expected) from None
+            raise ConfigError("start", f"{text!r} carries an offset", _START_FORM)
+        duration = parse_duration(data["duration"], "duration")
+        return cls(rule=data["rrule"], start=wall.replace(tzinfo=zone),  # type: ignore[arg-type]
+                   duration=duration)
 
     def to_dict(self) -> dict[str, str]:
         """Plain data that :meth:`from_dict` reads back to an equal value.
@@ -251,7 +249,7 @@ class Recurrence:
     def _wall(self, us: int) -> datetime:
         try:
             wall = from_us(us, self._zone).replace(tzinfo=None)
-        except OverflowError:
+        except InvalidArgumentError:  # beyond the years 1 to 9999
             return _WALL_MIN if us < 0 else _WALL_MAX
         return min(max(wall, _WALL_MIN), _WALL_MAX)
 

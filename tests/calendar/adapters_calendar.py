@@ -2,19 +2,18 @@
 
 :class:`EngineView` feeds aware datetimes (in a chosen input zone, UTC by default) to a
 ``BusinessCalendar`` and turns its answers back into integers, checking on the way that every
-returned datetime is aware and in the calendar's own zone (ARCHITECTURE.md §3).  Results are
-compared as instants, never as aware datetimes across zones (the PEP 495 overlap trap).
+returned datetime is aware and in the calendar's own zone (``docs/design.md``, "Time").
+Results are compared as instants, never as aware datetimes across zones (the PEP 495 overlap trap).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from oracle_calendar import OracleCalendar, from_us, to_us
 
-if TYPE_CHECKING:
-    from itsm_core import BusinessCalendar
+from itsm_core import BusinessCalendar
 
 
 def zone_key(zone: Any) -> str:
@@ -31,8 +30,6 @@ class EngineView:
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> EngineView:
-        from itsm_core import BusinessCalendar
-
         return cls(BusinessCalendar.from_dict(config))
 
     def _in(self, us: int) -> datetime:

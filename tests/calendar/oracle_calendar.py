@@ -1,6 +1,6 @@
 """A slow, obviously-correct business calendar: the oracle the fast engine must agree with.
 
-It reads the same configuration dict as ``BusinessCalendar.from_dict`` (ARCHITECTURE.md §4)
+It reads the same configuration dict as ``BusinessCalendar.from_dict`` (``docs/design.md``, "Business calendars")
 and answers every query by stepping over UTC minutes.  Nothing here is clever:
 
 * a shift ``[start, end)`` belongs to the local date it starts on; ``end < start`` runs
@@ -59,7 +59,7 @@ def _wall(text: str) -> tuple[int, int]:
 
 
 class OracleCalendar:
-    """Answers the §4 queries by minute stepping; integer microseconds in and out."""
+    """Answers the calendar queries by minute stepping; integer microseconds in and out."""
 
     def __init__(self, config: Mapping[str, Any], horizon_days: int = DEFAULT_HORIZON_DAYS):
         self.zone = ZoneInfo(config["timezone"])
@@ -78,7 +78,7 @@ class OracleCalendar:
         self._near_cache: dict[date, list[tuple[int, int]]] = {}
         self._minute_cache: dict[int, bool] = {}
 
-    # -- the rules of §4, one date at a time -------------------------------------------------
+    # -- the calendar rules, one date at a time ---------------------------------------------
 
     def wall_to_us(self, day: date, text: str) -> int:
         """The instant of wall time *text* on *day*, with fold=0 (gap: forward; overlap: first)."""

@@ -1,4 +1,4 @@
-"""Composition laws (ARCHITECTURE.md §4.8): union, intersection, minus windows, versions.
+"""Composition laws (``docs/calendar.md``, "Composition"): union, intersection, minus windows, versions.
 
 Composites are compared by what they answer over a window (their open sets as
 ``IntervalSet``), which is what "answer the same queries" means; the point algebra is checked

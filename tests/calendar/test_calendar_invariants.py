@@ -1,4 +1,4 @@
-"""Laws every business calendar obeys (ARCHITECTURE.md §4), on random calendars and instants.
+"""Laws every business calendar obeys (``docs/design.md``, "Business calendars"), on random calendars and instants.
 
 The engine is checked against its own definitions here (the oracle test checks it against an
 independent implementation): ``elapsed`` is signed and additive, ``add`` / ``subtract`` invert

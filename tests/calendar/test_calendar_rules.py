@@ -1,4 +1,4 @@
-"""The §4.1 ownership rules on hand-checked examples, for both the oracle and the engine.
+"""The ownership rules (``docs/calendar.md``, "The rules") on hand-checked examples, for both the oracle and the engine.
 
 A shift belongs to the local date it starts on: a holiday or closed date removes the shifts that
 start on it (an overnight shift from the day before still runs into it), ``special_hours``

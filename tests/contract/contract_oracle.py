@@ -1,4 +1,7 @@
-"""A slow, obviously-correct reading of ARCHITECTURE.md §4.1–§4.3 for the contract tests.
+"""A slow, obviously-correct reading of the calendar rules for the contract tests.
+
+The rules are those of ``docs/design.md`` ("Business calendars") and ``docs/calendar.md``
+("The rules": shifts, ownership, exceptions by date, DST).
 
 For each local date it takes that date's shifts (special hours, else nothing on a closed date,
 else the weekday's shifts), maps each wall-clock bound to an instant exactly as Python's

@@ -1,8 +1,9 @@
-"""Acceptance tests for issue 2 (foundation and the business calendar) and ARCHITECTURE.md §3–§6.
+"""Acceptance tests for issue 2: the foundation and the business calendar (``docs/design.md``,
+sections "Time", "Business calendars", "Errors", "Layers" and "Scale and embedding").
 
-Each test calls the public API exactly as the issue and ARCHITECTURE.md write it.  Golden
+Each test calls the public API exactly as the issue and ``docs/design.md`` write it.  Golden
 dates come from named public sources (cited beside each value); everything else is checked
-against ``contract_oracle``, a slow reading of §4.1–§4.3 that shares no code with the library.
+against ``contract_oracle``, a slow reading of the calendar rules (``docs/calendar.md``, "The rules") that shares no code with the library.
 """
 
 from __future__ import annotations
@@ -33,13 +34,14 @@ from itsm_core import (
     ItsmError,
     NaiveDatetimeError,
     NoBusinessTimeError,
+    errors,
 )
 
 UK = ZoneInfo("Europe/London")
 UTC = timezone.utc
 H = timedelta(hours=1)
 
-# ARCHITECTURE.md §4, verbatim
+# docs/design.md, "Business calendars", verbatim
 SECTION_4 = {
     "timezone": "Europe/London",
     "hours": {
@@ -65,7 +67,7 @@ def london(*args: int) -> datetime:
 
 
 def same_instant(a: datetime, b: datetime) -> bool:
-    """ARCHITECTURE.md §3: compare instants, not aware datetimes across zones."""
+    """docs/design.md, "Time": compare instants, not aware datetimes across zones."""
     return a.astimezone(UTC) == b.astimezone(UTC)
 
 
@@ -80,7 +82,7 @@ def every_day(zone: str) -> BusinessCalendar:
         {"timezone": zone, "hours": {d: [["00:00", "24:00"]] for d in WEEKDAYS}})
 
 
-# -- §5 errors ------------------------------------------------------------------------------------
+# -- errors (design.md "Errors") ------------------------------------------------------------------
 
 class TestErrors:
     def test_hierarchy_of_section_5(self):
@@ -92,8 +94,6 @@ class TestErrors:
         assert issubclass(NoBusinessTimeError, ValueError)
 
     def test_errors_are_in_errors_module(self):
-        from itsm_core import errors
-
         assert errors.ItsmError is ItsmError and errors.ConfigError is ConfigError
 
     def test_config_error_names_the_path_of_the_offending_shift(self):
@@ -105,7 +105,7 @@ class TestErrors:
         assert "expected" in str(info.value)
 
 
-# -- §4 configuration ---------------------------------------------------------------------------
+# -- configuration --------------------------------------------------------------------------------
 
 class TestConfiguration:
     def test_section_4_example_builds_and_round_trips(self):
@@ -162,7 +162,7 @@ class TestConfiguration:
                 BusinessCalendar.from_dict(candidate)
 
 
-# -- §4.1 shifts, ownership, holidays, special hours ----------------------------------------------
+# -- shifts, ownership, holidays, special hours ---------------------------------------------------
 
 class TestShiftRules:
     cal = BusinessCalendar.from_dict(SECTION_4)
@@ -255,7 +255,7 @@ class TestShiftRules:
         assert cal.elapsed(monday, monday + timedelta(days=1)) == 5 * H
 
 
-# -- §4.2 DST, counted by hand --------------------------------------------------------------------
+# -- DST, counted by hand -------------------------------------------------------------------------
 
 class TestDaylightSaving:
     @pytest.mark.parametrize(("zone", "day", "hours"), [
@@ -307,7 +307,7 @@ class TestDaylightSaving:
         assert same_instant(opened, datetime(2025, 10, 26, 0, 30, tzinfo=UTC))
 
 
-# -- §4.4 queries ---------------------------------------------------------------------------------
+# -- queries --------------------------------------------------------------------------------------
 
 class TestQueries:
     cal = BusinessCalendar.from_dict(OFFICE)
@@ -424,7 +424,7 @@ class TestQueries:
             assert self.cal.elapsed(monday, due) == 8 * H
 
 
-# -- §4.5 breach ----------------------------------------------------------------------------------
+# -- breach ---------------------------------------------------------------------------------------
 
 def test_breach_is_decided_by_business_elapsed_exactly():
     # due at a closing time and at the next opening are the same business instant
@@ -437,7 +437,7 @@ def test_breach_is_decided_by_business_elapsed_exactly():
     assert cal.elapsed(start, due) == cal.elapsed(start, monday_open)
 
 
-# -- §4.6 no infinite loops -----------------------------------------------------------------------
+# -- no infinite loops ----------------------------------------------------------------------------
 
 class TestNoBusinessTime:
     def test_a_calendar_with_no_open_time_raises_naming_the_horizon(self):
@@ -495,7 +495,7 @@ class TestNoBusinessTime:
                 query()
 
 
-# -- §4.8 composition -----------------------------------------------------------------------------
+# -- composition ----------------------------------------------------------------------------------
 
 def utc_pairs(cal: BusinessCalendar, a: datetime, b: datetime) -> list[tuple[datetime, datetime]]:
     return [(s.astimezone(UTC), e.astimezone(UTC)) for s, e in cal.open_intervals(a, b)]
@@ -566,7 +566,7 @@ class TestComposition:
                 == cal.elapsed(*self.week)
 
 
-# -- §4.9 immutable, hashable, picklable, thread-safe -----------------------------------------
+# -- immutable, hashable, picklable, thread-safe (design.md "Scale and embedding") ----------------
 
 class TestValueSemantics:
     def test_immutable_and_hashable(self):
@@ -716,7 +716,7 @@ class TestInvariantsAgainstTheOracle:
         u = cal.add(_dt(t), timedelta(microseconds=d))
         assert us(u) == oracle_add(pairs, t, d)
         assert cal.elapsed(_dt(t), u) == timedelta(microseconds=d)
-        if d:  # one microsecond earlier is not enough (arithmetic on instants, §3)
+        if d:  # one microsecond earlier is not enough (arithmetic on instants, design.md "Time")
             assert cal.elapsed(_dt(t), _dt(us(u) - 1)) < timedelta(microseconds=d)
         v = cal.subtract(_dt(t), timedelta(microseconds=d))
         assert us(v) == oracle_subtract(pairs, t, d)
@@ -735,20 +735,22 @@ class TestInvariantsAgainstTheOracle:
         assert us(cal.add(_dt(t + extra), timedelta(microseconds=d))) >= first
 
 
-# -- §1 and §2: no I/O in the core, imports point downward ------------------------------------------
+# -- no I/O in the core, imports point downward (design.md "Layers") ------------------------------
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "itsm_core"
-# ARCHITECTURE.md §2, bottom to top; ``ratios`` (exact targets) is a foundation,
+# docs/design.md "Layers", bottom to top; ``ratios`` (exact targets) and ``_config`` (reading
+# nested configuration) are foundations,
 # ``recurrence`` serves the calendar, ``parallel``, ``integrations`` and ``demo`` sit between
 # the engines and the CLI
-LAYERS = [{"errors", "_instant", "intervals", "ratios"}, {"calendar", "recurrence"},
+LAYERS = [{"errors", "_instant", "_config", "intervals", "ratios"}, {"calendar", "recurrence"},
           {"priority", "topology"}, {"sla", "availability", "change", "problem", "capacity"},
           {"parallel", "integrations", "demo"}, {"cli", "__main__"}]
 
 
 def _layer(module: str) -> int:
     found = [i for i, layer in enumerate(LAYERS) if module in layer]
-    assert found, f"itsm_core.{module} is in no layer of ARCHITECTURE.md §2; place it in LAYERS"
+    assert found, (f"itsm_core.{module} is in no layer of docs/design.md \"Layers\"; "
+                   "place it in LAYERS")
     return found[0]
 
 

@@ -22,7 +22,6 @@ datetime.timedelta(seconds=10800)
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Protocol
@@ -30,18 +29,14 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from itsm_core._instant import (
-    duration_us,
-    format_duration,
-    parse_duration,
-    parse_instant,
-    to_us,
-)
+from itsm_core._config import join
+from itsm_core._instant import duration_us, format_duration, from_us, to_us
 from itsm_core.calendar.compose import IntersectionSpec, MinusSpec, UnionSpec, VersionedSpec
 from itsm_core.calendar.config import DAYS, parse_date
+from itsm_core.calendar.explanation import CalendarExplanation
+from itsm_core.calendar.reading import check_versions, read_calendar
 from itsm_core.calendar.timeline import Timeline
-from itsm_core.calendar.weekly import WeeklySpec
-from itsm_core.errors import ConfigError, InvalidArgumentError
+from itsm_core.errors import ConfigError
 from itsm_core.intervals import IntervalSet
 from itsm_core.recurrence import Recurrence
 
@@ -51,12 +46,6 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _ONE_US = timedelta(microseconds=1)
 _dt_sub = datetime.__sub__  # the C subtraction, whatever datetime subclass comes in
 DEFAULT_HORIZON = timedelta(days=3653)
-_COMPOSITE_KEYS = ("union", "intersection", "minus", "versions")
-_CALENDAR_FORM = (
-    'a calendar mapping: {"timezone": ..., "hours": ..., ...} or one of '
-    '{"union": [...]}, {"intersection": [...]}, {"minus": {"calendar": ..., "windows": [...]}}, '
-    '{"versions": [{"from": "YYYY-MM-DD", "calendar": ...}, ...]}'
-)
 
 
 class CalendarSpec(Protocol):
@@ -97,62 +86,12 @@ def _business_us(d: timedelta) -> int:
     return us
 
 
-def _from_us(us: int, zone: ZoneInfo) -> datetime:
-    try:
-        return (_EPOCH + _ONE_US * us).astimezone(zone)
-    except OverflowError:
-        raise InvalidArgumentError(
-            "the result falls outside the years 1 to 9999 that datetime can represent"
-        ) from None
-
-
-@attrs.frozen(repr=False)
-class CalendarExplanation:
-    """Why a calendar query gave its answer: the open intervals it counted.
-
-    >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}})
-    >>> from datetime import datetime, timezone
-    >>> ex = cal.explain(datetime(2025, 1, 6, tzinfo=timezone.utc), datetime(2025, 1, 7, tzinfo=timezone.utc))
-    >>> ex.to_dict()["elapsed"], ex.to_dict()["intervals"]
-    ('PT8H', [['2025-01-06T09:00:00+00:00', '2025-01-06T17:00:00+00:00']])
-    """
-
-    start: datetime
-    end: datetime
-    elapsed: timedelta
-    intervals: tuple[tuple[datetime, datetime], ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data: ISO 8601 instants and durations.
-
-        >>> from datetime import datetime
-        >>> from zoneinfo import ZoneInfo
-        >>> split = BusinessCalendar.from_dict({"timezone": "Europe/Berlin", "hours": {
-        ...     "tue": [["08:00", "12:00"], ["13:00", "17:00"]]}})
-        >>> berlin = ZoneInfo("Europe/Berlin")
-        >>> data = split.explain(datetime(2025, 1, 7, 10, tzinfo=berlin),
-        ...                      datetime(2025, 1, 7, 14, tzinfo=berlin)).to_dict()
-        >>> data["elapsed"], data["intervals"]
-        ('PT3H', [['2025-01-07T10:00:00+01:00', '2025-01-07T12:00:00+01:00'],
-                  ['2025-01-07T13:00:00+01:00', '2025-01-07T14:00:00+01:00']])
-        """
-        return {
-            "start": self.start.isoformat(),
-            "end": self.end.isoformat(),
-            "elapsed": format_duration(self.elapsed),
-            "intervals": [[s.isoformat(), e.isoformat()] for s, e in self.intervals],
-        }
-
-    def __repr__(self) -> str:
-        return (f"CalendarExplanation(elapsed={format_duration(self.elapsed)}, "
-                f"intervals={len(self.intervals)})")
-
-
 @attrs.frozen(repr=False)
 class BusinessCalendar:
     """Business time: open intervals compiled from rules, with exact queries.
 
-    Build one with :meth:`from_dict` (the configuration form of ARCHITECTURE.md §4),
+    Build one with :meth:`from_dict` (the configuration form; ``docs/design.md``, "Business
+    calendars"),
     :meth:`always_open`, :meth:`versioned`, or by composing calendars with ``|`` (union),
     ``&`` (intersection) and ``-`` (minus windows: an ``IntervalSet``, ``(start, end)`` pairs
     of aware datetimes, or a :class:`~itsm_core.recurrence.Recurrence`).  Immutable, hashable, picklable and safe
@@ -190,56 +129,22 @@ class BusinessCalendar:
     # -- construction -------------------------------------------------------------------------
 
     @classmethod
-    def from_dict(cls, value: Mapping[str, Any], path: str = "") -> BusinessCalendar:
+    def from_dict(cls, data: Mapping[str, Any]) -> BusinessCalendar:
         """Build a calendar from its configuration mapping (validated; errors name the path).
 
-        Besides the weekly form of ARCHITECTURE.md §4, the mapping may be a composite:
-        ``{"union": [...]}``, ``{"intersection": [...]}``, ``{"minus": {"calendar": ...,
-        "windows": [[start, end], ...]}}`` or ``{"versions": [{"from": date, "calendar":
-        ...}, ...]}``; every form accepts an optional ``"horizon"`` (ISO 8601 duration).
+        Besides the weekly form (see ``docs/calendar.md`` and ``docs/design.md``, "Business
+        calendars"), the mapping may be a composite: ``{"union": [...]}``,
+        ``{"intersection": [...]}``, ``{"minus": {"calendar": ..., "windows": [[start, end],
+        ...]}}`` or ``{"versions": [{"from": date, "calendar": ...}, ...]}``; every form
+        accepts an optional ``"horizon"`` (ISO 8601 duration).  An error inside a nested
+        calendar names its full path, e.g. ``versions[0].calendar.hours.mon[0][1]``.
 
         >>> BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"mon": [["09:00", "9:00"]]}})
         Traceback (most recent call last):
         ...
         itsm_core.errors.ConfigError: hours.mon[0][1]: cannot read '9:00' as a time; expected "HH:MM" or "HH:MM:SS" from 00:00 to 23:59:59 ("24:00" only as an end)
         """
-        if not isinstance(value, Mapping):
-            raise ConfigError(path or "calendar", f"expected a mapping, got {value!r}",
-                              _CALENDAR_FORM)
-        rest = dict(value)
-        horizon = DEFAULT_HORIZON
-        if "horizon" in rest:
-            where = _join(path, "horizon")
-            horizon = parse_duration(rest.pop("horizon"), where)
-            if horizon <= timedelta(0):
-                raise ConfigError(where, f"{horizon} is not positive", 'e.g. "P3653D"')
-        composite = [key for key in _COMPOSITE_KEYS if key in rest]
-        if not composite:
-            return cls(WeeklySpec.from_dict(rest, path), horizon)
-        key = composite[0]
-        where = _join(path, key)
-        if len(rest) != 1:
-            other = sorted(str(k) for k in rest if k != key)[0]
-            raise ConfigError(_join(path, other), f"unexpected beside {key!r}", _CALENDAR_FORM)
-        body = rest[key]
-        spec: CalendarSpec
-        if key in ("union", "intersection"):
-            if not isinstance(body, (list, tuple)) or not body:
-                raise ConfigError(where, f"expected a non-empty list of calendars, got {body!r}",
-                                  _CALENDAR_FORM)
-            parts = tuple(cls.from_dict(item, f"{where}[{i}]") for i, item in enumerate(body))
-            spec = UnionSpec(parts) if key == "union" else IntersectionSpec(parts)
-        elif key == "minus":
-            if not isinstance(body, Mapping) or set(body) - {"calendar", "windows", "recurring"} \
-                    or "calendar" not in body:
-                raise ConfigError(where, f"expected {{'calendar': ..., 'windows': [...], "
-                                  f"'recurring': [...]}}, got {body!r}", _CALENDAR_FORM)
-            spec = MinusSpec(cls.from_dict(body["calendar"], f"{where}.calendar"),
-                             _parse_windows(body.get("windows", []), f"{where}.windows"),
-                             _parse_recurring(body.get("recurring", []), f"{where}.recurring"))
-        else:
-            spec = VersionedSpec(_parse_versions(cls, body, where))
-        return cls(spec, horizon)
+        return read_calendar(data, "", _make)
 
     def to_dict(self) -> dict[str, Any]:
         """The configuration mapping; ``from_dict(to_dict())`` gives an equal calendar.
@@ -279,10 +184,10 @@ class BusinessCalendar:
         for i, item in enumerate(versions):
             if not isinstance(item, tuple) or len(item) != 2 \
                     or not isinstance(item[1], BusinessCalendar):
-                raise ConfigError(f"versions[{i}]", f"expected (date, BusinessCalendar), got "
+                raise ConfigError(join("versions", i), f"expected (date, BusinessCalendar), got "
                                   f"{item!r}", "(date or 'YYYY-MM-DD', BusinessCalendar)")
-            pairs.append((parse_date(item[0], f"versions[{i}].from"), item[1]))
-        return cls(VersionedSpec(_check_versions(pairs, "versions")))
+            pairs.append((parse_date(item[0], join(join("versions", i), "from")), item[1]))
+        return cls(VersionedSpec(check_versions(pairs, "versions")))
 
     # -- composition --------------------------------------------------------------------------
 
@@ -369,7 +274,7 @@ class BusinessCalendar:
         try:
             return (_EPOCH + _ONE_US * result).astimezone(self._zone)
         except OverflowError:
-            return _from_us(result, self._zone)  # raises the out-of-range error
+            return from_us(result, self._zone)  # raises the out-of-range error
 
     def subtract(self, t: datetime, d: timedelta) -> datetime:
         """The latest ``u <= t`` with ``elapsed(u, t) == d`` (it may be an opening time).
@@ -379,7 +284,7 @@ class BusinessCalendar:
         >>> cal.subtract(datetime(2025, 1, 7, tzinfo=timezone.utc), timedelta(hours=8)).isoformat()
         '2025-01-06T09:00:00+00:00'
         """
-        return _from_us(self._engine.subtract(to_us(t, "t"), _business_us(d)), self._zone)
+        return from_us(self._engine.subtract(to_us(t, "t"), _business_us(d)), self._zone)
 
     def next_open(self, t: datetime) -> datetime:
         """*t* if open, else the start of the next open interval.
@@ -389,7 +294,7 @@ class BusinessCalendar:
         >>> cal.next_open(datetime(2025, 1, 6, 17, tzinfo=timezone.utc)).isoformat()
         '2025-01-13T09:00:00+00:00'
         """
-        return _from_us(self._engine.next_open(to_us(t, "t")), self._zone)
+        return from_us(self._engine.next_open(to_us(t, "t")), self._zone)
 
     def next_close(self, t: datetime) -> datetime:
         """The end of the open interval containing *t*, else of the next one.
@@ -399,7 +304,7 @@ class BusinessCalendar:
         >>> cal.next_close(datetime(2025, 1, 6, 8, tzinfo=timezone.utc)).isoformat()
         '2025-01-06T17:00:00+00:00'
         """
-        return _from_us(self._engine.next_close(to_us(t, "t")), self._zone)
+        return from_us(self._engine.next_close(to_us(t, "t")), self._zone)
 
     def previous_close(self, t: datetime) -> datetime:
         """*t* if it lies in ``(start, end]`` of an open interval, else the end of the last
@@ -410,7 +315,7 @@ class BusinessCalendar:
         >>> cal.previous_close(datetime(2025, 1, 13, 9, tzinfo=timezone.utc)).isoformat()
         '2025-01-06T17:00:00+00:00'
         """
-        return _from_us(self._engine.previous_close(to_us(t, "t")), self._zone)
+        return from_us(self._engine.previous_close(to_us(t, "t")), self._zone)
 
     def open_intervals(self, a: datetime, b: datetime) -> list[tuple[datetime, datetime]]:
         """The open intervals clipped to ``[a, b)``, in the calendar's zone.
@@ -422,7 +327,7 @@ class BusinessCalendar:
         [(12, 17), (9, 17)]
         """
         pairs = self._engine.open_pairs(to_us(a, "a"), to_us(b, "b"))
-        return [(_from_us(s, self._zone), _from_us(e, self._zone)) for s, e in pairs]
+        return [(from_us(s, self._zone), from_us(e, self._zone)) for s, e in pairs]
 
     def explain(self, a: datetime, b: datetime) -> CalendarExplanation:
         """The business time between *a* and *b* with the open intervals it counted.
@@ -438,62 +343,13 @@ class BusinessCalendar:
         lo, hi = min(a_us, b_us), max(a_us, b_us)
         pairs = self._engine.open_pairs(lo, hi)
         return CalendarExplanation(
-            start=_from_us(a_us, self._zone),
-            end=_from_us(b_us, self._zone),
+            start=from_us(a_us, self._zone),
+            end=from_us(b_us, self._zone),
             elapsed=timedelta(microseconds=self._engine.elapsed(a_us, b_us)),
-            intervals=tuple((_from_us(s, self._zone), _from_us(e, self._zone))
+            intervals=tuple((from_us(s, self._zone), from_us(e, self._zone))
                             for s, e in pairs),
         )
 
 
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def _parse_windows(value: object, path: str) -> IntervalSet:
-    form = '[["2025-06-01T22:00:00+00:00", "2025-06-02T02:00:00+00:00"], ...] (aware ISO 8601)'
-    if not isinstance(value, (list, tuple)):
-        raise ConfigError(path, f"expected a list of windows, got {value!r}", form)
-    pairs = []
-    for i, item in enumerate(value):
-        if not isinstance(item, (list, tuple)) or len(item) != 2:
-            raise ConfigError(f"{path}[{i}]", f"expected a [start, end] pair, got {item!r}", form)
-        ends = [to_us(parse_instant(text, f"{path}[{i}][{j}]"), path) for j, text in enumerate(item)]
-        if ends[1] < ends[0]:
-            raise ConfigError(f"{path}[{i}]", "the window ends before it starts", form)
-        pairs.append((ends[0], ends[1]))
-    return IntervalSet.from_pairs(pairs)
-
-
-def _parse_recurring(value: object, path: str) -> tuple[Recurrence, ...]:
-    if not isinstance(value, (list, tuple)):
-        raise ConfigError(path, f"expected a list of recurrences, got {value!r}",
-                          '[{"rrule": ..., "start": ..., "timezone": ..., "duration": ...}]')
-    return tuple(Recurrence.from_dict(item, f"{path}[{i}]") for i, item in enumerate(value))
-
-
-def _parse_versions(cls: type[BusinessCalendar], value: object, path: str
-                    ) -> tuple[tuple[date, BusinessCalendar], ...]:
-    form = '[{"from": "YYYY-MM-DD", "calendar": {...}}, ...]'
-    if not isinstance(value, (list, tuple)) or not value:
-        raise ConfigError(path, f"expected a non-empty list of versions, got {value!r}", form)
-    pairs = []
-    for i, item in enumerate(value):
-        where = f"{path}[{i}]"
-        if not isinstance(item, Mapping) or set(item) != {"from", "calendar"}:
-            raise ConfigError(where, f"expected {{'from': ..., 'calendar': ...}}, got {item!r}",
-                              form)
-        pairs.append((parse_date(item["from"], f"{where}.from"),
-                      cls.from_dict(item["calendar"], f"{where}.calendar")))
-    return _check_versions(pairs, path)
-
-
-def _check_versions(pairs: list[tuple[date, BusinessCalendar]], path: str
-                    ) -> tuple[tuple[date, BusinessCalendar], ...]:
-    if not pairs:
-        raise ConfigError(path, "no versions given", "at least one (date, calendar)")
-    pairs.sort(key=lambda pair: pair[0])
-    for (day_a, _), (day_b, _) in itertools.pairwise(pairs):
-        if day_a == day_b:
-            raise ConfigError(path, f"two versions start on {day_a}", "distinct dates")
-    return tuple(pairs)
+def _make(spec: CalendarSpec, horizon: timedelta | None) -> BusinessCalendar:
+    return BusinessCalendar(spec, DEFAULT_HORIZON if horizon is None else horizon)

@@ -23,6 +23,7 @@ from typing import Any
 import attrs
 import holidays as holidays_lib
 
+from itsm_core._config import join
 from itsm_core.errors import ConfigError
 
 __all__ = [
@@ -105,10 +106,19 @@ class Shift:
         """
         return self.end < self.start
 
-    def to_list(self) -> list[str]:
-        """The configuration form, ``["HH:MM", "HH:MM"]``.
+    @classmethod
+    def from_dict(cls, data: object) -> Shift:
+        """Read the configuration form, a ``["HH:MM", "HH:MM"]`` pair (see :func:`parse_shift`).
 
-        >>> Shift(32400, 86400).to_list()
+        >>> Shift.from_dict(["22:00", "06:00"]).overnight
+        True
+        """
+        return parse_shift(data, "")
+
+    def to_dict(self) -> list[str]:
+        """The configuration form, ``["HH:MM", "HH:MM"]``, which :meth:`from_dict` reads back.
+
+        >>> Shift(32400, 86400).to_dict()
         ['09:00', '24:00']
         """
         return [format_time(self.start), format_time(self.end)]
@@ -122,8 +132,8 @@ def parse_shift(value: object, path: str) -> Shift:
     """
     if not isinstance(value, (list, tuple)) or len(value) != 2:
         raise ConfigError(path, f"expected a [start, end] pair, got {value!r}", _SHIFT_FORM)
-    start = parse_time(value[0], f"{path}[0]")
-    end = parse_time(value[1], f"{path}[1]", is_end=True)
+    start = parse_time(value[0], join(path, 0))
+    end = parse_time(value[1], join(path, 1), is_end=True)
     if start == end:
         raise ConfigError(path, f"start and end are both {format_time(start)}", _SHIFT_FORM)
     return Shift(start, end)
@@ -138,7 +148,7 @@ def parse_shifts(value: object, path: str) -> tuple[Shift, ...]:
     if not isinstance(value, (list, tuple)):
         raise ConfigError(path, f"expected a list of shifts, got {value!r}",
                           f"a list of {_SHIFT_FORM}")
-    shifts = (parse_shift(item, f"{path}[{i}]") for i, item in enumerate(value))
+    shifts = (parse_shift(item, join(path, i)) for i, item in enumerate(value))
     return tuple(sorted(shifts, key=lambda s: (s.start, s.end)))
 
 
@@ -187,10 +197,11 @@ _HOLIDAY_FORM = (
 class HolidaySource:
     """Public holidays from the ``holidays`` package, by country, subdivision and categories.
 
-    >>> src = HolidaySource.from_dict({"country": "GB", "subdivision": "ENG"}, "holidays[0]")
+    >>> src = HolidaySource.from_dict({"country": "GB", "subdivision": "ENG"})
     >>> date(2025, 12, 25) in src.dates(2025, 2025)
     True
-    >>> HolidaySource.from_dict({"country": "XX"}, "holidays[0]")
+    >>> from itsm_core._config import read_at
+    >>> read_at("holidays[0]", HolidaySource.from_dict, {"country": "XX"})
     Traceback (most recent call last):
     ...
     itsm_core.errors.ConfigError: holidays[0].country: unknown country 'XX'; expected an ISO 3166-1 alpha-2 code the `holidays` package supports, e.g. "GB", "US", "DE"
@@ -201,44 +212,44 @@ class HolidaySource:
     categories: tuple[str, ...] | None = None
 
     @classmethod
-    def from_dict(cls, value: object, path: str) -> HolidaySource:
-        """Validate one holiday source entry.
+    def from_dict(cls, data: object) -> HolidaySource:
+        """Validate one holiday source entry (errors name the key inside it).
 
-        >>> HolidaySource.from_dict({"country": "US", "subdivision": "CA"}, "h").subdivision
+        >>> HolidaySource.from_dict({"country": "US", "subdivision": "CA"}).subdivision
         'CA'
         """
-        if not isinstance(value, dict):
-            raise ConfigError(path, f"expected a mapping, got {value!r}", _HOLIDAY_FORM)
-        unknown = sorted(str(k) for k in value if k not in _HOLIDAY_KEYS)
+        if not isinstance(data, dict):
+            raise ConfigError("", f"expected a mapping, got {data!r}", _HOLIDAY_FORM)
+        unknown = sorted(str(k) for k in data if k not in _HOLIDAY_KEYS)
         if unknown:
-            raise ConfigError(f"{path}.{unknown[0]}", "unknown key", _HOLIDAY_FORM)
-        country = value.get("country")
+            raise ConfigError(unknown[0], "unknown key", _HOLIDAY_FORM)
+        country = data.get("country")
         supported = holidays_lib.list_supported_countries()
         if not isinstance(country, str) or country not in supported:
             raise ConfigError(
-                f"{path}.country", f"unknown country {country!r}",
+                "country", f"unknown country {country!r}",
                 "an ISO 3166-1 alpha-2 code the `holidays` package supports, "
                 'e.g. "GB", "US", "DE"',
             )
-        subdivision = value.get("subdivision")
+        subdivision = data.get("subdivision")
         if subdivision is not None and subdivision not in supported[country]:
             raise ConfigError(
-                f"{path}.subdivision", f"unknown subdivision {subdivision!r} of {country}",
+                "subdivision", f"unknown subdivision {subdivision!r} of {country}",
                 f"one of {', '.join(supported[country]) or '(none: omit the key)'}",
             )
-        categories = value.get("categories")
+        categories = data.get("categories")
         if categories is not None:
             if not isinstance(categories, (list, tuple)) or not all(
                 isinstance(c, str) for c in categories
             ):
-                raise ConfigError(f"{path}.categories", f"expected a list of names, got "
+                raise ConfigError("categories", f"expected a list of names, got "
                                   f"{categories!r}", _HOLIDAY_FORM)
             categories = tuple(categories)
         source = cls(country, subdivision, categories)
         try:
             source._library(())
         except (ValueError, NotImplementedError, KeyError) as exc:
-            raise ConfigError(f"{path}.categories", str(exc), _HOLIDAY_FORM) from None
+            raise ConfigError("categories", str(exc), _HOLIDAY_FORM) from None
         return source
 
     def _library(self, years: Iterable[int]) -> Any:

@@ -49,18 +49,8 @@ class Chunk:
     __slots__ = ("bounds", "lo", "n", "prefix", "total")
 
     def __init__(self, lo: int, pairs: Iterable[tuple[int, int]]) -> None:
-        hi = lo + CHUNK_US
-        bounds: list[int] = []
-        for raw_start, raw_end in sorted(pairs):
-            start = max(raw_start, lo)
-            end = min(raw_end, hi)
-            if start >= end:
-                continue
-            if bounds and start <= bounds[-1]:
-                bounds[-1] = max(bounds[-1], end)
-            else:
-                bounds.append(start)
-                bounds.append(end)
+        # merging overlapping and touching intervals is the interval algebra's normal form
+        bounds = list(IntervalSet.from_pairs(pairs).clip(lo, lo + CHUNK_US).bounds)
         prefix = [0]
         acc = 0
         for i in range(0, len(bounds), 2):

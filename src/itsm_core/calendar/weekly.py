@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import attrs
 from dateutil.rrule import rrulestr
 
+from itsm_core._config import join, read_at
 from itsm_core._instant import load_zone
 from itsm_core.calendar.config import (
     DAYS,
@@ -63,12 +64,8 @@ def _check_keys(value: Mapping[Any, Any], allowed: tuple[str, ...], path: str,
     already took out, such as a calendar's ``horizon``)."""
     for key in value:
         if key not in allowed:
-            where = f"{path}.{key}" if path else str(key)
-            raise ConfigError(where, "unknown key", f"one of {', '.join(allowed + also)}")
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
+            raise ConfigError(join(path, str(key)), "unknown key",
+                              f"one of {', '.join(allowed + also)}")
 
 
 @attrs.frozen
@@ -98,53 +95,56 @@ class WeeklySpec:
     # -- configuration ------------------------------------------------------------------------
 
     @classmethod
-    def from_dict(cls, value: Mapping[str, Any], path: str = "") -> WeeklySpec:
-        """Validate the §4 configuration mapping (without composition keys).
+    def from_dict(cls, data: Mapping[str, Any]) -> WeeklySpec:
+        """Validate the weekly configuration mapping (without composition keys).
+
+        The keys are those of ``BusinessCalendar.from_dict`` less ``horizon``; a nested spec
+        is read with ``itsm_core._config.read_at``, which places errors under its path.
 
         >>> WeeklySpec.from_dict({"timezone": "UTC", "hours": {"funday": []}})
         Traceback (most recent call last):
         ...
         itsm_core.errors.ConfigError: hours.funday: unknown key; expected one of mon, tue, wed, thu, fri, sat, sun
         """
-        _check_keys(value, _KEYS, path,
+        _check_keys(data, _KEYS, "",
                     also=("horizon", "union", "intersection", "minus", "versions"))
-        if "timezone" not in value:
-            raise ConfigError(_join(path, "timezone"), "missing",
+        if "timezone" not in data:
+            raise ConfigError("timezone", "missing",
                               'an IANA time zone name such as "Europe/London"')
-        zone = load_zone(value["timezone"], _join(path, "timezone"))
+        zone = load_zone(data["timezone"], "timezone")
 
-        raw_hours = value.get("hours", {})
-        hours_path = _join(path, "hours")
+        raw_hours = data.get("hours", {})
+        hours_path = "hours"
         if not isinstance(raw_hours, Mapping):
             raise ConfigError(hours_path, f"expected a mapping of days, got {raw_hours!r}",
                               '{"mon": [["09:00", "17:00"]], ...}')
         _check_keys(raw_hours, DAYS, hours_path)
-        hours = tuple(parse_shifts(raw_hours.get(day, []), f"{hours_path}.{day}") for day in DAYS)
+        hours = tuple(parse_shifts(raw_hours.get(day, []), join(hours_path, day)) for day in DAYS)
 
-        raw_holidays = value.get("holidays", [])
-        holidays_path = _join(path, "holidays")
+        raw_holidays = data.get("holidays", [])
+        holidays_path = "holidays"
         if not isinstance(raw_holidays, (list, tuple)):
             raise ConfigError(holidays_path, f"expected a list, got {raw_holidays!r}",
                               '[{"country": "GB", "subdivision": "ENG"}]')
-        holidays = tuple(HolidaySource.from_dict(item, f"{holidays_path}[{i}]")
+        holidays = tuple(read_at(join(holidays_path, i), HolidaySource.from_dict, item)
                          for i, item in enumerate(raw_holidays))
 
-        raw_closed = value.get("closed_dates", [])
-        closed_path = _join(path, "closed_dates")
+        raw_closed = data.get("closed_dates", [])
+        closed_path = "closed_dates"
         if not isinstance(raw_closed, (list, tuple)):
             raise ConfigError(closed_path, f"expected a list of dates, got {raw_closed!r}",
                               '["2025-08-01", ...]')
-        closed = tuple(sorted({parse_date(item, f"{closed_path}[{i}]")
+        closed = tuple(sorted({parse_date(item, join(closed_path, i))
                                for i, item in enumerate(raw_closed)}))
 
-        raw_special = value.get("special_hours", {})
-        special_path = _join(path, "special_hours")
+        raw_special = data.get("special_hours", {})
+        special_path = "special_hours"
         if not isinstance(raw_special, Mapping):
             raise ConfigError(special_path, f"expected a mapping, got {raw_special!r}",
                               '{"2025-12-24": [["09:00", "13:00"]]}')
         special: dict[date, tuple[Shift, ...]] = {}
         for key, shifts_value in raw_special.items():
-            where = f"{special_path}.{key}"
+            where = join(special_path, str(key))
             day = parse_date(key, where)
             if day in special:
                 raise ConfigError(where, f"{day} is given twice", "each date once")
@@ -152,7 +152,7 @@ class WeeklySpec:
             clash = shifts_overlap(shifts)
             if clash is not None:
                 raise ConfigError(
-                    where, f"shifts {clash[0].to_list()} and {clash[1].to_list()} overlap",
+                    where, f"shifts {clash[0].to_dict()} and {clash[1].to_dict()} overlap",
                     "the special hours of one date as disjoint shifts",
                 )
             if day in closed:
@@ -160,12 +160,12 @@ class WeeklySpec:
                                   "a date either closed or with special hours, not both")
             special[day] = shifts
 
-        raw_rules = value.get("closed_rules", [])
-        rules_path = _join(path, "closed_rules")
+        raw_rules = data.get("closed_rules", [])
+        rules_path = "closed_rules"
         if not isinstance(raw_rules, (list, tuple)):
             raise ConfigError(rules_path, f"expected a list of rules, got {raw_rules!r}",
                               _RRULE_FORM)
-        rules = tuple(_check_rule(item, f"{rules_path}[{i}]") for i, item in enumerate(raw_rules))
+        rules = tuple(_check_rule(item, join(rules_path, i)) for i, item in enumerate(raw_rules))
 
         return cls(zone.key, hours, holidays, closed,
                    tuple(sorted(special.items())), rules)
@@ -178,7 +178,7 @@ class WeeklySpec:
         """
         out: dict[str, Any] = {
             "timezone": self.timezone,
-            "hours": {day: [s.to_list() for s in shifts]
+            "hours": {day: [s.to_dict() for s in shifts]
                       for day, shifts in zip(DAYS, self.hours, strict=True) if shifts},
         }
         if self.holidays:
@@ -186,7 +186,7 @@ class WeeklySpec:
         if self.closed_dates:
             out["closed_dates"] = [d.isoformat() for d in self.closed_dates]
         if self.special_hours:
-            out["special_hours"] = {d.isoformat(): [s.to_list() for s in shifts]
+            out["special_hours"] = {d.isoformat(): [s.to_dict() for s in shifts]
                                     for d, shifts in self.special_hours}
         if self.closed_rules:
             out["closed_rules"] = list(self.closed_rules)
@@ -238,7 +238,7 @@ class WeeklySpec:
         'UTC, mon 09:00-17:00'
         """
         days = ", ".join(
-            f"{name} " + " ".join("-".join(s.to_list()) for s in shifts)
+            f"{name} " + " ".join("-".join(s.to_dict()) for s in shifts)
             for name, shifts in zip(DAYS, self.hours, strict=True) if shifts
         )
         extra = []
