@@ -129,7 +129,11 @@ def _check_state(value: object) -> str:
     return value
 
 
-@attrs.frozen(init=False)
+def _fields(value: object) -> Fields:
+    return Fields.of(value)
+
+
+@attrs.frozen
 class TicketEvent:
     """A snapshot of a ticket after a change: instant, state, priority and other fields.
 
@@ -150,16 +154,14 @@ class TicketEvent:
     """
 
     at: datetime
-    state: str
-    priority: str | None
-    fields: Fields
-    _at_us: int = attrs.field(eq=False, repr=False)  # ``at`` in microseconds, for the replay
+    state: str = attrs.field(converter=_check_state)
+    priority: str | None = attrs.field(default=None, converter=priority_label)
+    fields: Fields = attrs.field(default=None, converter=_fields)
+    # ``at`` in microseconds for the replay; computed once, never part of equality
+    _at_us: int = attrs.field(init=False, eq=False, repr=False)
 
-    def __init__(self, at: datetime, state: str, priority: object = None,
-                 fields: Mapping[str, Any] | None = None) -> None:
-        us = to_us(at, "at")
-        self.__attrs_init__(at, _check_state(state), priority_label(priority),
-                            Fields.of(fields), us)
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_at_us", to_us(self.at, "at"))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TicketEvent:
