@@ -33,6 +33,7 @@ from itsm_core import (
     ConfigError,
     SlaDefinition,
     SlaPolicy,
+    Stage,
     TicketEvent,
     compliance_report,
 )
@@ -49,7 +50,7 @@ OFFICE = {
     "holidays": [{"country": "GB", "subdivision": "ENG"}],
 }
 
-# the issue's example, with the calendar form of ARCHITECTURE.md §4
+# the issue's example, with the calendar form of docs/design.md, "Business calendars"
 ISSUE_EXAMPLE = {
     "name": "resolution",
     "calendar": OFFICE,
@@ -213,8 +214,6 @@ class TestReplay:
         assert kinds == [("running", H), ("paused", 2 * H), ("running", 2 * H)]
 
     def test_stage_values(self):
-        from itsm_core import Stage
-
         assert [s.value for s in Stage] == ["running", "paused", "met", "breached", "cancelled"]
 
     def test_due_at_is_none_while_paused(self):

@@ -15,8 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from itsm_core._instant import from_us
-from itsm_core.demo import generate
+from itsm_core.demo import generate_incident_log
 from itsm_core.sla import SlaOutcome, SlaPolicy, TicketEvent
 
 LONDON = ZoneInfo("Europe/London")
@@ -27,11 +26,11 @@ FIELDS = ("assignment_group", "category", "contact_type")
 
 def demo_log(tickets: int, seed: int = 2016) -> tuple[pd.DataFrame, list[Any]]:
     """The demo log as (frame with naive London times, [(number, events), ...])."""
-    log = generate(tickets=tickets, seed=seed)
-    rows = [{"number": t.number, "sys_updated_on": from_us(u.at_us, LONDON).replace(tzinfo=None)
+    log = generate_incident_log(tickets=tickets, seed=seed)
+    rows = [{"number": t.number, "sys_updated_on": u.at.astimezone(LONDON).replace(tzinfo=None)
              .isoformat(sep=" "), "state": u.state, "priority": u.priority, **dict(u.fields)}
             for t in log for u in t.updates]
-    histories = [(t.number, [TicketEvent(from_us(u.at_us, timezone.utc), u.state, u.priority,
+    histories = [(t.number, [TicketEvent(u.at.astimezone(timezone.utc), u.state, u.priority,
                                          dict(u.fields)) for u in t.updates]) for t in log]
     return pd.DataFrame(rows), histories
 

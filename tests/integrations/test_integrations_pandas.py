@@ -20,7 +20,8 @@ from itsm_core.errors import (
     InvalidArgumentError,
     NaiveDatetimeError,
 )
-from itsm_core.integrations.pandas import compliance_frame, evaluate_frame, instants_us
+from itsm_core.integrations._frames import instants_us
+from itsm_core.integrations.pandas import compliance_frame, evaluate_frame
 from itsm_core.sla import SlaPolicy, compliance_report
 
 FRAME, HISTORIES = demo_log(150, seed=5)
@@ -41,8 +42,10 @@ class TestEvaluateFrame:
                 CYCLES.to_dict("records"), expected, strict=True):
             assert (row["ticket"], row["definition"], row["cycle"]) == (ticket, definition, index)
             assert row["stage"] == cycle.stage.value and row["priority"] == cycle.priority
-            assert us_or_none(row["started_at"]) == cycle.start_us
-            assert us_or_none(row["stopped_at"]) == cycle.stop_us
+            assert us_or_none(row["started_at"]) == to_us(cycle.started_at, "s")
+            stopped = cycle.stopped_at
+            assert us_or_none(row["stopped_at"]) == (None if stopped is None
+                                                     else to_us(stopped, "s"))
             due = cycle.due_at
             assert us_or_none(row["due_at"]) == (None if due is None else to_us(due, "d"))
             assert row["target"] == cycle.target and row["elapsed"] == cycle.elapsed

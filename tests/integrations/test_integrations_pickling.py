@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 from strategies_integrations import HISTORIES_SMALL, POLICY
 
 from itsm_core.calendar import BusinessCalendar
+from itsm_core.cli.worker import ExportWork
 from itsm_core.demo import AS_OF
-from itsm_core.parallel import portable_policy
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 UK = {"timezone": "Europe/London", "hours": {d: [["09:00", "17:00"]] for d in WEEKDAYS},
@@ -70,6 +70,9 @@ class TestSlaValues:
         assert [o for n, es in HISTORIES_SMALL for o in back.evaluate(es, AS_OF, n)] == outcomes
 
     def test_policy_travels_to_workers_as_a_pickle(self) -> None:
-        kind, payload = portable_policy(POLICY)
-        assert kind == "pickle"
-        assert pickle.loads(payload) == POLICY  # type: ignore[arg-type]
+        """What a ``--jobs`` worker receives once, when it starts."""
+        work = ExportWork(policy=POLICY, time_format=None, tz=None, at_name="at", fields=(),
+                          by=("definition",), period=None)
+        blob = pickle.dumps(work)
+        assert len(blob) < 8_192
+        assert pickle.loads(blob) == work

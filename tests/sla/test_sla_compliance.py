@@ -1,9 +1,13 @@
-"""Compliance reports: exact counts and ratios, statistics against the standard library."""
+"""Compliance reports: exact counts and ratios, statistics against the standard library;
+the accumulator: any split of the outcomes, merged in any bracketing, is one pass."""
 
 from __future__ import annotations
 
+import functools
+import itertools
+import pickle
 import statistics
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from fractions import Fraction
 
 import pytest
@@ -11,8 +15,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies_sla import CALENDARS, definition, event_logs
 
-from itsm_core.errors import ConfigError
+from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError
 from itsm_core.sla import Stage, compliance_report
+from itsm_core.sla.compliance import ComplianceAccumulator
 from itsm_core.sla.events import TicketEvent
 
 logs = st.lists(st.tuples(event_logs(max_events=5), st.sampled_from(["Network", "DB"])),
@@ -43,7 +48,7 @@ def test_rows_partition_the_cycles_with_exact_figures(tickets, by, period):
         members = [c for o in outcomes for c in o.cycles
                    if all(_value(name, o, c) == keys[name] for name in by)
                    and (period is None or _period(period, c) == keys["period"])]
-        elapsed = [c.elapsed_us for c in members]
+        elapsed = [c.elapsed // timedelta(microseconds=1) for c in members]
         assert row.total == len(members)
         assert row.mean_elapsed == timedelta(microseconds=round(Fraction(sum(elapsed),
                                                                          len(elapsed))))
@@ -84,8 +89,6 @@ def test_to_dict_and_text_carry_the_rows(tickets):
 
 def test_period_is_the_start_date_in_the_calendar_zone():
     # 23:30 UTC on Sunday 30 March 2025 is 00:30 BST on Monday 31 March in London.
-    from datetime import datetime, timezone
-
     d = definition("24x7")
     london = definition("london")
     event = TicketEvent(datetime(2025, 3, 30, 23, 30, tzinfo=timezone.utc), "New", "P1")
@@ -98,8 +101,6 @@ def test_period_is_the_start_date_in_the_calendar_zone():
 
 def test_skipped_outcomes_are_listed():
     d = definition("london")
-    from datetime import datetime, timezone
-
     event = TicketEvent(datetime(2025, 3, 3, 9, tzinfo=timezone.utc), "New", "P9")
     report = compliance_report([d.evaluate([event], ticket="INC9", strict=False)])
     assert report.rows == ()
@@ -108,8 +109,6 @@ def test_skipped_outcomes_are_listed():
 
 
 def test_overdue_counts_open_cycles_past_target():
-    from datetime import datetime, timezone
-
     d = definition("24x7")
     start = datetime(2025, 3, 3, 9, tzinfo=timezone.utc)
     outcome = d.evaluate([TicketEvent(start, "New", "P1")], as_of=start + timedelta(hours=5))
@@ -125,3 +124,97 @@ def test_bad_arguments():
         compliance_report([], by="definition")
     with pytest.raises(TypeError, match="outcomes"):
         compliance_report([object()])
+
+
+# -- the accumulator: a mergeable value -------------------------------------------------------
+
+groupings = st.sampled_from([(("definition", "priority"), None), (("group",), "day"),
+                             (("stage", "ticket"), "week"), ((), "month")])
+
+
+def _accumulate(outcomes, by, period):
+    accumulator = ComplianceAccumulator(by, period)
+    for outcome in outcomes:
+        accumulator.add(outcome)
+    return accumulator
+
+
+@st.composite
+def split_and_tree(draw, size):
+    """Cut points splitting ``range(size)`` into contiguous parts, and a random binary
+    bracketing of the parts (as nested pairs of part indices)."""
+    cuts = sorted(draw(st.sets(st.integers(0, size), max_size=5)) | {0, size})
+    if len(cuts) == 1:  # nothing to split: one empty part
+        cuts = [0, 0]
+    parts = list(range(len(cuts) - 1))
+
+    def tree(items):
+        if len(items) == 1:
+            return items[0]
+        cut = draw(st.integers(1, len(items) - 1))
+        return (tree(items[:cut]), tree(items[cut:]))
+
+    return cuts, tree(parts)
+
+
+@given(st.data(), logs, groupings)
+def test_any_split_merged_in_any_bracketing_is_one_pass(data, tickets, grouping):
+    by, period = grouping
+    outcomes = outcomes_of(tickets) + outcomes_of(tickets[:2], cal="24x7")
+    cuts, tree = data.draw(split_and_tree(len(outcomes)))
+    parts = [_accumulate(outcomes[a:b], by, period) for a, b in itertools.pairwise(cuts)]
+    parts = [pickle.loads(pickle.dumps(part)) for part in parts]  # as from a worker
+
+    def merge(node):
+        if isinstance(node, int):
+            return parts[node]
+        return merge(node[0]).merge(merge(node[1]))
+
+    assert merge(tree).report() == compliance_report(outcomes, by=by, period=period)
+
+
+@given(st.data(), logs, groupings)
+def test_merge_order_changes_only_the_order_of_the_skipped_list(data, tickets, grouping):
+    by, period = grouping
+    outcomes = outcomes_of(tickets)
+    parts = [_accumulate([o], by, period) for o in outcomes]
+    order = data.draw(st.permutations(range(len(parts))))
+    merged = functools.reduce(ComplianceAccumulator.merge, [parts[i] for i in order],
+                              ComplianceAccumulator(by, period)).report()
+    expected = compliance_report(outcomes, by=by, period=period)
+    assert merged.rows == expected.rows
+    assert sorted(merged.skipped, key=repr) == sorted(expected.skipped, key=repr)
+
+
+def test_merge_leaves_the_other_accumulator_alone():
+    d = definition("24x7")
+    start = datetime(2025, 3, 3, 9, tzinfo=timezone.utc)
+    outcome = d.evaluate([TicketEvent(start, "New", "P1")], as_of=start + timedelta(hours=1))
+    left, right = _accumulate([outcome], ("definition",), None), _accumulate(
+        [outcome], ("definition",), None)
+    left.merge(right)
+    left.merge(right)
+    assert [row.total for row in left.report().rows] == [3]
+    assert [row.total for row in right.report().rows] == [1]
+
+
+def test_the_accumulator_holds_no_outcome_and_pickles_small():
+    d = definition("london")
+    outcomes = [d.evaluate([TicketEvent(datetime(2025, 3, 3, 9, tzinfo=timezone.utc) +
+                                        timedelta(minutes=7 * i), "New", "P1")],
+                           ticket=f"INC{i}", as_of=datetime(2025, 3, 10, tzinfo=timezone.utc))
+                for i in range(500)]
+    accumulator = _accumulate(outcomes, ("definition", "priority"), "week")
+    blob = pickle.dumps(accumulator)
+    assert b"SlaOutcome" not in blob and b"SlaCycle" not in blob
+    assert len(blob) < 20 * len(outcomes)  # a few bytes per cycle
+    assert pickle.loads(blob).report() == accumulator.report()
+
+
+def test_merge_refuses_other_groupings_and_other_values():
+    with pytest.raises(InvalidArgumentError, match="groups by"):
+        ComplianceAccumulator(("definition",)).merge(ComplianceAccumulator(("definition",), "day"))
+    with pytest.raises(ArgumentTypeError, match="ComplianceAccumulator"):
+        ComplianceAccumulator().merge(compliance_report([]))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="outcomes"):
+        ComplianceAccumulator().add(object())  # type: ignore[arg-type]

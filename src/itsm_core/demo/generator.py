@@ -10,10 +10,10 @@ England's bank holidays (Easter and the two May holidays of 2016 fall in the spa
 Only integer random draws are used (``randrange``), so the log is the same on every
 platform and Python version for a given seed.
 
->>> tickets = generate(tickets=3, seed=7)
+>>> tickets = generate_incident_log(tickets=3, seed=7)
 >>> [t.number for t in tickets]
 ['INC0000001', 'INC0000002', 'INC0000003']
->>> tickets == generate(tickets=3, seed=7)
+>>> tickets == generate_incident_log(tickets=3, seed=7)
 True
 >>> tickets[0].updates[0].state
 'New'
@@ -35,7 +35,7 @@ __all__ = [
     "PRIORITIES",
     "SyntheticTicket",
     "Update",
-    "generate",
+    "generate_incident_log",
 ]
 
 LONDON = ZoneInfo("Europe/London")
@@ -62,14 +62,14 @@ _WORK = {PRIORITIES[0]: 90, PRIORITIES[1]: 300, PRIORITIES[2]: 1_200, PRIORITIES
 
 @attrs.frozen(kw_only=True)
 class Update:
-    """One change of a synthetic ticket: the state after it, at an instant (µs).
+    """One change of a synthetic ticket: the state after it, at an instant (London time).
 
-    >>> u = Update(at_us=0, state="New", priority="4 - Low", fields=(("assignment_group", "Network"),))
-    >>> dict(u.fields)["assignment_group"]
-    'Network'
+    >>> u = generate_incident_log(tickets=1, seed=1)[0].updates[0]
+    >>> u.at.tzinfo.key, u.state, sorted(dict(u.fields))
+    ('Europe/London', 'New', ['assignment_group', 'category', 'contact_type'])
     """
 
-    at_us: int
+    at: datetime
     state: str
     priority: str
     fields: tuple[tuple[str, str], ...]
@@ -79,8 +79,8 @@ class Update:
 class SyntheticTicket:
     """A ticket number and its updates in time order.
 
-    >>> t = generate(tickets=1, seed=1)[0]
-    >>> all(a.at_us <= b.at_us for a, b in zip(t.updates, t.updates[1:]))
+    >>> t = generate_incident_log(tickets=1, seed=1)[0]
+    >>> all(a.at <= b.at for a, b in zip(t.updates, t.updates[1:]))
     True
     """
 
@@ -132,13 +132,13 @@ def _ticket(rng: random.Random, number: str, horizon: int) -> SyntheticTicket:
     fields = {"assignment_group": group,
               "category": GROUPS[group][rng.randrange(len(GROUPS[group]))],
               "contact_type": _CONTACT[rng.randrange(len(_CONTACT))]}
-    updates: list[Update] = []
+    updates: list[tuple[int, Update]] = []  # with the instant in microseconds
     now = to_us(opened, "opened")
     critical = priority == PRIORITIES[0]
 
     def emit(state: str) -> None:
-        updates.append(Update(at_us=now, state=state, priority=priority,
-                              fields=tuple(sorted(fields.items()))))
+        updates.append((now, Update(at=from_us(now, LONDON), state=state, priority=priority,
+                                    fields=tuple(sorted(fields.items())))))
 
     def later(minutes: int) -> int:
         moved = now + minutes * _MINUTE
@@ -148,7 +148,7 @@ def _ticket(rng: random.Random, number: str, horizon: int) -> SyntheticTicket:
     if rng.randrange(100) < 2:
         now = later(_long_tail(rng, 60))
         emit("Cancelled")
-        return SyntheticTicket(number, tuple(u for u in updates if u.at_us < horizon))
+        return SyntheticTicket(number, tuple(u for us, u in updates if us < horizon))
     now = later(_long_tail(rng, _RESPOND[priority]))
     if rng.randrange(100) < 15:  # triage sends it elsewhere
         group = sorted(GROUPS)[rng.randrange(len(GROUPS))]
@@ -178,17 +178,17 @@ def _ticket(rng: random.Random, number: str, horizon: int) -> SyntheticTicket:
         emit("Active")
     now += (3 * 24 * 60 + rng.randrange(60)) * _MINUTE  # auto-close after three days
     emit("Closed")
-    return SyntheticTicket(number, tuple(u for u in updates if u.at_us < horizon))
+    return SyntheticTicket(number, tuple(u for us, u in updates if us < horizon))
 
 
-def generate(*, tickets: int = 3_000, seed: int = 2016,
-             as_of: datetime = AS_OF) -> tuple[SyntheticTicket, ...]:
+def generate_incident_log(*, tickets: int = 3_000, seed: int = 2016,
+                          as_of: datetime = AS_OF) -> tuple[SyntheticTicket, ...]:
     """Generate *tickets* synthetic incidents opened from 1 March 2016 over 120 days.
 
     Updates at or after *as_of* are left out (they have not happened yet); tickets opened
     near the end are therefore still open, some of them waiting on the user.
 
-    >>> log = generate(tickets=200)
+    >>> log = generate_incident_log(tickets=200)
     >>> states = {u.state for t in log for u in t.updates}
     >>> sorted(states)
     ['Active', 'Awaiting User Info', 'Awaiting Vendor', 'Cancelled', 'Closed', 'New', 'Resolved']

@@ -5,9 +5,11 @@
 2. ``map_partitions`` with :func:`~itsm_core.integrations.pandas.evaluate_frame`; its
    ``meta`` is the same function run on the log's empty ``_meta``, so the declared and
    the real columns cannot disagree.
-3. Aggregate compliance with Dask's own ``groupby``: each group's rows are shuffled
-   together and summarised exactly (counts, exact medians and nearest-rank percentiles,
-   not approximations), then ordered as the core orders its report.
+3. Aggregate compliance without moving cycles: each partition's cycles are counted in a
+   core :class:`~itsm_core.sla.compliance.ComplianceAccumulator` (counts and the elapsed
+   times the exact statistics need), the accumulators are merged pairwise in a tree of
+   ``dask.delayed`` tasks, and the one left is reported as the core reports (exact
+   medians and nearest-rank percentiles, not approximations).
 
 Needs ``itsm_core[dask]``.  The clock logic is the core's, run inside each partition; the
 policy travels to the workers pickled (calendars as their rules).
@@ -32,17 +34,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from itsm_core.errors import ArgumentTypeError
 from itsm_core.integrations.pandas import (
-    COMPLIANCE_COLUMNS,
     DEFAULT_COLUMNS,
+    accumulate_cycles,
     evaluate_frame,
     group_keys,
-    report_from_groups,
-    summarise,
+    report_frame,
 )
+from itsm_core.sla.compliance import ComplianceAccumulator
 from itsm_core.sla.policy import SlaPolicy
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -50,16 +52,23 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 __all__ = ["compliance_dask", "evaluate_dask"]
 
-_ALL = "__all__"  # a constant key for a report grouped by nothing
+_NEEDS = "itsm_core.integrations.dask needs Dask: pip install 'itsm_core[dask]'"
 
 
 def _dask() -> Any:
     try:
-        import dask.dataframe
+        import dask.dataframe  # noqa: PLC0415 - optional dependency
     except ImportError:  # pragma: no cover - the extra is installed where this runs
-        raise ImportError("itsm_core.integrations.dask needs Dask: "
-                          "pip install 'itsm_core[dask]'") from None
+        raise ImportError(_NEEDS) from None
     return dask.dataframe
+
+
+def _delayed() -> Any:
+    try:
+        from dask.delayed import delayed  # noqa: PLC0415 - optional dependency
+    except ImportError:  # pragma: no cover - the extra is installed where this runs
+        raise ImportError(_NEEDS) from None
+    return delayed
 
 
 def evaluate_dask(events: Any, policy: SlaPolicy, *, columns: Mapping[str, str] | None = None,
@@ -97,43 +106,41 @@ def _require_frame(value: object, name: str) -> None:
                                 f"{type(value).__name__}")
 
 
-def _summary(group: pd.DataFrame) -> pd.Series:
-    import pandas
+def _counted(part: pd.DataFrame, by: tuple[str, ...], period: str | None) -> ComplianceAccumulator:
+    """One partition's cycles, counted."""
+    names, rows = group_keys(part, by, period)
+    return accumulate_cycles(rows, names, period)
 
-    figures = summarise(group["stage"].tolist(),
-                        group["elapsed"].dt.as_unit("us").array.asi8.tolist(),
-                        group["breached"].tolist())
-    return cast("pd.Series", pandas.Series(figures, index=list(COMPLIANCE_COLUMNS),
-                                           dtype=object))
+
+def _merged(left: ComplianceAccumulator, right: ComplianceAccumulator) -> ComplianceAccumulator:
+    """A new accumulator holding both; the inputs are left alone (a task Dask runs again
+    must find them as they were)."""
+    return ComplianceAccumulator(left.by, left.period).merge(left).merge(right)
 
 
 def compliance_dask(cycles: Any, by: Sequence[str] = ("definition", "priority"),
                     period: str | None = None) -> pd.DataFrame:
-    """The compliance report of :func:`evaluate_dask` cycles, computed with Dask's groupby.
+    """The compliance report of :func:`evaluate_dask` cycles: partitions counted where
+    they are, accumulators merged in a tree.
 
     Returns the same pandas DataFrame as
     :func:`~itsm_core.integrations.pandas.compliance_frame` on the whole cycle frame.
 
     Raises:
         ArgumentTypeError: *cycles* is not a Dask DataFrame.
-        ConfigError: *by* or *period* is malformed.
+        ConfigError: *by* or *period* is malformed, or *by* names a missing column.
 
     >>> compliance_dask(None)
     Traceback (most recent call last):
     ...
     itsm_core.errors.ArgumentTypeError: cycles: expected a Dask DataFrame, got NoneType
     """
-    import pandas
-
     _require_frame(cycles, "cycles")
-    names, meta = group_keys(cycles._meta, by, period)
-    rows = cycles.map_partitions(lambda part: group_keys(part, by, period)[1], meta=meta)
-    keys = list(names) or [_ALL]
-    if not names:
-        rows = rows.assign(**{_ALL: 0})
-    summary_meta = pandas.DataFrame({c: pandas.Series(dtype=object) for c in COMPLIANCE_COLUMNS})
-    grouped = (rows[[*keys, "stage", "elapsed", "breached"]]
-               .groupby(keys, dropna=False)[["stage", "elapsed", "breached"]]
-               .apply(_summary, meta=summary_meta))
-    found = grouped.compute().reset_index()
-    return report_from_groups(names, found)
+    group_keys(cycles._meta, by, period)  # checks the grouping before anything runs
+    delayed = _delayed()
+    level = [delayed(_counted)(part, tuple(by), period) for part in cycles.to_delayed()]
+    while len(level) > 1:
+        pairs = [level[i:i + 2] for i in range(0, len(level), 2)]
+        level = [delayed(_merged)(*pair) if len(pair) == 2 else pair[0] for pair in pairs]
+    accumulator = level[0].compute() if level else ComplianceAccumulator(tuple(by), period)
+    return report_frame(accumulator.report())

@@ -22,21 +22,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone, tzinfo
-from fractions import Fraction
 from typing import TYPE_CHECKING, Any, cast
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from itsm_core._instant import from_us, to_us
 from itsm_core.errors import (
     ArgumentTypeError,
     ConfigError,
     InvalidArgumentError,
-    NaiveDatetimeError,
 )
-from itsm_core.sla.compliance import check_grouping
+from itsm_core.integrations._frames import import_pandas, instants_us
+from itsm_core.sla.compliance import ComplianceAccumulator, check_grouping
 from itsm_core.sla.events import Fields, TicketEvent
 from itsm_core.sla.outcome import SlaCycle, SlaOutcome, Stage
 from itsm_core.sla.policy import SlaPolicy
+from itsm_core.sla.report import ComplianceReport
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas as pd
@@ -45,13 +44,11 @@ __all__ = [
     "COMPLIANCE_COLUMNS",
     "CYCLE_COLUMNS",
     "DEFAULT_COLUMNS",
+    "accumulate_cycles",
     "compliance_frame",
     "evaluate_frame",
-    "instants_us",
-    "group_keys",
     "outcomes_frame",
-    "report_from_groups",
-    "summarise",
+    "report_frame",
 ]
 
 #: the role of each input column and its default name
@@ -69,6 +66,7 @@ _STATS = ("mean_elapsed", "median_elapsed", "p90_elapsed")
 #: the columns of :func:`compliance_frame` after the group keys
 COMPLIANCE_COLUMNS = (*_COUNTS, "compliance", *_STATS)
 _ONE_US = timedelta(microseconds=1)
+_OPEN = (Stage.RUNNING, Stage.PAUSED)
 
 
 def _output_zone(policy: SlaPolicy) -> str:
@@ -81,33 +79,11 @@ def _us(value: datetime | None) -> int | None:
 
 
 def _cycle_row(outcome: SlaOutcome, index: int, cycle: SlaCycle) -> tuple[Any, ...]:
+    target, elapsed = cycle.target // _ONE_US, cycle.elapsed // _ONE_US
     return (outcome.ticket, outcome.definition, index, cycle.stage.value, cycle.priority,
-            cycle.start_us, cycle.stop_us, _us(cycle.due_at), cycle.target_us,
-            cycle.elapsed_us, cycle.target_us - cycle.elapsed_us,
-            cycle.paused_business // _ONE_US, cycle.paused_wall // _ONE_US, cycle.breached,
-            float(cycle.percent))
-
-
-def _pandas() -> Any:
-    try:
-        import pandas
-    except ImportError:  # pragma: no cover - the extra is installed where this runs
-        raise ImportError("itsm_core.integrations.pandas needs pandas: "
-                          "pip install 'itsm_core[pandas]'") from None
-    return pandas
-
-
-def _zone(tz: str | tzinfo | None) -> tzinfo | None:
-    if tz is None or isinstance(tz, tzinfo):
-        return tz
-    if not isinstance(tz, str):
-        raise ArgumentTypeError(f"tz: expected an IANA zone name or a tzinfo, got "
-                                f"{type(tz).__name__} {tz!r}")
-    try:
-        return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidArgumentError(f"tz: unknown time zone {tz!r}; expected an IANA name such "
-                                   f"as 'Europe/London'") from None
+            _us(cycle.started_at), _us(cycle.stopped_at), _us(cycle.due_at), target,
+            elapsed, target - elapsed, cycle.paused_business // _ONE_US,
+            cycle.paused_wall // _ONE_US, cycle.breached, float(cycle.percent))
 
 
 def _roles(frame: pd.DataFrame, columns: Mapping[str, str] | None,
@@ -135,64 +111,15 @@ def _roles(frame: pd.DataFrame, columns: Mapping[str, str] | None,
     return roles, list(fields)
 
 
-def instants_us(column: pd.Series, tz: str | tzinfo | None = None) -> list[int]:
-    """Parse a timestamp column to integer microseconds since the epoch, vectorised.
-
-    Aware values (or ISO strings with offsets, even mixed ones) keep their instant.  Naive
-    values are wall times in *tz*, mapped as the core maps them (``fold=0``: a time in a
-    DST gap moves forward by the gap, an ambiguous one is its first occurrence).
-
-    Raises:
-        NaiveDatetimeError: naive values and no *tz*.
-        InvalidArgumentError: a missing or unreadable timestamp (the row is named).
-
-    >>> import pandas as pd
-    >>> instants_us(pd.Series(["2025-03-30 01:30"]), "Europe/London")  # in the gap
-    [1743298200000000]
-    >>> instants_us(pd.Series(["2025-01-06T09:00:00+01:00", "2025-01-06T09:00:00Z"]))
-    [1736150400000000, 1736154000000000]
-    """
-    pdm = _pandas()
-    name = str(column.name) if column.name is not None else "at"
-    zone = _zone(tz)
-    parsed = column
-    if not (pdm.api.types.is_datetime64_any_dtype(column)):
-        try:
-            parsed = pdm.to_datetime(column, format="ISO8601")
-        except ValueError:
-            try:
-                parsed = pdm.to_datetime(column, format="ISO8601", utc=True)
-            except ValueError as exc:
-                raise InvalidArgumentError(f"{name}: cannot read the timestamps ({exc}); "
-                                           f"expected ISO 8601 date-times") from None
-    missing = parsed.isna()
-    if missing.any():
-        row = column.index[int(missing.to_numpy().argmax())]
-        raise InvalidArgumentError(f"{name}[{row!r}]: missing timestamp; expected a date-time")
-    if parsed.dt.tz is not None:
-        return list(parsed.dt.tz_convert("UTC").dt.as_unit("us").array.asi8.tolist())
-    if zone is None:
-        shown = f" (e.g. {parsed.iloc[0]})" if len(parsed) else ""
-        raise NaiveDatetimeError(f"{name}: naive timestamps{shown}; expected aware ones, or "
-                                 f"tz= naming the zone the export was written in")
-    wall = parsed.dt.as_unit("us")
-    local = wall.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
-    out: list[int] = local.dt.tz_convert("UTC").array.asi8.tolist()
-    for index in local.isna().to_numpy().nonzero()[0].tolist():  # DST edges: the core's rule
-        naive = datetime(1970, 1, 1) + timedelta(microseconds=int(wall.array.asi8[index]))
-        out[index] = to_us(naive.replace(tzinfo=zone), name)
-    return out
-
-
 def _nullable(values: list[Any]) -> list[Any]:
-    pdm = _pandas()
+    pdm = import_pandas()
     return [None if v is None or (not isinstance(v, str) and pdm.isna(v) is True) else v
             for v in values]
 
 
 def _histories(frame: pd.DataFrame, roles: dict[str, str], fields: list[str],
                tz: str | tzinfo | None) -> list[tuple[Any, list[TicketEvent]]]:
-    pdm = _pandas()
+    pdm = import_pandas()
     stamps = instants_us(frame[roles["at"]], tz)
     codes, uniques = pdm.factorize(frame[roles["ticket"]], sort=False, use_na_sentinel=False)
     states = frame[roles["state"]].tolist()
@@ -231,7 +158,7 @@ def outcomes_frame(outcomes: Sequence[SlaOutcome], policy: SlaPolicy,
     >>> list(outcomes_frame([], p).columns)[:6]
     ['ticket', 'definition', 'cycle', 'stage', 'priority', 'started_at']
     """
-    pdm = _pandas()
+    pdm = import_pandas()
     zone = _output_zone(policy)
     rows: list[tuple[Any, ...]] = []
     for outcome in outcomes:
@@ -296,7 +223,7 @@ def evaluate_frame(events: pd.DataFrame, policy: SlaPolicy, *,
     ...
     itsm_core.errors.NaiveDatetimeError: at: naive timestamps (e.g. 2025-01-06 09:00:00); expected aware ones, or tz= naming the zone the export was written in
     """
-    pdm = _pandas()
+    pdm = import_pandas()
     if not isinstance(events, pdm.DataFrame):
         raise ArgumentTypeError(f"events: expected a pandas DataFrame, got "
                                 f"{type(events).__name__}")
@@ -306,41 +233,6 @@ def evaluate_frame(events: pd.DataFrame, policy: SlaPolicy, *,
     outcomes = [outcome for ticket, history in _histories(events, roles, carried, tz)
                 for outcome in policy.evaluate(history, as_of, ticket, strict=strict)]
     return outcomes_frame(outcomes, policy, carried)
-
-
-def summarise(stages: Sequence[str], elapsed_us: Sequence[int],
-              breached: Sequence[bool]) -> dict[str, Any]:
-    """The counts and statistics of one group of cycles, as ``compliance_report`` has them.
-
-    ``overdue`` counts open cycles past their target; ``compliance`` is met / (met +
-    breached) as a float for display (``None`` if nothing finished); the mean and median
-    are rounded to the microsecond half to even, the 90th percentile is by nearest rank.
-
-    >>> summarise(["met", "met", "breached", "running"], [1, 2, 9, 4],
-    ...           [False, False, True, False])["median_elapsed"]
-    datetime.timedelta(microseconds=3)
-    """
-    counts = dict.fromkeys((s.value for s in Stage), 0)
-    overdue = 0
-    for stage, late in zip(stages, breached, strict=True):
-        counts[stage] += 1
-        overdue += bool(late) and stage in ("running", "paused")
-    ordered = sorted(int(v) for v in elapsed_us)
-    n = len(ordered)
-    finished = counts["met"] + counts["breached"]
-    return {"total": n, "met": counts["met"], "breached": counts["breached"],
-            "running": counts["running"], "paused": counts["paused"],
-            "cancelled": counts["cancelled"], "overdue": overdue,
-            "compliance": counts["met"] / finished if finished else None,
-            "mean_elapsed": timedelta(microseconds=round(Fraction(sum(ordered), n))),
-            "median_elapsed": timedelta(microseconds=round(
-                Fraction(ordered[(n - 1) // 2] + ordered[n // 2], 2))),
-            "p90_elapsed": timedelta(microseconds=ordered[(9 * n + 9) // 10 - 1])}
-
-
-def _sort_key(keys: tuple[Any, ...]) -> tuple[tuple[bool, str, Any], ...]:
-    return tuple((v is None, type(v).__name__, v if isinstance(v, (str, int)) else str(v))
-                 for v in keys)
 
 
 def _period_of(started: pd.Series, period: str) -> list[str]:
@@ -381,51 +273,63 @@ def group_keys(cycles: pd.DataFrame, by: Sequence[str],
     return names, rows
 
 
-def _report_rows(pdm: Any, names: tuple[str, ...],
-                 groups: dict[tuple[Any, ...], dict[str, Any]]) -> pd.DataFrame:
-    ordered = sorted(groups, key=_sort_key)
-    out: dict[str, Any] = {name: pdm.Series([k[i] for k in ordered], dtype=object)
-                           for i, name in enumerate(names)}
+def report_frame(report: ComplianceReport) -> pd.DataFrame:
+    """A core :class:`~itsm_core.sla.compliance.ComplianceReport` as a typed DataFrame: the
+    group keys, then :data:`COMPLIANCE_COLUMNS` (compliance as a float for display,
+    durations as ``timedelta64[us]``).
+
+    >>> from itsm_core.sla import compliance_report
+    >>> list(report_frame(compliance_report([], by=("definition",))).columns)[:3]
+    ['definition', 'total', 'met']
+    """
+    pdm = import_pandas()
+    names = list(report.by)
+    out: dict[str, Any] = {name: pdm.Series([dict(row.keys)[name] for row in report.rows],
+                                            dtype=object) for name in names}
     for column in COMPLIANCE_COLUMNS:
-        values = [groups[k][column] for k in ordered]
+        values = [getattr(row, column) for row in report.rows]
         if column in _STATS:
             out[column] = pdm.to_timedelta(pdm.Series([v // _ONE_US for v in values],
                                                     dtype="int64"), unit="us")
         elif column == "compliance":
-            out[column] = pdm.Series(values, dtype="float64")
+            out[column] = pdm.Series([None if v is None else float(v) for v in values],
+                                     dtype="float64")
         else:
             out[column] = pdm.Series(values, dtype="int64")
     return cast("pd.DataFrame", pdm.DataFrame(out, columns=[*names, *COMPLIANCE_COLUMNS]))
 
 
-def report_from_groups(names: Sequence[str], groups: pd.DataFrame) -> pd.DataFrame:
-    """Order and type per-group summaries (one row per group: keys, then summary columns).
-
-    Used by the Dask recipe after its own groupby; :func:`compliance_frame` ends the same way.
+def accumulate_cycles(cycles: pd.DataFrame, names: Sequence[str],
+                      period: str | None) -> ComplianceAccumulator:
+    """Count the cycle rows of *cycles* (keys already chosen by :func:`group_keys`) in a
+    core :class:`~itsm_core.sla.compliance.ComplianceAccumulator`, mergeable with others.
 
     >>> import pandas as pd
-    >>> report_from_groups(["definition"], pd.DataFrame(columns=["definition",
-    ...     *COMPLIANCE_COLUMNS])).shape
-    (0, 12)
+    >>> accumulate_cycles(pd.DataFrame({"definition": [], "stage": [], "breached": [],
+    ...                                 "elapsed": pd.to_timedelta([])}), ["definition"], None)
+    ComplianceAccumulator(by=('definition',), period=None: 0 groups, 0 cycles, 0 skipped)
     """
-    pdm = _pandas()
-    found: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for record in groups.to_dict("records"):
-        key = tuple(_nullable([record[name] for name in names]))
-        found[key] = {c: record[c] for c in COMPLIANCE_COLUMNS}
-        found[key]["compliance"] = _nullable([record["compliance"]])[0]
-        for stat in _STATS:
-            found[key][stat] = pdm.Timedelta(record[stat]).to_pytimedelta()
-    return _report_rows(pdm, tuple(names), found)
+    accumulator = ComplianceAccumulator(names[:-1] if period is not None else names, period)
+    keys = list(zip(*(_nullable(cycles[n].tolist()) for n in names), strict=True)) if names \
+        else [() for _ in range(len(cycles))]
+    stages = [Stage(value) for value in cycles["stage"].tolist()]
+    elapsed = cycles["elapsed"].dt.as_unit("us").array.asi8.tolist()
+    late = cycles["breached"].tolist()
+    for key, stage, us, breached in zip(keys, stages, elapsed, late, strict=True):
+        accumulator.add_cycle(key, stage, timedelta(microseconds=us),
+                              overdue=bool(breached) and stage in _OPEN)
+    return accumulator
 
 
 def compliance_frame(cycles: pd.DataFrame, by: Sequence[str] = ("definition", "priority"),
                      period: str | None = None) -> pd.DataFrame:
     """The compliance report of an :func:`evaluate_frame` result, as a DataFrame.
 
-    Same groups, counts and statistics as ``itsm_core.sla.compliance_report`` (one row per
-    group, sorted by key with missing keys last; compliance as a float for display, exact
-    from ``met`` and ``breached``).
+    The groups, counts and statistics are the core's: the rows are counted in a
+    :class:`~itsm_core.sla.compliance.ComplianceAccumulator` and reported as
+    ``itsm_core.sla.compliance_report`` reports them (one row per group, sorted by key
+    with missing keys last; compliance as a float for display, exact from ``met`` and
+    ``breached``).
 
     >>> import pandas as pd
     >>> from itsm_core.sla import SlaPolicy
@@ -440,17 +344,5 @@ def compliance_frame(cycles: pd.DataFrame, by: Sequence[str] = ("definition", "p
     >>> report[["definition", "priority", "total", "met", "breached", "compliance"]].to_dict("records")
     [{'definition': 'fix', 'priority': 'P1', 'total': 2, 'met': 1, 'breached': 1, 'compliance': 0.5}]
     """
-    pdm = _pandas()
     names, rows = group_keys(cycles, by, period)
-    keys = list(zip(*(_nullable(rows[n].tolist()) for n in names), strict=True)) if names \
-        else [() for _ in range(len(rows))]
-    members: dict[tuple[Any, ...], list[int]] = {}
-    for position, key in enumerate(keys):
-        members.setdefault(key, []).append(position)
-    stages = rows["stage"].tolist()
-    elapsed = rows["elapsed"].dt.as_unit("us").array.asi8.tolist()
-    late = rows["breached"].tolist()
-    groups = {key: summarise([stages[i] for i in where], [elapsed[i] for i in where],
-                             [late[i] for i in where])
-              for key, where in members.items()}
-    return _report_rows(pdm, names, groups)
+    return report_frame(accumulate_cycles(rows, names, period).report())

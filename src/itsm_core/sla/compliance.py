@@ -6,6 +6,11 @@ running, paused and cancelled cycles do not enter it.  Elapsed-time statistics c
 cycle of the group: the mean and the median (rounded to the microsecond, half to even) and
 the 90th percentile by nearest rank (an observed value).
 
+A report is a mergeable value: a :class:`ComplianceAccumulator` keeps, per group, the
+counts and the elapsed times the exact statistics need (no outcome objects), so the
+accumulators of any split of the tickets, merged, report exactly what one pass reports.
+:func:`compliance_report` is one accumulator, every outcome added, then reported.
+
 >>> from datetime import datetime, timezone
 >>> from itsm_core.sla import SlaDefinition, TicketEvent
 >>> d = SlaDefinition.from_dict({"name": "fix", "targets": {"P1": "PT4H"},
@@ -27,18 +32,24 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
-import attrs
-
-from itsm_core._instant import format_duration
-from itsm_core.errors import ArgumentTypeError, ConfigError
+from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError
 from itsm_core.sla.outcome import SlaCycle, SlaOutcome, Stage
+from itsm_core.sla.report import ComplianceReport, ComplianceRow, group_order
 
-__all__ = ["PERIODS", "ComplianceReport", "ComplianceRow", "check_grouping", "compliance_report"]
+__all__ = ["PERIODS", "ComplianceAccumulator", "ComplianceReport", "ComplianceRow",
+           "compliance_report"]
 
 PERIODS = ("day", "week", "month", "year")
-_COUNTS = ("total", "met", "breached", "running", "paused", "cancelled")
+_ONE_US = timedelta(microseconds=1)
+# a group: [met, breached, running, paused, cancelled, overdue, elapsed in microseconds]
+_SLOT = {Stage.MET: 0, Stage.BREACHED: 1, Stage.RUNNING: 2, Stage.PAUSED: 3,
+         Stage.CANCELLED: 4}
+_OVERDUE, _ELAPSED = 5, 6
+_Group = list[Any]
+_Getter = Callable[[SlaOutcome, SlaCycle], Any]
 
 
 def check_grouping(by: object, period: object) -> None:
@@ -59,174 +70,253 @@ def check_grouping(by: object, period: object) -> None:
                           f"one of {', '.join(PERIODS)}, or None")
 
 
-def _period_key(period: str) -> Callable[[SlaCycle], str]:
-    def key(cycle: SlaCycle) -> str:
-        start = cycle.started_at  # in the calendar's zone
-        if period == "day":
-            return start.date().isoformat()
-        if period == "week":
-            year, week, _ = start.isocalendar()
-            return f"{year}-W{week:02d}"
-        if period == "month":
-            return f"{start.year:04d}-{start.month:02d}"
-        return f"{start.year:04d}"
-
-    return key
+def _period(period: str, outcome: SlaOutcome, cycle: SlaCycle) -> str:
+    start = cycle.started_at  # in the calendar's zone
+    if period == "day":
+        return start.date().isoformat()
+    if period == "week":
+        year, week, _ = start.isocalendar()
+        return f"{year}-W{week:02d}"
+    if period == "month":
+        return f"{start.year:04d}-{start.month:02d}"
+    return f"{start.year:04d}"
 
 
-def _getter(name: str) -> Callable[[SlaOutcome, SlaCycle], Any]:
-    if name == "definition":
-        return lambda o, c: o.definition
-    if name == "ticket":
-        return lambda o, c: o.ticket
-    if name == "priority":
-        return lambda o, c: c.priority
-    if name == "stage":
-        return lambda o, c: c.stage.value
-    return lambda o, c: o.fields.get(name)
+def _definition(outcome: SlaOutcome, cycle: SlaCycle) -> Any:
+    return outcome.definition
+
+
+def _ticket(outcome: SlaOutcome, cycle: SlaCycle) -> Any:
+    return outcome.ticket
+
+
+def _priority(outcome: SlaOutcome, cycle: SlaCycle) -> Any:
+    return cycle.priority
+
+
+def _stage(outcome: SlaOutcome, cycle: SlaCycle) -> Any:
+    return cycle.stage.value
+
+
+def _field(name: str, outcome: SlaOutcome, cycle: SlaCycle) -> Any:
+    return outcome.fields.get(name)
+
+
+_BUILT_IN: dict[str, _Getter] = {"definition": _definition, "ticket": _ticket,
+                                 "priority": _priority, "stage": _stage}
+
+
+def _getters(by: tuple[str, ...], period: str | None) -> tuple[_Getter, ...]:
+    getters = [_BUILT_IN.get(name) or partial(_field, name) for name in by]
+    if period is not None:
+        getters.append(partial(_period, period))
+    return tuple(getters)
 
 
 def _round(value: Fraction) -> timedelta:
     return timedelta(microseconds=round(value))
 
 
-@attrs.frozen(kw_only=True)
-class ComplianceRow:
-    """One group of a report: its key values, counts, exact compliance and statistics.
-
-    >>> row = ComplianceRow(keys=(("definition", "fix"),), total=1, met=1, breached=0,
-    ...                     running=0, paused=0, cancelled=0, overdue=0,
-    ...                     compliance=Fraction(1), mean_elapsed=timedelta(hours=1),
-    ...                     median_elapsed=timedelta(hours=1), p90_elapsed=timedelta(hours=1))
-    >>> row.to_dict()["compliance"], row.to_dict()["p90_elapsed"]
-    (1.0, 'PT1H')
-    """
-
-    keys: tuple[tuple[str, Any], ...]
-    total: int
-    met: int
-    breached: int
-    running: int
-    paused: int
-    cancelled: int
-    overdue: int
-    compliance: Fraction | None
-    mean_elapsed: timedelta
-    median_elapsed: timedelta
-    p90_elapsed: timedelta
-
-    def to_dict(self) -> dict[str, Any]:
-        """Group keys, counts, compliance as a float (display) and ISO 8601 durations.
-
-        ``overdue`` counts running or paused cycles already past their target.
-
-        >>> from datetime import datetime, timezone
-        >>> from itsm_core.sla import SlaDefinition, TicketEvent
-        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H",
-        ...                                "stop": {"state_in": ["Resolved"]}})
-        >>> at = lambda h: datetime(2025, 1, 6, h, tzinfo=timezone.utc)
-        >>> late = fix.evaluate([TicketEvent(at(8), "New"), TicketEvent(at(13), "Resolved")])
-        >>> still_open = fix.evaluate([TicketEvent(at(8), "New")], as_of=at(14))
-        >>> data = compliance_report([late, still_open], by=("definition",)).rows[0].to_dict()
-        >>> data["breached"], data["running"], data["overdue"], data["mean_elapsed"]
-        (1, 1, 1, 'PT5H30M')
-        """
-        out: dict[str, Any] = dict(self.keys)
-        out.update(total=self.total, met=self.met, breached=self.breached, running=self.running,
-                   paused=self.paused, cancelled=self.cancelled, overdue=self.overdue,
-                   compliance=None if self.compliance is None else float(self.compliance),
-                   mean_elapsed=format_duration(self.mean_elapsed),
-                   median_elapsed=format_duration(self.median_elapsed),
-                   p90_elapsed=format_duration(self.p90_elapsed))
-        return out
-
-
-def _row(keys: tuple[tuple[str, Any], ...], cycles: list[SlaCycle]) -> ComplianceRow:
-    counts = dict.fromkeys(Stage, 0)
-    overdue = 0
-    for cycle in cycles:
-        counts[cycle.stage] += 1
-        if cycle.is_open and cycle.breached:
-            overdue += 1
-    elapsed = sorted(c.elapsed_us for c in cycles)
+def _row(keys: tuple[tuple[str, Any], ...], group: _Group) -> ComplianceRow:
+    met, breached, running, paused, cancelled, overdue, values = group
+    elapsed = sorted(values)
     n = len(elapsed)
-    finished = counts[Stage.MET] + counts[Stage.BREACHED]
+    finished = met + breached
     middle = Fraction(elapsed[(n - 1) // 2] + elapsed[n // 2], 2)
     return ComplianceRow(
-        keys=keys, total=n, met=counts[Stage.MET], breached=counts[Stage.BREACHED],
-        running=counts[Stage.RUNNING], paused=counts[Stage.PAUSED],
-        cancelled=counts[Stage.CANCELLED], overdue=overdue,
-        compliance=Fraction(counts[Stage.MET], finished) if finished else None,
+        keys=keys, total=n, met=met, breached=breached, running=running, paused=paused,
+        cancelled=cancelled, overdue=overdue,
+        compliance=Fraction(met, finished) if finished else None,
         mean_elapsed=_round(Fraction(sum(elapsed), n)), median_elapsed=_round(middle),
         p90_elapsed=timedelta(microseconds=elapsed[(9 * n + 9) // 10 - 1]),
     )
 
 
-def _hms(value: timedelta) -> str:
-    seconds = round(Fraction(value // timedelta(microseconds=1), 1_000_000))
-    sign = "-" if seconds < 0 else ""
-    hours, rest = divmod(abs(seconds), 3600)
-    return f"{sign}{hours}:{rest // 60:02d}:{rest % 60:02d}"
+class ComplianceAccumulator:
+    """A compliance report in the making: add outcomes, merge partial accumulators, report.
 
+    Per group it keeps the six counts and each cycle's elapsed time in microseconds (what
+    the exact mean, median and 90th percentile need), plus the skipped outcomes' entries
+    in the order they were added: no outcome objects, so it pickles small and can be
+    built in another process.  Merging is associative: ``a.merge(b)`` then ``.merge(c)``
+    reports what adding the outcomes of ``a``, ``b`` and ``c`` in that order reports, so
+    any split of the tickets, merged back in order, gives the single-pass report (the
+    rows do not depend on the order at all; the skipped list follows it).
 
-def _sort_key(keys: tuple[Any, ...]) -> tuple[tuple[bool, str, Any], ...]:
-    return tuple((v is None, type(v).__name__, v if isinstance(v, (str, int)) else str(v))
-                 for v in keys)
+    Args:
+        by: grouping keys, as in :func:`compliance_report`.
+        period: ``"day"``, ``"week"``, ``"month"``, ``"year"`` or ``None``, as there.
 
+    Raises:
+        ConfigError: *by* or *period* is malformed.
 
-@attrs.frozen(kw_only=True)
-class ComplianceReport:
-    """A compliance report: rows per group, and the outcomes that were skipped.
-
-    Attributes:
-        by: the grouping keys (plus ``"period"`` when a period was asked for).
-        rows: one :class:`ComplianceRow` per group, sorted by key (``None`` last).
-        skipped: ``(definition, ticket, reason)`` for outcomes that could not be evaluated.
-
-    >>> compliance_report([]).to_dict()
-    {'by': ['definition', 'priority'], 'rows': [], 'skipped': []}
+    >>> from datetime import datetime, timezone
+    >>> from itsm_core.sla import SlaDefinition, TicketEvent
+    >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H",
+    ...                                "stop": {"state_in": ["Resolved"]}})
+    >>> at = lambda h: datetime(2025, 1, 6, h, tzinfo=timezone.utc)
+    >>> outcomes = [fix.evaluate([TicketEvent(at(8), "New"), TicketEvent(at(8 + h), "Resolved")])
+    ...             for h in (1, 3, 6)]
+    >>> left, right = ComplianceAccumulator(by=("definition",)), ComplianceAccumulator(by=("definition",))
+    >>> left.add(outcomes[0])
+    >>> for outcome in outcomes[1:]:
+    ...     right.add(outcome)
+    >>> left.merge(right).report() == compliance_report(outcomes, by=("definition",))
+    True
     """
 
-    by: tuple[str, ...]
-    rows: tuple[ComplianceRow, ...]
-    skipped: tuple[tuple[str, Any, str], ...] = ()
+    __slots__ = ("_by", "_getters", "_groups", "_period", "_skipped")
 
-    def to_dict(self) -> dict[str, Any]:
-        """``{"by": [...], "rows": [row.to_dict(), ...], "skipped": [{...}, ...]}``.
+    def __init__(self, by: Sequence[str] = ("definition", "priority"),
+                 period: str | None = None) -> None:
+        check_grouping(by, period)
+        self._by = tuple(by)
+        self._period = period
+        self._getters = _getters(self._by, period)
+        self._groups: dict[tuple[Any, ...], _Group] = {}
+        self._skipped: list[tuple[str, Any, str]] = []
 
-        >>> from datetime import datetime, timezone
-        >>> from itsm_core.sla import SlaDefinition, TicketEvent
-        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": {"P1": "PT4H"}})
-        >>> opened = datetime(2025, 1, 6, 9, tzinfo=timezone.utc)
-        >>> outcomes = [fix.evaluate([TicketEvent(opened, "New", p)], ticket=t, strict=False)
-        ...             for t, p in (("INC1", "P1"), ("INC2", "P3"))]
-        >>> data = compliance_report(outcomes, by=("priority",)).to_dict()
-        >>> [row["priority"] for row in data["rows"]], data["skipped"][0]["ticket"]
-        (['P1'], 'INC2')
-        >>> print(data["skipped"][0]["reason"])
-        event 0 (2025-01-06T09:00:00+00:00): priority 'P3' has no target; expected one of ['P1']
+    def __getstate__(self) -> tuple[Any, ...]:
+        return self._by, self._period, self._groups, self._skipped
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self._by, self._period, self._groups, self._skipped = state
+        self._getters = _getters(self._by, self._period)
+
+    def __repr__(self) -> str:
+        cycles = sum(len(group[_ELAPSED]) for group in self._groups.values())
+        return (f"ComplianceAccumulator(by={self._by!r}, period={self._period!r}: "
+                f"{len(self._groups)} groups, {cycles} cycles, {len(self._skipped)} skipped)")
+
+    @property
+    def by(self) -> tuple[str, ...]:
+        """The grouping keys (without the period).
+
+        >>> ComplianceAccumulator(by=["definition"], period="week").by
+        ('definition',)
         """
-        return {"by": list(self.by), "rows": [r.to_dict() for r in self.rows],
-                "skipped": [{"definition": d, "ticket": t, "reason": r}
-                            for d, t, r in self.skipped]}
+        return self._by
 
-    def to_text(self) -> str:
-        """An aligned text table (compliance in percent, durations as ``h:mm:ss``).
+    @property
+    def period(self) -> str | None:
+        """The period grouped by, or ``None``.
 
-        >>> print(compliance_report([], by=("definition",)).to_text())
-        definition  total  met  breached  running  paused  cancelled  compliance  mean  median  p90
+        >>> ComplianceAccumulator(period="week").period
+        'week'
         """
-        header = [*self.by, *_COUNTS, "compliance", "mean", "median", "p90"]
-        lines = [header]
-        for row in self.rows:
-            shown = "-" if row.compliance is None else f"{float(row.compliance) * 100:.1f}%"
-            lines.append([*("" if v is None else str(v) for _, v in row.keys),
-                          *(str(getattr(row, c)) for c in _COUNTS), shown,
-                          _hms(row.mean_elapsed), _hms(row.median_elapsed),
-                          _hms(row.p90_elapsed)])
-        widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-        return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True))
-                         .rstrip() for line in lines)
+        return self._period
+
+    def add(self, outcome: SlaOutcome) -> None:
+        """Count *outcome*'s cycles in their groups (and list it if it was skipped).
+
+        Raises:
+            ArgumentTypeError: *outcome* is not an ``SlaOutcome``.
+
+        >>> ComplianceAccumulator().add("INC1")
+        Traceback (most recent call last):
+        ...
+        itsm_core.errors.ArgumentTypeError: outcomes: expected SlaOutcome values, got 'INC1'
+        """
+        if not isinstance(outcome, SlaOutcome):
+            raise ArgumentTypeError(f"outcomes: expected SlaOutcome values, got {outcome!r}")
+        if outcome.skipped is not None:
+            self._skipped.append((outcome.definition, outcome.ticket, outcome.skipped))
+        groups, getters = self._groups, self._getters
+        for cycle in outcome.cycles:
+            key = tuple([get(outcome, cycle) for get in getters])
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = [0, 0, 0, 0, 0, 0, []]
+            group[_SLOT[cycle.stage]] += 1
+            if cycle.is_open and cycle.breached:
+                group[_OVERDUE] += 1
+            group[_ELAPSED].append(cycle.elapsed // _ONE_US)
+
+    def add_cycle(self, keys: Sequence[Any], stage: Stage, elapsed: timedelta, *,
+                  overdue: bool = False) -> None:
+        """Count one cycle given as data: its group *keys* (one value per ``by`` name, then
+        the period if there is one), its *stage*, its business *elapsed* time, and whether
+        it is *overdue* (open and past its target).  For front ends that hold cycles as
+        rows of a table rather than as ``SlaCycle`` values.
+
+        Raises:
+            InvalidArgumentError: *keys* has the wrong length, or *overdue* is set on a
+                finished cycle.
+            ArgumentTypeError: *stage* is not a ``Stage`` or *elapsed* not a timedelta.
+
+        >>> from datetime import timedelta
+        >>> accumulator = ComplianceAccumulator(by=("definition",))
+        >>> accumulator.add_cycle(("fix",), Stage.RUNNING, timedelta(hours=5), overdue=True)
+        >>> row = accumulator.report().rows[0]
+        >>> row.running, row.overdue, row.mean_elapsed
+        (1, 1, datetime.timedelta(seconds=18000))
+        """
+        names = self._names()
+        if len(keys) != len(names):
+            raise InvalidArgumentError(f"keys: {len(keys)} values for {len(names)} group keys; "
+                                       f"expected one per name of {names}")
+        if not isinstance(stage, Stage):
+            raise ArgumentTypeError(f"stage: expected a Stage, got {stage!r}")
+        if not isinstance(elapsed, timedelta):
+            raise ArgumentTypeError(f"elapsed: expected a timedelta, got {elapsed!r}")
+        if overdue and stage not in (Stage.RUNNING, Stage.PAUSED):
+            raise InvalidArgumentError(f"overdue: a {stage.value} cycle is finished; expected "
+                                       f"overdue only for running or paused cycles")
+        key = tuple(keys)
+        group = self._groups.get(key)
+        if group is None:
+            group = self._groups[key] = [0, 0, 0, 0, 0, 0, []]
+        group[_SLOT[stage]] += 1
+        group[_OVERDUE] += bool(overdue)
+        group[_ELAPSED].append(elapsed // _ONE_US)
+
+    def merge(self, other: ComplianceAccumulator) -> ComplianceAccumulator:
+        """Fold *other* (grouped the same way) into this accumulator; return this one.
+
+        *other* is left as it was.  ``functools.reduce(ComplianceAccumulator.merge, parts)``
+        merges a list of partial accumulators in order.
+
+        Raises:
+            ArgumentTypeError: *other* is not a ``ComplianceAccumulator``.
+            InvalidArgumentError: *other* groups by other keys or another period.
+
+        >>> ComplianceAccumulator(by=("definition",)).merge(ComplianceAccumulator())
+        Traceback (most recent call last):
+        ...
+        itsm_core.errors.InvalidArgumentError: other: groups by ('definition', 'priority') per None; expected ('definition',) per None, as this accumulator
+        """
+        if not isinstance(other, ComplianceAccumulator):
+            raise ArgumentTypeError(f"other: expected a ComplianceAccumulator, got "
+                                    f"{type(other).__name__}")
+        if (other._by, other._period) != (self._by, self._period):
+            raise InvalidArgumentError(
+                f"other: groups by {other._by!r} per {other._period!r}; expected "
+                f"{self._by!r} per {self._period!r}, as this accumulator")
+        groups = self._groups
+        for key, theirs in other._groups.items():
+            mine = groups.get(key)
+            if mine is None:
+                groups[key] = [*theirs[:_ELAPSED], list(theirs[_ELAPSED])]
+            else:
+                for slot in range(_ELAPSED):
+                    mine[slot] += theirs[slot]
+                mine[_ELAPSED].extend(theirs[_ELAPSED])
+        self._skipped.extend(other._skipped)
+        return self
+
+    def _names(self) -> tuple[str, ...]:
+        return (*self._by, "period") if self._period is not None else self._by
+
+    def report(self) -> ComplianceReport:
+        """The report of everything added and merged so far.
+
+        >>> ComplianceAccumulator(by=("ticket",), period="month").report().by
+        ('ticket', 'period')
+        """
+        names = self._names()
+        rows = tuple(_row(tuple(zip(names, key, strict=True)), self._groups[key])
+                     for key in sorted(self._groups, key=group_order))
+        return ComplianceReport(by=names, rows=rows, skipped=tuple(self._skipped))
 
 
 def compliance_report(outcomes: Iterable[SlaOutcome],
@@ -244,28 +334,14 @@ def compliance_report(outcomes: Iterable[SlaOutcome],
 
     Raises:
         ConfigError: *by* or *period* is malformed.
+        ArgumentTypeError: an item of *outcomes* is not an ``SlaOutcome``.
 
     >>> compliance_report([], period="fortnight")
     Traceback (most recent call last):
     ...
     itsm_core.errors.ConfigError: period: unknown period 'fortnight'; expected one of day, week, month, year, or None
     """
-    check_grouping(by, period)
-    getters = [_getter(name) for name in by]
-    period_of = _period_key(period) if period is not None else None
-    names = (*by, "period") if period_of is not None else tuple(by)
-    groups: dict[tuple[Any, ...], list[SlaCycle]] = {}
-    skipped: list[tuple[str, Any, str]] = []
+    accumulator = ComplianceAccumulator(by, period)
     for outcome in outcomes:
-        if not isinstance(outcome, SlaOutcome):
-            raise ArgumentTypeError(f"outcomes: expected SlaOutcome values, got {outcome!r}")
-        if outcome.skipped is not None:
-            skipped.append((outcome.definition, outcome.ticket, outcome.skipped))
-        for cycle in outcome.cycles:
-            key = tuple(g(outcome, cycle) for g in getters)
-            if period_of is not None:
-                key = (*key, period_of(cycle))
-            groups.setdefault(key, []).append(cycle)
-    rows = tuple(_row(tuple(zip(names, key, strict=True)), groups[key])
-                 for key in sorted(groups, key=_sort_key))
-    return ComplianceReport(by=names, rows=rows, skipped=tuple(skipped))
+        accumulator.add(outcome)
+    return accumulator.report()
