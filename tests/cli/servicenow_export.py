@@ -3,7 +3,7 @@
 The shape is that of the public "Incident management process enriched event log"
 (UCI Machine Learning Repository, Amaral et al., 2018; 141,712 rows, 36 columns, one row
 per update): naive local times ``D/M/YYYY HH:MM``, missing values written ``?``, priorities
-like ``3 - Moderate``.  The lifecycle comes from :func:`itsm_core.demo.generate`; on top,
+like ``3 - Moderate``.  The lifecycle comes from :func:`itsm_core.demo.generate_incident_log`; on top,
 some updates are recorded twice (same minute, same state, ``sys_mod_count`` + 1, as the
 real log does), a few states are ``-100`` (as in the real log), and a deterministic
 sprinkling of unreadable rows: impossible dates, text in the date column, short rows.
@@ -13,12 +13,12 @@ Nothing here is shipped data: the file is generated into a temporary directory.
 from __future__ import annotations
 
 import csv
+from datetime import datetime
 from typing import TextIO
 
 import attrs
 
-from itsm_core._instant import from_us
-from itsm_core.demo import generate
+from itsm_core.demo import generate_incident_log
 from itsm_core.demo.generator import LONDON
 
 HEADER = ["number", "incident_state", "active", "reassignment_count", "reopen_count",
@@ -45,8 +45,8 @@ class ExportInfo:
     good_rows: int
 
 
-def _when(us: int) -> str:
-    d = from_us(us, LONDON).replace(tzinfo=None)
+def _when(at: datetime) -> str:
+    d = at.astimezone(LONDON).replace(tzinfo=None)
     return f"{d.day}/{d.month}/{d.year} {d.hour:02d}:{d.minute:02d}"
 
 
@@ -59,7 +59,7 @@ def write_export(out: TextIO, *, rows: int = 120_000, seed: int = 2016,
     """
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER)
-    tickets = generate(tickets=rows // 6 + 1, seed=seed)
+    tickets = generate_incident_log(tickets=rows // 6 + 1, seed=seed)
     written = 0
     bad: list[int] = []
     used = 0
@@ -67,9 +67,9 @@ def write_export(out: TextIO, *, rows: int = 120_000, seed: int = 2016,
         if written >= rows:
             break
         used += 1
-        opened = _when(ticket.updates[0].at_us)
-        resolved = next((_when(u.at_us) for u in ticket.updates if u.state == "Resolved"), "?")
-        closed = next((_when(u.at_us) for u in ticket.updates if u.state == "Closed"), "?")
+        opened = _when(ticket.updates[0].at)
+        resolved = next((_when(u.at) for u in ticket.updates if u.state == "Resolved"), "?")
+        closed = next((_when(u.at) for u in ticket.updates if u.state == "Closed"), "?")
         groups: list[str] = []
         reopens = 0
         mods = 0
@@ -93,7 +93,7 @@ def write_export(out: TextIO, *, rows: int = 120_000, seed: int = 2016,
                     f"Opened by {t_index % 200}", opened,
                     "?" if t_index % 4 == 0 else f"Created by {t_index % 150}",
                     "?" if t_index % 4 == 0 else opened, f"Updated by {u_index % 900}",
-                    _when(update.at_us), fields["contact_type"], f"Location {t_index % 224}",
+                    _when(update.at), fields["contact_type"], f"Location {t_index % 224}",
                     fields["category"], "?" if u_index % 5 == 0 else "Subcategory 174",
                     "?" if t_index % 10 == 0 else f"Symptom {t_index % 500}", "?",
                     impact, urgency, update.priority, fields["assignment_group"],

@@ -1,27 +1,20 @@
-"""From CSV records to histories, and the ``prepare`` step ``--jobs N`` runs in each process."""
+"""From CSV records and rows to ticket events."""
 
 from __future__ import annotations
 
+import csv
 import io
-import multiprocessing
-from pathlib import Path
 
-import pytest
+from servicenow_export import write_export
 
-from itsm_core.cli.csvread import read_event_log
-from itsm_core.cli.evaluate import events_from_records, histories_from_records
-from itsm_core.cli.policyfile import load_policy
+from itsm_core.cli.csvread import collect_rows, parse_rows, read_event_log, read_header
+from itsm_core.cli.evaluate import events_from_records, events_from_rows, histories_from_records
 from itsm_core.cli.timeparse import make_time_parser
 from itsm_core.demo.generator import LONDON
-from itsm_core.parallel import evaluate_tickets
-
-REPO = Path(__file__).resolve().parents[2]
-POLICY = load_policy(str(REPO / "docs" / "examples" / "servicenow-policy.json"))
+from itsm_core.sla.events import Fields
 
 
 def records() -> list[tuple[str, list]]:  # type: ignore[type-arg]
-    from servicenow_export import write_export
-
     text = io.StringIO()
     write_export(text, rows=1_200)
     text.seek(0)
@@ -49,15 +42,19 @@ class TestHistoriesFromRecords:
         assert all(len(ids) == 1 for ids in by_value.values())
 
 
-class TestPrepareInEachProcess:
-    @pytest.mark.parametrize("method", [m for m in ("fork", "forkserver", "spawn")
-                                        if m in multiprocessing.get_all_start_methods()])
-    def test_records_evaluated_in_workers_equal_one_process(self, method: str) -> None:
-        as_of = max(r[0] for _, rs in RECORDS for r in rs)
-        expected = evaluate_tickets(POLICY, histories_from_records(RECORDS), as_of,
-                                    strict=False)
-        got = evaluate_tickets(POLICY, RECORDS, as_of, jobs=2, strict=False, chunk_size=40,
-                               start_method=method, prepare=histories_from_records)
-        assert got == expected
-        assert any(o.skipped for o in got) or any(o.cycles for o in got)
-        assert multiprocessing.active_children() == []
+class TestEventsFromRows:
+    def test_same_events_as_from_records(self) -> None:
+        """The rows the CLI evaluates give the events the records give."""
+        text = io.StringIO()
+        write_export(text, rows=1_200)
+        reader = csv.reader(io.StringIO(text.getvalue(), newline=""))
+        log = collect_rows(reader, columns=read_header(reader, {}))
+        shared: dict[tuple[str | None, ...], Fields] = {}
+        got = []
+        for ticket in log.tickets:
+            parsed, naive = parse_rows(log.rows_of(ticket), make_time_parser(None, LONDON),
+                                       "sys_updated_at", [])
+            assert naive is None
+            if parsed:
+                got.append((ticket, events_from_rows(parsed, log.fields, shared)))
+        assert got == histories_from_records(RECORDS)

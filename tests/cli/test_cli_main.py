@@ -5,17 +5,19 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from servicenow_export import write_export
 
 from itsm_core.cli import main
 from itsm_core.cli.evaluate import histories_from_demo
 from itsm_core.cli.policyfile import load_demo_policy, load_policy
-from itsm_core.demo import AS_OF, generate
+from itsm_core.demo import AS_OF, generate_incident_log
 from itsm_core.demo.generator import LONDON
-from itsm_core.parallel import evaluate_tickets
 from itsm_core.sla import compliance_report
 
 REPO = Path(__file__).resolve().parents[2]
@@ -260,9 +262,12 @@ class TestDemo:
         code, out, _ = run(capsys, "demo", "--format", "json", "--tickets", "300",
                            "--by", "definition,assignment_group", "--period", "month")
         assert code == 0
-        histories = histories_from_demo(generate(tickets=300), LONDON)
-        expected = compliance_report(evaluate_tickets(load_demo_policy(), histories, AS_OF, strict=False),
-                                     by=("definition", "assignment_group"), period="month")
+        histories = histories_from_demo(generate_incident_log(tickets=300), LONDON)
+        policy = load_demo_policy()
+        outcomes = [o for number, events in histories
+                    for o in policy.evaluate(events, AS_OF, number, strict=False)]
+        expected = compliance_report(outcomes, by=("definition", "assignment_group"),
+                                     period="month")
         assert json.loads(out) == {"rows": expected.to_dict()["rows"], "skipped": []}
 
     def test_deterministic(self, capsys: pytest.CaptureFixture[str]) -> None:
@@ -274,7 +279,6 @@ class TestDemo:
 class TestServiceNowExport:
     def test_digests_the_export(self, capsys: pytest.CaptureFixture[str],
                                 tmp_path: Path) -> None:
-        from servicenow_export import write_export
         path = tmp_path / "incident_event_log.csv"
         with path.open("w", encoding="utf-8", newline="") as out:
             info = write_export(out, rows=3_000)
@@ -307,7 +311,6 @@ class TestServiceNowExport:
     def test_clean_export_equals_the_direct_evaluation(self, capsys: pytest.CaptureFixture[str],
                                                        tmp_path: Path) -> None:
         """CSV text, minute times, naive London wall clock and duplicated rows change nothing."""
-        from servicenow_export import write_export
         path = tmp_path / "clean.csv"
         with path.open("w", encoding="utf-8", newline="") as out:
             info = write_export(out, rows=1_500, noise=False)
@@ -317,10 +320,11 @@ class TestServiceNowExport:
                                 "--as-of", as_of, "--format", "json",
                                 "--by", "definition,priority,assignment_group")
         assert code == 0
-        tickets = generate(tickets=1_500 // 6 + 1)[:info.tickets]
+        tickets = generate_incident_log(tickets=1_500 // 6 + 1)[:info.tickets]
+        policy = load_policy(str(SERVICENOW_POLICY))
         expected = compliance_report(
-            evaluate_tickets(load_policy(str(SERVICENOW_POLICY)),
-                             histories_from_demo(tickets, LONDON), AS_OF, strict=False),
+            [o for number, events in histories_from_demo(tickets, LONDON)
+             for o in policy.evaluate(events, AS_OF, number, strict=False)],
             by=("definition", "priority", "assignment_group"))
         assert json.loads(out_text) == {"rows": expected.to_dict()["rows"], "skipped": []}
 
@@ -366,8 +370,6 @@ class TestProgress:
 class TestModule:
     def test_python_dash_m(self) -> None:
         """The README's first command, as CI runs it, and a reader that goes away early."""
-        import subprocess
-        import sys
         done = subprocess.run([sys.executable, "-m", "itsm_core", "demo", "--tickets", "50"],
                               capture_output=True, text=True, check=False)
         assert done.returncode == 0
@@ -389,8 +391,6 @@ class TestModule:
 @pytest.fixture(scope="module")
 def export(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A 2,000-row ServiceNow-shaped export with unreadable rows (~330 tickets)."""
-    from servicenow_export import write_export
-
     path = tmp_path_factory.mktemp("jobs") / "export.csv"
     with path.open("w", encoding="utf-8", newline="") as out:
         write_export(out, rows=2_000)
@@ -425,8 +425,6 @@ class TestJobs:
 
     def test_two_processes_give_the_same_report(self, capsys: pytest.CaptureFixture[str],
                                                 tmp_path: Path) -> None:
-        from servicenow_export import write_export
-
         path = tmp_path / "export.csv"
         with path.open("w", encoding="utf-8", newline="") as out:
             write_export(out, rows=2_000)

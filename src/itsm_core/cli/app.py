@@ -12,26 +12,29 @@ column, unknown ``--tz``, naive timestamps without ``--tz``, missing events file
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from itsm_core.cli.columns import parse_column_spec
-from itsm_core.cli.csvread import DEFAULT_MISSING
-from itsm_core.cli.evaluate import fields_needed, histories_from_demo
+from itsm_core.cli.columns import ColumnMap, parse_column_spec
+from itsm_core.cli.csvread import DEFAULT_MISSING, collect_rows, read_header
+from itsm_core.cli.evaluate import fields_needed
+from itsm_core.cli.jobs import ExportWork, evaluate_demo, evaluate_export, raise_first_naive_time
 from itsm_core.cli.output import FORMATS, write_report
 from itsm_core.cli.policyfile import load_demo_policy, load_policy
-from itsm_core.cli.split import Export, RowRules
 from itsm_core.cli.timeparse import make_time_parser
-from itsm_core.demo.generator import AS_OF, LONDON, generate
+from itsm_core.demo.generator import AS_OF, LONDON, generate_incident_log
 from itsm_core.errors import ConfigError, InvalidArgumentError, ItsmError, NaiveDatetimeError
-from itsm_core.parallel import evaluate_tickets
-from itsm_core.sla.compliance import PERIODS, compliance_report
-from itsm_core.sla.policy import SlaPolicy
+from itsm_core.sla.compliance import PERIODS
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from _csv import Reader as CsvReader
 
 __all__ = ["main"]
 
@@ -123,28 +126,29 @@ def _progress(err: TextIO, path: str) -> Callable[[int], None] | None:
     return show
 
 
-def _data(args: argparse.Namespace) -> bytes:
+def _text(args: argparse.Namespace) -> str:
+    """The export, decoded in full (an encoding problem is found before any row is read)."""
     try:
         with open(args.events, "rb") as file:
-            return file.read()
+            data = file.read()
     except OSError as exc:
         raise ConfigError("EVENTS.csv", f"cannot read {args.events!r} ({exc.strerror or exc})",
                           "a CSV file with a header line") from None
-
-
-def _open(args: argparse.Namespace, rules: RowRules, policy: SlaPolicy,
-          progress: Callable[[int], None] | None) -> Export:
-    """The export, decoded in full (an encoding problem is found before any row is read)."""
-    spec = parse_column_spec(args.columns)  # a malformed --columns before a missing file
     try:
-        return Export.open(_data(args), args.encoding, spec, rules, policy=policy,
-                           jobs=max(args.jobs, 1), progress=progress)
+        return data.decode(args.encoding)
     except UnicodeDecodeError as exc:
         raise ConfigError("EVENTS.csv", f"{args.events!r} is not {args.encoding} ({exc.reason})",
                           "--encoding NAME, e.g. --encoding cp1252") from None
     except LookupError:
         raise ConfigError("--encoding", f"unknown encoding {args.encoding!r}",
                           "a Python codec name such as utf-8 or cp1252") from None
+
+
+def _reader(args: argparse.Namespace) -> tuple[CsvReader, ColumnMap]:
+    """The export's rows, its header read (its rows are read as they are evaluated)."""
+    spec = parse_column_spec(args.columns)  # a malformed --columns before a missing file
+    reader = csv.reader(io.StringIO(_text(args), newline=""))
+    return reader, read_header(reader, spec)
 
 
 def _as_of(text: str | None, tz: ZoneInfo | None) -> datetime | None:
@@ -165,31 +169,36 @@ def _check_jobs(jobs: int) -> int:
 
 def _sla_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     policy = load_policy(args.policy)
-    as_of = _as_of(args.as_of, _zone(args.tz))
-    requested = [k.strip() for k in args.by.split(",")]
-    rules = RowRules(time_format=args.time_format, tz=_zone(args.tz),
-                     missing=frozenset({"", *(m.strip() for m in args.missing.split(","))}),
-                     keep=fields_needed(policy, requested))
+    tz = _zone(args.tz)
+    as_of = _as_of(args.as_of, tz)
+    keep = fields_needed(policy, [k.strip() for k in args.by.split(",")])
+    reader, columns = _reader(args)
     progress = _progress(err, args.events)
-    # Every ticket through every definition, in --jobs processes; tickets the engine cannot
-    # evaluate come back as outcomes with ``skipped`` set, for the report to list.
-    with _open(args, rules, policy, progress) as export:
+    collect = partial(collect_rows, reader, columns=columns, keep=keep, progress=progress,
+                      missing=frozenset({"", *(m.strip() for m in args.missing.split(","))}))
+    try:
         try:
-            read = export.read()
-        finally:
-            if progress is not None:
-                err.write("\r" + " " * 40 + "\r")
-        by = _keys(args.by, [name for name, _ in read.columns.fields])
-        if as_of is None:  # the export's own "now": its latest event
-            as_of = read.latest
-        _check_jobs(args.jobs)
-        outcomes = export.evaluate(as_of)
-    report = compliance_report(outcomes, by=by, period=args.period)
+            by = _keys(args.by, [name for name, _ in columns.fields])
+            jobs = _check_jobs(args.jobs)
+        except ConfigError:
+            raise_first_naive_time(collect(watch=None), args.time_format, tz)  # file first
+            raise
+        work = ExportWork(policy=policy, time_format=args.time_format, tz=tz,
+                          at_name=columns.names["at"],
+                          fields=tuple(name for name, _ in columns.kept(keep)), by=by,
+                          period=args.period)
+        # Every ticket through every definition, in --jobs processes; tickets the engine
+        # cannot evaluate are listed by the report as skipped.
+        result = evaluate_export(collect, work, jobs=jobs, as_of=as_of)
+    finally:
+        if progress is not None:
+            err.write("\r" + " " * 40 + "\r")
     if args.format == "table":
-        when = "-" if as_of is None else as_of.isoformat()
-        err.write(f"{read.tickets:,} tickets from {read.rows:,} rows of {args.events}, "
+        when = "-" if result.as_of is None else result.as_of.isoformat()
+        err.write(f"{result.tickets:,} tickets from {result.rows:,} rows of {args.events}, "
                   f"as of {when}\n")
-    write_report(report, read.skipped, args.format, out, err, rows_seen=read.rows)
+    write_report(result.accumulator.report(), result.skipped, args.format, out, err,
+                 rows_seen=result.rows)
     return 0
 
 
@@ -198,15 +207,14 @@ def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise ConfigError("--tickets", f"negative count {args.tickets}", "a count >= 0")
     policy = load_demo_policy()
     by = _keys(args.by, ["assignment_group", "category", "contact_type"])
-    tickets = generate(tickets=args.tickets, seed=args.seed)
-    outcomes = evaluate_tickets(policy, tickets, AS_OF, _check_jobs(args.jobs), strict=False,
-                                prepare=partial(histories_from_demo, tz=LONDON))
-    report = compliance_report(outcomes, by=by, period=args.period)
+    tickets = generate_incident_log(tickets=args.tickets, seed=args.seed)
+    counted = evaluate_demo(policy, tickets, as_of=AS_OF, tz=LONDON, by=by, period=args.period,
+                            jobs=_check_jobs(args.jobs))
     if args.format == "table":
         err.write(f"SLA compliance of {len(tickets):,} synthetic incidents (seed {args.seed}) "
                   f"as of {AS_OF.isoformat()} Europe/London, demo policy: response and "
                   "resolution on UK business hours with England's bank holidays\n")
-    write_report(report, (), args.format, out, err)
+    write_report(counted.report(), (), args.format, out, err)
     return 0
 
 

@@ -15,7 +15,7 @@ ticket field, usable by ``--by`` and by the policy's conditions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import attrs
 
@@ -143,3 +143,11 @@ class ColumnMap:
             fields=tuple((name, i) for i, name in enumerate(header) if i not in taken),
             width=len(header),
         )
+
+    def kept(self, keep: Collection[str] | None) -> tuple[tuple[str, int], ...]:
+        """The field columns ``(name, index)`` among *keep* (all of them for ``None``).
+
+        >>> ColumnMap.resolve(["ticket", "at", "state", "a", "b"], {}).kept({"b"})
+        (('b', 4),)
+        """
+        return self.fields if keep is None else tuple(f for f in self.fields if f[0] in keep)

@@ -26,9 +26,9 @@ equal timestamps replay in file order.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -36,8 +36,9 @@ from itsm_core.cli.columns import ColumnMap
 from itsm_core.cli.timeparse import TimeParser
 from itsm_core.errors import ConfigError, InvalidArgumentError, NaiveDatetimeError
 
-__all__ = ["DEFAULT_MISSING", "EventLog", "Record", "SkippedRow", "read_event_log", "read_header",
-           "read_rows"]
+__all__ = ["DEFAULT_MISSING", "EventLog", "FlatRows", "RawRow", "Record", "RowLog",
+           "SkippedRow", "collect_rows", "parse_rows", "raw_rows", "read_event_log",
+           "read_header"]
 
 DEFAULT_MISSING = frozenset({"", "?"})
 
@@ -46,6 +47,13 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 # (at, state, priority, fields): one update of one ticket
 Record = tuple[datetime, str, str | None, dict[str, str | None]]
+# (line, time text, state, priority, *kept field values): a row before its time is read
+RawRow = tuple[Any, ...]
+# a ticket's raw rows one after the other in one flat list (``RowLog.rows_of`` cuts them):
+# one list per ticket instead of a tuple per row keeps the garbage collector's work small
+FlatRows = list[Any]
+# (at, state, priority, kept field values): a row with its time read
+Parsed = tuple[datetime, str, str | None, tuple[str | None, ...]]
 
 PROGRESS_EVERY = 10_000
 
@@ -94,6 +102,56 @@ class EventLog:
     columns: ColumnMap
 
 
+
+
+@attrs.frozen(kw_only=True)
+class RowLog:
+    """The rows of a CSV grouped by ticket, their times not read yet (the cheap first step).
+
+    Attributes:
+        tickets: ticket id -> its rows in file order, flat (:meth:`rows_of` gives them
+            as :data:`RawRow` tuples); tickets in order of first appearance.
+        skipped: the rows that could not be read for another reason than their time.
+        rows: the number of data rows seen.
+        columns: the resolved column mapping.
+        fields: the names of the kept field columns (the values' order in a row).
+
+    >>> import csv
+    >>> cols = read_header(csv.reader(["ticket,at,state,group\\n"]), {})
+    >>> log = collect_rows(csv.reader(["T1,2016-03-01T09:00Z,New,N\\n", ",,,\\n"]), columns=cols)
+    >>> list(log.rows_of("T1")), log.skipped, log.fields
+    ([(2, '2016-03-01T09:00Z', 'New', None, 'N')], (SkippedRow(line=3, reason="no ticket id in column 'ticket'"),), ('group',))
+    """
+
+    tickets: dict[str, FlatRows]
+    skipped: tuple[SkippedRow, ...]
+    rows: int
+    columns: ColumnMap
+    fields: tuple[str, ...]
+
+    def rows_of(self, ticket: str) -> Iterator[RawRow]:
+        """The rows of *ticket*, each a :data:`RawRow` tuple.
+
+        >>> import csv
+        >>> cols = read_header(csv.reader(["ticket,at,state\\n"]), {})
+        >>> log = collect_rows(csv.reader(["T1,9:00,New\\n", "T1,10:00,Active\\n"]), columns=cols)
+        >>> list(log.rows_of("T1"))
+        [(2, '9:00', 'New', None), (3, '10:00', 'Active', None)]
+        """
+        return raw_rows(self.tickets[ticket], len(self.fields))
+
+
+def raw_rows(flat: FlatRows, fields: int) -> Iterator[RawRow]:
+    """Cut a ticket's flat rows into :data:`RawRow` tuples (*fields*: kept field values
+    per row).
+
+    >>> list(raw_rows([2, "9:00", "New", None, "N", 3, "9:30", "Active", None, None], 1))
+    [(2, '9:00', 'New', None, 'N'), (3, '9:30', 'Active', None, None)]
+    """
+    items = iter(flat)
+    return zip(*[items] * (4 + fields), strict=True)  # the same iterator, 4 + fields a row
+
+
 def read_event_log(
     lines: Iterable[str],
     parse_time: TimeParser,
@@ -103,7 +161,8 @@ def read_event_log(
     keep: Collection[str] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> EventLog:
-    """Read CSV *lines* (header first) into an :class:`EventLog`.
+    """Read CSV *lines* (header first) into an :class:`EventLog`: :func:`collect_rows`,
+    then :func:`parse_rows` on each ticket.
 
     Args:
         lines: the file's lines (an open text file, ``newline=""``).
@@ -116,7 +175,7 @@ def read_event_log(
     Raises:
         ConfigError: the header is missing or a role has no column.
         NaiveDatetimeError: a timestamp is naive and the parser has no zone; the message
-            names the line and the column.
+            names the first such line and the column.
 
     >>> import io
     >>> from itsm_core.cli.timeparse import make_time_parser
@@ -126,8 +185,27 @@ def read_event_log(
     itsm_core.errors.ConfigError: header: the file is empty; expected a first line naming the columns
     """
     reader = csv.reader(lines)
-    return read_rows(reader, parse_time, columns=read_header(reader, spec), missing=missing,
-                     keep=keep, progress=progress)
+    log = collect_rows(reader, columns=read_header(reader, spec), missing=missing, keep=keep,
+                       progress=progress)
+    at_name = log.columns.names["at"]
+    skipped = list(log.skipped)
+    tickets: dict[str, list[Record]] = {}
+    naive: list[tuple[int, str]] = []
+    for ticket in log.tickets:
+        parsed, error = parse_rows(log.rows_of(ticket), parse_time, at_name, skipped)
+        if error is not None:
+            naive.append(error)
+        elif parsed:
+            tickets[ticket] = [(at, state, priority, dict(zip(log.fields, values, strict=True)))
+                               for at, state, priority, values in parsed]
+    if naive:
+        raise NaiveDatetimeError(min(naive)[1])
+    return EventLog(tickets=tickets, skipped=tuple(sorted(skipped, key=_line)), rows=log.rows,
+                    columns=log.columns)
+
+
+def _line(row: SkippedRow) -> int:
+    return row.line
 
 
 def read_header(reader: CsvReader, spec: dict[str, str]) -> ColumnMap:
@@ -146,48 +224,53 @@ def read_header(reader: CsvReader, spec: dict[str, str]) -> ColumnMap:
     return ColumnMap.resolve(header, spec)
 
 
-def read_rows(
+def collect_rows(
     reader: CsvReader,
-    parse_time: TimeParser,
     *,
     columns: ColumnMap,
-    first_line: int | None = None,
     missing: frozenset[str] = DEFAULT_MISSING,
     keep: Collection[str] | None = None,
     progress: Callable[[int], None] | None = None,
-) -> EventLog:
-    """Read the data rows of a ``csv.reader`` (after the header) into an :class:`EventLog`.
+    watch: Callable[[dict[str, FlatRows]], None] | None = None,
+) -> RowLog:
+    """Group the data rows of a ``csv.reader`` (after the header) by ticket, as they come.
+
+    A row with the wrong number of fields, or no ticket id, state or time, is skipped
+    here; reading the times is left to :func:`parse_rows` (the costly part, which can run
+    in another process on whole tickets).
 
     Args:
         reader: a ``csv.reader``; its ``line_num`` gives the line numbers.
         columns: the resolved columns (:func:`read_header`).
-        first_line: the file's line number of the reader's first line (default: the line
-            after those the reader has read), for a reader over a stretch of the file.
-        Others: as in :func:`read_event_log`.
+        missing: cell values that mean "no value".
+        keep: the other columns to carry as ticket fields (default: all of them).
+        progress: called with the number of rows read every 10,000 rows.
+        watch: called with the tickets read so far every 10,000 rows (the caller may
+            start on the tickets that look complete; the lists keep growing).
 
     >>> import csv
-    >>> from itsm_core.cli.timeparse import make_time_parser
     >>> cols = read_header(csv.reader(["ticket,at,state\\n"]), {})
-    >>> log = read_rows(csv.reader(["T1,2016-03-01T09:00Z,New\\n", "T1,,Active\\n"]),
-    ...                 make_time_parser(None, None), columns=cols, first_line=41)
-    >>> list(log.tickets), log.skipped
-    (['T1'], (SkippedRow(line=42, reason="no time in column 'at'"),))
+    >>> collect_rows(csv.reader(["T1,,Active\\n"]), columns=cols).skipped
+    (SkippedRow(line=2, reason="no time in column 'at'"),)
     """
     cols = columns
     i_ticket, i_at, i_state, i_priority = cols.ticket, cols.at, cols.state, cols.priority
-    fields = cols.fields if keep is None else tuple(f for f in cols.fields if f[0] in keep)
+    kept = cols.kept(keep)
+    places = tuple(i for _, i in kept)
     width = cols.width
     at_name = cols.names["at"]
-    tickets: dict[str, list[Record]] = {}
+    tickets: dict[str, FlatRows] = {}
     skipped: list[SkippedRow] = []
     rows = 0
-    read = reader.line_num
-    offset = 0 if first_line is None else first_line - 1 - read  # file line = offset + line_num
-    line = offset + read + 1
+    offset = 1 - reader.line_num  # the reader has read the header: file line = offset + line_num
+    line = reader.line_num + offset + 1
     for row in reader:
         rows += 1
-        if progress is not None and rows % PROGRESS_EVERY == 0:
-            progress(rows)
+        if rows % PROGRESS_EVERY == 0:
+            if progress is not None:
+                progress(rows)
+            if watch is not None:
+                watch(tickets)
         start, line = line, offset + reader.line_num + 1
         if len(row) != width:
             reason = (f"row has {len(row)} fields; the header has {width}" if row
@@ -206,20 +289,47 @@ def read_rows(
         if at_text.strip() in missing:
             skipped.append(SkippedRow(start, f"no time in column {at_name!r}"))
             continue
-        try:
-            at = parse_time(at_text)
-        except NaiveDatetimeError as exc:
-            raise NaiveDatetimeError(f"line {start}, column {at_name!r}: {exc}") from None
-        except InvalidArgumentError as exc:
-            skipped.append(SkippedRow(start, f"column {at_name!r}: {exc}"))
-            continue
         priority = None if i_priority is None else row[i_priority].strip()
         if priority in missing:
             priority = None
-        record_fields = {name: (None if row[i] in missing else row[i]) for name, i in fields}
         history = tickets.get(ticket)
         if history is None:
-            tickets[ticket] = [(at, state, priority, record_fields)]
-        else:
-            history.append((at, state, priority, record_fields))
-    return EventLog(tickets=tickets, skipped=tuple(skipped), rows=rows, columns=cols)
+            history = tickets[ticket] = []
+        history += (start, at_text, state, priority,
+                    *[None if row[i] in missing else row[i] for i in places])
+    return RowLog(tickets=tickets, skipped=tuple(skipped), rows=rows, columns=cols,
+                  fields=tuple(name for name, _ in kept))
+
+
+def parse_rows(rows: Iterable[RawRow], parse_time: TimeParser, at_name: str,
+               skipped: list[SkippedRow]) -> tuple[list[Parsed], tuple[int, str] | None]:
+    """Read the times of one ticket's *rows*; a row whose time cannot be read is appended
+    to *skipped* (with its line) and left out.
+
+    Returns:
+        The rows with their times, and ``None``; or, at the first naive time when the
+        parser has no zone, what was read so far and ``(line, message)`` for the
+        ``NaiveDatetimeError`` the caller raises (the first in the file wins).
+
+    >>> from itsm_core.cli.timeparse import make_time_parser
+    >>> skipped = []
+    >>> rows = [(2, "2016-03-01T09:00Z", "New", None), (3, "31/2/2016 09:00", "Active", None)]
+    >>> parsed, naive = parse_rows(rows, make_time_parser(None, None), "at", skipped)
+    >>> [(at.hour, state) for at, state, _, _ in parsed], skipped[0].line, naive
+    ([(9, 'New')], 3, None)
+    >>> parse_rows([(4, "2016-03-01 09:00", "New", None)], make_time_parser(None, None),
+    ...            "at", skipped)[1]
+    (4, "line 4, column 'at': ...")
+    """
+    out: list[Parsed] = []
+    for row in rows:
+        line, text, state, priority = row[:4]
+        try:
+            at = parse_time(text)
+        except NaiveDatetimeError as exc:
+            return out, (line, f"line {line}, column {at_name!r}: {exc}")
+        except InvalidArgumentError as exc:
+            skipped.append(SkippedRow(line, f"column {at_name!r}: {exc}"))
+            continue
+        out.append((at, state, priority, row[4:]))
+    return out, None

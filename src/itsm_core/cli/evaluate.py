@@ -1,20 +1,20 @@
-"""From per-ticket records to ticket histories ``(ticket id, events)`` for the engine.
+"""From CSV rows and records to ticket events, for the engine.
 
-:func:`itsm_core.parallel.evaluate_tickets` runs :func:`histories_from_records` (or, for
-the demo, :func:`histories_from_demo`) as its ``prepare`` step, in one process or, with
-``--jobs N``, in each of N processes on the tickets it evaluates: building the events is
-spread over the processes too, and the outcomes are the same, in the same order.
+:func:`events_from_rows` builds one ticket's events from its rows once their times are
+read (what the ``sla-report`` command runs, in each ``--jobs`` process, on the tickets it
+evaluates); :func:`histories_from_records` does the same for :class:`~itsm_core.cli.csvread.EventLog`
+records, and :func:`histories_from_demo` for the demo generator's tickets.  Equal field
+sets share one immutable :class:`~itsm_core.sla.events.Fields`.
 
 >>> from datetime import datetime, timezone
->>> from itsm_core.parallel import evaluate_tickets
 >>> from itsm_core.sla import SlaPolicy
 >>> policy = SlaPolicy.from_dict({"definitions": [
 ...     {"name": "fix", "targets": "PT4H", "stop": {"state_in": ["Resolved"]}}]})
 >>> at = lambda h: datetime(2016, 3, 1, h, tzinfo=timezone.utc)
 >>> records = [(at(9), "New", None, {}), (at(15), "Resolved", None, {})]
->>> [o.cycles[0].stage.value for o in evaluate_tickets(
-...     policy, [("INC1", records)], at(16), prepare=histories_from_records)]
-['breached']
+>>> [(ticket, events)] = histories_from_records([("INC1", records)])
+>>> policy.evaluate(events, at(16), ticket)[0].cycles[0].stage.value
+'breached'
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import tzinfo
 
-from itsm_core._instant import from_us
-from itsm_core.cli.csvread import Record
+from itsm_core.cli.csvread import Parsed, Record
 from itsm_core.demo.generator import SyntheticTicket
 from itsm_core.errors import ConfigError
 from itsm_core.sla.events import Fields, TicketEvent
@@ -32,6 +31,7 @@ from itsm_core.sla.policy import SlaPolicy
 __all__ = [
     "History",
     "events_from_records",
+    "events_from_rows",
     "fields_needed",
     "histories_from_demo",
     "histories_from_records",
@@ -57,7 +57,7 @@ def fields_needed(policy: SlaPolicy, by: Iterable[str]) -> frozenset[str] | None
     for definition in policy.definitions:
         names.add(definition.targets.by)
         try:
-            conditions = [getattr(definition, part).to_dict(part)
+            conditions = [getattr(definition, part).to_dict()
                           for part in ("applies", "start", "pause", "stop", "cancel")]
         except ConfigError:  # a Python callable: no data form to inspect
             return None
@@ -101,6 +101,31 @@ def events_from_records(records: Iterable[Record],
     return events
 
 
+def events_from_rows(rows: Iterable[Parsed], names: Sequence[str],
+                     shared: dict[tuple[str | None, ...], Fields]) -> list[TicketEvent]:
+    """Turn one ticket's rows ``(at, state, priority, values)`` into events, in order; the
+    values are those of the fields *names*, ``None`` for a missing value (left out).
+
+    Equal value tuples share one :class:`~itsm_core.sla.events.Fields` through *shared*,
+    a cache the caller keeps across tickets.
+
+    >>> from datetime import datetime, timezone
+    >>> at = datetime(2016, 3, 1, tzinfo=timezone.utc)
+    >>> a, b = events_from_rows([(at, "New", None, ("N", None)), (at, "Active", None, ("N", None))],
+    ...                         ("group", "category"), {})
+    >>> dict(a.fields), a.fields is b.fields
+    ({'group': 'N'}, True)
+    """
+    events = []
+    for at, state, priority, values in rows:
+        found = shared.get(values)
+        if found is None:
+            found = shared[values] = Fields.of(
+                {name: v for name, v in zip(names, values, strict=True) if v is not None})
+        events.append(TicketEvent(at, state, priority, found))
+    return events
+
+
 def histories_from_records(tickets: Iterable[tuple[str, Iterable[Record]]]) -> list[History]:
     """Turn ``(ticket id, records)`` pairs into ``(ticket id, events)``; equal field sets
     share one :class:`~itsm_core.sla.events.Fields` across the tickets.
@@ -120,11 +145,11 @@ def histories_from_demo(tickets: Iterable[SyntheticTicket], tz: tzinfo) -> list[
     """Turn the demo generator's tickets into ``(number, events)`` with times in *tz*.
 
     >>> from zoneinfo import ZoneInfo
-    >>> from itsm_core.demo import generate
-    >>> number, events = histories_from_demo(generate(tickets=1), ZoneInfo("UTC"))[0]
+    >>> from itsm_core.demo import generate_incident_log
+    >>> number, events = histories_from_demo(generate_incident_log(tickets=1), ZoneInfo("UTC"))[0]
     >>> number, events[0].state
     ('INC0000001', 'New')
     """
-    return [(t.number, [TicketEvent(from_us(u.at_us, tz), u.state, u.priority, dict(u.fields))
+    return [(t.number, [TicketEvent(u.at.astimezone(tz), u.state, u.priority, dict(u.fields))
                         for u in t.updates])
             for t in tickets]

@@ -1,0 +1,335 @@
+"""Evaluating an export's tickets in this process or, with ``--jobs N``, in N processes.
+
+This process reads the CSV (the ``csv`` module, rows grouped by ticket: the cheap part);
+the costly part (reading the times, building events, replaying them, counting the
+cycles) runs on chunks of whole tickets in :class:`concurrent.futures.ProcessPoolExecutor`
+workers (:mod:`itsm_core.cli.worker`).  Each worker receives the policy and the reading
+rules once, when it starts; for each chunk it returns a
+:class:`~itsm_core.sla.compliance.ComplianceAccumulator` and the chunk's unreadable
+rows: no outcome crosses a process boundary.  The report is the one a single process
+gives, byte for byte:
+
+- **Chunks** are consecutive runs of tickets in first-row order, merged back in that
+  order.  They are sent while the file is still being read, every 10,000 rows, leaving
+  out the ticket being read.  A chunk whose tickets got more rows later (an export not
+  sorted by ticket) is sent again, whole, once the file is read, and its first result
+  is dropped; sending stops at the first such chunk, and the rest waits for the end of
+  the file.
+- **Skipped rows** carry their file line and are listed in line order.
+- **A naive time without ``--tz``** is reported for the first such line in the file.
+- **The default ``as_of``** (the latest time in the export) is not known until every
+  time is read.  Workers evaluate each ticket as of its own last event and count the
+  outcomes whose cycles are all finished (those do not depend on ``as_of``); an outcome
+  with a running or paused cycle is evaluated again, in a second round, as of the
+  export's latest time.
+
+>>> import csv
+>>> from functools import partial
+>>> from itsm_core.cli.csvread import collect_rows, read_header
+>>> from itsm_core.cli.policyfile import load_demo_policy
+>>> reader = csv.reader(["ticket,at,state,priority\\n", "T1,2016-03-01T09:00Z,New,2 - High\\n"])
+>>> collect = partial(collect_rows, reader, columns=read_header(reader, {}))
+>>> work = ExportWork(policy=load_demo_policy(), time_format=None, tz=None, at_name="at",
+...                   fields=(), by=("definition",), period=None)
+>>> result = evaluate_export(collect, work, jobs=1, as_of=None)
+>>> [(row.keys, row.running) for row in result.accumulator.report().rows], result.rows
+([((('definition', 'resolution'),), 1), ((('definition', 'response'),), 1)], 1)
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from datetime import datetime, tzinfo
+from typing import Protocol
+
+import attrs
+
+from itsm_core.cli.csvread import FlatRows, RowLog, SkippedRow, parse_rows
+from itsm_core.cli.timeparse import make_time_parser
+from itsm_core.cli.worker import (
+    Counted,
+    DemoWork,
+    Evaluator,
+    ExportWork,
+    count_chunk,
+    demo_chunk,
+    pack_chunk,
+    recount_chunk,
+    start_worker,
+)
+from itsm_core.demo.generator import SyntheticTicket
+from itsm_core.errors import NaiveDatetimeError
+from itsm_core.sla.compliance import ComplianceAccumulator
+from itsm_core.sla.policy import SlaPolicy
+
+__all__ = ["ExportResult", "ExportWork", "evaluate_demo", "evaluate_export",
+           "raise_first_naive_time"]
+
+
+
+class Collect(Protocol):
+    """Reads the export's rows grouped by ticket, calling *watch* (if any) as they come."""
+
+    def __call__(self, *, watch: Callable[[dict[str, FlatRows]], None] | None) -> RowLog:
+        """Read the rows."""
+
+
+@attrs.frozen(kw_only=True)
+class ExportResult:
+    """An export's tickets, evaluated and counted.
+
+    Attributes:
+        accumulator: the counts, ready for ``report()``.
+        skipped: every unreadable row, in file order (the reader's and the times').
+        rows: data rows seen (read + skipped).
+        tickets: tickets with at least one readable row.
+        as_of: the instant the tickets were evaluated at (``None``: no readable row).
+
+    >>> ExportResult(accumulator=ComplianceAccumulator(), skipped=(), rows=0, tickets=0,
+    ...              as_of=None).tickets
+    0
+    """
+
+    accumulator: ComplianceAccumulator
+    skipped: tuple[SkippedRow, ...]
+    rows: int
+    tickets: int
+    as_of: datetime | None
+
+
+def _bounds(weights: Sequence[int], parts: int) -> list[range]:
+    """Consecutive ranges of about equal total weight, at most *parts* of them."""
+    total = sum(weights) or 1
+    ranges: list[range] = []
+    start, seen = 0, 0
+    for index, weight in enumerate(weights):
+        seen += weight
+        if seen * parts >= total * (len(ranges) + 1):
+            ranges.append(range(start, index + 1))
+            start = index + 1
+    if start < len(weights):
+        ranges.append(range(start, len(weights)))
+    return ranges
+
+
+@attrs.define
+class _Chunk:
+    """A chunk of tickets: their ids, their row counts when last looked at (``None``: the
+    file is read), then the result to come."""
+
+    tickets: list[str]
+    sizes: list[int] | None
+    future: Future[Counted] | None = None
+
+    def grew(self, rows: dict[str, FlatRows]) -> bool:
+        return self.sizes is not None and any(
+            len(rows[t]) != n for t, n in zip(self.tickets, self.sizes, strict=True))
+
+
+class _Stream:
+    """Sends chunks of the tickets read so far to the workers while the file is read, and
+    shares the rest between the workers and this process once it is read."""
+
+    def __init__(self, pool: ProcessPoolExecutor, workers: int, evaluator: Evaluator,
+                 as_of: datetime | None) -> None:
+        self.pool, self.workers, self.evaluator, self.as_of = pool, workers, evaluator, as_of
+        self.chunks: list[_Chunk] = []
+        self.start = 0  # the first ticket (in first-row order) not in a chunk yet
+        self.streaming = True
+
+    def submit(self, rows: dict[str, FlatRows], *, read: bool = False) -> None:
+        """Submit waiting chunks, from the front, while fewer than two per worker are
+        pending (a worker never waits for this busy process to hand it the next one).
+        Before the file is *read*, a chunk whose tickets got more rows stops the stream (an
+        export not sorted by ticket): it waits for the end of the file."""
+        pending = sum(1 for c in self.chunks if c.future is not None and not c.future.done())
+        for chunk in self.chunks:
+            if pending >= 2 * self.workers:
+                break
+            if chunk.future is None:
+                if not read and chunk.grew(rows):
+                    self.streaming = False
+                    break
+                chunk.sizes = [len(rows[t]) for t in chunk.tickets]  # what the worker sees
+                chunk.future = self.pool.submit(
+                    count_chunk, pack_chunk([(t, rows[t]) for t in chunk.tickets]), self.as_of)
+                pending += 1
+
+    def __call__(self, rows: dict[str, FlatRows]) -> None:
+        """Cut a chunk of the tickets first seen since the last call, but the one being
+        read, and submit what the workers can take; stop once the last chunk's tickets got
+        more rows (an export not sorted by ticket)."""
+        if self.chunks and self.chunks[-1].grew(rows):
+            self.streaming = False
+        if self.streaming:
+            end = len(rows) - 1
+            if end > self.start:
+                tickets = list(itertools.islice(rows, self.start, end))
+                self.chunks.append(_Chunk(tickets, [len(rows[t]) for t in tickets]))
+                self.start = end
+            self.submit(rows)
+
+    def finish(self, rows: dict[str, FlatRows]) -> list[Counted]:
+        """Cut the rest into chunks and renew the submitted chunks that grew; evaluate
+        chunks here, from the last one back, while the workers take them from the front;
+        the results, in order."""
+        rest = list(itertools.islice(rows, self.start, None))
+        for piece in _bounds([len(rows[t]) for t in rest], 2 * (self.workers + 1)):
+            self.chunks.append(_Chunk([rest[i] for i in piece], None))
+        for index, chunk in enumerate(self.chunks):
+            if chunk.future is not None and chunk.grew(rows):
+                chunk.future.cancel()
+                self.chunks[index] = _Chunk(chunk.tickets, None)
+        here = self.evaluator
+        for chunk in reversed(self.chunks):
+            if chunk.future is not None:
+                continue
+            self.submit(rows, read=True)
+            if chunk.future is None:  # still not taken by a worker
+                mine = [(t, rows[t]) for t in chunk.tickets]
+                done: Future[Counted] = Future()
+                done.set_result(here.count(here.read(mine), self.as_of))
+                chunk.future = done
+        return [chunk.future.result() for chunk in self.chunks if chunk.future is not None]
+
+
+def _raise_naive(found: Sequence[tuple[int, str] | None]) -> None:
+    naive = [n for n in found if n is not None]
+    if naive:
+        raise NaiveDatetimeError(min(naive)[1])
+
+
+def _pick_latest(parts: Sequence[Counted]) -> datetime | None:
+    """The latest time over the chunks; at a tie, the first chunk's (first-row order)."""
+    found = [p.latest for p in parts if p.latest is not None]
+    if not found:
+        return None
+    top = max(found)  # the first maximum, as a running ``>`` comparison keeps it
+    return next(value for value in found if value >= top)
+
+
+def _result(log: RowLog, work: ExportWork, parts: Sequence[Counted], as_of: datetime | None,
+            more: Sequence[ComplianceAccumulator]) -> ExportResult:
+    accumulator = ComplianceAccumulator(work.by, work.period)
+    for part in parts:
+        accumulator.merge(part.accumulator)
+    for extra in more:
+        accumulator.merge(extra)
+    skipped = sorted(itertools.chain(log.skipped, *(p.skipped for p in parts)),
+                     key=lambda row: row.line)
+    return ExportResult(accumulator=accumulator, skipped=tuple(skipped), rows=log.rows,
+                        tickets=sum(p.tickets for p in parts), as_of=as_of)
+
+
+def evaluate_export(collect: Collect, work: ExportWork, *, jobs: int, as_of: datetime | None,
+                    start_method: str | None = None) -> ExportResult:
+    """Read the rows with *collect* and evaluate every ticket in *jobs* processes.
+
+    Args:
+        collect: reads the rows grouped by ticket (e.g.
+            :func:`~itsm_core.cli.csvread.collect_rows` on an open reader), calling the
+            watch it is given as rows come.
+        work: the policy, the reading rules and the report's grouping.
+        jobs: 1 evaluates here; N > 1 here and in N - 1 worker processes (same result).
+        as_of: the evaluation instant; ``None`` for the export's latest time.
+        start_method: the workers' ``multiprocessing`` start method (default: the
+            platform's).
+
+    Raises:
+        NaiveDatetimeError: the first naive time in the file, when there is no ``--tz``.
+
+    >>> import csv
+    >>> from functools import partial
+    >>> from itsm_core.cli.csvread import collect_rows, read_header
+    >>> from itsm_core.cli.policyfile import load_demo_policy
+    >>> lines = ["ticket,at,state,priority\\n"] + [
+    ...     f"T{n},2016-03-01T{9 + n:02d}:00Z,{state},2 - High\\n" for n in range(6)
+    ...     for state in ("New", "Active", "Resolved")]
+    >>> work = ExportWork(policy=load_demo_policy(), time_format=None, tz=None, at_name="at",
+    ...                   fields=(), by=("definition",), period=None)
+    >>> def rows():
+    ...     reader = csv.reader(lines)
+    ...     return partial(collect_rows, reader, columns=read_header(reader, {}))
+    >>> one = evaluate_export(rows(), work, jobs=1, as_of=None)
+    >>> two = evaluate_export(rows(), work, jobs=2, as_of=None)
+    >>> two.accumulator.report() == one.accumulator.report(), two.tickets, str(two.as_of)
+    (True, 6, '2016-03-01 14:00:00+00:00')
+    """
+    if jobs == 1:
+        log = collect(watch=None)
+        evaluator = Evaluator(work)
+        read = evaluator.read(list(log.tickets.items()))
+        _raise_naive([read.naive])
+        when = as_of if as_of is not None else read.latest
+        return _result(log, work, [evaluator.count(read, when)], when, [])
+    evaluator = Evaluator(work)
+    with ProcessPoolExecutor(jobs - 1, mp_context=multiprocessing.get_context(start_method),
+                             initializer=start_worker, initargs=(work,)) as pool:
+        stream = _Stream(pool, jobs - 1, evaluator, as_of)
+        log = collect(watch=stream)
+        parts = stream.finish(log.tickets)
+        _raise_naive([p.naive for p in parts])
+        when = as_of if as_of is not None else _pick_latest(parts)
+        again = [((t, log.tickets[t]), definitions) for chunk, part in
+                 zip(stream.chunks, parts, strict=True) for t, definitions in
+                 ((chunk.tickets[i], d) for i, d in part.pending)]
+        more: list[ComplianceAccumulator] = []
+        if again and when is not None:
+            pieces = [[again[i] for i in piece]
+                      for piece in _bounds([len(rows) for (_, rows), _ in again], jobs)]
+            futures = [pool.submit(recount_chunk, piece, when) for piece in pieces[1:]]
+            more = [evaluator.recount(pieces[0], when), *(f.result() for f in futures)]
+    return _result(log, work, parts, when, more)
+
+
+def raise_first_naive_time(log: RowLog, time_format: str | None, tz: tzinfo | None) -> None:
+    """Read every time of *log* and raise the first naive one, as the report would.
+
+    Raises:
+        NaiveDatetimeError: a time is naive and there is no *tz*.
+
+    >>> import csv
+    >>> from itsm_core.cli.csvread import collect_rows, read_header
+    >>> reader = csv.reader(["ticket,at,state\\n", "T1,2016-03-01 09:00,New\\n"])
+    >>> raise_first_naive_time(collect_rows(reader, columns=read_header(reader, {})), None, None)
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.NaiveDatetimeError: line 2, column 'at': ...
+    """
+    parse_time = make_time_parser(time_format, tz)
+    at_name = log.columns.names["at"]
+    _raise_naive([parse_rows(log.rows_of(ticket), parse_time, at_name, [])[1]
+                  for ticket in log.tickets])
+
+
+def evaluate_demo(policy: SlaPolicy, tickets: Sequence[SyntheticTicket], *, as_of: datetime,
+                  tz: tzinfo, by: Sequence[str], period: str | None, jobs: int,
+                  start_method: str | None = None) -> ComplianceAccumulator:
+    """The demo's tickets evaluated at *as_of* and counted, in *jobs* processes (this one
+    and ``jobs - 1`` workers).
+
+    >>> from itsm_core.cli.policyfile import load_demo_policy
+    >>> from itsm_core.demo.generator import AS_OF, LONDON, generate_incident_log
+    >>> counted = evaluate_demo(load_demo_policy(), generate_incident_log(tickets=5), as_of=AS_OF,
+    ...                         tz=LONDON, by=("definition",), period=None, jobs=1)
+    >>> [row.total for row in counted.report().rows]
+    [5, 5]
+    """
+    work = DemoWork(policy=policy, as_of=as_of, tz=tz, by=tuple(by), period=period)
+    if jobs == 1:
+        return work.count(tickets)
+    pieces = [[tickets[i] for i in piece]
+              for piece in _bounds([len(t.updates) for t in tickets], 4 * jobs)]
+    mine = len(pieces) // jobs  # this process takes the last share, the workers the rest
+    with ProcessPoolExecutor(jobs - 1, mp_context=multiprocessing.get_context(start_method),
+                             initializer=start_worker, initargs=(work,)) as pool:
+        futures = [pool.submit(demo_chunk, piece) for piece in pieces[:len(pieces) - mine]]
+        here = [work.count(piece) for piece in pieces[len(pieces) - mine:]]
+        parts = [*(future.result() for future in futures), *here]
+    merged = ComplianceAccumulator(by, period)
+    for part in parts:
+        merged.merge(part)
+    return merged
