@@ -186,7 +186,7 @@ def test_the_walk_reaches_every_kind_of_public_object(modules: list[ModuleType])
     assert found["itsm_core.calendar.business.BusinessCalendar"] == "class"
     assert found["itsm_core.calendar.business.BusinessCalendar.add"] == "method"
     assert found["itsm_core.calendar.business.BusinessCalendar.from_dict"] == "classmethod"
-    assert found["itsm_core.sla.outcome.SlaCycle.elapsed"] == "property"
+    assert found["itsm_core.sla.cycle.SlaCycle.elapsed"] == "property"
     assert found["itsm_core.sla.compliance.compliance_report"] == "function"
     assert found["itsm_core.availability.slo.SliSource"] == "class"
     assert "itsm_core.availability.slo.SliSource.measure" not in found  # a Protocol member

@@ -18,10 +18,12 @@ from itsm_core.errors import (
     ItsmError,
     NaiveDatetimeError,
     NoBusinessTimeError,
+    UnknownNameError,
 )
 from itsm_core.intervals import IntervalSet
 from itsm_core.priority import Impact, Priority, PriorityMatrix, Urgency
 from itsm_core.sla import (
+    ComplianceAccumulator,
     ComplianceReport,
     SlaCycle,
     SlaDefinition,
@@ -42,6 +44,7 @@ __all__ = [
     "BusinessCalendar",
     "CalendarExplanation",
     # SLA engine
+    "ComplianceAccumulator",
     "ComplianceReport",
     "SlaCycle",
     "SlaDefinition",
@@ -63,6 +66,7 @@ __all__ = [
     "ItsmError",
     "NaiveDatetimeError",
     "NoBusinessTimeError",
+    "UnknownNameError",
     # foundations
     "IntervalSet",
     "__version__",

@@ -1,7 +1,7 @@
 """Hypothesis strategies for business-calendar configurations and instants near DST changes.
 
 Configurations are minute-aligned (so the minute-stepping oracle is exact) and come in the
-zones the issue names.  Each example is a :class:`Scenario`: a config dict plus a short UTC
+zones with unusual transitions.  Each example is a :class:`Scenario`: a config dict plus a short UTC
 window ``[a, b)`` (integer microseconds) around an interesting instant — often a DST
 transition of the zone — with the config's closed dates and special hours placed inside it.
 """

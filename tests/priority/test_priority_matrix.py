@@ -22,7 +22,7 @@ from itsm_core.errors import (
 )
 from itsm_core.priority import Impact, Priority, PriorityMatrix, Urgency
 
-ISSUE_FORM = {  # the example of issue 4, verbatim
+DOCUMENTED_FORM = {  # the example of docs/priority.md, verbatim
     "impact": ["1 - High", "2 - Medium", "3 - Low"],
     "urgency": ["1 - High", "2 - Medium", "3 - Low"],
     "priority": ["1 - Critical", "2 - High", "3 - Moderate", "4 - Low", "5 - Planning"],
@@ -41,8 +41,8 @@ def _with(**changes: Any) -> dict[str, Any]:
 
 
 class TestRoundTrip:
-    def test_issue_form_round_trips_exactly(self) -> None:
-        assert PriorityMatrix.from_dict(ISSUE_FORM).to_dict() == ISSUE_FORM
+    def test_documented_form_round_trips_exactly(self) -> None:
+        assert PriorityMatrix.from_dict(DOCUMENTED_FORM).to_dict() == DOCUMENTED_FORM
 
     @given(matrix_dicts())
     def test_from_dict_to_dict_is_identity(self, data: dict[str, Any]) -> None:

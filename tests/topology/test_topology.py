@@ -38,7 +38,7 @@ def reach(start: str, step: dict[str, set[str]]) -> set[str]:
 
 
 class TestQueries:
-    def test_issue_example(self) -> None:
+    def test_documented_example(self) -> None:
         topo = Topology.from_dict({"web": ["app"], "app": ["db", "cache"]})
         assert topo.nodes == {"web", "app", "db", "cache"}
         assert topo.dependencies("app") == {"db", "cache"}

@@ -17,7 +17,12 @@ Fraction(1, 1)
 
 from __future__ import annotations
 
-from itsm_core.sla.compliance import ComplianceReport, ComplianceRow, compliance_report
+from itsm_core.sla.compliance import (
+    ComplianceAccumulator,
+    ComplianceReport,
+    ComplianceRow,
+    compliance_report,
+)
 from itsm_core.sla.conditions import Condition
 from itsm_core.sla.cycle import SlaCycle
 from itsm_core.sla.definition import SlaDefinition
@@ -28,6 +33,7 @@ from itsm_core.sla.segment import Segment, Stage
 from itsm_core.sla.targets import Targets
 
 __all__ = [
+    "ComplianceAccumulator",
     "ComplianceReport",
     "ComplianceRow",
     "Condition",

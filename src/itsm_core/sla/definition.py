@@ -139,7 +139,7 @@ class SlaDefinition:
     @classmethod
     def from_dict(cls, data: object, *,
                   priority_matrix: PriorityMatrix | None = None) -> SlaDefinition:
-        """Validate plain data (the issue's form) into a definition.
+        """Validate plain data (the form of docs/sla.md) into a definition.
 
         Args:
             data: the mapping; ``calendar`` is a calendar mapping, a ``BusinessCalendar``,

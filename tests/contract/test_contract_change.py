@@ -1,4 +1,4 @@
-"""Acceptance tests for issue 6: change enablement (``itsm_core.change``).
+"""Acceptance tests of change enablement (``itsm_core.change``).
 
 Risk, approval and window examples are counted by hand; the conflict finder and the free-slot
 search are checked against brute-force references written here (all pairs; every candidate
@@ -58,7 +58,7 @@ RISK_MODEL = {
              "default": "no"},
             {"factor": "ci_failures", "weight": 2,
              "thresholds": [{"min": 0, "score": 0}, {"min": 2, "score": 5}]}],
-        # ServiceNow-style bands from the issue: 0-25 low, 26-50 moderate, 51+ high
+        # ServiceNow-style bands: 0-25 low, 26-50 moderate, 51+ high
         "bands": [{"min": 0, "max": 25, "risk": "low"}, {"min": 26, "max": 50, "risk": "moderate"},
                   {"min": 51, "risk": "high"}]},
     "weighted_average": {
@@ -83,7 +83,7 @@ def change(cid: str, cis: list[str], start: datetime, hours: float = 1, **extra:
 # -- the change request ---------------------------------------------------------------------------
 
 class TestChangeRequest:
-    def test_fields_of_the_issue(self):
+    def test_documented_fields(self):
         cr = ChangeRequest.from_dict({
             "id": "CHG0042", "type": "normal", "cis": ["db", "app"],
             "start": "2025-03-01T22:00:00+00:00", "end": "2025-03-02T01:00:00+00:00",

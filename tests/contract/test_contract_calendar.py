@@ -1,7 +1,7 @@
-"""Acceptance tests for issue 2: the foundation and the business calendar (``docs/design.md``,
+"""Acceptance tests of the foundation and the business calendar (``docs/design.md``,
 sections "Time", "Business calendars", "Errors", "Layers" and "Scale and embedding").
 
-Each test calls the public API exactly as the issue and ``docs/design.md`` write it.  Golden
+Each test calls the public API exactly as ``docs/design.md`` writes it.  Golden
 dates come from named public sources (cited beside each value); everything else is checked
 against ``contract_oracle``, a slow reading of the calendar rules (``docs/calendar.md``, "The rules") that shares no code with the library.
 """
@@ -740,11 +740,11 @@ class TestInvariantsAgainstTheOracle:
 SRC = Path(__file__).resolve().parents[2] / "src" / "itsm_core"
 # docs/design.md "Layers", bottom to top; ``ratios`` (exact targets) and ``_config`` (reading
 # nested configuration) are foundations,
-# ``recurrence`` serves the calendar, ``parallel``, ``integrations`` and ``demo`` sit between
-# the engines and the CLI
+# ``recurrence`` serves the calendar, ``integrations`` and ``demo`` sit between the engines and
+# the CLI
 LAYERS = [{"errors", "_instant", "_config", "intervals", "ratios"}, {"calendar", "recurrence"},
           {"priority", "topology"}, {"sla", "availability", "change", "problem", "capacity"},
-          {"parallel", "integrations", "demo"}, {"cli", "__main__"}]
+          {"integrations", "demo"}, {"cli", "__main__"}]
 
 
 def _layer(module: str) -> int:

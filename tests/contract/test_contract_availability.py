@@ -1,4 +1,4 @@
-"""Acceptance tests for issue 5: availability, composition, SLOs and error budgets, capacity.
+"""Acceptance tests of availability, composition, SLOs and error budgets, capacity.
 
 Published figures carry their source beside them: *Site Reliability Engineering* (Google,
 2016) Appendix A Table A-1; *The Site Reliability Workbook* (Google, 2018) chapter 5
@@ -80,7 +80,7 @@ class TestMeasure:
         for kind in ("unplanned", "planned", "degraded"):
             Outage(at(1), None, service="mail", kind=kind, impact=1)
 
-    def test_issue_signature_and_itil_figures(self):
+    def test_signature_and_itil_figures(self):
         # 24x7 window of 10 h; planned 0-2 excluded from AST; unplanned 1-3 (only 2-3 counts);
         # degraded 5-7 at 50 %: AST 8 h, downtime 1 h + 1 h, availability 6/8
         outages = [Outage(at(0), at(2), kind="planned"), Outage(at(1), at(3)),
@@ -94,7 +94,7 @@ class TestMeasure:
         assert (m.mtrs, m.mtbf, m.mtbsi) == (H, 3 * H, 4 * H)
         assert m.provisional is False
 
-    def test_issue_signature_positionally(self):
+    def test_signature_positionally(self):
         outages = [Outage(at(0), at(2), kind="planned"), Outage(at(1), at(3)),
                    Outage(at(5), None)]
         positional = availability.measure(outages, at(0), at(10), None, "count_as_up", at(8))

@@ -1,4 +1,4 @@
-"""Acceptance tests for issue 4: priority matrices, validated and explained.
+"""Acceptance tests of priority matrices, validated and explained.
 
 The preset tables below are transcribed, in each tool's own numbering and storage order, from
 the published sources: ITIL v3 / 2011 *Service Operation* Table 4.1, ServiceNow
@@ -30,7 +30,7 @@ from itsm_core.priority import (
 )
 from itsm_core.priority.convert import flip_scale
 
-ISSUE_FORM = {
+DOCUMENTED_FORM = {
     "impact": ["1 - High", "2 - Medium", "3 - Low"],
     "urgency": ["1 - High", "2 - Medium", "3 - Low"],
     "priority": ["1 - Critical", "2 - High", "3 - Moderate", "4 - Low", "5 - Planning"],
@@ -89,13 +89,13 @@ LOPSIDED = {
 
 
 class TestPlainDataForm:
-    def test_issue_form_round_trips_exactly(self):
-        matrix = PriorityMatrix.from_dict(ISSUE_FORM)
-        assert matrix.to_dict() == ISSUE_FORM
+    def test_documented_form_round_trips_exactly(self):
+        matrix = PriorityMatrix.from_dict(DOCUMENTED_FORM)
+        assert matrix.to_dict() == DOCUMENTED_FORM
         assert PriorityMatrix.from_dict(matrix.to_dict()) == matrix
 
     def test_lookups_take_labels_or_ranks_and_return_a_priority(self):
-        matrix = PriorityMatrix.from_dict(ISSUE_FORM)
+        matrix = PriorityMatrix.from_dict(DOCUMENTED_FORM)
         by_label = matrix.priority(impact="2 - Medium", urgency="1 - High")
         assert by_label == Priority(label="2 - High", rank=2)
         assert (by_label.label, by_label.rank) == ("2 - High", 2)
@@ -104,7 +104,7 @@ class TestPlainDataForm:
                                                                           rank=5)
 
     def test_levels_have_a_label_and_a_1_based_rank_most_severe_first(self):
-        matrix = PriorityMatrix.from_dict(ISSUE_FORM)
+        matrix = PriorityMatrix.from_dict(DOCUMENTED_FORM)
         assert [(lv.label, lv.rank) for lv in matrix.impact_levels] == [
             ("1 - High", 1), ("2 - Medium", 2), ("3 - Low", 3)]
         assert [lv.rank for lv in matrix.urgency_levels] == [1, 2, 3]
@@ -139,7 +139,7 @@ class TestPresets:
                                                   "4 - Low", "5 - Planning"]
         assert incident.priority(impact="3 - Low", urgency="3 - Low").label == "4 - Low"
         assert legacy.priority(impact="3 - Low", urgency="3 - Low").label == "5 - Planning"
-        assert legacy == PriorityMatrix.from_dict(ISSUE_FORM)
+        assert legacy == PriorityMatrix.from_dict(DOCUMENTED_FORM)
 
     def test_tool_labels(self):
         itil = PriorityMatrix.preset("itil-v3").to_dict()

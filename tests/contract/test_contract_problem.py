@@ -1,4 +1,4 @@
-"""Acceptance tests for issue 7: problem management (``itsm_core.problem``).
+"""Acceptance tests of problem management (``itsm_core.problem``).
 
 Recurrence and clustering are checked against brute-force references written here; TF-IDF
 against the textbook formula (smoothed idf, as scikit-learn's ``TfidfVectorizer``); MinHash

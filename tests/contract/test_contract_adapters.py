@@ -1,4 +1,4 @@
-"""Acceptance tests for issue 8: pandas and Dask adapters, pickling, ``--jobs``.
+"""Acceptance tests of the pandas and Dask adapters, pickling, ``--jobs``.
 
 The adapters must give exactly the core's figures: every test here compares them with
 ``SlaPolicy.evaluate`` and ``compliance_report`` run on the same events.
