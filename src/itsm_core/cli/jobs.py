@@ -115,6 +115,9 @@ def _bounds(weights: Sequence[int], parts: int) -> list[range]:
     return ranges
 
 
+_LAST_ROWS = 2_500  # rows per chunk once the file is read: the last ones end close together
+
+
 @attrs.define
 class _Chunk:
     """A chunk of tickets: their ids, their row counts when last looked at (``None``: the
@@ -173,18 +176,26 @@ class _Stream:
             self.submit(rows)
 
     def finish(self, rows: dict[str, FlatRows]) -> list[Counted]:
-        """Cut the rest into chunks and renew the submitted chunks that grew; evaluate
-        chunks here, from the last one back, while the workers take them from the front;
-        the results, in order."""
-        rest = list(itertools.islice(rows, self.start, None))
-        for piece in _bounds([len(rows[t]) for t in rest], 2 * (self.workers + 1)):
-            self.chunks.append(_Chunk([rest[i] for i in piece], None))
-        for index, chunk in enumerate(self.chunks):
+        """Renew the submitted chunks whose tickets grew, cut every ticket not submitted yet
+        into small chunks (so that this process and the workers finish close together), and
+        evaluate chunks here, from the last one back, while the workers take them from the
+        front; the results, in order."""
+        chunks: list[_Chunk] = []
+        waiting: list[str] = []
+        for chunk in self.chunks:
             if chunk.future is not None and chunk.grew(rows):
                 chunk.future.cancel()
-                self.chunks[index] = _Chunk(chunk.tickets, None)
+                chunk.future = None
+            if chunk.future is None:
+                waiting += chunk.tickets
+            else:
+                chunks += self._cut(waiting, rows)
+                waiting = []
+                chunks.append(chunk)
+        chunks += self._cut([*waiting, *itertools.islice(rows, self.start, None)], rows)
+        self.chunks = chunks
         here = self.evaluator
-        for chunk in reversed(self.chunks):
+        for chunk in reversed(chunks):
             if chunk.future is not None:
                 continue
             self.submit(rows, read=True)
@@ -193,7 +204,13 @@ class _Stream:
                 done: Future[Counted] = Future()
                 done.set_result(here.count(here.read(mine), self.as_of))
                 chunk.future = done
-        return [chunk.future.result() for chunk in self.chunks if chunk.future is not None]
+        return [chunk.future.result() for chunk in chunks if chunk.future is not None]
+
+    def _cut(self, tickets: list[str], rows: dict[str, FlatRows]) -> list[_Chunk]:
+        """*tickets* in consecutive chunks of about ``_LAST_ROWS`` rows."""
+        weights = [len(rows[t]) for t in tickets]
+        parts = -(-sum(weights) // (_LAST_ROWS * (4 + self.evaluator.kept)))
+        return [_Chunk([tickets[i] for i in piece], None) for piece in _bounds(weights, parts)]
 
 
 def _raise_naive(found: Sequence[tuple[int, str] | None]) -> None:
