@@ -45,6 +45,7 @@ __all__ = ["PERIODS", "ComplianceAccumulator", "ComplianceReport", "ComplianceRo
 PERIODS = ("day", "week", "month", "year")
 _ONE_US = timedelta(microseconds=1)
 # a group: [met, breached, running, paused, cancelled, overdue, elapsed in microseconds]
+_OPEN = frozenset({Stage.RUNNING, Stage.PAUSED})  # a cycle that has not stopped
 _SLOT = {Stage.MET: 0, Stage.BREACHED: 1, Stage.RUNNING: 2, Stage.PAUSED: 3,
          Stage.CANCELLED: 4}
 _OVERDUE, _ELAPSED = 5, 6
@@ -227,10 +228,12 @@ class ComplianceAccumulator:
             group = groups.get(key)
             if group is None:
                 group = groups[key] = [0, 0, 0, 0, 0, 0, []]
-            group[_SLOT[cycle.stage]] += 1
-            if cycle.is_open and cycle.breached:
+            stage = cycle.stage
+            group[_SLOT[stage]] += 1
+            elapsed = cycle._elapsed_us  # the cycle's own integers: this module is in its package
+            if elapsed > cycle._target_us and stage in _OPEN:
                 group[_OVERDUE] += 1
-            group[_ELAPSED].append(cycle.elapsed // _ONE_US)
+            group[_ELAPSED].append(elapsed)
 
     def add_cycle(self, keys: Sequence[Any], stage: Stage, elapsed: timedelta, *,
                   overdue: bool = False) -> None:
