@@ -222,18 +222,12 @@ class ComplianceAccumulator:
             raise ArgumentTypeError(f"outcomes: expected SlaOutcome values, got {outcome!r}")
         if outcome.skipped is not None:
             self._skipped.append((outcome.definition, outcome.ticket, outcome.skipped))
-        groups, getters = self._groups, self._getters
+        count, getters = self._count, self._getters
         for cycle in outcome.cycles:
-            key = tuple([get(outcome, cycle) for get in getters])
-            group = groups.get(key)
-            if group is None:
-                group = groups[key] = [0, 0, 0, 0, 0, 0, []]
             stage = cycle.stage
-            group[_SLOT[stage]] += 1
             elapsed = cycle._elapsed_us  # the cycle's own integers: this module is in its package
-            if elapsed > cycle._target_us and stage in _OPEN:
-                group[_OVERDUE] += 1
-            group[_ELAPSED].append(elapsed)
+            count(tuple([get(outcome, cycle) for get in getters]), stage, elapsed,
+                  elapsed > cycle._target_us and stage in _OPEN)
 
     def add_cycle(self, keys: Sequence[Any], stage: Stage, elapsed: timedelta, *,
                   overdue: bool = False) -> None:
@@ -265,13 +259,15 @@ class ComplianceAccumulator:
         if overdue and stage not in (Stage.RUNNING, Stage.PAUSED):
             raise InvalidArgumentError(f"overdue: a {stage.value} cycle is finished; expected "
                                        f"overdue only for running or paused cycles")
-        key = tuple(keys)
+        self._count(tuple(keys), stage, elapsed // _ONE_US, overdue)
+
+    def _count(self, key: tuple[Any, ...], stage: Stage, elapsed_us: int, overdue: bool) -> None:
         group = self._groups.get(key)
         if group is None:
             group = self._groups[key] = [0, 0, 0, 0, 0, 0, []]
         group[_SLOT[stage]] += 1
-        group[_OVERDUE] += bool(overdue)
-        group[_ELAPSED].append(elapsed // _ONE_US)
+        group[_OVERDUE] += overdue
+        group[_ELAPSED].append(elapsed_us)
 
     def merge(self, other: ComplianceAccumulator) -> ComplianceAccumulator:
         """Fold *other* (grouped the same way) into this accumulator; return this one.
