@@ -15,14 +15,19 @@ itsm_core.errors.ConfigError: versions[1].calendar.hours.mon[0]: cannot read '9:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from itsm_core.errors import ConfigError, UnknownNameError
 
-__all__ = ["join", "read_at"]
+__all__ = ["MAX_DEPTH", "check_depth", "join", "read_at"]
 
 T = TypeVar("T")
+
+#: How deeply configuration data may nest (mappings and lists inside each other).  Real
+#: configurations stay under about 12 levels; the limit keeps a hostile value from
+#: exhausting the stack while it is read, compared, written back or shown in a message.
+MAX_DEPTH = 40
 
 
 def join(path: str, key: str | int) -> str:
@@ -47,3 +52,31 @@ def read_at(path: str, read: Callable[[Any], T], data: object) -> T:
         return read(data)
     except (ConfigError, UnknownNameError) as exc:
         raise exc.under(path) from None
+
+
+def check_depth(data: object, path: str = "", limit: int = MAX_DEPTH) -> None:
+    """Raise :class:`ConfigError` naming *path* if *data* nests mappings and lists more than
+    *limit* levels deep (walked without recursion, so any depth is safe to check).
+
+    >>> check_depth({"all": [{"not": {"state_in": ["New"]}}]}, "stop")
+    >>> deep: object = True
+    >>> for _ in range(100):
+    ...     deep = {"not": deep}
+    >>> check_depth(deep, "stop")
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.ConfigError: stop: nested more than 40 levels deep; expected at most 40 levels of mappings and lists
+    """
+    stack: list[tuple[object, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, Mapping):
+            children: Any = value.values()
+        elif isinstance(value, (list, tuple)):
+            children = value
+        else:
+            continue
+        if depth > limit:
+            raise ConfigError(path, f"nested more than {limit} levels deep",
+                              f"at most {limit} levels of mappings and lists")
+        stack.extend((child, depth + 1) for child in children)

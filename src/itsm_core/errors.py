@@ -13,6 +13,7 @@ hours.tue[1]: bad end '25:00'; expected HH:MM or HH:MM:SS, at most 24:00
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Iterable
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "NaiveDatetimeError",
     "NoBusinessTimeError",
     "UnknownNameError",
+    "shown",
 ]
 
 
@@ -33,6 +35,37 @@ class ItsmError(Exception):
     >>> issubclass(ConfigError, ItsmError)
     True
     """
+
+
+class _Bounded(reprlib.Repr):
+    """``reprlib`` with every part bounded, including integers too long to print."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.maxlevel = 3
+        self.maxstring = self.maxother = self.maxlong = limit
+        self.maxlist = self.maxtuple = self.maxdict = self.maxset = self.maxfrozenset = 6
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() > 4 * self.maxlong:  # about maxlong digits and more
+            return f"<int of {x.bit_length()} bits>"
+        return super().repr_int(x, level)
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """A bounded ``repr`` of *value* for an error message: never longer than about *limit*
+    characters per part, never deeper than three levels, and never failing (a value whose
+    own ``repr`` fails or is too large to print is shown by its type).
+
+    >>> shown("x" * 200)[:12], len(shown("x" * 200)) <= 64
+    ("'xxxxxxxxxxx", True)
+    >>> shown(10 ** 5000), shown([[[[[1]]]]])
+    ('<int of 16610 bits>', '[[[[...]]]]')
+    """
+    try:
+        return _Bounded(limit).repr(value)
+    except Exception:  # a message must be built whatever the value's repr does
+        return f"<{type(value).__name__}>"
 
 
 def _under(prefix: str, path: str) -> str:
@@ -123,6 +156,9 @@ class DomainError(ItsmError, ValueError):
     """
 
 
+_KNOWN_SHOWN = 30
+
+
 class UnknownNameError(ItsmError, KeyError):
     """A lookup by name found nothing; the message lists the names that exist.
 
@@ -137,8 +173,11 @@ class UnknownNameError(ItsmError, KeyError):
         self.what = what
         self.name = name
         self.known = tuple(known)
-        expected = ", ".join(repr(k) for k in self.known) if self.known else None
-        super().__init__(_format(what, f"unknown name {name!r}",
+        listed = ", ".join(shown(k) for k in self.known[:_KNOWN_SHOWN])
+        if len(self.known) > _KNOWN_SHOWN:
+            listed += f", ... ({len(self.known)} in all)"
+        expected = listed if self.known else None
+        super().__init__(_format(what, f"unknown name {shown(name)}",
                                  f"one of {expected}" if expected else None))
 
     def under(self, prefix: str) -> UnknownNameError:
