@@ -26,11 +26,12 @@ from itsm_core.sla.segment import Segment, Stage
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from itsm_core.calendar import BusinessCalendar
+    from itsm_core.sla.events import Fields
 
 __all__ = ["SlaCycle"]
 
-# A raw segment: (running, start_us, end_us, key, state).
-RawSegment = tuple[bool, int, int, Any, str]
+# A raw segment: (running, start_us, end_us, key, state, fields of the event that began it).
+RawSegment = tuple[bool, int, int, Any, str, "Fields"]
 
 
 def _ceil_fraction(value: Fraction) -> int:
@@ -263,7 +264,7 @@ class SlaCycle:
         done = 0
         running_now = self.stage is Stage.RUNNING
         last = len(self._raw_segments) - 1
-        for index, (running, start, end, _key, _state) in enumerate(self._raw_segments):
+        for index, (running, start, end, *_) in enumerate(self._raw_segments):
             if not running:
                 continue
             if index == last and running_now:
@@ -360,7 +361,7 @@ class SlaCycle:
             Segment(kind="running" if running else "paused", start=self._dt(start),
                     end=self._dt(end), priority=key, state=state,
                     business=timedelta(microseconds=cal._engine.elapsed(start, end)))
-            for running, start, end, key, state in self._raw_segments
+            for running, start, end, key, state, _fields in self._raw_segments
         )
 
     def to_dict(self) -> dict[str, Any]:

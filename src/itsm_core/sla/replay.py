@@ -35,11 +35,10 @@ from typing import TYPE_CHECKING, Any
 
 from itsm_core._instant import to_us
 from itsm_core.errors import ArgumentTypeError, InvalidArgumentError
+from itsm_core.sla.building import OpenCycle, finish
 from itsm_core.sla.clock import APPLIES, CANCEL, PAUSE, START, STOP
-from itsm_core.sla.cycle import RawSegment, SlaCycle
 from itsm_core.sla.events import Fields, TicketEvent
 from itsm_core.sla.outcome import SlaOutcome
-from itsm_core.sla.segment import Stage
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from itsm_core.sla.definition import SlaDefinition
@@ -49,31 +48,6 @@ __all__ = ["replay"]
 _ENDS = STOP | CANCEL
 _ATTACH_MASK = APPLIES | START | STOP | CANCEL
 _ATTACH = APPLIES | START
-
-
-class _Open:
-    """A cycle being built (mutable, private to one replay)."""
-
-    __slots__ = ("cancelled", "key", "running", "segs", "start", "stop", "stop_state", "target")
-
-    def __init__(self, t: int, key: Any, target: int, running: bool, state: str) -> None:
-        self.start = t
-        self.key = key
-        self.target = target
-        self.running = running
-        self.segs: list[tuple[bool, int, Any, str]] = [(running, t, key, state)]
-        self.stop: int | None = None
-        self.stop_state = ""
-        self.cancelled = False
-
-    def switch(self, running: bool, t: int, key: Any, state: str) -> None:
-        segs = self.segs
-        if segs[-1][1] == t:
-            segs[-1] = (running, t, key, state)
-        else:
-            segs.append((running, t, key, state))
-        self.running = running
-        self.key = key
 
 
 def _ordered(events: Iterable[TicketEvent]) -> tuple[list[TicketEvent], list[int] | None]:
@@ -124,9 +98,9 @@ def replay(definition: SlaDefinition, events: Iterable[TicketEvent], as_of: date
     resume = definition.on_reopen == "resume"
     restart = definition.on_priority_change == "restart"
 
-    cycles: list[_Open] = []
-    cur: _Open | None = None
-    stopped: _Open | None = None
+    cycles: list[OpenCycle] = []
+    cur: OpenCycle | None = None
+    stopped: OpenCycle | None = None
     applies = False
     last: TicketEvent | None = None
     pairs = enumerate(listed) if order is None else ((i, listed[i]) for i in order)
@@ -144,7 +118,7 @@ def replay(definition: SlaDefinition, events: Iterable[TicketEvent], as_of: date
                 if resume and not (restart and key != stopped.key):
                     cur = stopped
                     cur.switch(False, t if cur.stop is None else cur.stop, cur.key,
-                               cur.stop_state)
+                               cur.stop_event or event)
                     cur.stop = None
                 elif resume:  # restart wins: the stopped cycle keeps its verdict
                     flags |= _ATTACH
@@ -154,7 +128,7 @@ def replay(definition: SlaDefinition, events: Iterable[TicketEvent], as_of: date
                     target = target_of(key)
                     if target is None:
                         return _skip(definition, ticket, strict, (index, event, key))
-                    cur = _Open(t, key, target, not flags & PAUSE, event.state)
+                    cur = OpenCycle(t, key, target, not flags & PAUSE, event)
                     cycles.append(cur)
                 continue
         if key != cur.key:
@@ -166,23 +140,23 @@ def replay(definition: SlaDefinition, events: Iterable[TicketEvent], as_of: date
                 cur.cancelled = True
                 cur = None
                 if not flags & _ENDS:
-                    cur = _Open(t, key, target, not flags & PAUSE, event.state)
+                    cur = OpenCycle(t, key, target, not flags & PAUSE, event)
                     cycles.append(cur)
                 continue
             cur.target = target
-            cur.switch(cur.running, t, key, event.state)
+            cur.switch(cur.running, t, key, event)
         if flags & _ENDS:
             cur.stop = t
             if flags & CANCEL:
                 cur.cancelled = True
             else:
-                cur.stop_state = event.state
+                cur.stop_event = event
                 stopped = cur
             cur = None
         elif (not flags & PAUSE) != cur.running:
-            cur.switch(not cur.running, t, key, event.state)
+            cur.switch(not cur.running, t, key, event)
     fields = last.fields if last is not None else Fields({})
-    built = tuple(_finish(definition, c, as_of_us) for c in cycles)
+    built = tuple(finish(definition, c, as_of_us) for c in cycles)
     return SlaOutcome(definition=definition.name, ticket=ticket, applies=applies, cycles=built,
                       fields=fields)
 
@@ -195,28 +169,3 @@ def _skip(definition: SlaDefinition, ticket: Any, strict: bool,
         raise InvalidArgumentError(f"ticket {ticket!r}, SLA {definition.name!r}: {reason}")
     return SlaOutcome(definition=definition.name, ticket=ticket, applies=True, cycles=(),
                       fields=event.fields, skipped=reason)
-
-
-def _finish(definition: SlaDefinition, cycle: _Open, as_of_us: int) -> SlaCycle:
-    calendar = definition.calendar
-    end = as_of_us if cycle.stop is None else cycle.stop
-    segs = cycle.segs
-    raw: list[RawSegment] = []
-    elapsed = 0
-    last = len(segs) - 1
-    for i, (running, start, key, state) in enumerate(segs):
-        seg_end = segs[i + 1][1] if i < last else end
-        if seg_end == start and (i < last or cycle.stop is not None):
-            continue  # drop empty stretches, but keep an open cycle's current one
-        if running:
-            elapsed += calendar._engine.elapsed(start, seg_end)
-        raw.append((running, start, seg_end, key, state))
-    if cycle.cancelled:
-        stage = Stage.CANCELLED
-    elif cycle.stop is not None:
-        stage = Stage.BREACHED if elapsed > cycle.target else Stage.MET
-    else:
-        stage = Stage.RUNNING if cycle.running else Stage.PAUSED
-    return SlaCycle(stage=stage, priority=cycle.key, thresholds=definition.warnings,
-                    calendar=calendar, start_us=cycle.start, stop_us=cycle.stop,
-                    target_us=cycle.target, elapsed_us=elapsed, raw_segments=tuple(raw))
