@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from itsm_core.errors import shown
 from itsm_core.sla.cycle import RawSegment, SlaCycle
 from itsm_core.sla.events import TicketEvent
 from itsm_core.sla.segment import Stage
@@ -26,7 +27,7 @@ from itsm_core.sla.segment import Stage
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from itsm_core.sla.definition import SlaDefinition
 
-__all__ = ["OpenCycle", "finish"]
+__all__ = ["OpenCycle", "finish", "open_cycle"]
 
 
 class OpenCycle:
@@ -71,6 +72,45 @@ class OpenCycle:
             segs.append((running, t, key, event))
         self.running = running
         self.key = key
+
+    def retarget(self, definition: SlaDefinition, t: int, key: Any,
+                 event: TicketEvent) -> str | None:
+        """Switch to the target of *key* at *t*, keeping the elapsed time; or say why not."""
+        target = definition.targets._target_us(key)
+        if target is None:
+            return _no_target(definition, key)
+        self.target = target
+        self.switch(self.running, t, key, event)
+        return None
+
+    def step(self, running: bool, t: int, key: Any, event: TicketEvent) -> None:
+        """Record *event* of an open cycle that neither stops nor cancels it: a new segment
+        begins when the clock starts or stops running."""
+        if running != self.running:
+            self.switch(running, t, key, event)
+
+
+def _no_target(definition: SlaDefinition, key: Any) -> str:
+    targets = definition.targets
+    return f"{targets.by} {shown(key)} has no target; expected one of {list(targets.labels())}"
+
+
+def open_cycle(definition: SlaDefinition, t: int, key: Any, event: TicketEvent,
+               running: bool) -> OpenCycle | str:
+    """A cycle attaching at *t* on *event* with target key *key*, or why none can
+    (the reason names what is missing).
+
+    >>> from datetime import datetime, timezone
+    >>> from itsm_core.sla import SlaDefinition
+    >>> d = SlaDefinition.from_dict({"name": "r", "targets": {"P1": "PT1H"}})
+    >>> e = TicketEvent(datetime(2025, 1, 6, 9, tzinfo=timezone.utc), "New", "P2")
+    >>> open_cycle(d, e._at_us, "P2", e, True)
+    "priority 'P2' has no target; expected one of ['P1']"
+    """
+    target = definition.targets._target_us(key)
+    if target is None:
+        return _no_target(definition, key)
+    return OpenCycle(t, key, target, running, event)
 
 
 def finish(definition: SlaDefinition, cycle: OpenCycle, as_of_us: int) -> SlaCycle:

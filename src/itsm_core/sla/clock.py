@@ -12,7 +12,7 @@ them (docs/design.md, "Scale and embedding").
 >>> rules = ClockRules.compile({"applies": Always(True), "start": Always(True),
 ...                             "pause": StateIn(frozenset({"On Hold"})),
 ...                             "stop": StateIn(frozenset({"Resolved"})),
-...                             "cancel": Always(False)})
+...                             "cancel": Always(False), "reset": Always(False)})
 >>> rules.by_state["On Hold"] == APPLIES | START | PAUSE, rules.other_states == APPLIES | START
 (True, True)
 """
@@ -28,12 +28,12 @@ import attrs
 from itsm_core.sla.conditions import Always, Condition, FieldIn, Junction, Not, StateIn
 from itsm_core.sla.events import TicketEvent
 
-__all__ = ["APPLIES", "CANCEL", "FLAGS", "PAUSE", "START", "STOP", "ClockRules"]
+__all__ = ["APPLIES", "CANCEL", "FLAGS", "PAUSE", "RESET", "START", "STOP", "ClockRules"]
 
-APPLIES, START, PAUSE, STOP, CANCEL = 1, 2, 4, 8, 16
+APPLIES, START, PAUSE, STOP, CANCEL, RESET = 1, 2, 4, 8, 16, 32
 # the definition's condition names and their bits, in the order replay reads them
 FLAGS = (("applies", APPLIES), ("start", START), ("pause", PAUSE), ("stop", STOP),
-         ("cancel", CANCEL))
+         ("cancel", CANCEL), ("reset", RESET))
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -75,7 +75,8 @@ class ClockRules:
     >>> from itsm_core.sla.conditions import Always, FieldIn
     >>> rules = ClockRules.compile({"applies": FieldIn("type", frozenset({"incident"})),
     ...                             "start": Always(True), "pause": Always(False),
-    ...                             "stop": Always(False), "cancel": Always(False)})
+    ...                             "stop": Always(False), "cancel": Always(False),
+    ...                             "reset": Always(False)})
     >>> print(rules.by_state)   # a field other than the state: every event is tested
     None
     """
@@ -92,7 +93,7 @@ class ClockRules:
         >>> rules = ClockRules.compile({"applies": Always(True), "start": Always(True),
         ...                             "pause": Always(False),
         ...                             "stop": StateIn(frozenset({"Closed"})),
-        ...                             "cancel": Always(False)})
+        ...                             "cancel": Always(False), "reset": Always(False)})
         >>> dict(rules.by_state) == {"Closed": APPLIES | START | STOP}
         True
         """

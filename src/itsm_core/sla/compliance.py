@@ -35,7 +35,7 @@ from fractions import Fraction
 from functools import partial
 from typing import Any
 
-from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError
+from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError, shown
 from itsm_core.sla.outcome import SlaCycle, SlaOutcome, Stage
 from itsm_core.sla.report import ComplianceReport, ComplianceRow, group_order
 
@@ -64,10 +64,10 @@ def check_grouping(by: object, period: object) -> None:
     """
     if isinstance(by, str) or not isinstance(by, (list, tuple)) \
             or not all(isinstance(b, str) and b for b in by):
-        raise ConfigError("by", f"expected a sequence of key names, got {by!r}",
+        raise ConfigError("by", f"expected a sequence of key names, got {shown(by)}",
                           "e.g. ('definition', 'priority')")
     if period is not None and period not in PERIODS:
-        raise ConfigError("period", f"unknown period {period!r}",
+        raise ConfigError("period", f"unknown period {shown(period)}",
                           f"one of {', '.join(PERIODS)}, or None")
 
 
@@ -219,7 +219,7 @@ class ComplianceAccumulator:
         itsm_core.errors.ArgumentTypeError: outcomes: expected SlaOutcome values, got 'INC1'
         """
         if not isinstance(outcome, SlaOutcome):
-            raise ArgumentTypeError(f"outcomes: expected SlaOutcome values, got {outcome!r}")
+            raise ArgumentTypeError(f"outcomes: expected SlaOutcome values, got {shown(outcome)}")
         if outcome.skipped is not None:
             self._skipped.append((outcome.definition, outcome.ticket, outcome.skipped))
         count, getters = self._count, self._getters
@@ -253,9 +253,9 @@ class ComplianceAccumulator:
             raise InvalidArgumentError(f"keys: {len(keys)} values for {len(names)} group keys; "
                                        f"expected one per name of {names}")
         if not isinstance(stage, Stage):
-            raise ArgumentTypeError(f"stage: expected a Stage, got {stage!r}")
+            raise ArgumentTypeError(f"stage: expected a Stage, got {shown(stage)}")
         if not isinstance(elapsed, timedelta):
-            raise ArgumentTypeError(f"elapsed: expected a timedelta, got {elapsed!r}")
+            raise ArgumentTypeError(f"elapsed: expected a timedelta, got {shown(elapsed)}")
         if overdue and stage not in (Stage.RUNNING, Stage.PAUSED):
             raise InvalidArgumentError(f"overdue: a {stage.value} cycle is finished; expected "
                                        f"overdue only for running or paused cycles")
@@ -289,8 +289,8 @@ class ComplianceAccumulator:
                                     f"{type(other).__name__}")
         if (other._by, other._period) != (self._by, self._period):
             raise InvalidArgumentError(
-                f"other: groups by {other._by!r} per {other._period!r}; expected "
-                f"{self._by!r} per {self._period!r}, as this accumulator")
+                f"other: groups by {shown(other._by)} per {shown(other._period)}; expected "
+                f"{shown(self._by)} per {shown(self._period)}, as this accumulator")
         groups = self._groups
         for key, theirs in other._groups.items():
             mine = groups.get(key)

@@ -28,7 +28,7 @@ import attrs
 
 from itsm_core._config import join, read_at
 from itsm_core.calendar import BusinessCalendar
-from itsm_core.errors import ConfigError, UnknownNameError
+from itsm_core.errors import ConfigError, UnknownNameError, shown
 from itsm_core.priority import PriorityMatrix
 from itsm_core.ratios import parse_number
 from itsm_core.sla.clock import FLAGS, ClockRules
@@ -42,10 +42,12 @@ __all__ = ["SlaDefinition"]
 
 _ALWAYS = Always(True)
 _NEVER = Always(False)
-_DEFAULTS = {"applies": _ALWAYS, "start": _ALWAYS, "pause": _NEVER, "stop": _NEVER, "cancel": _NEVER}
+_DEFAULTS = {"applies": _ALWAYS, "start": _ALWAYS, "pause": _NEVER, "stop": _NEVER,
+             "cancel": _NEVER, "reset": _NEVER}
 
 _KEYS = ("name", "calendar", "targets", "targets_by", "applies", "start", "pause", "stop",
-         "cancel", "warnings", "on_priority_change", "on_reopen")
+         "cancel", "reset", "start_from", "retroactive_pause", "warnings", "on_priority_change",
+         "on_reopen")
 _PRIORITY_MODES = ("keep_elapsed", "restart")
 _REOPEN_MODES = ("resume", "new_cycle")
 _THRESHOLD_FORM = "a list of numbers > 0 (fractions of the target, e.g. [0.5, 0.75, 0.9])"
@@ -103,6 +105,11 @@ class SlaDefinition:
         applies: which tickets get this SLA (default: all).
         start: when the clock attaches (default: the first event).
         pause / stop / cancel: when the clock pauses, stops (met or breached), is cancelled.
+        reset: when the running cycle restarts from zero.
+        start_from: the field holding the instant a cycle starts at (retroactive start),
+            or ``None`` to start at the event where the start condition holds.
+        retroactive_pause: with ``start_from``, whether the pause condition also applies
+            to the events between that instant and the attaching event.
         warnings: thresholds as fractions of the target.
         on_priority_change: ``"keep_elapsed"`` (switch target) or ``"restart"``.
         on_reopen: ``"resume"`` (same cycle) or ``"new_cycle"``.
@@ -120,6 +127,9 @@ class SlaDefinition:
     pause: Condition = _NEVER
     stop: Condition = _NEVER
     cancel: Condition = _NEVER
+    reset: Condition = _NEVER
+    start_from: str | None = None
+    retroactive_pause: bool = False
     warnings: tuple[Fraction, ...] = ()
     on_priority_change: str = "keep_elapsed"
     on_reopen: str = "resume"
@@ -190,6 +200,10 @@ class SlaDefinition:
                     out[key] = condition.to_dict()
                 except ConfigError as exc:
                     raise exc.under(key) from None
+        if self.start_from is not None:
+            out["start_from"] = self.start_from
+        if self.retroactive_pause:
+            out["retroactive_pause"] = True
         out["warnings"] = [_threshold_data(w) for w in self.warnings]
         out["on_priority_change"] = self.on_priority_change
         out["on_reopen"] = self.on_reopen
@@ -249,6 +263,18 @@ def _read(data: object, calendars: Mapping[str, BusinessCalendar],
         raise ConfigError("targets_by", f"expected a field name, got {by!r}",
                           "'priority' or the name of a ticket field")
     targets = read_at("targets", Targets.from_dict, raw_targets)
+    start_from = data.get("start_from")
+    if start_from is not None and (not isinstance(start_from, str) or not start_from):
+        raise ConfigError("start_from", f"expected a field name, got {shown(start_from)}",
+                          "the name of the ticket field holding the start instant, "
+                          "e.g. 'opened_at'")
+    retroactive_pause = data.get("retroactive_pause", False)
+    if not isinstance(retroactive_pause, bool):
+        raise ConfigError("retroactive_pause", f"expected true or false, got "
+                          f"{shown(retroactive_pause)}", "true or false")
+    if retroactive_pause and start_from is None:
+        raise ConfigError("retroactive_pause", "needs start_from",
+                          "start_from naming the field the cycle starts at")
     return SlaDefinition(
         name=name,
         calendar=calendar,
@@ -256,6 +282,8 @@ def _read(data: object, calendars: Mapping[str, BusinessCalendar],
         warnings=warnings,
         on_priority_change=_choice(data, "on_priority_change", _PRIORITY_MODES),
         on_reopen=_choice(data, "on_reopen", _REOPEN_MODES),
+        start_from=start_from,
+        retroactive_pause=retroactive_pause,
         calendar_name=raw_calendar if isinstance(raw_calendar, str) else None,
         **conditions,
     )

@@ -25,9 +25,9 @@ from typing import Any
 
 import attrs
 
-from itsm_core._config import join, read_at
+from itsm_core._config import check_depth, join, read_at
 from itsm_core.calendar import BusinessCalendar
-from itsm_core.errors import ConfigError, UnknownNameError
+from itsm_core.errors import ConfigError, UnknownNameError, shown
 from itsm_core.priority import PriorityMatrix
 from itsm_core.sla.definition import SlaDefinition, _as_definition, _read
 from itsm_core.sla.events import TicketEvent
@@ -77,23 +77,27 @@ class SlaPolicy:
         """
         if not isinstance(data, Mapping):
             raise ConfigError("", f"expected a mapping, got {type(data).__name__}", _FORM)
-        unknown = sorted(set(map(str, data)) - {"calendars", "definitions"})
+        check_depth(data)
+        unknown = sorted((k for k in data if k not in ("calendars", "definitions")), key=shown)
         if unknown:
-            raise ConfigError(unknown[0], "unknown key", _FORM)
+            first = unknown[0]
+            raise ConfigError(first if isinstance(first, str) else shown(first), "unknown key",
+                              _FORM)
         raw_calendars = data.get("calendars", {})
         if not isinstance(raw_calendars, Mapping):
-            raise ConfigError("calendars", f"expected a mapping, got {raw_calendars!r}", _FORM)
+            raise ConfigError("calendars", f"expected a mapping, got {shown(raw_calendars)}", _FORM)
         calendars: dict[str, BusinessCalendar] = {}
         for name, raw in raw_calendars.items():
             if not isinstance(name, str) or not isinstance(raw, (Mapping, BusinessCalendar)):
-                raise ConfigError(f"calendars.{name}", f"cannot read {raw!r} as a calendar",
+                raise ConfigError(join("calendars", name if isinstance(name, str) else shown(name)),
+                                  f"cannot read {shown(raw)} as a calendar",
                                   "a calendar mapping (timezone, hours, holidays, ...)")
             calendars[name] = (raw if isinstance(raw, BusinessCalendar) else
                                read_at(join("calendars", name), BusinessCalendar.from_dict,
                                        dict(raw)))
         raw_definitions = data.get("definitions")
         if not isinstance(raw_definitions, (list, tuple)) or not raw_definitions:
-            raise ConfigError("definitions", f"expected a non-empty list, got {raw_definitions!r}",
+            raise ConfigError("definitions", f"expected a non-empty list, got {shown(raw_definitions)}",
                               _FORM)
         definitions: list[SlaDefinition] = []
         for index, raw in enumerate(raw_definitions):
@@ -109,7 +113,7 @@ class SlaPolicy:
             _as_definition(definition, join("definitions", index))
             if definition.name in seen:
                 raise ConfigError(f"definitions[{index}].name",
-                                  f"duplicate name {definition.name!r}",
+                                  f"duplicate name {shown(definition.name)}",
                                   "a name unique within the policy")
             seen.add(definition.name)
 

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from itsm_core._instant import to_us
 from itsm_core.errors import ArgumentTypeError, InvalidArgumentError
-from itsm_core.sla.building import OpenCycle, finish
+from itsm_core.sla.building import OpenCycle, finish, open_cycle
 from itsm_core.sla.clock import APPLIES, CANCEL, PAUSE, START, STOP
 from itsm_core.sla.events import Fields, TicketEvent
 from itsm_core.sla.outcome import SlaOutcome
@@ -64,12 +64,6 @@ def _ordered(events: Iterable[TicketEvent]) -> tuple[list[TicketEvent], list[int
     return listed, sorted(range(len(listed)), key=stamps.__getitem__)  # stable for ties
 
 
-def _missing(definition: SlaDefinition, index: int, event: TicketEvent, key: Any) -> str:
-    targets = definition.targets
-    return (f"event {index} ({event.at.isoformat()}): {targets.by} {key!r} has no target; "
-            f"expected one of {list(targets.labels())}")
-
-
 def replay(definition: SlaDefinition, events: Iterable[TicketEvent], as_of: datetime | None,
            ticket: Any, *, strict: bool = True) -> SlaOutcome:
     """Replay *events* through *definition* (see the module docstring for the rules).
@@ -94,7 +88,6 @@ def replay(definition: SlaDefinition, events: Iterable[TicketEvent], as_of: date
     classify, by_state, other_states = rules.classify, rules.by_state, rules.other_states
     targets = definition.targets
     key_of = None if targets.by == "priority" else targets.key_of
-    target_of = targets._target_us
     resume = definition.on_reopen == "resume"
     restart = definition.on_priority_change == "restart"
 
@@ -125,26 +118,27 @@ def replay(definition: SlaDefinition, events: Iterable[TicketEvent], as_of: date
                 stopped = None
             if cur is None:
                 if flags & _ATTACH_MASK == _ATTACH:
-                    target = target_of(key)
-                    if target is None:
-                        return _skip(definition, ticket, strict, (index, event, key))
-                    cur = OpenCycle(t, key, target, not flags & PAUSE, event)
+                    opened = open_cycle(definition, t, key, event, not flags & PAUSE)
+                    if isinstance(opened, str):
+                        return _skip(definition, ticket, strict, (index, event, opened))
+                    cur = opened
                     cycles.append(cur)
                 continue
         if key != cur.key:
-            target = target_of(key)
-            if target is None:
-                return _skip(definition, ticket, strict, (index, event, key))
             if restart:
+                opened = open_cycle(definition, t, key, event, not flags & PAUSE)
+                if isinstance(opened, str):
+                    return _skip(definition, ticket, strict, (index, event, opened))
                 cur.stop = t
                 cur.cancelled = True
                 cur = None
                 if not flags & _ENDS:
-                    cur = OpenCycle(t, key, target, not flags & PAUSE, event)
+                    cur = opened
                     cycles.append(cur)
                 continue
-            cur.target = target
-            cur.switch(cur.running, t, key, event)
+            reason = cur.retarget(definition, t, key, event)
+            if reason is not None:
+                return _skip(definition, ticket, strict, (index, event, reason))
         if flags & _ENDS:
             cur.stop = t
             if flags & CANCEL:
@@ -153,8 +147,8 @@ def replay(definition: SlaDefinition, events: Iterable[TicketEvent], as_of: date
                 cur.stop_event = event
                 stopped = cur
             cur = None
-        elif (not flags & PAUSE) != cur.running:
-            cur.switch(not cur.running, t, key, event)
+        else:
+            cur.step(not flags & PAUSE, t, key, event)
     fields = last.fields if last is not None else Fields({})
     built = tuple(finish(definition, c, as_of_us) for c in cycles)
     return SlaOutcome(definition=definition.name, ticket=ticket, applies=applies, cycles=built,
@@ -162,9 +156,9 @@ def replay(definition: SlaDefinition, events: Iterable[TicketEvent], as_of: date
 
 
 def _skip(definition: SlaDefinition, ticket: Any, strict: bool,
-          where: tuple[int, TicketEvent, Any]) -> SlaOutcome:
-    index, event, key = where
-    reason = _missing(definition, index, event, key)
+          where: tuple[int, TicketEvent, str]) -> SlaOutcome:
+    index, event, why = where
+    reason = f"event {index} ({event.at.isoformat()}): {why}"
     if strict:
         raise InvalidArgumentError(f"ticket {ticket!r}, SLA {definition.name!r}: {reason}")
     return SlaOutcome(definition=definition.name, ticket=ticket, applies=True, cycles=(),
