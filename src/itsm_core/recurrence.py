@@ -23,6 +23,7 @@ so a four-hour window is four real hours even across a DST change.
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -49,18 +50,26 @@ from itsm_core._instant import (
     parse_duration,
     to_us,
 )
-from itsm_core.errors import ConfigError, InvalidArgumentError
+from itsm_core.errors import ConfigError, InvalidArgumentError, shown
 from itsm_core.intervals import IntervalSet
 
-__all__ = ["MAX_COUNT", "Recurrence"]
+__all__ = ["MAX_COUNT", "MAX_OCCURRENCES", "Recurrence"]
 
-#: The largest ``COUNT`` accepted: a counted rule is expanded from its first occurrence.
+#: The largest ``COUNT`` accepted: a counted rule is expanded once, when it is read.
 MAX_COUNT = 100_000
+#: The most occurrences a rule may have in one compiled chunk of time (2**45 µs, about 407
+#: days), counted as an upper bound from the rule's frequency, interval and ``BY*`` parts:
+#: a rule every 6 minutes fits (about 97,700), one every 5 minutes does not.
+MAX_OCCURRENCES = 100_000
 
 _RULE_FORM = "an RFC 5545 RRULE such as 'FREQ=WEEKLY;BYDAY=SA' (one rule, no DTSTART/EXDATE)"
 _START_FORM = "a local date-time 'YYYY-MM-DDTHH:MM[:SS]' without offset"
 _STEP = {WEEKLY: timedelta(weeks=1), DAILY: timedelta(days=1), HOURLY: timedelta(hours=1),
-         MINUTELY: timedelta(minutes=1), SECONDLY: timedelta(seconds=1)}
+         MINUTELY: timedelta(minutes=1)}
+_FREQ_NAMES = ("YEARLY", "MONTHLY", "WEEKLY", "DAILY", "HOURLY", "MINUTELY", "SECONDLY")
+_PERIOD_SECONDS = (365 * 86_400, 28 * 86_400, 7 * 86_400, 86_400, 3_600, 60, 1)  # shortest
+_CHUNK_SECONDS = 2**45 // 1_000_000 + 4 * 86_400  # a chunk and the slack around it
+_KEYS = ("rrule", "start", "timezone", "duration")
 _DATE_PARTS = ("byweekno", "byyearday", "bymonthday", "byweekday", "byeaster")
 _WALL_MIN = datetime(1, 1, 3)
 _WALL_MAX = datetime(9999, 12, 29)
@@ -73,7 +82,7 @@ def _zone_of(start: datetime) -> ZoneInfo:
         return tz
     if tz is timezone.utc:
         return ZoneInfo("UTC")
-    raise ConfigError("start", f"time zone {tz!r} is not an IANA zone",
+    raise ConfigError("start", f"time zone {shown(tz)} is not an IANA zone",
                       "a datetime whose tzinfo is a zoneinfo.ZoneInfo")
 
 
@@ -92,25 +101,152 @@ def _localise_until(body: str, zone: ZoneInfo) -> str:
 
 def _parse_rule(text: object, dtstart: datetime, zone: ZoneInfo) -> rrule:
     if not isinstance(text, str) or not text.strip():
-        raise ConfigError("rrule", f"expected a rule, got {text!r}", _RULE_FORM)
+        raise ConfigError("rrule", f"expected a rule, got {shown(text)}", _RULE_FORM)
     body = text.strip()
     if "\n" in body or body.upper().startswith(("DTSTART", "EXDATE", "RDATE")):
-        raise ConfigError("rrule", f"{text!r} holds more than one RRULE line", _RULE_FORM)
+        raise ConfigError("rrule", f"{shown(text)} holds more than one RRULE line", _RULE_FORM)
     try:
         rule = rrulestr(_localise_until(body, zone), dtstart=dtstart)
-    except (ValueError, TypeError, KeyError, IndexError) as exc:
-        raise ConfigError("rrule", f"cannot read {text!r}: {exc}", _RULE_FORM) from None
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
+        raise ConfigError("rrule", f"cannot read {shown(text)}: {str(exc)[:120]}",
+                          _RULE_FORM) from None
     if not isinstance(rule, rrule):  # pragma: no cover - guarded by the single-line check
-        raise ConfigError("rrule", f"{text!r} is not a single RRULE", _RULE_FORM)
+        raise ConfigError("rrule", f"{shown(text)} is not a single RRULE", _RULE_FORM)
+    return bounded_rule(rule, "rrule", shown(text), MINUTELY)
+
+
+def bounded_rule(rule: rrule, path: str, shown_text: str, finest: int, form: str = _RULE_FORM
+                 ) -> rrule:
+    """*rule* checked to be cheap to expand anywhere, as an equivalent rule without ``COUNT``.
+
+    Refuses a frequency finer than *finest*, ``INTERVAL`` < 1, ``COUNT`` > :data:`MAX_COUNT`,
+    more than :data:`MAX_OCCURRENCES` in a chunk, and date filters no date matches; a counted
+    rule is expanded once and becomes the same rule ending (``UNTIL``) at its last occurrence.
+
+    >>> from dateutil.rrule import rrulestr
+    >>> bounded_rule(rrulestr("FREQ=DAILY;COUNT=3", dtstart=datetime(2025, 1, 1)), "r", "", DAILY)._until
+    datetime.datetime(2025, 1, 3, 0, 0)
+    >>> bounded_rule(rrulestr("FREQ=HOURLY", dtstart=datetime(2025, 1, 1)), "r", "", DAILY)
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.ConfigError: r: FREQ=HOURLY is not allowed here; expected FREQ=DAILY or coarser (YEARLY, MONTHLY, WEEKLY, DAILY)
+    """
+    freq: int = getattr(rule, "_freq", YEARLY)
+    if freq > finest:
+        raise ConfigError(path, f"FREQ={_FREQ_NAMES[freq]} is not allowed here",
+                          f"FREQ={_FREQ_NAMES[finest]} or coarser "
+                          f"({', '.join(_FREQ_NAMES[:finest + 1])})")
+    interval: int = getattr(rule, "_interval", 1)
+    if interval < 1:
+        raise ConfigError(path, f"INTERVAL={interval} is not allowed", "INTERVAL >= 1")
     count = getattr(rule, "_count", None)
-    if count is not None and count > MAX_COUNT:
-        raise ConfigError("rrule", f"COUNT={count} is too large", f"COUNT <= {MAX_COUNT}")
-    _require_some_date(rule, text, dtstart)
+    if count is not None and not 1 <= count <= MAX_COUNT:
+        raise ConfigError(path, f"COUNT={count} is out of range", f"1 <= COUNT <= {MAX_COUNT}")
+    most = _most_per_chunk(rule)
+    if most > MAX_OCCURRENCES:
+        raise ConfigError(path, f"{shown_text} may give about {most:,} occurrences in 407 days",
+                          f"at most {MAX_OCCURRENCES:,} (a coarser FREQ, a larger INTERVAL or "
+                          "fewer BY* values)")
+    _require_some_date(rule, shown_text, path, form)
+    if count is not None:
+        last = deque(rule, maxlen=1)  # at most MAX_COUNT occurrences
+        until = last[0] if last else rule._dtstart  # type: ignore[attr-defined]
+        rule = rule.replace(count=None, until=until)
     return rule
 
 
-def _require_some_date(rule: rrule, text: str, dtstart: datetime) -> None:
+def _size(values: Any) -> int:
+    return len(values) if values else 0
+
+
+def _most_per_chunk(rule: rrule) -> int:
+    """An upper bound of the occurrences of *rule* in any span of :data:`_CHUNK_SECONDS`."""
+    freq: int = getattr(rule, "_freq", YEARLY)
+    interval: int = getattr(rule, "_interval", 1)
+    times = 1
+    for level, name in ((HOURLY, "_byhour"), (MINUTELY, "_byminute"), (SECONDLY, "_bysecond")):
+        if freq < level:
+            times *= max(1, _size(getattr(rule, name, None)))
+    weekdays = _size(getattr(rule, "_byweekday", None))
+    nweekdays = _size(getattr(rule, "_bynweekday", None))
+    monthdays = _size(getattr(rule, "_bymonthday", None)) + _size(getattr(rule, "_bynmonthday", None))
+    months = _size(getattr(rule, "_bymonth", None)) or 12
+    bounds = {YEARLY: [366], MONTHLY: [31], WEEKLY: [7]}.get(freq, [1])
+    if freq in (YEARLY, MONTHLY):
+        per = months if freq == YEARLY else 1
+        if monthdays:
+            bounds.append(monthdays * per)
+        if weekdays or nweekdays:
+            bounds.append(weekdays * 5 * per + nweekdays * per)
+        if freq == YEARLY:
+            bounds.append(months * 31)
+            for name, days in (("_byyearday", 1), ("_byweekno", 7), ("_byeaster", 1)):
+                if getattr(rule, name, None):
+                    bounds.append(_size(getattr(rule, name)) * days)
+    per_period = min(bounds) * times
+    setpos = _size(getattr(rule, "_bysetpos", None))
+    if setpos:
+        per_period = min(per_period, setpos)
+    periods = _CHUNK_SECONDS // (_PERIOD_SECONDS[freq] * interval) + 2
+    return periods * per_period
+
+
+def anchored(rule: rrule, lo: datetime) -> rrule:
+    """*rule* (without ``COUNT``) restarted at the start of a period shortly before *lo*, with
+    every implied ``BY*`` part made explicit: the same occurrences from *lo* on, found without
+    replaying those since its first start.
+
+    >>> from dateutil.rrule import rrulestr
+    >>> rule = rrulestr("FREQ=MONTHLY;INTERVAL=5", dtstart=datetime(1970, 1, 31, 9))
+    >>> later = anchored(rule, datetime(9000, 1, 1))
+    >>> later._dtstart, later.after(datetime(9000, 1, 1))
+    (datetime.datetime(8999, 8, 1, 0, 0), datetime.datetime(9000, 1, 31, 9, 0))
+    >>> rule.after(datetime(9000, 1, 1)) == later.after(datetime(9000, 1, 1))
+    True
+    """
+    first: datetime = rule._dtstart  # type: ignore[attr-defined]
+    freq: int = getattr(rule, "_freq", YEARLY)
+    interval: int = getattr(rule, "_interval", 1)
+    if getattr(rule, "_count", None) is not None:
+        return rule
+    if freq in _STEP:
+        step = _STEP[freq] * interval
+        periods = (lo - first) // step - 1
+        start = first + periods * step if periods > 0 else None
+    else:
+        unit = 12 if freq == YEARLY else 1
+        months = (lo.year - first.year) * 12 + lo.month - first.month
+        periods = months // (unit * interval) - 1
+        index = first.year * 12 + first.month - 1 + periods * unit * interval
+        start = datetime(index // 12, index % 12 + 1, 1) if periods > 0 else None
+    if start is None:
+        return rule
+    return rule.replace(dtstart=start, **_explicit(rule, first))
+
+
+def _explicit(rule: rrule, first: datetime) -> dict[str, Any]:
+    """The ``BY*`` parts *rule* takes from its first start, written out (dateutil's defaults)."""
+    given: dict[str, Any] = dict(getattr(rule, "_original_rule", {}))
+    freq: int = getattr(rule, "_freq", YEARLY)
+    out: dict[str, Any] = {}
+    if not any(given.get(part) for part in _DATE_PARTS):
+        if freq == YEARLY:
+            out["bymonth"] = given.get("bymonth") or first.month
+            out["bymonthday"] = first.day
+        elif freq == MONTHLY:
+            out["bymonthday"] = first.day
+        elif freq == WEEKLY:
+            out["byweekday"] = first.weekday()
+    for level, name, value in ((HOURLY, "byhour", first.hour), (MINUTELY, "byminute", first.minute),
+                               (SECONDLY, "bysecond", first.second)):
+        if freq < level and not given.get(name):
+            out[name] = value
+    return out
+
+
+def _require_some_date(rule: rrule, text: str, path: str, form: str) -> None:
     """Refuse a rule whose date filters match no date at all (dateutil would scan to 9999)."""
+    dtstart: datetime = rule._dtstart  # type: ignore[attr-defined]
     original: dict[str, Any] = dict(getattr(rule, "_original_rule", {}))
     freq: Any = getattr(rule, "_freq", DAILY)
     extra: dict[str, Any] = {}
@@ -121,7 +257,7 @@ def _require_some_date(rule: rrule, text: str, dtstart: datetime) -> None:
     probe = rule.replace(dtstart=_PROBE_START, freq=DAILY if freq >= DAILY else freq, interval=1, count=None,
                          until=None, bysetpos=None, byhour=0, byminute=0, bysecond=0, **extra)
     if probe.after(_PROBE_START, inc=True) is None:
-        raise ConfigError("rrule", f"{text!r} matches no date in any year", _RULE_FORM)
+        raise ConfigError(path, f"{text} matches no date in any year", form)
 
 
 @attrs.frozen(kw_only=True)
@@ -183,9 +319,13 @@ class Recurrence:
         itsm_core.errors.ConfigError: freezes[2].rrule: cannot read 'FREQ=SOMETIMES': invalid 'FREQ': SOMETIMES; expected an RFC 5545 RRULE such as 'FREQ=WEEKLY;BYDAY=SA' (one rule, no DTSTART/EXDATE)
         """
         if not isinstance(data, Mapping):
-            raise ConfigError("", f"expected a mapping, got {data!r}",
+            raise ConfigError("", f"expected a mapping, got {shown(data)}",
                               "{'rrule', 'start', 'timezone', 'duration'}")
-        for key in ("rrule", "start", "timezone", "duration"):
+        for key in data:
+            if key not in _KEYS:
+                raise ConfigError(key if isinstance(key, str) else shown(key), "unknown key",
+                                  f"one of {', '.join(_KEYS)}")
+        for key in _KEYS:
             if key not in data:
                 raise ConfigError(key, "missing", "a value for this key")
         zone = load_zone(data["timezone"], "timezone")
@@ -195,9 +335,9 @@ class Recurrence:
                 raise ValueError(text)
             wall = datetime.fromisoformat(text)
         except ValueError:
-            raise ConfigError("start", f"cannot read {text!r}", _START_FORM) from None
+            raise ConfigError("start", f"cannot read {shown(text)}", _START_FORM) from None
         if wall.tzinfo is not None:
-            raise ConfigError("start", f"{text!r} carries an offset", _START_FORM)
+            raise ConfigError("start", f"{shown(text)} carries an offset", _START_FORM)
         duration = parse_duration(data["duration"], "duration")
         return cls(rule=data["rrule"], start=wall.replace(tzinfo=zone),  # type: ignore[arg-type]
                    duration=duration)
@@ -238,7 +378,7 @@ class Recurrence:
         slack = timedelta(days=2)  # wall time and instants differ by less than a day
         lo = self._wall(a - dur) - slack
         hi = self._wall(b) + slack
-        rule = self._anchored(lo)
+        rule = anchored(self._rrule, lo)
         pairs = []
         for wall in rule.between(lo, hi, inc=True):
             start = to_us(wall.replace(tzinfo=self._zone), "occurrence")
@@ -252,15 +392,3 @@ class Recurrence:
         except InvalidArgumentError:  # beyond the years 1 to 9999
             return _WALL_MIN if us < 0 else _WALL_MAX
         return min(max(wall, _WALL_MIN), _WALL_MAX)
-
-    def _anchored(self, lo: datetime) -> rrule:
-        rule = self._rrule
-        freq = getattr(rule, "_freq", YEARLY)
-        if getattr(rule, "_count", None) is not None or freq not in _STEP:
-            return rule
-        step = _STEP[freq] * getattr(rule, "_interval", 1)
-        first = self.start.replace(tzinfo=None, fold=0)
-        periods = (lo - first) // step - 1
-        if periods <= 0:
-            return rule
-        return rule.replace(dtstart=first + periods * step)

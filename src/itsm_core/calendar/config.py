@@ -24,7 +24,7 @@ import attrs
 import holidays as holidays_lib
 
 from itsm_core._config import join
-from itsm_core.errors import ConfigError
+from itsm_core.errors import ConfigError, shown
 
 __all__ = [
     "DAYS",
@@ -59,15 +59,15 @@ def parse_time(value: object, path: str, *, is_end: bool = False) -> int:
     itsm_core.errors.ConfigError: hours.mon[0][0]: "24:00" can only end a shift; expected "HH:MM" or "HH:MM:SS" from 00:00 to 23:59:59 ("24:00" only as an end)
     """
     if not isinstance(value, str):
-        raise ConfigError(path, f"expected a time string, got {type(value).__name__} {value!r}",
+        raise ConfigError(path, f"expected a time string, got {type(value).__name__} {shown(value)}",
                           _TIME_FORM)
     match = _TIME.fullmatch(value)
     if match is None:
-        raise ConfigError(path, f"cannot read {value!r} as a time", _TIME_FORM)
+        raise ConfigError(path, f"cannot read {shown(value)} as a time", _TIME_FORM)
     hours, minutes, seconds = int(match[1]), int(match[2]), int(match[3] or 0)
     total = hours * 3600 + minutes * 60 + seconds
     if total > SECONDS_PER_DAY:
-        raise ConfigError(path, f"{value!r} is past 24:00", _TIME_FORM)
+        raise ConfigError(path, f"{shown(value)} is past 24:00", _TIME_FORM)
     if total == SECONDS_PER_DAY and not is_end:
         raise ConfigError(path, f'"{value}" can only end a shift', _TIME_FORM)
     return total
@@ -131,7 +131,7 @@ def parse_shift(value: object, path: str) -> Shift:
     Shift(start=32400, end=86400)
     """
     if not isinstance(value, (list, tuple)) or len(value) != 2:
-        raise ConfigError(path, f"expected a [start, end] pair, got {value!r}", _SHIFT_FORM)
+        raise ConfigError(path, f"expected a [start, end] pair, got {shown(value)}", _SHIFT_FORM)
     start = parse_time(value[0], join(path, 0))
     end = parse_time(value[1], join(path, 1), is_end=True)
     if start == end:
@@ -146,7 +146,7 @@ def parse_shifts(value: object, path: str) -> tuple[Shift, ...]:
     (Shift(start=32400, end=43200), Shift(start=46800, end=61200))
     """
     if not isinstance(value, (list, tuple)):
-        raise ConfigError(path, f"expected a list of shifts, got {value!r}",
+        raise ConfigError(path, f"expected a list of shifts, got {shown(value)}",
                           f"a list of {_SHIFT_FORM}")
     shifts = (parse_shift(item, join(path, i)) for i, item in enumerate(value))
     return tuple(sorted(shifts, key=lambda s: (s.start, s.end)))
@@ -183,7 +183,7 @@ def parse_date(value: object, path: str) -> date:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    raise ConfigError(path, f"cannot read {value!r} as a date", _DATE_FORM)
+    raise ConfigError(path, f"cannot read {shown(value)} as a date", _DATE_FORM)
 
 
 _HOLIDAY_KEYS = frozenset({"country", "subdivision", "categories"})
@@ -219,22 +219,23 @@ class HolidaySource:
         'CA'
         """
         if not isinstance(data, dict):
-            raise ConfigError("", f"expected a mapping, got {data!r}", _HOLIDAY_FORM)
-        unknown = sorted(str(k) for k in data if k not in _HOLIDAY_KEYS)
+            raise ConfigError("", f"expected a mapping, got {shown(data)}", _HOLIDAY_FORM)
+        unknown = sorted(k if isinstance(k, str) else shown(k)
+                         for k in data if k not in _HOLIDAY_KEYS)
         if unknown:
             raise ConfigError(unknown[0], "unknown key", _HOLIDAY_FORM)
         country = data.get("country")
         supported = holidays_lib.list_supported_countries()
         if not isinstance(country, str) or country not in supported:
             raise ConfigError(
-                "country", f"unknown country {country!r}",
+                "country", f"unknown country {shown(country)}",
                 "an ISO 3166-1 alpha-2 code the `holidays` package supports, "
                 'e.g. "GB", "US", "DE"',
             )
         subdivision = data.get("subdivision")
         if subdivision is not None and subdivision not in supported[country]:
             raise ConfigError(
-                "subdivision", f"unknown subdivision {subdivision!r} of {country}",
+                "subdivision", f"unknown subdivision {shown(subdivision)} of {country}",
                 f"one of {', '.join(supported[country]) or '(none: omit the key)'}",
             )
         categories = data.get("categories")
@@ -243,7 +244,7 @@ class HolidaySource:
                 isinstance(c, str) for c in categories
             ):
                 raise ConfigError("categories", f"expected a list of names, got "
-                                  f"{categories!r}", _HOLIDAY_FORM)
+                                  f"{shown(categories)}", _HOLIDAY_FORM)
             categories = tuple(categories)
         source = cls(country, subdivision, categories)
         try:

@@ -24,12 +24,12 @@ from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from itsm_core._config import join, read_at
+from itsm_core._config import check_depth, join, read_at
 from itsm_core._instant import parse_duration, parse_instant, to_us
 from itsm_core.calendar.compose import IntersectionSpec, MinusSpec, UnionSpec, VersionedSpec
 from itsm_core.calendar.config import parse_date
 from itsm_core.calendar.weekly import WeeklySpec
-from itsm_core.errors import ConfigError
+from itsm_core.errors import ConfigError, shown
 from itsm_core.intervals import IntervalSet
 from itsm_core.recurrence import Recurrence
 
@@ -61,9 +61,16 @@ def read_calendar(value: object, path: str, make: Make) -> BusinessCalendar:
     Traceback (most recent call last):
     ...
     itsm_core.errors.ConfigError: versions[0].hours.mon[0][1]: cannot read '9:00' as a time; expected "HH:MM" or "HH:MM:SS" from 00:00 to 23:59:59 ("24:00" only as an end)
+
+    Data nested deeper than ``itsm_core._config.MAX_DEPTH`` levels is refused before it is read.
     """
+    check_depth(value, path or "calendar")
+    return _read(value, path, make)
+
+
+def _read(value: object, path: str, make: Make) -> BusinessCalendar:
     if not isinstance(value, Mapping):
-        raise ConfigError(path or "calendar", f"expected a mapping, got {value!r}",
+        raise ConfigError(path or "calendar", f"expected a mapping, got {shown(value)}",
                           _CALENDAR_FORM)
     rest = dict(value)
     horizon = None
@@ -78,22 +85,22 @@ def read_calendar(value: object, path: str, make: Make) -> BusinessCalendar:
     key = composite[0]
     where = join(path, key)
     if len(rest) != 1:
-        other = sorted(str(k) for k in rest if k != key)[0]
+        other = sorted(k if isinstance(k, str) else shown(k) for k in rest if k != key)[0]
         raise ConfigError(join(path, other), f"unexpected beside {key!r}", _CALENDAR_FORM)
     body = rest[key]
     spec: CalendarSpec
     if key in ("union", "intersection"):
         if not isinstance(body, (list, tuple)) or not body:
-            raise ConfigError(where, f"expected a non-empty list of calendars, got {body!r}",
+            raise ConfigError(where, f"expected a non-empty list of calendars, got {shown(body)}",
                               _CALENDAR_FORM)
-        parts = tuple(read_calendar(item, join(where, i), make) for i, item in enumerate(body))
+        parts = tuple(_read(item, join(where, i), make) for i, item in enumerate(body))
         spec = UnionSpec(parts) if key == "union" else IntersectionSpec(parts)
     elif key == "minus":
         if not isinstance(body, Mapping) or set(body) - {"calendar", "windows", "recurring"} \
                 or "calendar" not in body:
             raise ConfigError(where, f"expected {{'calendar': ..., 'windows': [...], "
-                              f"'recurring': [...]}}, got {body!r}", _CALENDAR_FORM)
-        spec = MinusSpec(read_calendar(body["calendar"], join(where, "calendar"), make),
+                              f"'recurring': [...]}}, got {shown(body)}", _CALENDAR_FORM)
+        spec = MinusSpec(_read(body["calendar"], join(where, "calendar"), make),
                          _read_windows(body.get("windows", []), join(where, "windows")),
                          _read_recurring(body.get("recurring", []), join(where, "recurring")))
     else:
@@ -103,12 +110,13 @@ def read_calendar(value: object, path: str, make: Make) -> BusinessCalendar:
 
 def _read_windows(value: object, path: str) -> IntervalSet:
     if not isinstance(value, (list, tuple)):
-        raise ConfigError(path, f"expected a list of windows, got {value!r}", _WINDOWS_FORM)
+        raise ConfigError(path, f"expected a list of windows, got {shown(value)}", _WINDOWS_FORM)
     pairs = []
     for i, item in enumerate(value):
         where = join(path, i)
         if not isinstance(item, (list, tuple)) or len(item) != 2:
-            raise ConfigError(where, f"expected a [start, end] pair, got {item!r}", _WINDOWS_FORM)
+            raise ConfigError(where, f"expected a [start, end] pair, got {shown(item)}",
+                              _WINDOWS_FORM)
         ends = [to_us(parse_instant(text, join(where, j)), path) for j, text in enumerate(item)]
         if ends[1] < ends[0]:
             raise ConfigError(where, "the window ends before it starts", _WINDOWS_FORM)
@@ -118,7 +126,7 @@ def _read_windows(value: object, path: str) -> IntervalSet:
 
 def _read_recurring(value: object, path: str) -> tuple[Recurrence, ...]:
     if not isinstance(value, (list, tuple)):
-        raise ConfigError(path, f"expected a list of recurrences, got {value!r}",
+        raise ConfigError(path, f"expected a list of recurrences, got {shown(value)}",
                           '[{"rrule": ..., "start": ..., "timezone": ..., "duration": ...}]')
     return tuple(read_at(join(path, i), Recurrence.from_dict, item)
                  for i, item in enumerate(value))
@@ -128,15 +136,16 @@ def _read_versions(value: object, path: str, make: Make
                    ) -> tuple[tuple[date, BusinessCalendar], ...]:
     form = '[{"from": "YYYY-MM-DD", "calendar": {...}}, ...]'
     if not isinstance(value, (list, tuple)) or not value:
-        raise ConfigError(path, f"expected a non-empty list of versions, got {value!r}", form)
+        raise ConfigError(path, f"expected a non-empty list of versions, got {shown(value)}",
+                          form)
     pairs = []
     for i, item in enumerate(value):
         where = join(path, i)
         if not isinstance(item, Mapping) or set(item) != {"from", "calendar"}:
-            raise ConfigError(where, f"expected {{'from': ..., 'calendar': ...}}, got {item!r}",
-                              form)
+            raise ConfigError(where, f"expected {{'from': ..., 'calendar': ...}}, got "
+                              f"{shown(item)}", form)
         pairs.append((parse_date(item["from"], join(where, "from")),
-                      read_calendar(item["calendar"], join(where, "calendar"), make)))
+                      _read(item["calendar"], join(where, "calendar"), make)))
     return check_versions(pairs, path)
 
 

@@ -5,7 +5,9 @@ A calendar's open time is compiled lazily in fixed-size chunks of UTC time (2**4
 intervals clipped to the chunk, and the prefix sums of their lengths.  Every query is then one
 or two ``bisect`` calls inside a chunk, plus a short hop to a neighbouring chunk when a
 result lies beyond it; no query walks day by day.  Searches give up with
-:class:`~itsm_core.errors.NoBusinessTimeError` after the search horizon.
+:class:`~itsm_core.errors.NoBusinessTimeError` after the search horizon, and no query covers
+more than :data:`MAX_SPAN_CHUNKS` chunks (about 570 years), so every answer costs bounded work.
+Open time is compiled over every instant ``datetime`` can represent (years 1 to 9999).
 
 The cache is the only mutable state in a calendar; it is invisible (a chunk, once built, never
 changes), guarded by a lock while built, and not pickled.
@@ -22,16 +24,37 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 
 from itsm_core._instant import format_duration, td
-from itsm_core.errors import NoBusinessTimeError
+from itsm_core.errors import InvalidArgumentError, NoBusinessTimeError
 from itsm_core.intervals import IntervalSet
 
-__all__ = ["CHUNK_US", "Chunk", "Timeline"]
+__all__ = ["CHUNK_US", "MAX_SPAN_CHUNKS", "Chunk", "Timeline"]
 
 CHUNK_SHIFT = 45
 CHUNK_US = 1 << CHUNK_SHIFT  # about 407 days
 # the instants datetime can represent: 0001-01-01 to 9999-12-31 (UTC)
 FIRST_US = -62_135_596_800_000_000
 LAST_US = 253_402_300_799_999_999
+#: The most chunks one query may cover (2**9 chunks, about 570 years): a longer ``elapsed``
+#: or ``open_intervals`` span is refused, and a search gives up there whatever its horizon.
+MAX_SPAN_CHUNKS = 512
+
+
+def _edge_error(forward: bool) -> NoBusinessTimeError:
+    edge = "the end of year 9999" if forward else "the start of year 1"
+    return NoBusinessTimeError(
+        f"no business time between the given instant and {edge}, the limit of what "
+        "datetime can represent; expected a query whose answer lies within years 1-9999"
+    )
+
+
+def _check_span(a: int, b: int) -> None:
+    """Refuse a span ``[a, b)`` covering more than :data:`MAX_SPAN_CHUNKS` chunks."""
+    if (b >> CHUNK_SHIFT) - (a >> CHUNK_SHIFT) >= MAX_SPAN_CHUNKS:
+        years = (b - a) // 31_556_952_000_000
+        raise InvalidArgumentError(
+            f"b: the span of about {years} years from a to b is too long for one query; "
+            f"expected a span within {MAX_SPAN_CHUNKS} chunks of about 407 days (about 570 "
+            "years)")
 
 Compiler = Callable[[int, int], Iterable[tuple[int, int]]]
 
@@ -95,7 +118,7 @@ class Timeline:
         self._chunks: dict[int, Chunk] = {}
         self._lock = threading.Lock()
         self._horizon_us = horizon_us
-        self._horizon_chunks = -(-horizon_us // CHUNK_US) + 1
+        self._horizon_chunks = min(-(-horizon_us // CHUNK_US) + 1, MAX_SPAN_CHUNKS)
 
     # -- chunks --------------------------------------------------------------------------------
 
@@ -110,15 +133,14 @@ class Timeline:
             return found
         lo = index << CHUNK_SHIFT
         if lo > LAST_US or lo + CHUNK_US <= FIRST_US:
-            edge = "the end of year 9999" if lo > 0 else "the start of year 1"
-            raise NoBusinessTimeError(
-                f"no business time between the given instant and {edge}, the limit of what "
-                "datetime can represent; expected a query whose answer lies within years 1-9999"
-            )
+            raise _edge_error(lo > 0)
         with self._lock:
             found = self._chunks.get(index)
             if found is None:
-                found = Chunk(lo, self._compiler(lo, lo + CHUNK_US))
+                pairs = self._compiler(lo, lo + CHUNK_US)
+                if lo < FIRST_US or lo + CHUNK_US > LAST_US:  # only representable instants
+                    pairs = IntervalSet.from_pairs(pairs).clip(FIRST_US, LAST_US + 1).pairs()
+                found = Chunk(lo, pairs)
                 self._chunks[index] = found
             return found
 
@@ -127,6 +149,20 @@ class Timeline:
         return NoBusinessTimeError(
             f"no {what} within the search horizon {horizon} {direction} the given instant; "
             'widen the calendar\'s hours or its "horizon"'
+        )
+
+    def _walk_limit(self, d: int) -> int:
+        """How many chunks an ``add``/``subtract`` of *d* may cross: *d* plus the horizon of
+        wall time, and never more than :data:`MAX_SPAN_CHUNKS`."""
+        return min((d + self._horizon_us) // CHUNK_US + 1, MAX_SPAN_CHUNKS)
+
+    def _too_sparse(self, d: int, direction: str) -> NoBusinessTimeError:
+        horizon = format_duration(td(self._horizon_us))
+        return NoBusinessTimeError(
+            f"fewer than {format_duration(td(d))} of business time within that duration plus "
+            f"the search horizon {horizon} {direction} the given instant (at most "
+            f"{MAX_SPAN_CHUNKS} chunks, about 570 years); widen the calendar's hours or its "
+            '"horizon"'
         )
 
     # -- queries (all integers) ---------------------------------------------------------------
@@ -142,6 +178,7 @@ class Timeline:
         if ca == cb:
             chunk = self.chunk(ca)
             return chunk.cumulative(b) - chunk.cumulative(a)
+        _check_span(a, b)
         first = self.chunk(ca)
         total = first.total - first.cumulative(a)
         for index in range(ca + 1, cb):
@@ -190,6 +227,8 @@ class Timeline:
         """
         if d == 0:
             return t
+        if t + d > LAST_US:  # business time never runs faster than wall time
+            raise _edge_error(True)
         index = t >> CHUNK_SHIFT
         chunk = self._chunks.get(index) or self.chunk(index)
         bounds = chunk.bounds
@@ -206,17 +245,21 @@ class Timeline:
         if target <= chunk.total:  # hot path: the answer lies in the same chunk
             k = bisect_left(prefix, target, 1) - 1
             return bounds[2 * k + 1] - (prefix[k + 1] - target)
-        last_open = index
+        last_open = first = index
+        limit = self._walk_limit(d)
         while target > chunk.total:
             if chunk.total:
                 last_open = index
             target -= chunk.total
             index += 1
-            if index - last_open > self._horizon_chunks:
-                raise self._no_time("open business time", "after")
+            if index - last_open > self._horizon_chunks or index - first > limit:
+                raise self._too_sparse(d, "after")
             chunk = self.chunk(index)
         k = bisect_left(chunk.prefix, target, 1) - 1
-        return chunk.bounds[2 * k + 1] - (chunk.prefix[k + 1] - target)
+        found = chunk.bounds[2 * k + 1] - (chunk.prefix[k + 1] - target)
+        if found > LAST_US:
+            raise _edge_error(True)
+        return found
 
     def subtract(self, t: int, d: int) -> int:
         """The latest ``u <= t`` with ``elapsed(u, t) == d`` (``d >= 0``).
@@ -226,6 +269,8 @@ class Timeline:
         """
         if d == 0:
             return t
+        if t - d < FIRST_US:  # business time never runs faster than wall time
+            raise _edge_error(False)
         index = t >> CHUNK_SHIFT
         chunk = self._chunks.get(index) or self.chunk(index)
         bounds = chunk.bounds
@@ -237,13 +282,14 @@ class Timeline:
             else:
                 self.previous_close(t)  # raises when no close lies within the horizon
         target = chunk.cumulative(t) - d
-        last_open = index
+        last_open = first = index
+        limit = self._walk_limit(d)
         while target < 0:
             if chunk.total:
                 last_open = index
             index -= 1
-            if last_open - index > self._horizon_chunks:
-                raise self._no_time("open business time", "before")
+            if last_open - index > self._horizon_chunks or first - index > limit:
+                raise self._too_sparse(d, "before")
             chunk = self.chunk(index)
             target += chunk.total
         k = bisect_right(chunk.prefix, target, 0, chunk.n) - 1
@@ -282,14 +328,17 @@ class Timeline:
         """The end of the open interval whose end bound is ``chunk.bounds[i]``, followed
         across chunk boundaries while the interval continues, within the horizon of *t*."""
         end = chunk.bounds[i]
-        while end == chunk.lo + CHUNK_US and end - t <= self._horizon_us:
+        last = index + MAX_SPAN_CHUNKS
+        while end == chunk.lo + CHUNK_US and end - t <= self._horizon_us and index < last:
             index += 1
             chunk = self.chunk(index)
             if not chunk.bounds or chunk.bounds[0] != end:
                 break
             end = chunk.bounds[1]
-        if end - t > self._horizon_us:
+        if end - t > self._horizon_us or end == chunk.lo + CHUNK_US:
             raise self._no_time("closing time", "after")
+        if end > LAST_US:
+            raise _edge_error(True)
         return end
 
     def next_close(self, t: int) -> int:
@@ -343,6 +392,7 @@ class Timeline:
         out: list[tuple[int, int]] = []
         if a >= b:
             return out
+        _check_span(a, b)
         for index in range(a >> CHUNK_SHIFT, ((b - 1) >> CHUNK_SHIFT) + 1):
             bounds = self.chunk(index).bounds
             lo = bisect_right(bounds, a) & ~1

@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import attrs
-from dateutil.rrule import rrulestr
+from dateutil.rrule import DAILY, rrule, rruleset, rrulestr
 
 from itsm_core._config import join, read_at
 from itsm_core._instant import load_zone
@@ -34,20 +34,21 @@ from itsm_core.calendar.config import (
     parse_shifts,
     shifts_overlap,
 )
-from itsm_core.errors import ConfigError
+from itsm_core.errors import ConfigError, shown
+from itsm_core.recurrence import anchored, bounded_rule
 
 __all__ = ["WeeklySpec"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _ONE_US = timedelta(microseconds=1)
 _ONE_DAY = timedelta(days=1)
-_FIRST_DATE = date(1, 1, 3)
-_LAST_DATE = date(9999, 12, 29)
+_FIRST_DATE = date.min  # the compiled dates: every date datetime can represent
+_LAST_DATE = date.max
 _RRULE_ANCHOR = datetime(1970, 1, 1)
 _KEYS = ("timezone", "hours", "holidays", "closed_dates", "special_hours", "closed_rules")
 _RRULE_FORM = (
-    'an RFC 5545 rule such as "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=24" (dates; an optional '
-    '"DTSTART:20250103" line anchors INTERVAL rules, default 1970-01-01)'
+    'an RFC 5545 rule such as "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=24" (dates: FREQ=DAILY or '
+    'coarser; an optional "DTSTART:20250103" line anchors INTERVAL rules, default 1970-01-01)'
 )
 
 
@@ -58,13 +59,18 @@ def _local_date(us: int, zone: ZoneInfo) -> date:
         return _FIRST_DATE if us < 0 else _LAST_DATE
 
 
+def _key(key: object) -> str:
+    """A mapping key as a path part: itself if a string, else shown bounded."""
+    return key if isinstance(key, str) else shown(key)
+
+
 def _check_keys(value: Mapping[Any, Any], allowed: tuple[str, ...], path: str,
                 also: tuple[str, ...] = ()) -> None:
     """Refuse keys outside *allowed*; the message also lists *also* (keys a caller
     already took out, such as a calendar's ``horizon``)."""
     for key in value:
         if key not in allowed:
-            raise ConfigError(join(path, str(key)), "unknown key",
+            raise ConfigError(join(path, _key(key)), "unknown key",
                               f"one of {', '.join(allowed + also)}")
 
 
@@ -91,6 +97,12 @@ class WeeklySpec:
     closed_dates: tuple[date, ...] = ()
     special_hours: tuple[tuple[date, tuple[Shift, ...]], ...] = ()
     closed_rules: tuple[str, ...] = ()
+    _rules: tuple[_ClosedRule, ...] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_rules", tuple(
+            _ClosedRule.parse(rule, join("closed_rules", i))
+            for i, rule in enumerate(self.closed_rules)))
 
     # -- configuration ------------------------------------------------------------------------
 
@@ -116,7 +128,7 @@ class WeeklySpec:
         raw_hours = data.get("hours", {})
         hours_path = "hours"
         if not isinstance(raw_hours, Mapping):
-            raise ConfigError(hours_path, f"expected a mapping of days, got {raw_hours!r}",
+            raise ConfigError(hours_path, f"expected a mapping of days, got {shown(raw_hours)}",
                               '{"mon": [["09:00", "17:00"]], ...}')
         _check_keys(raw_hours, DAYS, hours_path)
         hours = tuple(parse_shifts(raw_hours.get(day, []), join(hours_path, day)) for day in DAYS)
@@ -124,7 +136,7 @@ class WeeklySpec:
         raw_holidays = data.get("holidays", [])
         holidays_path = "holidays"
         if not isinstance(raw_holidays, (list, tuple)):
-            raise ConfigError(holidays_path, f"expected a list, got {raw_holidays!r}",
+            raise ConfigError(holidays_path, f"expected a list, got {shown(raw_holidays)}",
                               '[{"country": "GB", "subdivision": "ENG"}]')
         holidays = tuple(read_at(join(holidays_path, i), HolidaySource.from_dict, item)
                          for i, item in enumerate(raw_holidays))
@@ -132,7 +144,7 @@ class WeeklySpec:
         raw_closed = data.get("closed_dates", [])
         closed_path = "closed_dates"
         if not isinstance(raw_closed, (list, tuple)):
-            raise ConfigError(closed_path, f"expected a list of dates, got {raw_closed!r}",
+            raise ConfigError(closed_path, f"expected a list of dates, got {shown(raw_closed)}",
                               '["2025-08-01", ...]')
         closed = tuple(sorted({parse_date(item, join(closed_path, i))
                                for i, item in enumerate(raw_closed)}))
@@ -140,11 +152,11 @@ class WeeklySpec:
         raw_special = data.get("special_hours", {})
         special_path = "special_hours"
         if not isinstance(raw_special, Mapping):
-            raise ConfigError(special_path, f"expected a mapping, got {raw_special!r}",
+            raise ConfigError(special_path, f"expected a mapping, got {shown(raw_special)}",
                               '{"2025-12-24": [["09:00", "13:00"]]}')
         special: dict[date, tuple[Shift, ...]] = {}
         for key, shifts_value in raw_special.items():
-            where = join(special_path, str(key))
+            where = join(special_path, _key(key))
             day = parse_date(key, where)
             if day in special:
                 raise ConfigError(where, f"{day} is given twice", "each date once")
@@ -163,7 +175,7 @@ class WeeklySpec:
         raw_rules = data.get("closed_rules", [])
         rules_path = "closed_rules"
         if not isinstance(raw_rules, (list, tuple)):
-            raise ConfigError(rules_path, f"expected a list of rules, got {raw_rules!r}",
+            raise ConfigError(rules_path, f"expected a list of rules, got {shown(raw_rules)}",
                               _RRULE_FORM)
         rules = tuple(_check_rule(item, join(rules_path, i)) for i, item in enumerate(raw_rules))
 
@@ -202,20 +214,20 @@ class WeeklySpec:
         [(32400000000, 36000000000)]
         """
         zone = ZoneInfo(self.timezone)
-        first = max(_local_date(lo, zone) - 2 * _ONE_DAY, _FIRST_DATE)
-        last = min(_local_date(hi, zone) + _ONE_DAY, _LAST_DATE)
+        first = date.fromordinal(max(_local_date(lo, zone).toordinal() - 2, 1))
+        last = date.fromordinal(min(_local_date(hi, zone).toordinal() + 1, _LAST_DATE.toordinal()))
         if first > last:
             return []
         closed = {d for d in self.closed_dates if first <= d <= last}
         for source in self.holidays:
             closed.update(source.dates(first.year, last.year))
-        for rule in self.closed_rules:
-            closed.update(_rule_dates(rule, first, last))
+        for rule in self._rules:
+            closed.update(rule.dates(first, last))
         special = {d: shifts for d, shifts in self.special_hours if first <= d <= last}
         hours = self.hours
         out: list[tuple[int, int]] = []
         day = first
-        while day <= last:
+        while True:
             shifts = special.get(day)
             if shifts is None:
                 shifts = () if day in closed else hours[day.weekday()]
@@ -225,11 +237,15 @@ class WeeklySpec:
                     end_seconds = shift.end + (SECONDS_PER_DAY if shift.overnight else 0)
                     # aware + timedelta is wall-clock arithmetic: fold=0 semantics
                     start = (midnight + timedelta(seconds=shift.start) - _EPOCH) // _ONE_US
-                    end = (midnight + timedelta(seconds=end_seconds) - _EPOCH) // _ONE_US
+                    try:
+                        end = (midnight + timedelta(seconds=end_seconds) - _EPOCH) // _ONE_US
+                    except OverflowError:  # the last date, past 9999-12-31 24:00 local
+                        end = (midnight - _EPOCH) // _ONE_US + end_seconds * 1_000_000
                     if start < end:
                         out.append((start, end))
+            if day == last:
+                return out
             day += _ONE_DAY
-        return out
 
     def describe(self) -> str:
         """A one-line summary for reprs.
@@ -252,20 +268,48 @@ class WeeklySpec:
 
 
 def _check_rule(value: object, path: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(path, f"expected an RRULE string, got {value!r}", _RRULE_FORM)
-    try:
-        rule = rrulestr(value, dtstart=_RRULE_ANCHOR, forceset=True)
-        rule.between(datetime(2000, 1, 1), datetime(2000, 1, 2), inc=True)
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError):
-        raise ConfigError(path, f"cannot read {value!r} as a recurrence rule", _RRULE_FORM) \
-            from None
+    _ClosedRule.parse(value, path)
+    assert isinstance(value, str)  # parse refused anything else
     return value
 
 
-def _rule_dates(rule: str, first: date, last: date) -> set[date]:
-    occurrences = rrulestr(rule, dtstart=_RRULE_ANCHOR, forceset=True).between(
-        datetime(first.year, first.month, first.day),
-        datetime(last.year, last.month, last.day, 23, 59, 59), inc=True)
-    return {o.date() for o in occurrences}
+@attrs.frozen
+class _ClosedRule:
+    """A parsed ``closed_rules`` entry: rules and dates that add, rules and dates that remove."""
 
+    rules: tuple[rrule, ...]
+    rdates: tuple[datetime, ...]
+    exrules: tuple[rrule, ...]
+    exdates: tuple[datetime, ...]
+
+    @classmethod
+    def parse(cls, value: object, path: str) -> _ClosedRule:
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(path, f"expected an RRULE string, got {shown(value)}", _RRULE_FORM)
+        try:
+            parsed = rrulestr(value, dtstart=_RRULE_ANCHOR, forceset=True)
+            assert isinstance(parsed, rruleset)
+            rules, exrules = parsed._rrule, parsed._exrule  # type: ignore[attr-defined]
+            dates, exdates = parsed._rdate, parsed._exdate  # type: ignore[attr-defined]
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError):
+            raise ConfigError(path, f"cannot read {shown(value)} as a recurrence rule",
+                              _RRULE_FORM) from None
+        if any(d.tzinfo is not None for d in (*dates, *exdates)) \
+                or any(r._dtstart.tzinfo is not None for r in (*rules, *exrules)):
+            raise ConfigError(path, f"{shown(value)} carries a time zone", _RRULE_FORM)
+        return cls(tuple(bounded_rule(r, path, shown(value), DAILY, _RRULE_FORM) for r in rules),
+                   tuple(dates),
+                   tuple(bounded_rule(r, path, shown(value), DAILY, _RRULE_FORM) for r in exrules),
+                   tuple(exdates))
+
+    def dates(self, first: date, last: date) -> set[date]:
+        """The dates from *first* to *last* (inclusive) an occurrence falls on."""
+        lo = datetime(first.year, first.month, first.day)
+        hi = datetime(last.year, last.month, last.day, 23, 59, 59)
+        found = {d for d in self.rdates if lo <= d <= hi}
+        for rule in self.rules:
+            found.update(anchored(rule, lo).between(lo, hi, inc=True))
+        found.difference_update(self.exdates)
+        for rule in self.exrules:
+            found.difference_update(anchored(rule, lo).between(lo, hi, inc=True))
+        return {d.date() for d in found}

@@ -24,13 +24,24 @@ from datetime import datetime, timedelta
 from itsm_core._instant import duration_us, from_us, to_us
 from itsm_core.change.request import ChangeRequest
 from itsm_core.change.windows import ChangeWindows
-from itsm_core.errors import InvalidArgumentError
+from itsm_core.errors import InvalidArgumentError, shown
 from itsm_core.intervals import IntervalSet
 from itsm_core.topology import Topology
 
-__all__ = ["free_time", "next_free_slots"]
+__all__ = ["MAX_SEARCH", "free_time", "next_free_slots"]
 
 MAX_SLOTS = 100
+#: The longest span :func:`free_time` and :func:`next_free_slots` search (about ten years):
+#: windows are expanded over the span, so its length bounds the work.
+MAX_SEARCH = timedelta(days=3660)
+_MAX_SEARCH_US = duration_us(MAX_SEARCH, "MAX_SEARCH")
+_PIECE_US = 31 * 86_400_000_000  # next_free_slots expands windows a month at a time
+
+
+def _check_search(span_us: int, name: str, value: object) -> None:
+    if span_us > _MAX_SEARCH_US:
+        raise InvalidArgumentError(f"{name}: {shown(value)} is too long; expected a span of at "
+                                   f"most {MAX_SEARCH.days} days")
 
 
 def _free_time_us(change: ChangeRequest, a: int, b: int, *, changes: Iterable[ChangeRequest],
@@ -82,6 +93,7 @@ def free_time(change: ChangeRequest, start: datetime, end: datetime, *,
     a, b = to_us(start, "start"), to_us(end, "end")
     if b < a:
         raise InvalidArgumentError(f"end: {end} is before start {start}; expected end >= start")
+    _check_search(b - a, "end", end)
     tz = start.tzinfo
     assert tz is not None  # to_us refused naive datetimes
     free = _free_time_us(change, a, b, changes=changes, windows=windows, topology=topology)
@@ -100,7 +112,8 @@ def next_free_slots(change: ChangeRequest, *, as_of: datetime, changes: Iterable
         changes: the other scheduled changes (the change itself, by id, is ignored).
         windows: maintenance and freeze windows.
         topology: makes direct parents and children of its CIs busy too.
-        horizon: how far from the start to look (default 90 days); a slot must end inside it.
+        horizon: how far from the start to look (default 90 days, at most :data:`MAX_SEARCH`);
+            a slot must end inside it.
         limit: the most slots to return, 1 to 100.
         not_before: a later start bound, e.g. the approval lead time's earliest start.
 
@@ -116,9 +129,11 @@ def next_free_slots(change: ChangeRequest, *, as_of: datetime, changes: Iterable
     itsm_core.errors.InvalidArgumentError: limit: 0 is out of range; expected 1 to 100
     """
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_SLOTS:
-        raise InvalidArgumentError(f"limit: {limit!r} is out of range; expected 1 to {MAX_SLOTS}")
+        raise InvalidArgumentError(f"limit: {shown(limit)} is out of range; expected 1 to {MAX_SLOTS}")
     a = to_us(as_of, "as_of")
-    b = a + duration_us(horizon, "horizon")
+    span = duration_us(horizon, "horizon")
+    _check_search(span, "horizon", horizon)
+    b = a + span
     if not_before is not None:
         a = max(a, to_us(not_before, "not_before"))
     if a >= b:  # not_before at or past the horizon: nothing to search
@@ -126,10 +141,22 @@ def next_free_slots(change: ChangeRequest, *, as_of: datetime, changes: Iterable
     need = change._end_us - change._start_us
     tz = as_of.tzinfo
     assert tz is not None  # to_us refused naive datetimes
-    slots = []
-    for start, end in _free_time_us(change, a, b, changes=changes, windows=windows, topology=topology):
-        if end - start >= need:
-            slots.append((from_us(start, tz), from_us(start + need, tz)))
-            if len(slots) == limit:
-                break
+    changes = tuple(changes)  # read once per piece
+    slots: list[tuple[datetime, datetime]] = []
+    pending: tuple[int, int, bool] | None = None  # a free gap reaching the end of a piece
+    for p in range(a, b, _PIECE_US):  # a piece at a time: stop as soon as enough are found
+        q = min(p + _PIECE_US, b)
+        free = _free_time_us(change, p, q, changes=changes, windows=windows, topology=topology)
+        for gap_start, end in free:
+            start, taken = gap_start, False
+            if pending is not None and pending[1] == gap_start:  # the same gap, continued
+                start, taken = pending[0], pending[2]
+            pending = None
+            if not taken and end - start >= need:
+                slots.append((from_us(start, tz), from_us(start + need, tz)))
+                taken = True
+                if len(slots) == limit:
+                    return slots
+            if end == q:
+                pending = (start, end, taken)
     return slots

@@ -31,7 +31,7 @@ from itsm_core._instant import from_us, parse_instant, to_us
 from itsm_core.change.conflict import Conflict, ConflictKind
 from itsm_core.change.levels import listed_names
 from itsm_core.change.request import ChangeRequest, ChangeType, parse_type
-from itsm_core.errors import ConfigError, UnknownNameError
+from itsm_core.errors import ConfigError, UnknownNameError, shown
 from itsm_core.intervals import IntervalSet
 from itsm_core.recurrence import Recurrence
 
@@ -53,7 +53,7 @@ class WindowKind(enum.Enum):
 
 def _types(value: object, path: str) -> frozenset[ChangeType]:
     if not isinstance(value, list):
-        raise ConfigError(path, f"expected a list of change types, got {value!r}", "['emergency']")
+        raise ConfigError(path, f"expected a list of change types, got {shown(value)}", "['emergency']")
     return frozenset(parse_type(v, join(path, i)) for i, v in enumerate(value))
 
 
@@ -120,7 +120,7 @@ class Window:
         itsm_core.errors.UnknownNameError: cis[0]: unknown name 'dbx'; expected one of 'db'
         """
         if not isinstance(data, Mapping):
-            raise ConfigError("", f"expected a mapping, got {data!r}", "{'kind', 'name', ...}")
+            raise ConfigError("", f"expected a mapping, got {shown(data)}", "{'kind', 'name', ...}")
         kinds = [k.value for k in WindowKind]
         if data.get("kind") not in kinds:
             raise UnknownNameError("kind", data.get("kind"), kinds)
@@ -131,23 +131,24 @@ class Window:
     def _read(cls, data: object, kind: WindowKind, path: str,
               known_cis: Collection[str] | None) -> Window:
         if not isinstance(data, Mapping):
-            raise ConfigError(path, f"expected a mapping, got {data!r}",
+            raise ConfigError(path, f"expected a mapping, got {shown(data)}",
                               "{'name', 'intervals' and/or 'recurrence', 'cis'?}")
         known = {"name", "intervals", "recurrence", "cis"} | ({"allow"} if kind is WindowKind.FREEZE else set())
         for key in data:
             if key not in known:
-                raise ConfigError(join(path, key), "unknown key", f"one of {sorted(known)}")
+                raise ConfigError(join(path, key if isinstance(key, str) else shown(key)),
+                                  "unknown key", f"one of {sorted(known)}")
         name = data.get("name")
         if not isinstance(name, str) or not name:
-            raise ConfigError(join(path, "name"), f"bad name {name!r}", "a non-empty string")
+            raise ConfigError(join(path, "name"), f"bad name {shown(name)}", "a non-empty string")
         pairs = []
         raw = data.get("intervals", [])
         if not isinstance(raw, list):
-            raise ConfigError(join(path, "intervals"), f"expected a list, got {raw!r}", "[[start, end], ...]")
+            raise ConfigError(join(path, "intervals"), f"expected a list, got {shown(raw)}", "[[start, end], ...]")
         for i, pair in enumerate(raw):
             where = join(join(path, "intervals"), i)
             if not isinstance(pair, (list, tuple)) or len(pair) != 2:
-                raise ConfigError(where, f"expected [start, end], got {pair!r}", "[start, end]")
+                raise ConfigError(where, f"expected [start, end], got {shown(pair)}", "[start, end]")
             start = to_us(parse_instant(pair[0], join(where, 0)), where)
             end = to_us(parse_instant(pair[1], join(where, 1)), where)
             if end < start:
@@ -163,10 +164,10 @@ class Window:
         if "cis" in data:
             names = data["cis"]
             if not isinstance(names, list):
-                raise ConfigError(join(path, "cis"), f"expected a list, got {names!r}", "['db', ...]")
+                raise ConfigError(join(path, "cis"), f"expected a list, got {shown(names)}", "['db', ...]")
             for i, ci in enumerate(names):
                 if not isinstance(ci, str) or not ci:
-                    raise ConfigError(join(join(path, "cis"), i), f"bad CI name {ci!r}",
+                    raise ConfigError(join(join(path, "cis"), i), f"bad CI name {shown(ci)}",
                                       "a non-empty string")
                 if known_cis is not None and ci not in known_cis:
                     raise UnknownNameError(join(join(path, "cis"), i), ci, listed_names(known_cis))
@@ -254,7 +255,7 @@ class _CompiledWindows:
                 hit = occ.clip(s, e).pairs()[0]
                 out.append(Conflict._at(
                     ConflictKind.IN_FREEZE, (change.id,), hit[0], hit[1],
-                    f"{change.id} runs in freeze {window.name!r} from {_iso(hit[0])} to {_iso(hit[1])}",
+                    f"{change.id} runs in freeze {shown(window.name)} from {_iso(hit[0])} to {_iso(hit[1])}",
                     window=window.name))
         return out
 
@@ -282,17 +283,17 @@ class ChangeWindows:
         frozenset({'web'})
         """
         if not isinstance(data, Mapping):
-            raise ConfigError("windows", f"expected a mapping, got {data!r}",
+            raise ConfigError("windows", f"expected a mapping, got {shown(data)}",
                               "{'maintenance': [...], 'freezes': [...]}")
         for key in data:
             if key not in ("maintenance", "freezes", "maintenance_exempt"):
-                raise ConfigError(key, "unknown key",
+                raise ConfigError(key if isinstance(key, str) else shown(key), "unknown key",
                                   "one of 'maintenance', 'freezes', 'maintenance_exempt'")
         lists = {}
         for key, kind in (("maintenance", WindowKind.MAINTENANCE), ("freezes", WindowKind.FREEZE)):
             rows = data.get(key, [])
             if not isinstance(rows, list):
-                raise ConfigError(key, f"expected a list, got {rows!r}", "[{...}, ...]")
+                raise ConfigError(key, f"expected a list, got {shown(rows)}", "[{...}, ...]")
             lists[key] = tuple(Window._read(r, kind, join(key, i), known_cis)
                                for i, r in enumerate(rows))
         exempt = (_types(data["maintenance_exempt"], "maintenance_exempt")
