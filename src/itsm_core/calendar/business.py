@@ -24,13 +24,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 from zoneinfo import ZoneInfo
 
 import attrs
 
 from itsm_core._config import join
 from itsm_core._instant import duration_us, format_duration, from_us, to_us
+from itsm_core.calendar import days
 from itsm_core.calendar.compose import IntersectionSpec, MinusSpec, UnionSpec, VersionedSpec
 from itsm_core.calendar.config import DAYS, parse_date
 from itsm_core.calendar.explanation import CalendarExplanation
@@ -228,7 +229,6 @@ class BusinessCalendar:
     def is_open(self, t: datetime) -> bool:
         """Whether *t* lies in an open interval (intervals are half-open).
 
-        >>> from datetime import datetime, timezone
         >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}})
         >>> cal.is_open(datetime(2025, 1, 6, 17, 0, tzinfo=timezone.utc))
         False
@@ -238,7 +238,6 @@ class BusinessCalendar:
     def elapsed(self, a: datetime, b: datetime) -> timedelta:
         """Business time in ``[a, b)``, signed: ``elapsed(b, a) == -elapsed(a, b)``.
 
-        >>> from datetime import datetime, timedelta, timezone
         >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}})
         >>> monday_10, tuesday = (datetime(2025, 1, 6, 10, tzinfo=timezone.utc),
         ...                       datetime(2025, 1, 7, tzinfo=timezone.utc))
@@ -255,7 +254,6 @@ class BusinessCalendar:
     def add(self, t: datetime, d: timedelta) -> datetime:
         """The earliest ``u >= t`` with ``elapsed(t, u) == d`` (it may be a closing time).
 
-        >>> from datetime import datetime, timedelta, timezone
         >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}})
         >>> cal.add(datetime(2025, 1, 6, 9, tzinfo=timezone.utc), timedelta(hours=8)).isoformat()
         '2025-01-06T17:00:00+00:00'
@@ -279,7 +277,6 @@ class BusinessCalendar:
     def subtract(self, t: datetime, d: timedelta) -> datetime:
         """The latest ``u <= t`` with ``elapsed(u, t) == d`` (it may be an opening time).
 
-        >>> from datetime import datetime, timedelta, timezone
         >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}})
         >>> cal.subtract(datetime(2025, 1, 7, tzinfo=timezone.utc), timedelta(hours=8)).isoformat()
         '2025-01-06T09:00:00+00:00'
@@ -289,7 +286,6 @@ class BusinessCalendar:
     def next_open(self, t: datetime) -> datetime:
         """*t* if open, else the start of the next open interval.
 
-        >>> from datetime import datetime, timezone
         >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}})
         >>> cal.next_open(datetime(2025, 1, 6, 17, tzinfo=timezone.utc)).isoformat()
         '2025-01-13T09:00:00+00:00'
@@ -299,7 +295,6 @@ class BusinessCalendar:
     def next_close(self, t: datetime) -> datetime:
         """The end of the open interval containing *t*, else of the next one.
 
-        >>> from datetime import datetime, timezone
         >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}})
         >>> cal.next_close(datetime(2025, 1, 6, 8, tzinfo=timezone.utc)).isoformat()
         '2025-01-06T17:00:00+00:00'
@@ -310,17 +305,67 @@ class BusinessCalendar:
         """*t* if it lies in ``(start, end]`` of an open interval, else the end of the last
         interval before *t*.
 
-        >>> from datetime import datetime, timezone
         >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}})
         >>> cal.previous_close(datetime(2025, 1, 13, 9, tzinfo=timezone.utc)).isoformat()
         '2025-01-06T17:00:00+00:00'
         """
         return from_us(self._engine.previous_close(to_us(t, "t")), self._zone)
 
+    # -- business days: dates with open time (docs/calendar.md, "Business days") -------------
+
+    def is_business_day(self, day: date | datetime) -> bool:
+        """Whether local date *day* (an aware datetime: its date here) holds open time.
+
+        >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"mon": [["22:00", "02:00"]]}})
+        >>> [cal.is_business_day(date(2025, 1, d)) for d in (6, 7, 8)]   # Monday night into Tuesday
+        [True, True, False]
+        """
+        return days.is_business_day(self._engine, self._zone, days.as_day(day, self._zone, "day"))
+
+    def business_days_between(self, a: date | datetime, b: date | datetime) -> int:
+        """The business days in ``(a, b]`` (dates; aware datetimes by their date), signed.
+
+        >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}})
+        >>> cal.business_days_between(date(2025, 1, 6), date(2025, 1, 20)), cal.business_days_between(date(2025, 1, 20), date(2025, 1, 6))
+        (2, -2)
+        """
+        return days.count_between(self._engine, self._zone, a, b)
+
+    @overload
+    def add_business_days(self, start: datetime, n: int) -> datetime: ...
+    @overload
+    def add_business_days(self, start: date, n: int) -> date: ...
+    def add_business_days(self, start: date | datetime, n: int) -> date | datetime:
+        """The *n*-th business day after the date *start* (before it if ``n < 0``; *start* is
+        never counted); for an aware datetime, the same wall-clock time on that date.
+
+        >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}})
+        >>> cal.add_business_days(date(2025, 1, 6), 1), cal.add_business_days(datetime(2025, 1, 8, 7, 30, tzinfo=timezone.utc), -1).isoformat()
+        (datetime.date(2025, 1, 13), '2025-01-06T07:30:00+00:00')
+        """
+        return days.add_to(self._engine, self._zone, start, n)
+
+    def start_of_business_day(self, day: date | datetime) -> datetime:
+        """The first open instant of business day *day* (InvalidArgumentError if closed).
+
+        >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}})
+        >>> cal.start_of_business_day(date(2025, 1, 6)).isoformat()
+        '2025-01-06T09:00:00+00:00'
+        """
+        return days.day_bound(self._engine, self._zone, day, 0)
+
+    def end_of_business_day(self, day: date | datetime) -> datetime:
+        """The end of business day *day*'s last open time, clipped to the date.
+
+        >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"mon": [["22:00", "02:00"]]}})
+        >>> cal.end_of_business_day(date(2025, 1, 6)).isoformat()   # an overnight shift is cut at midnight
+        '2025-01-07T00:00:00+00:00'
+        """
+        return days.day_bound(self._engine, self._zone, day, 1)
+
     def open_intervals(self, a: datetime, b: datetime) -> list[tuple[datetime, datetime]]:
         """The open intervals clipped to ``[a, b)``, in the calendar's zone.
 
-        >>> from datetime import datetime, timezone
         >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}})
         >>> [(s.hour, e.hour) for s, e in cal.open_intervals(
         ...     datetime(2025, 1, 6, 12, tzinfo=timezone.utc), datetime(2025, 1, 14, tzinfo=timezone.utc))]
@@ -334,7 +379,6 @@ class BusinessCalendar:
 
         For ``add(t, d)`` the intervals consumed are ``explain(t, add(t, d))``.
 
-        >>> from datetime import datetime, timezone
         >>> cal = BusinessCalendar.always_open("UTC")
         >>> cal.explain(datetime(2025, 1, 1, tzinfo=timezone.utc), datetime(2025, 1, 2, tzinfo=timezone.utc)).elapsed
         datetime.timedelta(days=1)
