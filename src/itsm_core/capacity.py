@@ -24,10 +24,17 @@ from fractions import Fraction
 import attrs
 
 from itsm_core._instant import duration_us, from_us, td, to_us
-from itsm_core.errors import ArgumentTypeError, ConfigError, DomainError, InvalidArgumentError
+from itsm_core.errors import (
+    ArgumentTypeError,
+    ConfigError,
+    DomainError,
+    InvalidArgumentError,
+    shown,
+)
 from itsm_core.ratios import parse_number, parse_ratio
 
 __all__ = [
+    "MAX_AGENTS",
     "LinearTrend",
     "Staffing",
     "agents_for_service_level",
@@ -43,22 +50,37 @@ __all__ = [
 
 Number = int | float | Fraction
 
+#: The most agents (servers) any Erlang or staffing computation considers, and so the
+#: most Erlangs of traffic a queue can be stable with.  The recursions are ``O(agents)``
+#: (about 20 ms at the limit); the largest contact centres staff a few thousand agents.
+MAX_AGENTS = 100_000
+_MAX_US = (timedelta.max.days * 86_400 + 86_399) * 1_000_000
+
 
 def _traffic(value: object, name: str = "traffic") -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, Fraction)):
-        raise ArgumentTypeError(f"{name}: expected a number of Erlangs, got {value!r}")
-    result = float(value)
-    if not math.isfinite(result) or result < 0:
-        raise DomainError(f"{name}: {value!r}; expected a finite number >= 0")
-    return result
+        raise ArgumentTypeError(f"{name}: expected a number of Erlangs, got {shown(value)}")
+    if not (0 <= value <= MAX_AGENTS):  # also refuses nan and infinities
+        raise DomainError(f"{name}: {shown(value)}; expected a number of Erlangs from 0 to "
+                          f"{MAX_AGENTS} (MAX_AGENTS)")
+    return float(value)
 
 
-def _agents(value: object, name: str = "agents") -> int:
+def _agents(value: object, name: str = "agents", limit: float = MAX_AGENTS) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ArgumentTypeError(f"{name}: expected an int, got {value!r}")
-    if value < 0:
-        raise DomainError(f"{name}: {value}; expected an int >= 0")
+        raise ArgumentTypeError(f"{name}: expected an int, got {shown(value)}")
+    if not 0 <= value <= limit:
+        raise DomainError(f"{name}: {shown(value)}; expected an int from 0 to {limit}"
+                          + (" (MAX_AGENTS)" if limit == MAX_AGENTS else ""))
     return value
+
+
+def _duration(us: float | Fraction, name: str) -> timedelta:
+    """A computed duration, refused when it exceeds what ``timedelta`` can hold."""
+    if not us <= _MAX_US:  # also refuses nan
+        raise DomainError(f"{name}: the result exceeds the largest timedelta "
+                          "(999,999,999 days); expected inputs giving a representable duration")
+    return td(math.floor(us) if isinstance(us, Fraction) else round(us))
 
 
 def _step_b(a: float, n: int, previous: float) -> float:
@@ -140,7 +162,7 @@ def average_speed_of_answer(traffic: Number, agents: int, handle_time: timedelta
     """
     a, n = _traffic(traffic), _agents(agents)
     aht_us = duration_us(handle_time, "handle_time")
-    return td(round(erlang_c(a, n) * aht_us / (n - a)))
+    return _duration(erlang_c(a, n) * aht_us / (n - a), "average_speed_of_answer")
 
 
 def occupancy(traffic: Number, agents: int) -> float:
@@ -161,7 +183,7 @@ def traffic_intensity(contacts: int, period: timedelta, handle_time: timedelta) 
     >>> traffic_intensity(100, timedelta(minutes=30), timedelta(minutes=3))
     Fraction(10, 1)
     """
-    count = _agents(contacts, "contacts")
+    count = _agents(contacts, "contacts", math.inf)
     length = duration_us(period, "period")
     if length == 0:
         raise DomainError("period: zero; expected a positive duration")
@@ -210,8 +232,9 @@ def agents_for_service_level(traffic: Number, handle_time: timedelta, target: ob
 
     Raises:
         ConfigError: *target*, *shrinkage* or *max_occupancy* outside its range.
-        DomainError: negative traffic, a non-positive handle time, or a 100 % target
-            with traffic (no finite number of agents reaches it).
+        DomainError: negative traffic, a non-positive handle time, a 100 % target
+            with traffic (no finite number of agents reaches it), or no staffing of at
+            most :data:`MAX_AGENTS` agents meets the target.
 
     >>> agents_for_service_level(10, timedelta(minutes=3), "80%", timedelta(seconds=20),
     ...                          max_occupancy="70%").agents
@@ -233,8 +256,12 @@ def agents_for_service_level(traffic: Number, handle_time: timedelta, target: ob
     exact = _exact_value(traffic, "traffic")
     floor_by_cap = math.ceil(exact / cap)
     n = math.floor(a) + 1
-    b = erlang_b(a, n)
+    b = erlang_b(a, min(n, MAX_AGENTS))
     while True:
+        if n > MAX_AGENTS:
+            raise DomainError(f"agents: no staffing of at most {MAX_AGENTS} agents (MAX_AGENTS) "
+                              "meets the target and the occupancy cap; expected a reachable "
+                              "target")
         c = _c_from_b(a, n, b)
         level = 1 - c * math.exp(-(n - a) * t / aht)
         if n >= floor_by_cap and Fraction(level) >= goal:
@@ -244,7 +271,8 @@ def agents_for_service_level(traffic: Number, handle_time: timedelta, target: ob
     scheduled = math.ceil(n / (1 - shrink))
     return Staffing(agents=n, scheduled=scheduled, service_level=level,
                     probability_of_waiting=c,
-                    average_speed_of_answer=td(round(c * aht * 1_000_000 / (n - a))),
+                    average_speed_of_answer=_duration(c * aht * 1_000_000 / (n - a),
+                                                      "average_speed_of_answer"),
                     occupancy=a / n)
 
 
@@ -267,7 +295,7 @@ def littles_law(*, items: Number | None = None, arrival_rate: Number | None = No
     def exact(value: object, name: str) -> Fraction:
         number = _exact_value(value, name)
         if number < 0:
-            raise DomainError(f"{name}: {value!r}; expected a number >= 0")
+            raise DomainError(f"{name}: {shown(value)}; expected a number >= 0")
         return number
 
     if time_in_system is None:
@@ -275,7 +303,7 @@ def littles_law(*, items: Number | None = None, arrival_rate: Number | None = No
         rate = exact(arrival_rate, "arrival_rate")
         if rate == 0:
             raise DomainError("arrival_rate: 0; the time in system is undefined")
-        return td(math.floor(exact(items, "items") / rate * 1_000_000))
+        return _duration(exact(items, "items") / rate * 1_000_000, "time_in_system")
     w = Fraction(duration_us(time_in_system, "time_in_system"), 1_000_000)
     if items is None:
         assert arrival_rate is not None
@@ -353,9 +381,9 @@ class LinearTrend:
 def _exact_value(value: object, name: str) -> Fraction:
     """A numeric argument read exactly (by the one parser; floats through their repr)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, Fraction)):
-        raise ArgumentTypeError(f"{name}: expected a number, got {value!r}")
+        raise ArgumentTypeError(f"{name}: expected a number, got {shown(value)}")
     if isinstance(value, float) and not math.isfinite(value):
-        raise DomainError(f"{name}: {value!r}; expected a finite number")
+        raise DomainError(f"{name}: {shown(value)}; expected a finite number")
     return parse_number(value, name)
 
 
@@ -374,9 +402,12 @@ def linear_trend(points: Iterable[tuple[datetime, Number]]) -> LinearTrend:
     xs: list[int] = []
     ys: list[Fraction] = []
     first: datetime | None = None
+    if isinstance(points, (str, bytes)) or not isinstance(points, Iterable):
+        raise ArgumentTypeError(f"points: expected an iterable of (aware datetime, number) "
+                                f"pairs, got {type(points).__name__}")
     for index, point in enumerate(points):
         if not isinstance(point, tuple) or len(point) != 2:
-            raise ArgumentTypeError(f"points[{index}]: expected (aware datetime, number), got {point!r}")
+            raise ArgumentTypeError(f"points[{index}]: expected (aware datetime, number), got {shown(point)}")
         xs.append(to_us(point[0], f"points[{index}][0]"))
         ys.append(_exact_value(point[1], f"points[{index}][1]"))
         if first is None:

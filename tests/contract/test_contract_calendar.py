@@ -738,11 +738,11 @@ class TestInvariantsAgainstTheOracle:
 # -- no I/O in the core, imports point downward (design.md "Layers") ------------------------------
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "itsm_core"
-# docs/design.md "Layers", bottom to top; ``ratios`` (exact targets) and ``_config`` (reading
-# nested configuration) are foundations,
+# docs/design.md "Layers", bottom to top; ``ratios`` (exact targets), ``_config`` (reading
+# nested configuration) and ``_args`` (collection arguments) are foundations,
 # ``recurrence`` serves the calendar, ``integrations`` and ``demo`` sit between the engines and
 # the CLI
-LAYERS = [{"errors", "_instant", "_config", "intervals", "ratios"}, {"calendar", "recurrence"},
+LAYERS = [{"errors", "_instant", "_config", "_args", "intervals", "ratios"}, {"calendar", "recurrence"},
           {"priority", "topology"}, {"sla", "availability", "change", "problem", "capacity"},
           {"integrations", "demo"}, {"cli", "__main__"}]
 

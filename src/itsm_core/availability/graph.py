@@ -46,7 +46,9 @@ from typing import Any, TypeVar
 
 import attrs
 
+from itsm_core._config import check_depth, join
 from itsm_core.availability.compose import (
+    MAX_GROUP,
     Probability,
     float_pair,
     p_fewer_up,
@@ -54,12 +56,19 @@ from itsm_core.availability.compose import (
     scaled_pair,
     uses_floats,
 )
-from itsm_core.errors import ArgumentTypeError, ConfigError, DomainError, InvalidArgumentError
+from itsm_core.errors import (
+    ArgumentTypeError,
+    ConfigError,
+    DomainError,
+    InvalidArgumentError,
+    shown,
+)
 from itsm_core.topology import Topology
 
 __all__ = ["ServiceGraph"]
 
 Num = TypeVar("Num", int, float)
+_FIELDS = frozenset({"availability", "needs", "k"})
 _NODE_FORM = ("{'availability': ratio (default 1), 'needs': [node, ...] (default none), "
               "'k': how many of needs must be up (default all)}")
 
@@ -108,7 +117,7 @@ def _propagate(order: Sequence[str], deps: Mapping[str, Sequence[str]],
         refs[v] = tuple(sorted(seen))
         if len(seen) > max_width:
             raise DomainError(
-                f"{v!r} sees {len(seen)} shared dependencies at once; exact computation is "
+                f"{shown(v)} sees {len(seen)} shared dependencies at once; exact computation is "
                 f"exponential in that number and max_width is {max_width}")
         for s in seen:
             last_use[s] = pos
@@ -175,7 +184,7 @@ def _propagate(order: Sequence[str], deps: Mapping[str, Sequence[str]],
             live += 1
             if live > max_width:
                 raise DomainError(
-                    f"more than {max_width} shared dependencies are live at {v!r}; exact "
+                    f"more than {max_width} shared dependencies are live at {shown(v)}; exact "
                     "computation is exponential in that number")
         for s in drop_after.get(pos, ()):
             bit = 1 << s
@@ -195,8 +204,11 @@ def _float_fewer(ups: list[float], downs: list[float], k: int) -> float:
 
 def _sorted_items(mapping: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
     if not isinstance(mapping, Mapping):
-        raise ArgumentTypeError(f"expected a mapping of node name -> value, got {mapping!r}")
-    return tuple(sorted(mapping.items()))
+        raise ArgumentTypeError(f"expected a mapping of node name -> value, got {shown(mapping)}")
+    for key in mapping:
+        if not isinstance(key, str):
+            raise ConfigError(shown(key), "bad node name", "a non-empty string")
+    return tuple(sorted(mapping.items(), key=lambda item: item[0]))
 
 
 @attrs.frozen(repr=False)
@@ -229,11 +241,11 @@ class ServiceGraph:
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.topology, Topology):
-            raise ArgumentTypeError(f"topology: expected a Topology, got {self.topology!r}")
+            raise ArgumentTypeError(f"topology: expected a Topology, got {shown(self.topology)}")
         nodes = self.topology.nodes
         for name, _ in (*self.availability_of, *self.required):
             if name not in nodes:
-                raise ConfigError(str(name), "unknown node", "a node of the topology")
+                raise ConfigError(name, "unknown node", "a node of the topology")
         given = dict(self.availability_of)
         floats = uses_floats(given.values())
         own: dict[str, tuple[Any, Any, Any]] = {}
@@ -248,8 +260,11 @@ class ServiceGraph:
         need = {n: len(deps[n]) for n in nodes}
         for name, k in self.required:
             if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= len(deps[name]):
-                raise ConfigError(f"{name}.k", f"bad k {k!r} for {len(deps[name])} dependencies",
+                raise ConfigError(f"{name}.k", f"bad k {shown(k)} for {len(deps[name])} dependencies",
                                   "an int with 1 <= k <= the number of dependencies")
+            if 1 < k < len(deps[name]) > MAX_GROUP:
+                raise ConfigError(f"{name}.k", f"k = {k} of {len(deps[name])} dependencies",
+                                  f"at most {MAX_GROUP} dependencies when 1 < k < all (MAX_GROUP)")
             need[name] = k
         object.__setattr__(self, "_floats", floats)
         object.__setattr__(self, "_own", own)
@@ -273,23 +288,25 @@ class ServiceGraph:
         if not isinstance(data, Mapping):
             raise ConfigError("", f"expected a mapping, got {type(data).__name__}",
                               "{node: " + _NODE_FORM + "}")
+        check_depth(data)
         edges: dict[str, list[str]] = {}
         availability: dict[str, object] = {}
         required: dict[str, int] = {}
         for node, spec in data.items():
             if not isinstance(node, str) or not node:
-                raise ConfigError(repr(node), "bad node name", "a non-empty string")
+                raise ConfigError(shown(node), "bad node name", "a non-empty string")
             if not isinstance(spec, Mapping):
-                raise ConfigError(node, f"expected a mapping, got {spec!r}", _NODE_FORM)
-            unknown = sorted(set(spec) - {"availability", "needs", "k"})
+                raise ConfigError(node, f"expected a mapping, got {shown(spec)}", _NODE_FORM)
+            unknown = sorted((k for k in spec if k not in _FIELDS), key=shown)
             if unknown:
-                raise ConfigError(f"{node}.{unknown[0]}", "unknown field", _NODE_FORM)
+                raise ConfigError(join(node, unknown[0] if isinstance(unknown[0], str)
+                                       else shown(unknown[0])), "unknown field", _NODE_FORM)
             needs = spec.get("needs", [])
             if isinstance(needs, (str, bytes)) or not isinstance(needs, (list, tuple)):
-                raise ConfigError(f"{node}.needs", f"expected a list, got {needs!r}", _NODE_FORM)
+                raise ConfigError(f"{node}.needs", f"expected a list, got {shown(needs)}", _NODE_FORM)
             for i, dep in enumerate(needs):
-                if dep not in data:
-                    raise ConfigError(f"{node}.needs[{i}]", f"unknown node {dep!r}",
+                if not isinstance(dep, str) or dep not in data:
+                    raise ConfigError(f"{node}.needs[{i}]", f"unknown node {shown(dep)}",
                                       "a node declared as a key")
             edges[node] = list(needs)
             if "availability" in spec:
@@ -343,7 +360,7 @@ class ServiceGraph:
 
     def _closure(self, node: str) -> list[str]:
         if node not in self.topology:
-            raise InvalidArgumentError(f"node: unknown node {node!r}; expected a graph node")
+            raise InvalidArgumentError(f"node: unknown node {shown(node)}; expected a graph node")
         below = self.topology.all_dependencies(node) | {node}
         return [n for n in self.topology.topological_order() if n in below]
 

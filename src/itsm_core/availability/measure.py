@@ -26,11 +26,12 @@ from itertools import compress, pairwise, repeat
 from operator import add, and_, attrgetter, eq, lt
 from typing import Literal, cast
 
+from itsm_core._args import items_of
 from itsm_core._instant import from_us, to_us
 from itsm_core.availability.agreed import AgreedTimeCalendar, _open_set
 from itsm_core.availability.measurement import Measurement
 from itsm_core.availability.outage import Outage
-from itsm_core.errors import ArgumentTypeError, InvalidArgumentError
+from itsm_core.errors import ArgumentTypeError, InvalidArgumentError, shown
 from itsm_core.intervals import IntervalSet
 
 __all__ = ["measure"]
@@ -143,7 +144,7 @@ def measure(  # noqa: PLR0917 - planned and as_of are positional too
     """
     if planned not in _PLANNED_MODES:
         raise InvalidArgumentError(
-            f"planned: unknown mode {planned!r}; expected 'exclude' or 'count_as_up'")
+            f"planned: unknown mode {shown(planned)}; expected 'exclude' or 'count_as_up'")
     window_start = to_us(start, "start")
     window_end = to_us(end, "end")
     if window_end < window_start:
@@ -156,7 +157,7 @@ def measure(  # noqa: PLR0917 - planned and as_of are positional too
     tz = calendar.timezone if calendar is not None else start.tzinfo
     assert tz is not None  # to_us refused naive starts
 
-    items = outages if isinstance(outages, (list, tuple)) else list(outages)
+    items = outages if isinstance(outages, tuple) else items_of(outages, "outages", "Outage values")
     if not all(map(isinstance, items, repeat(Outage))):
         index, bad = next((i, o) for i, o in enumerate(items) if not isinstance(o, Outage))
         raise ArgumentTypeError(f"outages[{index}]: expected an Outage, got {type(bad).__name__}")

@@ -21,9 +21,12 @@ from typing import Any
 
 import attrs
 
+from itsm_core._config import check_depth, join
 from itsm_core._instant import parse_instant, to_us
-from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError
+from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError, shown
 from itsm_core.ratios import parse_ratio
+
+_FIELDS = frozenset({"start", "end", "service", "kind", "impact"})
 
 __all__ = ["Outage", "OutageKind"]
 
@@ -58,7 +61,7 @@ def _kind(value: object) -> OutageKind:
             return OutageKind(value.strip().lower())
         except ValueError:
             pass
-    raise ConfigError("kind", f"unknown outage kind {value!r}", _KIND_FORM)
+    raise ConfigError("kind", f"unknown outage kind {shown(value)}", _KIND_FORM)
 
 
 _FULL = Fraction(1)  # the default impact, shared: recognised by identity
@@ -80,7 +83,7 @@ def _impact(value: object) -> Fraction:
 def _service(value: object) -> str | None:
     if value is None or (isinstance(value, str) and value):
         return value
-    raise ConfigError("service", f"bad service {value!r}", "a non-empty string or None")
+    raise ConfigError("service", f"bad service {shown(value)}", "a non-empty string or None")
 
 
 @attrs.frozen
@@ -164,13 +167,16 @@ class Outage:
         ...                   "end": "2025-01-01T09:30:00+00:00"}).to_dict()["end"]
         '2025-01-01T09:30:00+00:00'
         """
+        check_depth(data)
         path = "outage"
         if not isinstance(data, dict):
             raise ConfigError(path, f"expected a mapping, got {type(data).__name__}",
                               "{'start': ISO instant, 'end': ISO instant or None, ...}")
-        unknown = sorted(set(data) - {"start", "end", "service", "kind", "impact"})
+        unknown = sorted((k for k in data if k not in _FIELDS), key=shown)
         if unknown:
-            raise ConfigError(f"{path}.{unknown[0]}", "unknown field",
+            first = unknown[0]
+            raise ConfigError(join(path, first if isinstance(first, str) else shown(first)),
+                              "unknown field",
                               "start, end, service, kind, impact")
         if "start" not in data:
             raise ConfigError(f"{path}.start", "missing", "an ISO 8601 instant with offset")

@@ -30,13 +30,14 @@ import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 
+from itsm_core._args import items_of
 from itsm_core.calendar import BusinessCalendar
 from itsm_core.change.approval import ApprovalPolicy
 from itsm_core.change.conflict import Conflict, ConflictKind
 from itsm_core.change.levels import RiskLevel
 from itsm_core.change.request import ChangeRequest
 from itsm_core.change.windows import ChangeWindows
-from itsm_core.errors import ArgumentTypeError, InvalidArgumentError
+from itsm_core.errors import ArgumentTypeError, InvalidArgumentError, shown
 from itsm_core.topology import Topology
 
 __all__ = ["conflicts_of", "find_conflicts"]
@@ -116,13 +117,13 @@ def find_conflicts(changes: Iterable[ChangeRequest], *, windows: ChangeWindows |
     >>> find_conflicts([])
     ()
     """
-    items = list(changes)
+    items = items_of(changes, "changes", "ChangeRequest values")
     ids: set[str] = set()
     for index, change in enumerate(items):
         if not isinstance(change, ChangeRequest):
-            raise ArgumentTypeError(f"changes[{index}]: expected a ChangeRequest, got {change!r}")
+            raise ArgumentTypeError(f"changes[{index}]: expected a ChangeRequest, got {shown(change)}")
         if change.id in ids:
-            raise InvalidArgumentError(f"changes[{index}].id: duplicate id {change.id!r}; expected unique ids")
+            raise InvalidArgumentError(f"changes[{index}].id: duplicate id {shown(change.id)}; expected unique ids")
         ids.add(change.id)
     by_ci: dict[str, list[int]] = defaultdict(list)
     by_assignee: dict[str, list[int]] = defaultdict(list)

@@ -30,9 +30,10 @@ from fractions import Fraction
 
 import attrs
 
+from itsm_core._args import items_of
 from itsm_core._instant import US_PER_DAY, duration_us, format_duration, from_us, td, to_us
 from itsm_core.change.levels import format_number
-from itsm_core.errors import ArgumentTypeError, InvalidArgumentError
+from itsm_core.errors import ArgumentTypeError, InvalidArgumentError, shown
 
 __all__ = ["DORA_2023_TIERS", "Deployment", "DoraPeriod", "DoraTier", "Restoration", "dora_metrics",
            "tier_of"]
@@ -170,18 +171,18 @@ def dora_metrics(deployments: Iterable[Deployment], restorations: Iterable[Resto
     deployed: list[list[Deployment]] = [[] for _ in range(count)]
     lead: list[list[int]] = [[] for _ in range(count)]
     restore: list[list[int]] = [[] for _ in range(count)]
-    for index, dep in enumerate(deployments):
+    for index, dep in enumerate(items_of(deployments, "deployments", "Deployment values")):
         if not isinstance(dep, Deployment):
-            raise ArgumentTypeError(f"deployments[{index}]: expected a Deployment, got {dep!r}")
+            raise ArgumentTypeError(f"deployments[{index}]: expected a Deployment, got {shown(dep)}")
         t = to_us(dep.deployed_at, "deployed_at")
         if a <= t < b:
             k = (t - a) // step
             deployed[k].append(dep)
             if dep.committed_at is not None:
                 lead[k].append(t - to_us(dep.committed_at, "committed_at"))
-    for index, inc in enumerate(restorations):
+    for index, inc in enumerate(items_of(restorations, "restorations", "Restoration values")):
         if not isinstance(inc, Restoration):
-            raise ArgumentTypeError(f"restorations[{index}]: expected a Restoration, got {inc!r}")
+            raise ArgumentTypeError(f"restorations[{index}]: expected a Restoration, got {shown(inc)}")
         t = to_us(inc.started_at, "started_at")
         if a <= t < b:
             restore[(t - a) // step].append(to_us(inc.restored_at, "restored_at") - t)

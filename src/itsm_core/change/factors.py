@@ -33,9 +33,10 @@ from types import MappingProxyType
 
 import attrs
 
+from itsm_core._config import check_depth
 from itsm_core._instant import US_PER_HOUR
 from itsm_core.change.request import ChangeRequest
-from itsm_core.errors import ConfigError
+from itsm_core.errors import ConfigError, shown
 from itsm_core.topology import Topology
 
 __all__ = ["RiskHistory", "risk_factors"]
@@ -46,23 +47,23 @@ DERIVED_FACTORS = ("type", "cis", "ci_count", "duration_hours", "ci_failures",
 
 def _failures(value: object) -> Mapping[str, int]:
     if not isinstance(value, Mapping):
-        raise ConfigError("ci_failures", f"expected a mapping, got {value!r}", "{'ci': count}")
+        raise ConfigError("ci_failures", f"expected a mapping, got {shown(value)}", "{'ci': count}")
     for ci, count in value.items():
         if not isinstance(count, int) or isinstance(count, bool) or count < 0:
-            raise ConfigError(f"ci_failures.{ci}", f"bad count {count!r}", "an integer >= 0")
+            raise ConfigError(f"ci_failures.{ci}", f"bad count {shown(count)}", "an integer >= 0")
     return MappingProxyType(dict(value))
 
 
 def _record(value: object) -> Mapping[str, tuple[int, int]]:
     if not isinstance(value, Mapping):
-        raise ConfigError("implementer_record", f"expected a mapping, got {value!r}",
+        raise ConfigError("implementer_record", f"expected a mapping, got {shown(value)}",
                           "{'assignee': [successes, attempts]}")
     out = {}
     for who, pair in value.items():
         ok = isinstance(pair, (tuple, list)) and len(pair) == 2 and all(
             isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in pair)
         if not ok or pair[0] > pair[1]:
-            raise ConfigError(f"implementer_record.{who}", f"bad record {pair!r}",
+            raise ConfigError(f"implementer_record.{who}", f"bad record {shown(pair)}",
                               "[successes, attempts] with 0 <= successes <= attempts")
         out[who] = (pair[0], pair[1])
     return MappingProxyType(out)
@@ -97,8 +98,9 @@ class RiskHistory:
         ...
         itsm_core.errors.ConfigError: failures: unknown key; expected one of 'ci_failures', 'implementer_record'
         """
+        check_depth(data)
         if not isinstance(data, Mapping):
-            raise ConfigError("history", f"expected a mapping, got {data!r}",
+            raise ConfigError("history", f"expected a mapping, got {shown(data)}",
                               "{'ci_failures': {...}, 'implementer_record': {...}}")
         for key in data:
             if key not in ("ci_failures", "implementer_record"):

@@ -21,10 +21,10 @@ from fractions import Fraction
 
 import attrs
 
-from itsm_core._config import join
+from itsm_core._config import check_depth, join
 from itsm_core.change.levels import Contribution, MethodAssessment, format_number
 from itsm_core.change.scales import LevelTable, Scale
-from itsm_core.errors import ConfigError
+from itsm_core.errors import ConfigError, shown
 from itsm_core.ratios import parse_number
 
 __all__ = ["Questionnaire", "WeightedAverage"]
@@ -33,19 +33,19 @@ __all__ = ["Questionnaire", "WeightedAverage"]
 def _weighted_scales(rows: object, path: str, key: str, *,
                      integer: bool) -> tuple[tuple[str, Fraction, Scale], ...]:
     if not isinstance(rows, list) or not rows:
-        raise ConfigError(path, f"expected a non-empty list, got {rows!r}",
-                          f"[{{'factor': 'backout_plan', 'weight': 10, {key!r}: ...}}]")
+        raise ConfigError(path, f"expected a non-empty list, got {shown(rows)}",
+                          f"[{{'factor': 'backout_plan', 'weight': 10, {shown(key)}: ...}}]")
     out = []
     for i, row in enumerate(rows):
         where = join(path, i)
         if not isinstance(row, Mapping) or "factor" not in row or "weight" not in row:
-            raise ConfigError(where, f"expected {{'factor', 'weight', ...}}, got {row!r}",
+            raise ConfigError(where, f"expected {{'factor', 'weight', ...}}, got {shown(row)}",
                               "{'factor': 'backout_plan', 'weight': 10, 'answers': {'yes': 0, 'no': 3}}")
         weight = parse_number(row["weight"], f"{where}.weight", integer=integer)
         if weight < 0:
             raise ConfigError(f"{where}.weight", f"negative weight {row['weight']}", "a weight >= 0")
         if not isinstance(row["factor"], str) or not row["factor"]:
-            raise ConfigError(f"{where}.factor", f"bad factor {row['factor']!r}", "a factor name")
+            raise ConfigError(f"{where}.factor", f"bad factor {shown(row['factor'])}", "a factor name")
         out.append((row["factor"], weight, Scale._read(row, where, integer=integer)))
     return tuple(out)
 
@@ -95,12 +95,13 @@ class Questionnaire:
         ...
         itsm_core.errors.ConfigError: bands[1].min: overlap: scores 20 to 25 fall in two bands; expected each band to start at the previous band's max + 1
         """
+        check_depth(data)
         return cls._read(data, "")
 
     @classmethod
     def _read(cls, data: object, path: str) -> Questionnaire:
         if not isinstance(data, Mapping):
-            raise ConfigError(path, f"expected a mapping, got {data!r}", "{'questions': [...], 'bands': [...]}")
+            raise ConfigError(path, f"expected a mapping, got {shown(data)}", "{'questions': [...], 'bands': [...]}")
         questions = _weighted_scales(data.get("questions"), join(path, "questions"), "answers", integer=True)
         bands = LevelTable._read(data.get("bands"), join(path, "bands"), integer=True)
         lowest = sum((w * s.bounds()[0] for _, w, s in questions), Fraction(0))
@@ -158,12 +159,13 @@ class WeightedAverage:
         ...
         itsm_core.errors.ConfigError: factors: the weights sum to 0; expected at least one positive weight
         """
+        check_depth(data)
         return cls._read(data, "")
 
     @classmethod
     def _read(cls, data: object, path: str) -> WeightedAverage:
         if not isinstance(data, Mapping):
-            raise ConfigError(path, f"expected a mapping, got {data!r}", "{'factors': [...], 'levels': [...]}")
+            raise ConfigError(path, f"expected a mapping, got {shown(data)}", "{'factors': [...], 'levels': [...]}")
         factors = _weighted_scales(data.get("factors"), join(path, "factors"), "thresholds", integer=False)
         total = sum((w for _, w, _ in factors), Fraction(0))
         if total == 0:

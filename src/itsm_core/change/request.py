@@ -17,8 +17,9 @@ from types import MappingProxyType
 
 import attrs
 
+from itsm_core._config import check_depth
 from itsm_core._instant import parse_instant, td, to_us
-from itsm_core.errors import ConfigError, ItsmError, UnknownNameError
+from itsm_core.errors import ConfigError, ItsmError, UnknownNameError, shown
 
 __all__ = ["ChangeRequest", "ChangeType"]
 
@@ -62,22 +63,22 @@ def _type(value: object) -> ChangeType:
 
 def _cis(value: object) -> tuple[str, ...]:
     if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise ConfigError("cis", f"expected a list of CI names, got {value!r}",
+        raise ConfigError("cis", f"expected a list of CI names, got {shown(value)}",
                           "a list of configuration item names, e.g. ['db', 'app']")
-    names = tuple(dict.fromkeys(value))
+    names = tuple(value)
     for index, name in enumerate(names):
         if not isinstance(name, str) or not name:
-            raise ConfigError(f"cis[{index}]", f"bad CI name {name!r}", "a non-empty string")
-    return names
+            raise ConfigError(f"cis[{index}]", f"bad CI name {shown(name)}", "a non-empty string")
+    return tuple(dict.fromkeys(names))
 
 
 def _fields(value: object) -> Mapping[str, object]:
     if not isinstance(value, Mapping):
-        raise ConfigError("fields", f"expected a mapping, got {value!r}",
+        raise ConfigError("fields", f"expected a mapping, got {shown(value)}",
                           "a mapping of factor name -> value")
     for key in value:
         if not isinstance(key, str):
-            raise ConfigError("fields", f"field name {key!r} is not a string", "string keys")
+            raise ConfigError("fields", f"field name {shown(key)} is not a string", "string keys")
     return MappingProxyType(dict(value))
 
 
@@ -120,7 +121,7 @@ class ChangeRequest:
     @id.validator
     def _check_id(self, _: object, value: object) -> None:
         if not isinstance(value, str) or not value:
-            raise ConfigError("id", f"bad change id {value!r}", "a non-empty string")
+            raise ConfigError("id", f"bad change id {shown(value)}", "a non-empty string")
 
     def __attrs_post_init__(self) -> None:
         start = to_us(self.start, "start")
@@ -131,7 +132,7 @@ class ChangeRequest:
         if self.requested_at is not None:
             to_us(self.requested_at, "requested_at")
         if self.assignee is not None and (not isinstance(self.assignee, str) or not self.assignee):
-            raise ConfigError("assignee", f"bad assignee {self.assignee!r}", "a non-empty string or None")
+            raise ConfigError("assignee", f"bad assignee {shown(self.assignee)}", "a non-empty string or None")
         object.__setattr__(self, "_start_us", start)
         object.__setattr__(self, "_end_us", end)
 
@@ -160,13 +161,15 @@ class ChangeRequest:
         ...
         itsm_core.errors.ConfigError: end: 2025-01-01 01:00:00+00:00 is not after start 2025-01-01 02:00:00+00:00; expected an end later than the start
         """
+        check_depth(data)
         if not isinstance(data, Mapping):
-            raise ConfigError("change", f"expected a mapping, got {data!r}",
+            raise ConfigError("change", f"expected a mapping, got {shown(data)}",
                               "{'id', 'type', 'cis', 'start', 'end', ...}")
         known = {"id", "type", "cis", "start", "end", "assignee", "requested_at", "fields"}
         for key in data:
             if key not in known:
-                raise ConfigError(key, "unknown key", f"one of {sorted(known)}")
+                raise ConfigError(key if isinstance(key, str) else shown(key), "unknown key",
+                                  f"one of {sorted(known)}")
         for key in ("id", "type", "start", "end"):
             if key not in data:
                 raise ConfigError(key, "missing", "a value for this key")

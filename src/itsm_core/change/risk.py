@@ -29,12 +29,13 @@ from fractions import Fraction
 
 import attrs
 
+from itsm_core._config import check_depth
 from itsm_core.change.factors import RiskHistory, risk_factors
 from itsm_core.change.levels import Contribution, MethodAssessment, RiskLevel, format_number
 from itsm_core.change.methods import Questionnaire, WeightedAverage
 from itsm_core.change.request import ChangeRequest
 from itsm_core.change.rules import RuleList
-from itsm_core.errors import ConfigError
+from itsm_core.errors import ConfigError, shown
 from itsm_core.topology import Topology
 
 __all__ = ["RiskAssessment", "RiskModel", "assess"]
@@ -112,8 +113,9 @@ class RiskModel:
         ...
         itsm_core.errors.ConfigError: weights: unknown key; expected one of 'rules', 'questionnaire', 'weighted_average', 'default'
         """
+        check_depth(data)
         if not isinstance(data, Mapping):
-            raise ConfigError("risk", f"expected a mapping, got {data!r}",
+            raise ConfigError("risk", f"expected a mapping, got {shown(data)}",
                               "{'rules': [...], 'questionnaire': {...}, 'weighted_average': {...}}")
         for key in data:
             if key not in _KEYS:

@@ -16,7 +16,7 @@ from fractions import Fraction
 
 import attrs
 
-from itsm_core._config import join
+from itsm_core._config import check_depth, join
 from itsm_core.change.levels import (
     Contribution,
     MethodAssessment,
@@ -24,7 +24,7 @@ from itsm_core.change.levels import (
     format_number,
     listed_names,
 )
-from itsm_core.errors import ConfigError, InvalidArgumentError, UnknownNameError
+from itsm_core.errors import ConfigError, InvalidArgumentError, UnknownNameError, shown
 from itsm_core.ratios import parse_number
 
 __all__ = ["FactorCondition", "Rule", "RuleList"]
@@ -46,9 +46,17 @@ def _compare(op: str, have: object, want: object, factor: str) -> bool:
         return isinstance(have, (tuple, list, frozenset, set)) and want in have
     if isinstance(have, bool) or not isinstance(have, (int, Fraction)):
         raise InvalidArgumentError(
-            f"fields.{factor}: {op} needs a number, got {type(have).__name__} {have!r}")
+            f"fields.{factor}: {op} needs a number, got {type(have).__name__} {shown(have)}")
     assert isinstance(want, Fraction)
     return {"<": have < want, "<=": have <= want, ">": have > want, ">=": have >= want}[op]
+
+
+def _plain(value: object, path: str) -> object:
+    """A value compared with ``==``: a string, an integer, true/false or null."""
+    if value is None or isinstance(value, (str, int)):
+        return value
+    raise ConfigError(path, f"cannot compare with {shown(value)}",
+                      "a string, an integer, true/false or null")
 
 
 def _test_data(value: object) -> object:
@@ -77,8 +85,9 @@ class FactorCondition:
         >>> FactorCondition.from_dict({"ci": "db"})
         FactorCondition(factor='cis', op='contains', value='db')
         """
+        check_depth(data)
         if not isinstance(data, Mapping) or len(data) != 1:
-            raise ConfigError("", f"expected one {{factor: test}} entry, got {data!r}", _WHEN_FORM)
+            raise ConfigError("", f"expected one {{factor: test}} entry, got {shown(data)}", _WHEN_FORM)
         return _conditions(data, "", None)[0]
 
     def to_dict(self) -> dict[str, object]:
@@ -109,38 +118,45 @@ class FactorCondition:
         "cis contains 'db'"
         """
         value = format_number(self.value) if isinstance(self.value, Fraction) else self.value
-        return f"{self.factor} {self.op} {value!r}"
+        return f"{self.factor} {self.op} {shown(value)}"
 
 
 def _conditions(when: object, path: str,
                 known_cis: Collection[str] | None) -> tuple[FactorCondition, ...]:
     if not isinstance(when, Mapping):
-        raise ConfigError(path, f"expected a mapping of factor -> test, got {when!r}", _WHEN_FORM)
+        raise ConfigError(path, f"expected a mapping of factor -> test, got {shown(when)}", _WHEN_FORM)
     out = []
     for factor, test in when.items():
+        if not isinstance(factor, str) or not factor:
+            raise ConfigError(join(path, shown(factor)), "bad factor name", "a non-empty string")
         where = join(path, factor)
         if factor == "ci":
             names = [test] if isinstance(test, str) else test
             if not isinstance(names, list) or not names:
-                raise ConfigError(where, f"expected a CI name or list of names, got {test!r}", "['db']")
+                raise ConfigError(where, f"expected a CI name or list of names, got {shown(test)}", "['db']")
             for i, name in enumerate(names):
+                if not isinstance(name, str) or not name:
+                    raise ConfigError(join(where, i), f"bad CI name {shown(name)}",
+                                      "a non-empty string")
                 if known_cis is not None and name not in known_cis:
                     raise UnknownNameError(join(where, i), name, listed_names(known_cis))
                 out.append(FactorCondition("cis", "contains", name))
             continue
         if isinstance(test, Mapping):
             if len(test) != 1 or next(iter(test)) not in _OPS:
-                raise ConfigError(where, f"bad test {test!r}", f"{{op: value}} with op one of {_OPS}")
+                raise ConfigError(where, f"bad test {shown(test)}", f"{{op: value}} with op one of {_OPS}")
             op, value = next(iter(test.items()))
             if op in _ORDERED:
                 value = parse_number(value, f"{where}.{op}")
             elif op == "in":
                 if not isinstance(value, list):
-                    raise ConfigError(f"{where}.in", f"expected a list, got {value!r}", "[a, b, ...]")
-                value = tuple(value)
+                    raise ConfigError(f"{where}.in", f"expected a list, got {shown(value)}", "[a, b, ...]")
+                value = tuple(_plain(item, join(f"{where}.in", i)) for i, item in enumerate(value))
+            else:
+                value = _plain(value, f"{where}.{op}")
             out.append(FactorCondition(factor, op, value))
         else:
-            out.append(FactorCondition(factor, "==", test))
+            out.append(FactorCondition(factor, "==", _plain(test, where)))
     return tuple(out)
 
 
@@ -167,15 +183,16 @@ class Rule:
         ...
         itsm_core.errors.UnknownNameError: when.ci[0]: unknown name 'db'; expected one of 'web'
         """
+        check_depth(data)
         return cls._read(data, "", known_cis)
 
     @classmethod
     def _read(cls, data: object, path: str, known_cis: Collection[str] | None) -> Rule:
         if not isinstance(data, Mapping) or "risk" not in data:
-            raise ConfigError(path, f"expected {{'when', 'risk'}}, got {data!r}", _RULE_FORM)
+            raise ConfigError(path, f"expected {{'when', 'risk'}}, got {shown(data)}", _RULE_FORM)
         name = data.get("name", path or "rule")
         if not isinstance(name, str):
-            raise ConfigError(join(path, "name"), f"expected a string, got {name!r}", "a rule name")
+            raise ConfigError(join(path, "name"), f"expected a string, got {shown(name)}", "a rule name")
         return cls(_conditions(data.get("when", {}), join(path, "when"), known_cis),
                    RiskLevel.parse(data["risk"], join(path, "risk")), name)
 
@@ -230,11 +247,12 @@ class RuleList:
         ...                    ).rules[0].conditions[0].describe()
         'ci_failures >= 3'
         """
+        check_depth(data)
         if not isinstance(data, Mapping) or set(data) - {"rules"}:
-            raise ConfigError("", f"expected {{'rules': [...]}}, got {data!r}", "{'rules': [...]}")
+            raise ConfigError("", f"expected {{'rules': [...]}}, got {shown(data)}", "{'rules': [...]}")
         rows = data.get("rules", [])
         if not isinstance(rows, list):
-            raise ConfigError("rules", f"expected a list, got {rows!r}", f"[{_RULE_FORM}]")
+            raise ConfigError("rules", f"expected a list, got {shown(rows)}", f"[{_RULE_FORM}]")
         return cls(tuple(Rule._read(row, join("rules", i), known_cis) for i, row in enumerate(rows)))
 
     def to_dict(self) -> dict[str, object]:

@@ -18,9 +18,9 @@ from fractions import Fraction
 
 import attrs
 
-from itsm_core._config import join
+from itsm_core._config import check_depth, join
 from itsm_core.change.levels import RiskLevel, format_number
-from itsm_core.errors import ConfigError, InvalidArgumentError, UnknownNameError
+from itsm_core.errors import ConfigError, InvalidArgumentError, UnknownNameError, shown
 from itsm_core.ratios import parse_number
 
 __all__ = ["Band", "LevelTable", "Scale"]
@@ -41,10 +41,17 @@ def answer_key(value: object) -> str:
     return str(value)
 
 
+def _answer_name(value: object, path: str) -> str:
+    """An answer table's key: a string, or a boolean or a short integer read as its text."""
+    if isinstance(value, str) or (isinstance(value, int) and value.bit_length() <= 64):
+        return answer_key(value)
+    raise ConfigError(path, f"bad answer {shown(value)}", "a string, true/false or an integer")
+
+
 def _factor_number(value: object, factor: str) -> Fraction:
     if isinstance(value, bool) or not isinstance(value, (int, Fraction, Decimal)):
         raise InvalidArgumentError(
-            f"fields.{factor}: expected a number, got {type(value).__name__} {value!r}")
+            f"fields.{factor}: expected a number, got {type(value).__name__} {shown(value)}")
     return Fraction(value)
 
 
@@ -69,13 +76,14 @@ class Scale:
         ...
         itsm_core.errors.ConfigError: thresholds[1].min: 5 does not exceed the previous min 5; expected thresholds in strictly ascending order of min
         """
+        check_depth(data)
         return cls._read(data, "", integer=False)
 
     @classmethod
     def _read(cls, data: Mapping[str, object], path: str, *, integer: bool) -> Scale:
         """:meth:`from_dict` at *path*; *integer* requires whole scores (a questionnaire)."""
         if not isinstance(data, Mapping):
-            raise ConfigError(path, f"expected a mapping, got {data!r}",
+            raise ConfigError(path, f"expected a mapping, got {shown(data)}",
                               "{'answers': {'yes': 0, 'no': 3}} or {'thresholds': [{'min': 0, 'score': 1}]}")
         has_answers, has_thresholds = "answers" in data, "thresholds" in data
         if has_answers == has_thresholds:
@@ -83,27 +91,32 @@ class Scale:
                               "{'answers': {'yes': 0, 'no': 3}} or {'thresholds': [{'min': 0, 'score': 1}]}")
         default = data.get("default")
         if default is not None and not isinstance(default, str):
-            raise ConfigError(join(path, "default"), f"expected an answer name, got {default!r}", "a string")
+            raise ConfigError(join(path, "default"), f"expected an answer name, got {shown(default)}", "a string")
         if has_answers:
             table = data["answers"]
             if not isinstance(table, Mapping) or not table:
-                raise ConfigError(join(path, "answers"), f"expected a non-empty mapping, got {table!r}",
+                raise ConfigError(join(path, "answers"), f"expected a non-empty mapping, got {shown(table)}",
                                   "{'answer': score, ...}")
-            answers = tuple((answer_key(k), parse_number(v, f"{join(path, 'answers')}.{k}",
-                                                         integer=integer))
+            answers = tuple((_answer_name(k, join(path, "answers")),
+                             parse_number(v, f"{join(path, 'answers')}.{k}", integer=integer))
                             for k, v in table.items())
+            names = [name for name, _ in answers]
+            if len(set(names)) != len(names):
+                twice = next(name for name in names if names.count(name) > 1)
+                raise ConfigError(join(path, "answers"), f"answer {shown(twice)} given twice "
+                                  "(true/false read as 'yes'/'no')", "distinct answer names")
             if default is not None and default not in dict(answers):
                 raise UnknownNameError(join(path, "default"), default, [k for k, _ in answers])
             return cls(answers=answers, default=default)
         rows = data["thresholds"]
         if not isinstance(rows, list) or not rows:
-            raise ConfigError(join(path, "thresholds"), f"expected a non-empty list, got {rows!r}",
+            raise ConfigError(join(path, "thresholds"), f"expected a non-empty list, got {shown(rows)}",
                               "[{'min': 0, 'score': 1}, ...]")
         thresholds: list[tuple[Fraction, Fraction]] = []
         for i, row in enumerate(rows):
             where = join(join(path, "thresholds"), i)
             if not isinstance(row, Mapping) or "min" not in row or "score" not in row:
-                raise ConfigError(where, f"expected {{'min', 'score'}}, got {row!r}", "{'min': 0, 'score': 1}")
+                raise ConfigError(where, f"expected {{'min', 'score'}}, got {shown(row)}", "{'min': 0, 'score': 1}")
             low = parse_number(row["min"], f"{where}.min")
             if thresholds and low <= thresholds[-1][0]:
                 raise ConfigError(f"{where}.min", f"{row['min']} does not exceed the previous min "
@@ -157,12 +170,12 @@ class Scale:
                 if self.default is None:
                     raise InvalidArgumentError(
                         f"fields.{factor}: missing; expected one of {list(table)}")
-                return table[self.default], (f"no value: default answer {self.default!r} scores "
+                return table[self.default], (f"no value: default answer {shown(self.default)} scores "
                                              f"{format_number(table[self.default])}")
             key = answer_key(value)
             if key not in table:
                 raise UnknownNameError(f"fields.{factor}", value, list(table))
-            return table[key], f"answer {key!r} scores {format_number(table[key])}"
+            return table[key], f"answer {shown(key)} scores {format_number(table[key])}"
         if value is None:
             raise InvalidArgumentError(f"fields.{factor}: missing; expected a number")
         number = _factor_number(value, factor)
@@ -172,7 +185,7 @@ class Scale:
                 chosen = (low, points)
         if chosen is None:
             raise InvalidArgumentError(
-                f"fields.{factor}: {value!r} is below the first threshold; expected a number >= "
+                f"fields.{factor}: {shown(value)} is below the first threshold; expected a number >= "
                 f"{format_number(self.thresholds[0][0])}")
         return chosen[1], f"value {answer_key(value)} reaches min {format_number(chosen[0])}"
 
@@ -226,8 +239,9 @@ class LevelTable:
         ...                                  {"min": "5/2", "risk": "high"}]}).level(Fraction(3))
         (<RiskLevel.HIGH: 3>, Band(low=Fraction(5, 2), high=None, level=<RiskLevel.HIGH: 3>))
         """
+        check_depth(data)
         if not isinstance(data, Mapping) or len(data) != 1 or next(iter(data)) not in _FORMS:
-            raise ConfigError("", f"expected {{'bands': [...]}} or {{'levels': [...]}}, got {data!r}",
+            raise ConfigError("", f"expected {{'bands': [...]}} or {{'levels': [...]}}, got {shown(data)}",
                               "{'bands': [{'min': 0, 'max': 25, 'risk': 'low'}, ...]}")
         key = next(iter(data))
         return cls._read(data[key], key, integer=key == "bands")
@@ -236,13 +250,13 @@ class LevelTable:
     def _read(cls, rows: object, path: str, *, integer: bool) -> LevelTable:
         """Read and validate the rows at *path* (``integer``: bands with ``max``; else thresholds)."""
         if not isinstance(rows, list) or not rows:
-            raise ConfigError(path, f"expected a non-empty list, got {rows!r}",
+            raise ConfigError(path, f"expected a non-empty list, got {shown(rows)}",
                               "[{'min': 0, 'max': 25, 'risk': 'low'}, ...]")
         bands: list[Band] = []
         for i, row in enumerate(rows):
             where = join(path, i)
             if not isinstance(row, Mapping) or "min" not in row or "risk" not in row:
-                raise ConfigError(where, f"expected {{'min', 'max', 'risk'}}, got {row!r}",
+                raise ConfigError(where, f"expected {{'min', 'max', 'risk'}}, got {shown(row)}",
                                   "{'min': 0, 'max': 25, 'risk': 'low'}")
             low = parse_number(row["min"], f"{where}.min", integer=integer)
             high = row.get("max") if integer else None

@@ -19,7 +19,7 @@ from collections.abc import Collection, Sequence
 
 import attrs
 
-from itsm_core.errors import ConfigError
+from itsm_core.errors import ArgumentTypeError, ConfigError, shown
 
 __all__ = ["ROLES", "ColumnMap", "parse_column_spec"]
 
@@ -49,6 +49,8 @@ def parse_column_spec(text: str | None) -> dict[str, str]:
     itsm_core.errors.ConfigError: --columns: unknown role 'owner' in 'owner=assigned_to'; expected ROLE=COLUMN pairs separated by commas, roles among ticket, at, state, priority
     """
     spec: dict[str, str] = {}
+    if text is not None and not isinstance(text, str):
+        raise ArgumentTypeError(f"text: expected a str or None, got {type(text).__name__}")
     if not text:
         return spec
     for pair in text.split(","):
@@ -56,11 +58,11 @@ def parse_column_spec(text: str | None) -> dict[str, str]:
             continue
         role, sep, column = (part.strip() for part in pair.partition("="))
         if not sep or not role or not column:
-            raise ConfigError("--columns", f"cannot read {pair.strip()!r}", _SPEC_FORM)
+            raise ConfigError("--columns", f"cannot read {shown(pair.strip())}", _SPEC_FORM)
         if role not in ROLES:
-            raise ConfigError("--columns", f"unknown role {role!r} in {pair.strip()!r}", _SPEC_FORM)
+            raise ConfigError("--columns", f"unknown role {shown(role)} in {shown(pair.strip())}", _SPEC_FORM)
         if role in spec:
-            raise ConfigError("--columns", f"role {role!r} is mapped twice", _SPEC_FORM)
+            raise ConfigError("--columns", f"role {shown(role)} is mapped twice", _SPEC_FORM)
         spec[role] = column
     return spec
 
@@ -118,7 +120,7 @@ class ColumnMap:
             if role in spec:
                 if spec[role] not in position:
                     raise ConfigError(f"--columns {role}",
-                                      f"no column {spec[role]!r} in the header",
+                                      f"no column {shown(spec[role])} in the header",
                                       f"one of the header's columns: {listing}")
                 found[role] = position[spec[role]]
                 continue
@@ -130,7 +132,7 @@ class ColumnMap:
                 if role in _REQUIRED:
                     raise ConfigError(
                         "--columns",
-                        f"no column for the role {role!r} (tried {', '.join(_CANDIDATES[role])})",
+                        f"no column for the role {shown(role)} (tried {', '.join(_CANDIDATES[role])})",
                         f"--columns {role}=COLUMN, one of the header's columns: {listing}",
                     )
         taken = set(found.values())

@@ -34,7 +34,7 @@ import attrs
 
 from itsm_core.cli.columns import ColumnMap
 from itsm_core.cli.timeparse import TimeParser
-from itsm_core.errors import ConfigError, InvalidArgumentError, NaiveDatetimeError
+from itsm_core.errors import ConfigError, InvalidArgumentError, NaiveDatetimeError, shown
 
 __all__ = ["DEFAULT_MISSING", "EventLog", "FlatRows", "RawRow", "Record", "RowLog",
            "SkippedRow", "collect_rows", "parse_rows", "raw_rows", "read_event_log",
@@ -281,13 +281,13 @@ def collect_rows(
         state = row[i_state].strip()
         at_text = row[i_at]
         if ticket in missing:
-            skipped.append(SkippedRow(start, f"no ticket id in column {cols.names['ticket']!r}"))
+            skipped.append(SkippedRow(start, f"no ticket id in column {shown(cols.names['ticket'])}"))
             continue
         if state in missing:
-            skipped.append(SkippedRow(start, f"no state in column {cols.names['state']!r}"))
+            skipped.append(SkippedRow(start, f"no state in column {shown(cols.names['state'])}"))
             continue
         if at_text.strip() in missing:
-            skipped.append(SkippedRow(start, f"no time in column {at_name!r}"))
+            skipped.append(SkippedRow(start, f"no time in column {shown(at_name)}"))
             continue
         priority = None if i_priority is None else row[i_priority].strip()
         if priority in missing:
@@ -327,9 +327,9 @@ def parse_rows(rows: Iterable[RawRow], parse_time: TimeParser, at_name: str,
         try:
             at = parse_time(text)
         except NaiveDatetimeError as exc:
-            return out, (line, f"line {line}, column {at_name!r}: {exc}")
+            return out, (line, f"line {line}, column {shown(at_name)}: {exc}")
         except InvalidArgumentError as exc:
-            skipped.append(SkippedRow(line, f"column {at_name!r}: {exc}"))
+            skipped.append(SkippedRow(line, f"column {shown(at_name)}: {exc}"))
             continue
         out.append((at, state, priority, row[4:]))
     return out, None

@@ -19,11 +19,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from itsm_core.errors import ConfigError
+from itsm_core._config import MAX_DEPTH, check_depth
+from itsm_core.errors import ArgumentTypeError, ConfigError, shown
 from itsm_core.sla.policy import SlaPolicy
 
 __all__ = ["load_demo_policy", "load_policy", "policy_from_text"]
 
+_NESTING = f"at most {MAX_DEPTH} levels of mappings and lists"
 _FORMS = "a .json or .toml file holding {'calendars': {...}, 'definitions': [...]}"
 
 
@@ -54,11 +56,15 @@ def policy_from_text(text: str, name: str, kind: str) -> SlaPolicy:
     itsm_core.errors.ConfigError: p.json: not valid JSON (Expecting value: line 1 column 18 (char 17)); expected a .json or .toml file holding {'calendars': {...}, 'definitions': [...]}
     """
     data: Any
+    if not isinstance(text, str):
+        raise ArgumentTypeError(f"text: expected a str, got {type(text).__name__}")
     if kind == "json":
         try:
             data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(name, f"not valid JSON ({exc})", _FORMS) from None
+        except RecursionError:
+            raise ConfigError(name, "nested too deeply to read", _NESTING) from None
+        except ValueError as exc:  # JSONDecodeError, or an integer too long to convert
+            raise ConfigError(name, f"not valid JSON ({str(exc)[:200]})", _FORMS) from None
     elif kind == "toml":
         toml = _toml()
         if toml is None:  # pragma: no cover - Python 3.10 without tomli
@@ -66,11 +72,14 @@ def policy_from_text(text: str, name: str, kind: str) -> SlaPolicy:
                               "the same policy as a .json file")
         try:
             data = toml.loads(text)
-        except toml.TOMLDecodeError as exc:
-            raise ConfigError(name, f"not valid TOML ({exc})", _FORMS) from None
+        except RecursionError:
+            raise ConfigError(name, "nested too deeply to read", _NESTING) from None
+        except ValueError as exc:  # TOMLDecodeError, or an integer too long to convert
+            raise ConfigError(name, f"not valid TOML ({str(exc)[:200]})", _FORMS) from None
     else:
-        raise ConfigError(name, f"unknown policy file kind {kind!r}", _FORMS)
+        raise ConfigError(name, f"unknown policy file kind {shown(kind)}", _FORMS)
     try:
+        check_depth(data)
         return SlaPolicy.from_dict(data)
     except ConfigError as exc:
         raise ConfigError(f"{name}: {exc.path}" if exc.path else name, exc.problem,
@@ -91,12 +100,12 @@ def load_policy(path: str) -> SlaPolicy:
     """
     suffix = Path(path).suffix.lower()
     if suffix not in (".json", ".toml"):
-        raise ConfigError("--policy", f"{path!r} is neither .json nor .toml", _FORMS)
+        raise ConfigError("--policy", f"{shown(path)} is neither .json nor .toml", _FORMS)
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ConfigError("--policy", f"cannot read {path!r} ({reason})", _FORMS) from None
+        raise ConfigError("--policy", f"cannot read {shown(path)} ({reason})", _FORMS) from None
     return policy_from_text(text, path, suffix[1:])
 
 

@@ -28,10 +28,16 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from itsm_core._instant import US_PER_SECOND, from_us, to_us
+from itsm_core.errors import ArgumentTypeError, InvalidArgumentError, shown
+
+#: The most tickets one call generates: each costs a few kilobytes, so the limit keeps
+#: a demo under a few gigabytes; the packaged demo uses 3,000.
+MAX_TICKETS = 1_000_000
 
 __all__ = [
     "AS_OF",
     "GROUPS",
+    "MAX_TICKETS",
     "PRIORITIES",
     "SyntheticTicket",
     "Update",
@@ -188,11 +194,19 @@ def generate_incident_log(*, tickets: int = 3_000, seed: int = 2016,
     Updates at or after *as_of* are left out (they have not happened yet); tickets opened
     near the end are therefore still open, some of them waiting on the user.
 
+    Raises:
+        InvalidArgumentError: *tickets* is not an integer from 0 to :data:`MAX_TICKETS`.
+
     >>> log = generate_incident_log(tickets=200)
     >>> states = {u.state for t in log for u in t.updates}
     >>> sorted(states)
     ['Active', 'Awaiting User Info', 'Awaiting Vendor', 'Cancelled', 'Closed', 'New', 'Resolved']
     """
+    if isinstance(tickets, bool) or not isinstance(tickets, int) or not 0 <= tickets <= MAX_TICKETS:
+        raise InvalidArgumentError(f"tickets: {shown(tickets)}; expected an integer from 0 to "
+                                   f"{MAX_TICKETS} (MAX_TICKETS)")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ArgumentTypeError(f"seed: expected an integer, got {type(seed).__name__}")
     rng = random.Random(seed)
     horizon = to_us(as_of, "as_of")
     made = (_ticket(rng, f"INC{n:07d}", horizon) for n in range(1, tickets + 1))

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Container, Sequence
 from typing import Any
 
-from itsm_core.errors import ConfigError
+from itsm_core.errors import ConfigError, shown
 
 __all__ = ["as_tuple", "quote", "require_cells", "require_labels"]
 
@@ -39,7 +39,7 @@ def as_tuple(value: Any, path: str, expected: str) -> tuple[Any, ...]:
     itsm_core.errors.ConfigError: impact: got 'A' (str); expected a list of labels
     """
     if not isinstance(value, (list, tuple)):
-        raise ConfigError(path, f"got {value!r} ({type(value).__name__})", expected)
+        raise ConfigError(path, f"got {shown(value)} ({type(value).__name__})", expected)
     return tuple(value)
 
 
@@ -53,17 +53,17 @@ def require_labels(labels: Any, field: str) -> None:
     """
     expected = "a non-empty list of distinct non-empty label strings, most urgent first"
     if type(labels) is not tuple:
-        raise ConfigError(field, f"got {labels!r} ({type(labels).__name__})", expected)
+        raise ConfigError(field, f"got {shown(labels)} ({type(labels).__name__})", expected)
     if not labels:
         raise ConfigError(field, "no levels", expected)
     seen: dict[str, int] = {}
     for index, label in enumerate(labels):
         if not isinstance(label, str) or not label.strip():
-            raise ConfigError(f"{field}[{index}]", f"got {label!r}", "a non-empty string")
+            raise ConfigError(f"{field}[{index}]", f"got {shown(label)}", "a non-empty string")
         if label in seen:
             raise ConfigError(
                 f"{field}[{index}]",
-                f"duplicate label {label!r} (also {field}[{seen[label]}])",
+                f"duplicate label {shown(label)} (also {field}[{seen[label]}])",
                 "distinct labels",
             )
         seen[label] = index
@@ -98,10 +98,10 @@ def require_cells(
         raise ConfigError("cells", f"has {len(cells)} rows{what}", expected)
     for i, row in enumerate(cells):
         if type(row) is not tuple:
-            raise ConfigError(f"cells[{i}]", f"got {row!r}", expected)
+            raise ConfigError(f"cells[{i}]", f"got {shown(row)}", expected)
         if len(row) != n_u:
             missing_cells = ", ".join(
-                f"cells[{i}][{u}] (impact {impact_labels[i]!r}, urgency {urgency_labels[u]!r})"
+                f"cells[{i}][{u}] (impact {shown(impact_labels[i])}, urgency {shown(urgency_labels[u])})"
                 for u in range(len(row), n_u)
             )
             problem = f"has {len(row)} cells" + (
@@ -112,7 +112,7 @@ def require_cells(
             if not isinstance(label, str) or label not in priorities:
                 raise ConfigError(
                     f"cells[{i}][{u}]",
-                    f"{label!r} (impact {impact_labels[i]!r}, urgency "
-                    f"{urgency_labels[u]!r}) is not a priority level",
+                    f"{shown(label)} (impact {shown(impact_labels[i])}, urgency "
+                    f"{shown(urgency_labels[u])}) is not a priority level",
                     f"one of {quote(priority_labels)}",
                 )

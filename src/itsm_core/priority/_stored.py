@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
-from itsm_core.errors import ConfigError
+from itsm_core.errors import ConfigError, shown
 
 __all__ = ["MostUrgent", "Rows", "flip_scale", "renumber", "check_orientation", "to_plain"]
 
@@ -53,16 +53,16 @@ def check_orientation(rows: object, most_urgent: object) -> None:
     itsm_core.errors.ConfigError: most_urgent: got 'up'; expected 'lowest' or 'highest'
     """
     if rows not in ("impact", "urgency"):
-        raise ConfigError("rows", f"got {rows!r}", "'impact' or 'urgency'")
+        raise ConfigError("rows", f"got {shown(rows)}", "'impact' or 'urgency'")
     if most_urgent not in ("lowest", "highest"):
-        raise ConfigError("most_urgent", f"got {most_urgent!r}", "'lowest' or 'highest'")
+        raise ConfigError("most_urgent", f"got {shown(most_urgent)}", "'lowest' or 'highest'")
 
 
 def _value(raw: object, size: int, path: str) -> int:
     if isinstance(raw, str) and raw.isdigit():
         raw = int(raw)
     if type(raw) is not int or not 1 <= raw <= size:
-        raise ConfigError(path, f"got {raw!r}", f"a stored level number 1..{size}")
+        raise ConfigError(path, f"got {shown(raw)}", f"a stored level number 1..{size}")
     return raw
 
 
@@ -71,7 +71,7 @@ def _entries(stored: object, size: int, path: str) -> dict[int, object]:
     if isinstance(stored, Mapping):
         out: dict[int, object] = {}
         for key, content in stored.items():
-            out[_value(key, size, f"{path}[{key!r}]")] = content
+            out[_value(key, size, f"{path}[{shown(key)}]")] = content
         return out
     if isinstance(stored, (list, tuple)):
         if len(stored) > size:

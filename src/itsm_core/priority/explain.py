@@ -23,7 +23,8 @@ from typing import Any
 
 import attrs
 
-from itsm_core.errors import ArgumentTypeError
+from itsm_core._args import items_of
+from itsm_core.errors import ArgumentTypeError, shown
 from itsm_core.priority.levels import Impact, Priority, Urgency
 from itsm_core.priority.matrix import LevelRef, PriorityMatrix
 from itsm_core.priority.overrides import ManualOverride, OverrideRule
@@ -158,17 +159,18 @@ def explain(
     """
     if isinstance(flags, str):
         raise ArgumentTypeError(
-            f"flags: got the string {flags!r}; expected a collection of flag names"
+            f"flags: got the string {shown(flags)}; expected a collection of flag names"
         )
-    flag_set = frozenset(flags)
-    for flag in flag_set:
+    flag_list = items_of(flags, "flags", "flag names")
+    for flag in flag_list:
         if not isinstance(flag, str):
-            raise ArgumentTypeError(f"flags: got {flag!r}; expected flag names (strings)")
-    rules = tuple(overrides)
+            raise ArgumentTypeError(f"flags: got {shown(flag)}; expected flag names (strings)")
+    flag_set = frozenset(flag_list)
+    rules = tuple(items_of(overrides, "overrides", "override rules"))
     for index, rule in enumerate(rules):
         if not isinstance(rule, OverrideRule):
             raise ArgumentTypeError(
-                f"overrides[{index}]: got {rule!r}; expected RaiseLevel, ForceTop or ManualOverride"
+                f"overrides[{index}]: got {shown(rule)}; expected RaiseLevel, ForceTop or ManualOverride"
             )
         if isinstance(rule, ManualOverride):
             matrix.priority_level(rule.priority, field=f"overrides[{index}].priority")

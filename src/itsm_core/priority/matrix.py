@@ -22,11 +22,13 @@ from typing import Any, TypeVar
 
 import attrs
 
+from itsm_core._config import check_depth
 from itsm_core.errors import (
     ArgumentTypeError,
     ConfigError,
     InvalidArgumentError,
     UnknownNameError,
+    shown,
 )
 from itsm_core.priority._shape import as_tuple, quote, require_cells, require_labels
 from itsm_core.priority.levels import Impact, Priority, Urgency
@@ -125,6 +127,7 @@ class PriorityMatrix:
         ...
         itsm_core.errors.ConfigError: cells[0][0]: 'Q' (impact 'A', urgency 'B') is not a priority level; expected one of 'P'
         """
+        check_depth(data)
         if not isinstance(data, Mapping):
             raise ConfigError("", f"got {type(data).__name__}", _FORM)
         for key in data:
@@ -288,7 +291,7 @@ class PriorityMatrix:
         for k, pair in enumerate(items):
             if not isinstance(pair, (tuple, list)) or len(pair) != 2:
                 raise ArgumentTypeError(
-                    f"pairs[{k}]: got {pair!r}; expected an (impact, urgency) pair"
+                    f"pairs[{k}]: got {shown(pair)}; expected an (impact, urgency) pair"
                 )
             out.append(self._checked(pair[0], pair[1], f"pairs[{k}]."))
         return out
@@ -335,9 +338,9 @@ class PriorityMatrix:
         for key, value in table.items():
             level = self._priorities.get(key) if isinstance(key, (str, Priority)) else None
             if level is None:
-                raise ConfigError(f"[{key!r}]", "not a priority level", expected)
+                raise ConfigError(f"[{shown(key)}]", "not a priority level", expected)
             if level.label in by_label:
-                raise ConfigError(f"[{key!r}]", "given twice", expected)
+                raise ConfigError(f"[{shown(key)}]", "given twice", expected)
             by_label[level.label] = value
         missing = [label for label in self.priority_labels if label not in by_label]
         if complete and missing:
@@ -360,11 +363,11 @@ def _resolve(
         found = by_key.get(int(value))
     else:
         raise ArgumentTypeError(
-            f"{field}: got {value!r} ({cls.__name__}); expected {expected}, or an {kind.__name__}"
+            f"{field}: got {shown(value)} ({cls.__name__}); expected {expected}, or an {kind.__name__}"
         )
     if found is None:
         if isinstance(value, str):
             raise UnknownNameError(field, value, labels)
         what = "no level of rank" if isinstance(value, numbers.Integral) else "unknown level"
-        raise InvalidArgumentError(f"{field}: {what} {value!r}; expected {expected}")
+        raise InvalidArgumentError(f"{field}: {what} {shown(value)}; expected {expected}")
     return found

@@ -28,7 +28,8 @@ from typing import Any, TypeVar, cast
 
 import attrs
 
-from itsm_core.errors import ConfigError
+from itsm_core._config import check_depth
+from itsm_core.errors import ConfigError, shown
 from itsm_core.priority.levels import Priority
 from itsm_core.priority.matrix import PriorityMatrix
 
@@ -44,7 +45,7 @@ _RULE_FORM = (
 
 def _require_when(when: object) -> None:
     if when is not None and (not isinstance(when, str) or not when):
-        raise ConfigError("when", f"got {when!r}", "a non-empty flag name or None")
+        raise ConfigError("when", f"got {shown(when)}", "a non-empty flag name or None")
 
 
 class OverrideRule:
@@ -84,22 +85,23 @@ class OverrideRule:
         ...
         itsm_core.errors.ConfigError: overrides[3].levels: got 0; expected an integer >= 1
         """
+        check_depth(data)
         if not isinstance(data, Mapping):
-            raise ConfigError("", f"got {data!r}", _RULE_FORM)
+            raise ConfigError("", f"got {shown(data)}", _RULE_FORM)
         name = data.get("rule")
         if not isinstance(name, str) or name not in _RULES:
-            raise ConfigError("rule", f"got {name!r}", _RULE_FORM)
+            raise ConfigError("rule", f"got {shown(name)}", _RULE_FORM)
         kind = _RULES[name]
         if cls is not OverrideRule and kind is not cls:
-            raise ConfigError("rule", f"got {name!r}", repr(_TAGS[cls]))
+            raise ConfigError("rule", f"got {shown(name)}", repr(_TAGS[cls]))
         fields = {k: v for k, v in data.items() if k != "rule"}
         for key in fields:
             if key not in _FIELDS[name]:
-                raise ConfigError(str(key), f"unknown key for rule {name!r}", _RULE_FORM)
+                raise ConfigError(str(key), f"unknown key for rule {shown(name)}", _RULE_FORM)
         try:
             rule = kind(**fields)
         except TypeError as exc:  # a required field is missing
-            raise ConfigError("", f"incomplete rule {name!r} ({exc})", _RULE_FORM) from None
+            raise ConfigError("", f"incomplete rule {shown(name)} ({exc})", _RULE_FORM) from None
         return cast(_R, rule)
 
     def to_dict(self) -> dict[str, Any]:
@@ -134,7 +136,7 @@ class RaiseLevel(OverrideRule):
 
     def __attrs_post_init__(self) -> None:
         if type(self.levels) is not int or self.levels < 1:
-            raise ConfigError("levels", f"got {self.levels!r}", "an integer >= 1")
+            raise ConfigError("levels", f"got {shown(self.levels)}", "an integer >= 1")
         _require_when(self.when)
 
     def to_dict(self) -> dict[str, Any]:
@@ -213,10 +215,10 @@ class ManualOverride(OverrideRule):
             type(self.priority) is int and self.priority >= 1
         )
         if not ok:
-            raise ConfigError("priority", f"got {self.priority!r}", "a priority label or rank")
+            raise ConfigError("priority", f"got {shown(self.priority)}", "a priority label or rank")
         if not isinstance(self.reason, str) or not self.reason.strip():
             raise ConfigError(
-                "reason", f"got {self.reason!r}", "a non-empty explanation of the override"
+                "reason", f"got {shown(self.reason)}", "a non-empty explanation of the override"
             )
         _require_when(self.when)
 

@@ -23,6 +23,7 @@ from typing import Any
 
 import attrs
 
+from itsm_core.errors import shown
 from itsm_core.priority.matrix import PriorityMatrix
 
 __all__ = ["Finding", "policy_findings"]
@@ -97,8 +98,8 @@ def policy_findings(matrix: PriorityMatrix) -> tuple[Finding, ...]:
                             kind="non_monotone",
                             path=f"cells[{i}][{u}]",
                             message=(
-                                f"impact {impacts[i]!r} × urgency {urgencies[u]!r} gives "
-                                f"{label!r}, less urgent than {other!r} for the {axis} "
+                                f"impact {shown(impacts[i])} × urgency {shown(urgencies[u])} gives "
+                                f"{shown(label)}, less urgent than {shown(other)} for the {axis} "
                                 f"{level} (cells[{ni}][{nu}])"
                             ),
                             priority=label,
@@ -113,7 +114,7 @@ def policy_findings(matrix: PriorityMatrix) -> tuple[Finding, ...]:
                 Finding(
                     kind="unreachable",
                     path=f"priority[{k}]",
-                    message=f"priority level {label!r} is given by no cell",
+                    message=f"priority level {shown(label)} is given by no cell",
                     priority=label,
                 )
             )

@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from fractions import Fraction
 
-from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError
+from itsm_core._args import items_of
+from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError, shown
 from itsm_core.ratios import parse_number
 
 __all__ = ["_nonempty_text", "_optional_text", "_positive_ratio", "_text_set"]
@@ -28,7 +29,7 @@ def _nonempty_text(value: object, name: str) -> str:
     itsm_core.errors.InvalidArgumentError: id: empty string; expected a non-empty string
     """
     if not isinstance(value, str):
-        raise ArgumentTypeError(f"{name}: expected a string, got {type(value).__name__} {value!r}")
+        raise ArgumentTypeError(f"{name}: expected a string, got {type(value).__name__} {shown(value)}")
     if not value:
         raise InvalidArgumentError(f"{name}: empty string; expected a non-empty string")
     return value
@@ -50,8 +51,9 @@ def _text_set(values: Iterable[object], name: str) -> tuple[str, ...]:
     ('a', 'b')
     """
     if isinstance(values, str):
-        raise ArgumentTypeError(f"{name}: expected a collection of strings, got a string {values!r}")
-    return tuple(sorted({_nonempty_text(v, f"{name}[{i}]") for i, v in enumerate(values)}))
+        raise ArgumentTypeError(f"{name}: expected a collection of strings, got a string {shown(values)}")
+    items = items_of(values, name, "strings")
+    return tuple(sorted({_nonempty_text(v, f"{name}[{i}]") for i, v in enumerate(items)}))
 
 
 def _positive_ratio(value: object, path: str) -> Fraction:
@@ -66,5 +68,5 @@ def _positive_ratio(value: object, path: str) -> Fraction:
     """
     ratio = parse_number(value, path)
     if not 0 < ratio <= 1:
-        raise ConfigError(path, f"{value!r} is out of range", "a number in (0, 1]")
+        raise ConfigError(path, f"{shown(value)} is out of range", "a number in (0, 1]")
     return ratio

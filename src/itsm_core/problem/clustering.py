@@ -32,7 +32,7 @@ from typing import Any
 import attrs
 
 from itsm_core._instant import format_duration, from_us, parse_duration
-from itsm_core.errors import ConfigError, UnknownNameError
+from itsm_core.errors import ConfigError, UnknownNameError, shown
 from itsm_core.problem._fields import _positive_ratio
 from itsm_core.problem._span import TimeSpan
 from itsm_core.problem.minhash import MinHasher, lsh_buckets, lsh_shape
@@ -185,7 +185,7 @@ class IncidentCluster(TimeSpan):
 
 def _min_size(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 2:
-        raise ConfigError("min_size", f"{value!r} is not an integer >= 2", "an integer >= 2")
+        raise ConfigError("min_size", f"{shown(value)} is not an integer >= 2", "an integer >= 2")
     return value
 
 
@@ -194,7 +194,7 @@ def _gap(value: object) -> int | None:
         return None
     gap = parse_duration(value, "max_gap")
     if gap <= timedelta(0):
-        raise ConfigError("max_gap", f"{value!r} is not positive", "a duration > 0 or None")
+        raise ConfigError("max_gap", f"{shown(value)} is not positive", "a duration > 0 or None")
     return gap // timedelta(microseconds=1)
 
 
@@ -333,7 +333,7 @@ def cluster_incidents(incidents: Iterable[Incident], *, threshold: object = "0.5
     gap = _gap(max_gap)
     size = _min_size(min_size)
     if isinstance(shingle_size, bool) or not isinstance(shingle_size, int) or shingle_size < 1:
-        raise ConfigError("shingle_size", f"{shingle_size!r} is not an integer >= 1",
+        raise ConfigError("shingle_size", f"{shown(shingle_size)} is not an integer >= 1",
                           "an integer >= 1 (words per shingle)")
     pool = _validated_incidents(incidents)
     hasher = MinHasher(num_perm, seed)

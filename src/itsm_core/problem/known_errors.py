@@ -26,7 +26,8 @@ from typing import Any
 
 import attrs
 
-from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError
+from itsm_core._config import check_depth
+from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError, shown
 from itsm_core.problem.records import Incident, KnownError
 from itsm_core.problem.similarity import TextIndex, rank_key
 from itsm_core.problem.text import tokenize
@@ -40,7 +41,7 @@ _WEIGHTS = ("code", "ci", "text")
 def _weight(value: object, path: str) -> Fraction:
     weight = parse_number(value, path)
     if weight < 0:
-        raise ConfigError(path, f"negative weight {value!r}", "a number >= 0")
+        raise ConfigError(path, f"negative weight {shown(value)}", "a number >= 0")
     return weight
 
 
@@ -86,6 +87,7 @@ class MatchWeights:
         ...
         itsm_core.errors.ConfigError: weights.colour: unknown field; expected one of code, ci, text
         """
+        check_depth(data)
         if not isinstance(data, Mapping):
             raise ConfigError("weights", f"expected a mapping, got {type(data).__name__}",
                               "a dict with " + ", ".join(_WEIGHTS))
@@ -220,7 +222,7 @@ class KnownErrorIndex:
                     f"known_errors[{index}]: expected a KnownError, got {type(ke).__name__}")
             if ke.id in by_id:
                 raise InvalidArgumentError(
-                    f"known_errors: id {ke.id!r} appears twice; expected unique ids")
+                    f"known_errors: id {shown(ke.id)} appears twice; expected unique ids")
             by_id[ke.id] = ke
         if weights is not None and not isinstance(weights, MatchWeights):
             raise ArgumentTypeError(f"weights: expected MatchWeights, got {type(weights).__name__}")
@@ -247,7 +249,7 @@ class KnownErrorIndex:
             raise ArgumentTypeError(
                 f"incident: expected an Incident, got {type(incident).__name__}")
         if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-            raise InvalidArgumentError(f"k: {k!r}; expected an integer >= 1")
+            raise InvalidArgumentError(f"k: {shown(k)}; expected an integer >= 1")
         tokens = tokenize(incident.text)
         words = set(tokens)
         own_code = incident.error_code.casefold() if incident.error_code else None

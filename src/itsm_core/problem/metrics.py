@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from itertools import pairwise
 
+from itsm_core._args import items_of
 from itsm_core._instant import to_us
 from itsm_core.problem.records import (
     Incident,
@@ -83,7 +84,7 @@ def repeat_incident_rate(incidents: Iterable[Incident], window: object,
     ...
     itsm_core.errors.ConfigError: keys[0]: unknown key 'host'; expected a non-empty list of distinct fields from ci, service, category, subcategory, symptom, error_code
     """
-    key_names = _keys(keys if isinstance(keys, str) else list(keys))
+    key_names = _keys(keys if isinstance(keys, str) else items_of(keys, "keys", "field names"))
     window_us = _window(window) // timedelta(microseconds=1)
     rows = sorted((key, i._opened_us, i.id) for i in _validated_incidents(incidents)
                   if None not in (key := tuple(getattr(i, k) for k in key_names)))

@@ -25,9 +25,9 @@ from fractions import Fraction
 
 import attrs
 
-from itsm_core.errors import ConfigError
+from itsm_core.errors import ArgumentTypeError, ConfigError, shown
 
-__all__ = ["MinHasher", "candidate_probability", "lsh_buckets", "lsh_shape", "stable_hash"]
+__all__ = ["MAX_NUM_PERM", "MinHasher", "candidate_probability", "lsh_buckets", "lsh_shape", "stable_hash"]
 
 _PRIME = (1 << 61) - 1
 
@@ -42,16 +42,27 @@ def stable_hash(text: str) -> int:
                                           person=b"itsm-minhash").digest(), "little")
 
 
-def _num_perm(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1024:
-        raise ConfigError("num_perm", f"{value!r} is not an integer in 1..1024",
-                          "an integer such as 128")
+#: The longest MinHash signature: beyond about 256 values the similarity estimates stop
+#: improving in practice, and each value costs one hash per shingle.
+MAX_NUM_PERM = 1024
+
+
+def _num_perm(value: object, name: str = "num_perm") -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_NUM_PERM:
+        raise ConfigError(name, f"{shown(value)} is not an integer in 1..{MAX_NUM_PERM}",
+                          "an integer such as 128 (at most MAX_NUM_PERM)")
+    return value
+
+
+def _fraction(value: object, name: str) -> Fraction:
+    if not isinstance(value, Fraction) or not 0 <= value <= 1:
+        raise ArgumentTypeError(f"{name}: expected a Fraction in [0, 1], got {shown(value)}")
     return value
 
 
 def _seed(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError("seed", f"expected an integer, got {value!r}", "an integer")
+        raise ConfigError("seed", f"expected an integer, got {shown(value)}", "an integer")
     return value
 
 
@@ -109,7 +120,8 @@ def candidate_probability(similarity: Fraction, bands: int, rows: int) -> Fracti
     >>> candidate_probability(Fraction(1, 2), 16, 4) > Fraction(63, 100)
     True
     """
-    return 1 - (1 - similarity ** rows) ** bands
+    s = _fraction(similarity, "similarity")
+    return 1 - (1 - s ** _num_perm(rows, "rows")) ** _num_perm(bands, "bands")
 
 
 def lsh_shape(threshold: Fraction, num_perm: int,
@@ -123,6 +135,8 @@ def lsh_shape(threshold: Fraction, num_perm: int,
     >>> lsh_shape(Fraction(4, 5), 128, target=Fraction(99, 100))
     (21, 6)
     """
+    num_perm = _num_perm(num_perm)
+    threshold, target = _fraction(threshold, "threshold"), _fraction(target, "target")
     best = (num_perm, 1)
     for rows in range(1, num_perm + 1):
         bands = num_perm // rows
@@ -140,6 +154,16 @@ def lsh_buckets(signatures: Sequence[Sequence[int]], bands: int,
     >>> lsh_buckets([(1, 2), (1, 3), (9, 2)], bands=2, rows=1)
     [[0, 1], [0, 2]]
     """
+    if _num_perm(bands, "bands") * _num_perm(rows, "rows") > MAX_NUM_PERM:
+        raise ConfigError("bands", f"{bands} bands of {rows} rows exceed {MAX_NUM_PERM} values",
+                          "bands x rows <= MAX_NUM_PERM")
+    if isinstance(signatures, (str, bytes)) or not isinstance(signatures, Sequence):
+        raise ArgumentTypeError(f"signatures: expected a sequence of signatures, got "
+                                f"{type(signatures).__name__}")
+    for index, sig in enumerate(signatures):
+        if not isinstance(sig, Sequence) or isinstance(sig, (str, bytes)):
+            raise ArgumentTypeError(f"signatures[{index}]: expected a sequence of ints, got "
+                                    f"{type(sig).__name__}")
     out: list[list[int]] = []
     for band in range(bands):
         lo, hi = band * rows, (band + 1) * rows

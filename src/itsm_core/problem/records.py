@@ -23,8 +23,9 @@ from typing import Any
 
 import attrs
 
+from itsm_core._args import items_of
 from itsm_core._instant import to_us
-from itsm_core.errors import ArgumentTypeError, InvalidArgumentError, UnknownNameError
+from itsm_core.errors import ArgumentTypeError, InvalidArgumentError, UnknownNameError, shown
 from itsm_core.problem._fields import _nonempty_text, _optional_text, _text_set
 
 __all__ = [
@@ -169,7 +170,7 @@ class Problem:
     def _opened(self) -> int:
         if self.state not in PROBLEM_STATES:
             raise InvalidArgumentError(
-                f"state: unknown state {self.state!r}; expected one of {', '.join(PROBLEM_STATES)}")
+                f"state: unknown state {shown(self.state)}; expected one of {', '.join(PROBLEM_STATES)}")
         opened = to_us(self.opened_at, "opened_at")
         for name in MILESTONES:
             _after(opened, _opt_us(getattr(self, name), name), "opened_at", name)
@@ -237,7 +238,7 @@ class KnownError:
 
 def _validated(items: Iterable[Any], kind: type[Incident] | type[Problem],
                name: str) -> list[Any]:
-    pool = list(items)
+    pool = items_of(items, name, f"{kind.__name__} values")
     seen: set[str] = set()
     for index, item in enumerate(pool):
         if not isinstance(item, kind):
@@ -246,7 +247,7 @@ def _validated(items: Iterable[Any], kind: type[Incident] | type[Problem],
                 f"{kind.__name__}, got {type(item).__name__}")
         if item.id in seen:
             raise InvalidArgumentError(
-                f"{name}[{index}]: id {item.id!r} appears twice; expected unique ids")
+                f"{name}[{index}]: id {shown(item.id)} appears twice; expected unique ids")
         seen.add(item.id)
     return pool
 

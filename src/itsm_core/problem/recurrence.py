@@ -29,9 +29,11 @@ from typing import Any
 
 import attrs
 
+from itsm_core._args import items_of
+from itsm_core._config import check_depth
 from itsm_core._instant import format_duration, from_us, parse_duration
 from itsm_core.calendar import BusinessCalendar
-from itsm_core.errors import ArgumentTypeError, ConfigError
+from itsm_core.errors import ArgumentTypeError, ConfigError, shown
 from itsm_core.problem._span import TimeSpan
 from itsm_core.problem.records import (
     Incident,
@@ -56,38 +58,38 @@ _KEYS_FORM = f"a non-empty list of distinct fields from {', '.join(GROUP_KEYS)}"
 
 def _keys(value: object) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, (list, tuple)) or not value:
-        raise ConfigError("keys", f"expected a list of field names, got {value!r}", _KEYS_FORM)
+        raise ConfigError("keys", f"expected a list of field names, got {shown(value)}", _KEYS_FORM)
     for index, key in enumerate(value):
         if key not in GROUP_KEYS:
-            raise ConfigError(f"keys[{index}]", f"unknown key {key!r}", _KEYS_FORM)
+            raise ConfigError(f"keys[{index}]", f"unknown key {shown(key)}", _KEYS_FORM)
     if len(set(value)) != len(value):
-        raise ConfigError("keys", f"repeated key in {list(value)!r}", _KEYS_FORM)
+        raise ConfigError("keys", f"repeated key in {shown(list(value))}", _KEYS_FORM)
     return tuple(value)
 
 
 def _window(value: object) -> timedelta:
     window = parse_duration(value, "window")
     if window <= timedelta(0):
-        raise ConfigError("window", f"{value!r} is not positive", "a duration > 0 such as 'PT24H'")
+        raise ConfigError("window", f"{shown(value)} is not positive", "a duration > 0 such as 'PT24H'")
     return window
 
 
 def _min_count(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 2:
-        raise ConfigError("min_count", f"{value!r} is not an integer >= 2",
+        raise ConfigError("min_count", f"{shown(value)} is not an integer >= 2",
                           "an integer >= 2 (one incident is not a recurrence)")
     return value
 
 
 def _name(value: object) -> str:
     if not isinstance(value, str) or not value:
-        raise ConfigError("name", f"expected a non-empty string, got {value!r}", "a rule name")
+        raise ConfigError("name", f"expected a non-empty string, got {shown(value)}", "a rule name")
     return value
 
 
 def _flag(value: object) -> bool:
     if not isinstance(value, bool):
-        raise ConfigError("suppress_linked", f"expected true or false, got {value!r}", "a boolean")
+        raise ConfigError("suppress_linked", f"expected true or false, got {shown(value)}", "a boolean")
     return value
 
 
@@ -128,6 +130,7 @@ class RecurrenceRule:
         ...
         itsm_core.errors.ConfigError: colour: unknown field; expected one of name, keys, window, min_count, suppress_linked
         """
+        check_depth(data)
         if not isinstance(data, Mapping):
             raise ConfigError("", f"expected a mapping, got {type(data).__name__}",
                               "a dict with " + ", ".join(_RULE_FIELDS))
@@ -328,7 +331,7 @@ def find_recurring(incidents: Iterable[Incident],
     >>> find_recurring(incs, rule)
     []
     """
-    rules = [rule] if isinstance(rule, RecurrenceRule) else list(rule)
+    rules = [rule] if isinstance(rule, RecurrenceRule) else items_of(rule, "rule", "RecurrenceRule values")
     for index, item in enumerate(rules):
         if not isinstance(item, RecurrenceRule):
             raise ArgumentTypeError(

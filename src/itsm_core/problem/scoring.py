@@ -27,6 +27,7 @@ from typing import Any
 
 import attrs
 
+from itsm_core._args import items_of
 from itsm_core.errors import ArgumentTypeError
 
 __all__ = ["GroupingScore", "score_against_truth"]
@@ -125,7 +126,7 @@ def score_against_truth(candidates: Iterable[object],
     if not isinstance(truth, Mapping):
         raise ArgumentTypeError(
             f"truth: expected a mapping of incident id to problem id, got {type(truth).__name__}")
-    groups = [_ids(c, i) for i, c in enumerate(candidates)]
+    groups = [_ids(c, i) for i, c in enumerate(items_of(candidates, "candidates", "candidate groups"))]
     sizes = Counter(truth.values())
     true_pairs = sum(n * (n - 1) // 2 for n in sizes.values())
     members = [i for g in groups for i in g]

@@ -22,10 +22,10 @@ from itertools import accumulate
 import attrs
 
 from itsm_core._instant import from_us, to_us
-from itsm_core.errors import ConfigError
+from itsm_core.errors import ConfigError, shown
 from itsm_core.problem.records import Incident, KnownError, Problem
 
-__all__ = ["SyntheticData", "generate_planted_problems"]
+__all__ = ["MAX_GENERATED", "SyntheticData", "generate_planted_problems"]
 
 _SYLLABLES = ("ka", "lo", "mi", "ne", "ru", "ta", "vo", "zi", "pe", "su", "do", "ga", "hu",
               "ji", "be", "fo")
@@ -58,9 +58,16 @@ class SyntheticData:
     truth: dict[str, str] = attrs.field(hash=False)
 
 
-def _positive(value: object, path: str, low: int = 0) -> int:
+#: The most incidents (and CIs) one call generates: each costs about a kilobyte.
+MAX_GENERATED = 1_000_000
+
+
+def _positive(value: object, path: str, low: int = 0, high: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ConfigError(path, f"{value!r} is not an integer >= {low}", f"an integer >= {low}")
+        raise ConfigError(path, f"{shown(value)} is not an integer >= {low}", f"an integer >= {low}")
+    if high is not None and value > high:
+        raise ConfigError(path, f"{shown(value)} is more than {high}",
+                          f"an integer from {low} to {high} (MAX_GENERATED)")
     return value
 
 
@@ -83,23 +90,24 @@ def generate_planted_problems(
         start: aware start instant (a fixed default, never the clock).
 
     Raises:
-        ConfigError: a count is negative, or the bursts need more incidents than asked.
+        ConfigError: a count is negative or above :data:`MAX_GENERATED`, or the bursts
+            need more incidents than asked.
 
     >>> generate_planted_problems(seed=1, incidents=10, problems=5)
     Traceback (most recent call last):
     ...
     itsm_core.errors.ConfigError: incidents: 10 cannot hold 5 problems of at least 5 incidents; expected an integer >= 25
     """
-    n = _positive(incidents, "incidents")
-    n_problems = _positive(problems, "problems")
-    n_cis = _positive(cis, "cis", 1)
+    n = _positive(incidents, "incidents", 0, MAX_GENERATED)
+    n_problems = _positive(problems, "problems", 0, MAX_GENERATED)
+    n_cis = _positive(cis, "cis", 1, MAX_GENERATED)
     n_days = _positive(days, "days", 1)
     if not isinstance(burst_size, tuple) or len(burst_size) != 2:
-        raise ConfigError("burst_size", f"{burst_size!r} is not a pair", "(least, most)")
+        raise ConfigError("burst_size", f"{shown(burst_size)} is not a pair", "(least, most)")
     low, high = burst_size
     if isinstance(linked_share, bool) or not isinstance(linked_share, (int, float)) or not (
             0 <= linked_share <= 1):
-        raise ConfigError("linked_share", f"{linked_share!r} is out of range", "a number in [0, 1]")
+        raise ConfigError("linked_share", f"{shown(linked_share)} is out of range", "a number in [0, 1]")
     _positive(low, "burst_size[0]", 2)
     _positive(high, "burst_size[1]", low)
     _positive(burst_hours, "burst_hours", 1)

@@ -20,7 +20,7 @@ from fractions import Fraction
 
 import attrs
 
-from itsm_core.errors import ArgumentTypeError, InvalidArgumentError
+from itsm_core.errors import ArgumentTypeError, InvalidArgumentError, shown
 
 __all__ = ["STOPWORDS", "TfidfModel", "cosine", "jaccard", "shingles", "tokenize"]
 
@@ -67,7 +67,10 @@ def shingles(tokens: Sequence[str], size: int = 1) -> frozenset[str]:
     frozenset()
     """
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise InvalidArgumentError(f"shingle_size: {size!r}; expected an integer >= 1")
+        raise InvalidArgumentError(f"shingle_size: {shown(size)}; expected an integer >= 1")
+    if isinstance(tokens, str) or not isinstance(tokens, Sequence) or not all(
+            isinstance(token, str) for token in tokens):
+        raise ArgumentTypeError(f"tokens: expected a sequence of strings, got {shown(tokens)}")
     if len(tokens) <= size:
         return frozenset({" ".join(tokens)}) if tokens else frozenset()
     return frozenset(" ".join(tokens[i:i + size]) for i in range(len(tokens) - size + 1))
@@ -81,6 +84,10 @@ def jaccard(a: frozenset[str] | set[str], b: frozenset[str] | set[str]) -> Fract
     >>> jaccard(set(), set())
     Fraction(0, 1)
     """
+    for name, value in (("a", a), ("b", b)):
+        if not isinstance(value, (set, frozenset)):
+            raise ArgumentTypeError(f"{name}: expected a set of shingles, got "
+                                    f"{type(value).__name__}")
     inter = len(a & b)
     union = len(a) + len(b) - inter
     return Fraction(inter, union) if union else Fraction(0)
@@ -92,8 +99,15 @@ def cosine(u: Mapping[str, float], v: Mapping[str, float]) -> float:
     >>> cosine({"a": 0.6, "b": 0.8}, {"a": 1.0})
     0.6
     """
+    for name, value in (("u", u), ("v", v)):
+        if not isinstance(value, Mapping):
+            raise ArgumentTypeError(f"{name}: expected a mapping of term -> weight, got "
+                                    f"{type(value).__name__}")
     small, large = (u, v) if len(u) <= len(v) else (v, u)
-    return math.fsum(w * large[t] for t, w in sorted(small.items()) if t in large)
+    try:
+        return math.fsum(w * large[t] for t, w in sorted(small.items()) if t in large)
+    except TypeError:  # terms that are not all strings, or weights that are not numbers
+        raise ArgumentTypeError("u, v: expected mappings of str term -> float weight") from None
 
 
 @attrs.frozen(eq=False)

@@ -249,6 +249,9 @@ class ComplianceAccumulator:
         (1, 1, datetime.timedelta(seconds=18000))
         """
         names = self._names()
+        if isinstance(keys, (str, bytes)) or not isinstance(keys, Sequence):
+            raise ArgumentTypeError(f"keys: expected a sequence of group key values, got "
+                                    f"{type(keys).__name__}")
         if len(keys) != len(names):
             raise InvalidArgumentError(f"keys: {len(keys)} values for {len(names)} group keys; "
                                        f"expected one per name of {names}")
@@ -262,12 +265,24 @@ class ComplianceAccumulator:
         self._count(tuple(keys), stage, elapsed // _ONE_US, overdue)
 
     def _count(self, key: tuple[Any, ...], stage: Stage, elapsed_us: int, overdue: bool) -> None:
-        group = self._groups.get(key)
+        try:
+            group = self._groups.get(key)
+        except TypeError:  # an unhashable key value: name the key, not a bare TypeError
+            raise ArgumentTypeError(self._unhashable(key)) from None
         if group is None:
             group = self._groups[key] = [0, 0, 0, 0, 0, 0, []]
         group[_SLOT[stage]] += 1
         group[_OVERDUE] += overdue
         group[_ELAPSED].append(elapsed_us)
+
+    def _unhashable(self, key: tuple[Any, ...]) -> str:
+        for name, value in zip(self._names(), key, strict=True):
+            try:
+                hash(value)
+            except TypeError:
+                return (f"{name}: cannot group by the unhashable value {shown(value)}; expected "
+                        "a string, number, None or other hashable value")
+        return f"keys: cannot group by {shown(key)}"  # pragma: no cover - one is unhashable
 
     def merge(self, other: ComplianceAccumulator) -> ComplianceAccumulator:
         """Fold *other* (grouped the same way) into this accumulator; return this one.
@@ -333,7 +348,8 @@ def compliance_report(outcomes: Iterable[SlaOutcome],
 
     Raises:
         ConfigError: *by* or *period* is malformed.
-        ArgumentTypeError: an item of *outcomes* is not an ``SlaOutcome``.
+        ArgumentTypeError: *outcomes* is not an iterable, an item of it is not an
+            ``SlaOutcome``, or a group key value (a ticket id, a field) is unhashable.
 
     >>> compliance_report([], period="fortnight")
     Traceback (most recent call last):
@@ -341,6 +357,9 @@ def compliance_report(outcomes: Iterable[SlaOutcome],
     itsm_core.errors.ConfigError: period: unknown period 'fortnight'; expected one of day, week, month, year, or None
     """
     accumulator = ComplianceAccumulator(by, period)
+    if isinstance(outcomes, (str, bytes, SlaOutcome)) or not isinstance(outcomes, Iterable):
+        raise ArgumentTypeError(f"outcomes: expected an iterable of SlaOutcome values, got "
+                                f"{type(outcomes).__name__}")
     for outcome in outcomes:
         accumulator.add(outcome)
     return accumulator.report()

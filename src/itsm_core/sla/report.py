@@ -24,6 +24,7 @@ from typing import Any
 import attrs
 
 from itsm_core._instant import format_duration
+from itsm_core.errors import shown
 
 __all__ = ["ComplianceReport", "ComplianceRow"]
 
@@ -94,8 +95,16 @@ def group_order(keys: tuple[Any, ...]) -> tuple[tuple[bool, str, Any], ...]:
     >>> sorted([("P2",), (None,), ("P1",)], key=group_order)
     [('P1',), ('P2',), (None,)]
     """
-    return tuple((v is None, type(v).__name__, v if isinstance(v, (str, int)) else str(v))
+    return tuple((v is None, type(v).__name__, v if isinstance(v, (str, int)) else _text(v))
                  for v in keys)
+
+
+def _text(value: object) -> str:
+    """``str(value)``, or a bounded ``repr`` when ``str`` fails (a sort key never fails)."""
+    try:
+        return str(value)
+    except Exception:  # any value's str may fail; the order must still be defined
+        return shown(value)
 
 
 @attrs.frozen(kw_only=True)
