@@ -4,7 +4,7 @@ Every configuration value is read with ``from_dict(data)`` and written back with
 ``to_dict()``.  A value nested inside another is read with :func:`read_at`, so that an error
 raised deep inside names the full path from the outermost mapping.
 
->>> from itsm_core.errors import ConfigError, UnknownNameError
+>>> from itsm_core.errors import ConfigError, UnknownNameError, shown
 >>> def hours(data):
 ...     raise ConfigError("mon[0]", "cannot read '9:00' as a time", '"HH:MM"')
 >>> read_at("versions[1].calendar.hours", hours, {})
@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from itsm_core.errors import ConfigError, UnknownNameError
+from itsm_core.errors import ConfigError, UnknownNameError, shown
 
 __all__ = ["MAX_DEPTH", "check_depth", "join", "read_at"]
 
@@ -65,18 +65,33 @@ def check_depth(data: object, path: str = "", limit: int = MAX_DEPTH) -> None:
     >>> check_depth(deep, "stop")
     Traceback (most recent call last):
     ...
-    itsm_core.errors.ConfigError: stop: nested more than 40 levels deep; expected at most 40 levels of mappings and lists
+    itsm_core.errors.ConfigError: stop.not.not.not...not.not.not: nested more than 40 levels deep; expected at most 40 levels of mappings and lists
     """
-    stack: list[tuple[object, int]] = [(data, 1)]
+    # each entry: a value, its depth, and its parent's entry and key (the path is only
+    # spelled out for the value that breaks the limit)
+    Entry = tuple[object, int, Any, object]
+    stack: list[Entry] = [(data, 1, None, None)]
     while stack:
-        value, depth = stack.pop()
+        entry = stack.pop()
+        value, depth = entry[0], entry[1]
         if isinstance(value, Mapping):
-            children: Any = value.values()
+            children: Any = value.items()
         elif isinstance(value, (list, tuple)):
-            children = value
+            children = enumerate(value)
         else:
             continue
         if depth > limit:
-            raise ConfigError(path, f"nested more than {limit} levels deep",
+            raise ConfigError(_spelled(path, entry), f"nested more than {limit} levels deep",
                               f"at most {limit} levels of mappings and lists")
-        stack.extend((child, depth + 1) for child in children)
+        stack.extend((child, depth + 1, entry, key) for key, child in children)
+
+
+def _spelled(path: str, entry: Any) -> str:
+    keys: list[object] = []
+    while entry[2] is not None:
+        keys.append(entry[3])
+        entry = entry[2]
+    for key in reversed(keys):
+        small_index = type(key) is int and key.bit_length() < 64
+        path = join(path, key if isinstance(key, str) or small_index else shown(key))
+    return path

@@ -76,6 +76,18 @@ def _under(prefix: str, path: str) -> str:
     return prefix + path if path.startswith("[") else f"{prefix}.{path}"
 
 
+_PATH_SHOWN = 200
+
+
+def _path(path: object) -> str:
+    """*path* as shown in a message: a string, at most about 200 characters."""
+    text = path if isinstance(path, str) else shown(path)
+    if len(text) > _PATH_SHOWN:
+        half = _PATH_SHOWN // 2
+        text = f"{text[:half]}...{text[-half:]}"
+    return text
+
+
 def _format(path: str, problem: str, expected: str | None) -> str:
     text = f"{path}: {problem}" if path else problem
     return f"{text}; expected {expected}" if expected else text
@@ -97,6 +109,7 @@ class ConfigError(ItsmError, ValueError):
     """
 
     def __init__(self, path: str, problem: str, expected: str | None = None) -> None:
+        path = _path(path)
         super().__init__(_format(path, problem, expected))
         self.path = path
         self.problem = problem
