@@ -92,6 +92,8 @@ def _spelled(path: str, entry: Any) -> str:
         keys.append(entry[3])
         entry = entry[2]
     for key in reversed(keys):
-        small_index = type(key) is int and key.bit_length() < 64
-        path = join(path, key if isinstance(key, str) or small_index else shown(key))
+        if isinstance(key, str) or (type(key) is int and key.bit_length() < 64):
+            path = join(path, key)
+        else:
+            path = join(path, shown(key))
     return path
