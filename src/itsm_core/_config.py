@@ -15,12 +15,12 @@ itsm_core.errors.ConfigError: versions[1].calendar.hours.mon[0]: cannot read '9:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, TypeVar
 
 from itsm_core.errors import ConfigError, UnknownNameError, shown
 
-__all__ = ["MAX_DEPTH", "check_depth", "join", "read_at"]
+__all__ = ["MAX_DEPTH", "check_depth", "join", "read_at", "reject_unknown"]
 
 T = TypeVar("T")
 
@@ -97,3 +97,28 @@ def _spelled(path: str, entry: Any) -> str:
         else:
             path = join(path, shown(key))
     return path
+
+
+def reject_unknown(data: Mapping[Any, Any], known: Collection[str], path: str = "",
+                   expected: str | None = None) -> None:
+    """Raise :class:`ConfigError` for the first key of *data* (in a stable order) that is not
+    in *known*: at the key's own path when it is a non-empty string, else at *path* with the
+    key shown (bounded), so that keys of any type and size give a readable message.
+
+    >>> reject_unknown({"name": "x", "colour": 1}, ("name",), "sla")
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.ConfigError: sla.colour: unknown key; expected one of name
+    >>> reject_unknown({"": 1, 10 ** 5000: 2}, ("name",), "sla")
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.ConfigError: sla: unknown key ''; expected one of name
+    """
+    unknown = [key for key in data if not (isinstance(key, str) and key in known)]
+    if not unknown:
+        return
+    key = min(unknown, key=lambda k: (not isinstance(k, str), shown(k)))
+    form = expected if expected is not None else f"one of {', '.join(known)}"
+    if isinstance(key, str) and key:
+        raise ConfigError(join(path, key), "unknown key", form)
+    raise ConfigError(path, f"unknown key {shown(key)}", form)
