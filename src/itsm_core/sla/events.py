@@ -1,7 +1,8 @@
 """Ticket events: immutable snapshots of a ticket after each change.
 
 A :class:`TicketEvent` says "at this instant the ticket was in this state, with this
-priority and these fields".  The SLA engine replays a ticket's events in time order.
+priority and these fields"; its optional ``kind`` says what happened (``None``: an update;
+e.g. ``"agent_reply"``, ``"requester_comment"``), for metrics that count replies.  The SLA engine replays a ticket's events in time order.
 The instant is converted to integer microseconds once, on construction, and kept
 privately for the replay (docs/design.md, "Time").
 
@@ -21,9 +22,11 @@ from typing import Any
 import attrs
 
 from itsm_core._instant import to_us
-from itsm_core.errors import ArgumentTypeError
+from itsm_core.errors import ArgumentTypeError, ConfigError, shown
 
 __all__ = ["Fields", "TicketEvent", "priority_label"]
+
+_EVENT_KEYS = ("at", "state", "priority", "fields", "kind")
 
 
 @attrs.frozen(repr=False)
@@ -68,12 +71,12 @@ class Fields(Mapping[str, Any]):
         if not isinstance(value, Mapping):
             raise ArgumentTypeError(
                 f"{name}: expected a mapping of field name to value, got {type(value).__name__} "
-                f"{value!r}"
+                f"{shown(value)}"
             )
         data = dict(value)
         for key in data:
             if not isinstance(key, str):
-                raise ArgumentTypeError(f"{name}: field names must be strings, got {key!r}")
+                raise ArgumentTypeError(f"{name}: field names must be strings, got {shown(key)}")
         return cls(data)
 
     def __getitem__(self, key: str) -> Any:
@@ -119,14 +122,22 @@ def priority_label(value: object, name: str = "priority") -> str | None:
         return label
     raise ArgumentTypeError(
         f"{name}: expected a priority label (str), a Priority or None, got "
-        f"{type(value).__name__} {value!r}"
+        f"{type(value).__name__} {shown(value)}"
     )
 
 
 def _check_state(value: object) -> str:
     if not isinstance(value, str):
-        raise ArgumentTypeError(f"state: expected a str, got {type(value).__name__} {value!r}")
+        raise ArgumentTypeError(f"state: expected a str, got {type(value).__name__} "
+                                f"{shown(value)}")
     return value
+
+
+def _check_kind(value: object) -> str | None:
+    if value is None or (isinstance(value, str) and value):
+        return value
+    raise ArgumentTypeError(f"kind: expected a non-empty str or None, got {type(value).__name__} "
+                            f"{shown(value)}")
 
 
 def _fields(value: object) -> Fields:
@@ -142,6 +153,8 @@ class TicketEvent:
         state: the ticket's state after the change, e.g. ``"Awaiting User Info"``.
         priority: a priority label, a ``Priority`` (its ``label`` is kept) or ``None``.
         fields: any other fields (a mapping; stored read-only as :class:`Fields`).
+        kind: what happened, for conditions ``{"kind_in": [...]}``: ``None`` (default) for a
+            plain update, or a name such as ``"agent_reply"`` or ``"requester_comment"``.
 
     >>> from datetime import datetime, timezone
     >>> e = TicketEvent(datetime(2025, 1, 6, 9, tzinfo=timezone.utc), "Active")
@@ -157,6 +170,7 @@ class TicketEvent:
     state: str = attrs.field(converter=_check_state)
     priority: str | None = attrs.field(default=None, converter=priority_label)
     fields: Fields = attrs.field(default=None, converter=_fields)
+    kind: str | None = attrs.field(default=None, converter=_check_kind)
     # ``at`` in microseconds for the replay; computed once, never part of equality
     _at_us: int = attrs.field(init=False, eq=False, repr=False)
 
@@ -165,30 +179,46 @@ class TicketEvent:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TicketEvent:
-        """Build from ``{"at": datetime, "state": ..., "priority": ..., "fields": {...}}``.
+        """Build from ``{"at": datetime, "state": ..., "priority": ..., "fields": {...},
+        "kind": ...}`` (``priority``, ``fields`` and ``kind`` are optional).
 
         Raises:
-            ArgumentTypeError: *data* is not a mapping or lacks ``at`` / ``state``.
+            ArgumentTypeError: *data* is not a mapping or lacks ``at`` / ``state``, or a
+                value has the wrong type.
+            ConfigError: *data* has a key not listed above (naming it).
 
         >>> from datetime import datetime, timezone
         >>> TicketEvent.from_dict({"at": datetime(2025, 1, 6, tzinfo=timezone.utc),
-        ...                        "state": "New"}).state
-        'New'
+        ...                        "state": "New", "kind": "requester_comment"}).kind
+        'requester_comment'
+        >>> TicketEvent.from_dict({"at": datetime(2025, 1, 6, tzinfo=timezone.utc),
+        ...                        "state": "New", "prio": "P1"})
+        Traceback (most recent call last):
+        ...
+        itsm_core.errors.ConfigError: prio: unknown key; expected one of at, state, priority, fields, kind
         """
         if not isinstance(data, Mapping) or "at" not in data or "state" not in data:
             raise ArgumentTypeError(
                 f"event: expected a mapping with 'at' and 'state' (and optional 'priority', "
-                f"'fields'), got {data!r}"
+                f"'fields', 'kind'), got {shown(data)}"
             )
-        return cls(data["at"], data["state"], data.get("priority"), data.get("fields"))
+        unknown = sorted(key if isinstance(key, str) and 0 < len(key) <= 60 else shown(key)
+                         for key in data if key not in _EVENT_KEYS)
+        if unknown:
+            raise ConfigError(unknown[0], "unknown key", f"one of {', '.join(_EVENT_KEYS)}")
+        return cls(data["at"], data["state"], data.get("priority"), data.get("fields"),
+                   data.get("kind"))
 
     def to_dict(self) -> dict[str, Any]:
-        """The event as plain data (``at`` stays an aware datetime).
+        """The event as plain data (``at`` stays an aware datetime; ``kind`` only when set).
 
         >>> from datetime import datetime, timezone
         >>> e = TicketEvent(datetime(2025, 1, 6, tzinfo=timezone.utc), "New", "3 - Moderate")
         >>> TicketEvent.from_dict(e.to_dict()) == e
         True
         """
-        return {"at": self.at, "state": self.state, "priority": self.priority,
-                "fields": dict(self.fields)}
+        out: dict[str, Any] = {"at": self.at, "state": self.state, "priority": self.priority,
+                               "fields": dict(self.fields)}
+        if self.kind is not None:
+            out["kind"] = self.kind
+        return out
