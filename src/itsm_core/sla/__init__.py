@@ -29,21 +29,27 @@ from itsm_core.sla.definition import SlaDefinition
 from itsm_core.sla.events import TicketEvent
 from itsm_core.sla.outcome import SlaOutcome
 from itsm_core.sla.policy import SlaPolicy
-from itsm_core.sla.segment import Segment, Stage
+from itsm_core.sla.schedule import CalendarChoice, Goal, SlaVersion
+from itsm_core.sla.segment import Segment, Stage, TimeBreakdown, TimeShare
 from itsm_core.sla.targets import Targets
 
 __all__ = [
+    "CalendarChoice",
     "ComplianceAccumulator",
     "ComplianceReport",
     "ComplianceRow",
     "Condition",
+    "Goal",
     "Segment",
     "SlaCycle",
     "SlaDefinition",
     "SlaOutcome",
     "SlaPolicy",
+    "SlaVersion",
     "Stage",
     "Targets",
     "TicketEvent",
+    "TimeBreakdown",
+    "TimeShare",
     "compliance_report",
 ]

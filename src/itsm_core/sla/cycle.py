@@ -22,16 +22,20 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from itsm_core._instant import format_duration, from_us
-from itsm_core.sla.segment import Segment, Stage
+from itsm_core.sla.segment import Segment, Stage, TimeSplits
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from itsm_core.calendar import BusinessCalendar
-    from itsm_core.sla.events import Fields
+    from itsm_core.sla.events import Fields, TicketEvent
 
 __all__ = ["SlaCycle"]
 
-# A raw segment: (running, start_us, end_us, key, state, fields of the event that began it).
-RawSegment = tuple[bool, int, int, Any, str, "Fields"]
+# A raw segment: (running, start_us, end_us, key, state, fields of the event that began it,
+# the calendar it is measured on).
+RawSegment = tuple[bool, int, int, Any, str, "Fields", "BusinessCalendar"]
+
+
+_ONE_US = timedelta(microseconds=1)
 
 
 def _ceil_fraction(value: Fraction) -> int:
@@ -39,17 +43,20 @@ def _ceil_fraction(value: Fraction) -> int:
 
 
 @attrs.frozen(kw_only=True)
-class SlaCycle:
+class SlaCycle(TimeSplits):
     """One run of an SLA clock, from attachment to stop, cancel or the evaluation instant.
 
-    Built by :meth:`SlaDefinition.evaluate`.  Instants are aware datetimes in the calendar's
-    zone, durations are timedeltas of business time unless named ``wall``.
+    Built by :meth:`SlaDefinition.evaluate`.  Instants are aware datetimes in the zone of
+    the calendar in force when the cycle started, durations are timedeltas of business time
+    unless named ``wall``; each segment is measured on its own calendar (docs/sla-schedules.md).
 
     Attributes:
         stage: where the cycle stands.
         priority: the target key (priority label) in force at the end.
         thresholds: the definition's warning thresholds (fractions of the target).
-        calendar: the calendar business time is measured on.
+        escalation_offsets: the definition's escalation levels (business time after the due
+            instant; negative: before it).
+        calendar: the calendar in force when the cycle started.
 
     >>> from itsm_core.sla import SlaDefinition, TicketEvent
     >>> from datetime import datetime, timezone
@@ -68,6 +75,7 @@ class SlaCycle:
     stage: Stage
     priority: Any
     thresholds: tuple[Fraction, ...] = ()
+    escalation_offsets: tuple[timedelta, ...] = ()
     calendar: BusinessCalendar = attrs.field(eq=False, hash=False, repr=False)
     # the figures, in microseconds (private: read them through the properties)
     _start_us: int
@@ -75,6 +83,12 @@ class SlaCycle:
     _target_us: int
     _elapsed_us: int
     _raw_segments: tuple[RawSegment, ...]
+    # a deadline's due instant before pauses move it (None: a business-time budget)
+    _due_us: int | None = None
+    # every event of the cycle with the instant it took effect, for time_by_*
+    _marks: tuple[tuple[int, TicketEvent], ...] = attrs.field(default=(), eq=False, repr=False)
+    # why the ticket cannot be evaluated after all (read by SlaDefinition.evaluate)
+    _problem: str | None = attrs.field(default=None, eq=False, repr=False)
 
     def _dt(self, us: int) -> datetime:
         return from_us(us, self.calendar.timezone)
@@ -110,9 +124,21 @@ class SlaCycle:
         """
         return None if self._stop_us is None else self._dt(self._stop_us)
 
+    def _end_us(self) -> int:
+        if self._stop_us is not None:
+            return self._stop_us
+        return self._raw_segments[-1][2] if self._raw_segments else self._start_us
+
+    def _effective_due_us(self) -> int:
+        """A deadline's due instant, moved later by the business time spent paused."""
+        assert self._due_us is not None
+        paused = self._paused_business_us()
+        return self.calendar._engine.add(self._due_us, paused) if paused else self._due_us
+
     @property
     def target(self) -> timedelta:
-        """The business-time target in force at the end (after any priority change).
+        """The business-time target in force at the end (after any priority change); for a
+        deadline, the business time from the start to the due instant.
 
         >>> from datetime import datetime, timezone
         >>> from itsm_core.sla import SlaDefinition, TicketEvent
@@ -158,7 +184,9 @@ class SlaCycle:
     def breached(self) -> bool:
         """Whether elapsed business time exceeds the target, decided exactly on integers.
 
-        Resolving at exactly the target meets it; one microsecond later breaches it.
+        Resolving at exactly the target meets it; one microsecond later breaches it.  For a
+        deadline: whether the cycle stopped (or, open, stands) after the due instant as
+        moved by pauses, on the wall clock.
 
         >>> from datetime import datetime, timedelta, timezone
         >>> from itsm_core.sla import SlaDefinition, TicketEvent
@@ -170,6 +198,8 @@ class SlaCycle:
         ...  for late in (timedelta(hours=4), timedelta(hours=4, microseconds=1))]
         [False, True]
         """
+        if self._due_us is not None:
+            return self._end_us() > self._effective_due_us()
         return self._elapsed_us > self._target_us
 
     @property
@@ -185,61 +215,9 @@ class SlaCycle:
         >>> share, round(float(share), 1)
         (Fraction(100, 3), 33.3)
         """
+        if not self._target_us:  # a deadline due at its start: the budget is used up
+            return Fraction(100)
         return Fraction(100 * self._elapsed_us, self._target_us)
-
-    def _paused_segments(self) -> list[RawSegment]:
-        return [s for s in self._raw_segments if not s[0]]
-
-    @property
-    def paused_business(self) -> timedelta:
-        """Business time spent paused (a pause over a weekend costs the weekend nothing).
-
-        >>> from datetime import datetime, timezone
-        >>> from itsm_core.sla import SlaDefinition, TicketEvent
-        >>> weekdays = {"timezone": "UTC", "hours": {d: [["09:00", "17:00"]]
-        ...                                          for d in ("mon", "tue", "wed", "thu", "fri")}}
-        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT8H", "calendar": weekdays,
-        ...                                "pause": {"state_in": ["On Hold"]}})
-        >>> friday_4pm, monday_10am = (datetime(2025, 1, 10, 16, tzinfo=timezone.utc),
-        ...                            datetime(2025, 1, 13, 10, tzinfo=timezone.utc))
-        >>> fix.evaluate([TicketEvent(friday_4pm, "On Hold"), TicketEvent(monday_10am, "New")]
-        ...              ).cycles[0].paused_business   # Friday 16-17 and Monday 9-10
-        datetime.timedelta(seconds=7200)
-        """
-        cal = self.calendar
-        return timedelta(microseconds=sum(cal._engine.elapsed(s[1], s[2])
-                                          for s in self._paused_segments()))
-
-    @property
-    def paused_wall(self) -> timedelta:
-        """Wall-clock time spent paused, whatever the calendar says.
-
-        >>> from datetime import datetime, timezone
-        >>> from itsm_core.sla import SlaDefinition, TicketEvent
-        >>> office = {"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}}
-        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT8H", "calendar": office,
-        ...                                "pause": {"state_in": ["Awaiting User Info"]}})
-        >>> waits = [TicketEvent(datetime(2025, 1, 6, h, tzinfo=timezone.utc), state)
-        ...          for h, state in ((10, "Awaiting User Info"), (20, "Active"))]
-        >>> fix.evaluate(waits).cycles[0].paused_wall   # ten hours, of which seven were open
-        datetime.timedelta(seconds=36000)
-        """
-        return timedelta(microseconds=sum(s[2] - s[1] for s in self._paused_segments()))
-
-    @property
-    def paused(self) -> tuple[timedelta, timedelta]:
-        """``(paused_business, paused_wall)``: a pause outside business hours costs no time.
-
-        >>> from datetime import datetime, timezone
-        >>> from itsm_core.sla import SlaDefinition, TicketEvent
-        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H", "calendar": {
-        ...     "timezone": "UTC", "hours": {"mon": [["10:00", "18:00"]]}}, "pause": True})
-        >>> at = lambda h: datetime(2025, 1, 6, h, tzinfo=timezone.utc)
-        >>> fix.evaluate([TicketEvent(at(9), "Pending"), TicketEvent(at(11), "Active")]
-        ...              ).cycles[0].paused   # paused 09:00-11:00, open from 10:00
-        (datetime.timedelta(seconds=3600), datetime.timedelta(seconds=7200))
-        """
-        return self.paused_business, self.paused_wall
 
     @property
     def is_open(self) -> bool:
@@ -260,11 +238,10 @@ class SlaCycle:
     def _crossing_us(self, need_us: int) -> int | None:
         """When the running clock reached (or, running, will reach) *need_us* of business
         time; ``None`` if it has not reached it and is not running."""
-        cal = self.calendar
         done = 0
         running_now = self.stage is Stage.RUNNING
         last = len(self._raw_segments) - 1
-        for index, (running, start, end, *_) in enumerate(self._raw_segments):
+        for index, (running, start, end, *_, cal) in enumerate(self._raw_segments):
             if not running:
                 continue
             if index == last and running_now:
@@ -287,6 +264,8 @@ class SlaCycle:
         ...  for h in (3, 6)]
         [None, datetime.datetime(2025, 1, 6, 13, 0, tzinfo=zoneinfo.ZoneInfo(key='UTC'))]
         """
+        if self._due_us is not None:
+            return self._dt(self._effective_due_us()) if self.breached else None
         if self._elapsed_us < self._target_us:
             return None
         us = self._crossing_us(self._target_us)
@@ -315,6 +294,8 @@ class SlaCycle:
         """
         if self.stage is Stage.PAUSED:
             return None
+        if self._due_us is not None:
+            return self._dt(self._effective_due_us())
         us = self._crossing_us(self._target_us)
         if us is None and self._stop_us is not None:
             us = int(self.calendar._engine.add(self._stop_us, self._target_us - self._elapsed_us))
@@ -343,6 +324,37 @@ class SlaCycle:
         return out
 
     @property
+    def escalations(self) -> dict[timedelta, datetime | None]:
+        """Each escalation level (business time after the due instant, negative before it)
+        and when it was or will be crossed; ``None`` if not crossed and the clock is not
+        running.  For a budget, level ``o`` is crossed when elapsed reaches ``target + o``
+        (at the start if that is not positive); for a deadline, it is the due instant (as
+        moved by pauses) moved by ``o`` of business time (``None`` while paused).
+
+        >>> from datetime import datetime, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H",
+        ...                                "escalations": ["-PT1H", "PT0S", "PT2H"]})
+        >>> opened = TicketEvent(datetime(2025, 1, 6, 9, tzinfo=timezone.utc), "New")
+        >>> [at.hour for at in fix.evaluate([opened]).cycles[0].escalations.values()]
+        [12, 13, 15]
+        """
+        out: dict[timedelta, datetime | None] = {}
+        for offset in self.escalation_offsets:
+            us = self._escalation_us(offset // _ONE_US)
+            out[offset] = None if us is None else self._dt(us)
+        return out
+
+    def _escalation_us(self, offset: int) -> int | None:
+        if self._due_us is None:
+            return self._crossing_us(max(0, self._target_us + offset))
+        if self.stage is Stage.PAUSED:
+            return None
+        engine = self.calendar._engine
+        due = self._effective_due_us()
+        return int(engine.add(due, offset) if offset >= 0 else engine.subtract(due, -offset))
+
+    @property
     def segments(self) -> tuple[Segment, ...]:
         """The running / paused segments that explain the figures.
 
@@ -356,12 +368,11 @@ class SlaCycle:
         >>> [(s.kind, s.state, s.business.seconds // 3600) for s in cycle.segments]
         [('running', 'New', 1), ('paused', 'Awaiting User Info', 2), ('running', 'Active', 1)]
         """
-        cal = self.calendar
         return tuple(
             Segment(kind="running" if running else "paused", start=self._dt(start),
                     end=self._dt(end), priority=key, state=state,
                     business=timedelta(microseconds=cal._engine.elapsed(start, end)))
-            for running, start, end, key, state, _fields in self._raw_segments
+            for running, start, end, key, state, _fields, cal in self._raw_segments
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -394,5 +405,6 @@ class SlaCycle:
             "breached": self.breached,
             "percent": float(self.percent),
             "warnings": {str(k): iso(v) for k, v in self.warnings.items()},
+            "escalations": {format_duration(k): iso(v) for k, v in self.escalations.items()},
             "segments": [s.to_dict() for s in self.segments],
         }

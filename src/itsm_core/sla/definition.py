@@ -19,23 +19,35 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import datetime
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
 import attrs
 
-from itsm_core._config import join, read_at
+from itsm_core._config import check_depth, join, read_at
+from itsm_core._instant import format_duration, parse_duration
 from itsm_core.calendar import BusinessCalendar
-from itsm_core.errors import ConfigError, UnknownNameError, shown
+from itsm_core.errors import ConfigError, shown
 from itsm_core.priority import PriorityMatrix
 from itsm_core.ratios import parse_number
+from itsm_core.sla.building import signature
 from itsm_core.sla.clock import FLAGS, ClockRules
 from itsm_core.sla.conditions import Always, Condition, parse_condition
 from itsm_core.sla.events import TicketEvent
-from itsm_core.sla.outcome import SlaOutcome
+from itsm_core.sla.outcome import SlaOutcome, skipped
 from itsm_core.sla.replay import replay
+from itsm_core.sla.schedule import (
+    CalendarChoice,
+    Goal,
+    SlaVersion,
+    _read_choice,
+    evaluate_versions,
+    read_calendar,
+    read_goals,
+    read_versions,
+)
 from itsm_core.sla.targets import Targets
 
 __all__ = ["SlaDefinition"]
@@ -47,7 +59,7 @@ _DEFAULTS = {"applies": _ALWAYS, "start": _ALWAYS, "pause": _NEVER, "stop": _NEV
 
 _KEYS = ("name", "calendar", "targets", "targets_by", "applies", "start", "pause", "stop",
          "cancel", "reset", "start_from", "retroactive_pause", "warnings", "on_priority_change",
-         "on_reopen")
+         "on_reopen", "calendar_by", "goals", "escalations", "versions")
 _PRIORITY_MODES = ("keep_elapsed", "restart")
 _REOPEN_MODES = ("resume", "new_cycle")
 _THRESHOLD_FORM = "a list of numbers > 0 (fractions of the target, e.g. [0.5, 0.75, 0.9])"
@@ -57,9 +69,9 @@ def _threshold(raw: object, path: str) -> Fraction:
     try:
         value = parse_number(raw, path)
     except ConfigError:
-        raise ConfigError(path, f"cannot read {raw!r} as a threshold", _THRESHOLD_FORM) from None
+        raise ConfigError(path, f"cannot read {shown(raw)} as a threshold", _THRESHOLD_FORM) from None
     if value <= 0:
-        raise ConfigError(path, f"threshold {raw!r} is not positive", _THRESHOLD_FORM)
+        raise ConfigError(path, f"threshold {shown(raw)} is not positive", _THRESHOLD_FORM)
     return value
 
 
@@ -71,23 +83,34 @@ def _threshold_data(value: Fraction) -> float | str:
 def _choice(data: Mapping[str, Any], key: str, choices: tuple[str, ...]) -> str:
     value = data.get(key, choices[0])
     if value not in choices:
-        raise ConfigError(key, f"unknown mode {value!r}", " or ".join(map(repr, choices)))
+        raise ConfigError(key, f"unknown mode {shown(value)}", " or ".join(map(repr, choices)))
     return str(value)
 
 
 def _calendar(raw: object, calendars: Mapping[str, BusinessCalendar]) -> BusinessCalendar:
     if raw is None:
         return BusinessCalendar.always_open("UTC")
-    if isinstance(raw, BusinessCalendar):
-        return raw
-    if isinstance(raw, str):
-        if raw not in calendars:
-            raise UnknownNameError("calendar", raw, sorted(calendars))
-        return calendars[raw]
-    if isinstance(raw, Mapping):
-        return read_at("calendar", BusinessCalendar.from_dict, dict(raw))
-    raise ConfigError("calendar", f"cannot read {raw!r} as a calendar",
-                      "a calendar mapping (timezone, hours, holidays, ...) or a calendar name")
+    return read_calendar(raw, calendars, "calendar")
+
+
+#: How far from the due instant an escalation level may lie (about ten years).
+_MAX_ESCALATION = timedelta(days=3653)
+_ESCALATION_FORM = ("a list of ISO 8601 durations of business time after the due instant "
+                    "(negative: before it), e.g. ['-PT1H', 'PT0S', 'PT4H']")
+
+
+def _escalations(raw: object) -> tuple[timedelta, ...]:
+    if not isinstance(raw, (list, tuple)):
+        raise ConfigError("escalations", f"expected a list, got {shown(raw)}", _ESCALATION_FORM)
+    out: set[timedelta] = set()
+    for index, item in enumerate(raw):
+        path = join("escalations", index)
+        offset = parse_duration(item, path, allow_negative=True)
+        if abs(offset) > _MAX_ESCALATION:
+            raise ConfigError(path, f"{shown(item)} is more than {_MAX_ESCALATION.days} days "
+                              "from the due instant", _ESCALATION_FORM)
+        out.add(offset)
+    return tuple(sorted(out))
 
 
 def _rebuild(init: dict[str, Any]) -> SlaDefinition:
@@ -113,6 +136,12 @@ class SlaDefinition:
         warnings: thresholds as fractions of the target.
         on_priority_change: ``"keep_elapsed"`` (switch target) or ``"restart"``.
         on_reopen: ``"resume"`` (same cycle) or ``"new_cycle"``.
+        calendar_by: the calendar chosen per ticket from one of its fields, or ``None``.
+        goals: ordered goals (the first whose ``when`` holds wins), or ``()`` for ``targets``.
+        escalations: escalation levels, business time after (negative: before) the due
+            instant.
+        versions: effective-dated versions (each cycle is governed by the version in force
+            when it started), or ``()``; the other attributes are then the last version's.
         calendar_name: the policy calendar name it was read from, if any (not compared).
 
     >>> SlaDefinition.from_dict({"name": "x", "targets": "PT1H"}).on_reopen
@@ -133,9 +162,16 @@ class SlaDefinition:
     warnings: tuple[Fraction, ...] = ()
     on_priority_change: str = "keep_elapsed"
     on_reopen: str = "resume"
+    calendar_by: CalendarChoice | None = None
+    goals: tuple[Goal, ...] = ()
+    escalations: tuple[timedelta, ...] = ()
+    versions: tuple[SlaVersion, ...] = ()
     calendar_name: str | None = attrs.field(default=None, eq=False)
     # the conditions compiled into the clock's flag bits, once (read-only; see sla.clock)
     _rules: ClockRules = attrs.field(init=False, eq=False, hash=False, repr=False)
+    # what the calendar and goal choice read from an event (see schedule.signature)
+    _signature: Callable[[TicketEvent], object] | None = attrs.field(
+        init=False, eq=False, hash=False, repr=False)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # ship the rules as configured, not their compiled form (it holds a closure)
@@ -145,6 +181,10 @@ class SlaDefinition:
     @_rules.default
     def _compile(self) -> ClockRules:
         return ClockRules.compile({name: getattr(self, name) for name, _ in FLAGS})
+
+    @_signature.default
+    def _compile_signature(self) -> Callable[[TicketEvent], object] | None:
+        return signature(self.calendar_by, self.goals)
 
     @classmethod
     def from_dict(cls, data: object, *,
@@ -175,6 +215,7 @@ class SlaDefinition:
         ...
         itsm_core.errors.ConfigError: on_reopen: unknown mode 'again'; expected 'resume' or 'new_cycle'
         """
+        check_depth(data)
         return _read(data, {}, priority_matrix)
 
     def to_dict(self) -> dict[str, Any]:
@@ -189,8 +230,17 @@ class SlaDefinition:
         ({'state_in': ['Closed']},
          ['calendar', 'name', 'on_priority_change', 'on_reopen', 'stop', 'targets', 'warnings'])
         """
-        out: dict[str, Any] = {"name": self.name, "calendar": self.calendar.to_dict(),
-                               "targets": self.targets.to_dict()}
+        if self.versions:
+            return {"name": self.name, "versions": [v.to_dict() for v in self.versions]}
+        out: dict[str, Any] = {"name": self.name}
+        if self.calendar_by is None:
+            out["calendar"] = self.calendar.to_dict()
+        else:
+            out["calendar_by"] = self.calendar_by.to_dict()
+        if self.goals:
+            out["goals"] = [goal.to_dict() for goal in self.goals]
+        else:
+            out["targets"] = self.targets.to_dict()
         if self.targets.by != "priority":
             out["targets_by"] = self.targets.by
         for key, _ in FLAGS:
@@ -205,6 +255,8 @@ class SlaDefinition:
         if self.retroactive_pause:
             out["retroactive_pause"] = True
         out["warnings"] = [_threshold_data(w) for w in self.warnings]
+        if self.escalations:
+            out["escalations"] = [format_duration(e) for e in self.escalations]
         out["on_priority_change"] = self.on_priority_change
         out["on_reopen"] = self.on_reopen
         return out
@@ -228,7 +280,21 @@ class SlaDefinition:
         >>> d.evaluate([e], ticket="INC1", strict=False).skipped
         "event 0 (2025-01-06T09:00:00+00:00): priority 'P9' has no target; expected one of ['P1']"
         """
-        return replay(self, events, as_of, ticket, strict=strict)
+        if self.versions:
+            return evaluate_versions(self, events, as_of, ticket, strict)
+        if self.calendar_by is None and not self.goals:
+            return replay(self, events, as_of, ticket, strict=strict)
+        outcome = replay(self, events, as_of, ticket, strict=strict)
+        for cycle in outcome.cycles:
+            if cycle._problem is not None:
+                return skipped(self.name, outcome, cycle._problem, strict)
+        return outcome
+
+
+def _check_matrix(matrix: PriorityMatrix, path: str, table: Mapping[Any, Any]) -> None:
+    complete = "*" not in table
+    read_at(path, lambda rows: matrix.read_priority_table(rows, complete=complete),
+            {k: v for k, v in table.items() if k != "*"})
 
 
 def _read(data: object, calendars: Mapping[str, BusinessCalendar],
@@ -237,32 +303,53 @@ def _read(data: object, calendars: Mapping[str, BusinessCalendar],
     if not isinstance(data, Mapping):
         raise ConfigError("", f"expected a mapping, got {type(data).__name__}",
                           "an SLA definition mapping with name and targets")
-    unknown = sorted(set(map(str, data)) - set(_KEYS))
+    unknown = sorted({k if isinstance(k, str) else shown(k) for k in data} - set(_KEYS))
     if unknown:
         raise ConfigError(unknown[0], "unknown key", f"one of {', '.join(_KEYS)}")
     name = data.get("name")
     if not isinstance(name, str) or not name:
-        raise ConfigError("name", f"expected a non-empty string, got {name!r}", "a name")
-    if "targets" not in data:
+        raise ConfigError("name", f"expected a non-empty string, got {shown(name)}", "a name")
+    if "versions" in data:
+        extra = sorted(str(k) for k in data if k not in ("name", "versions"))
+        if extra:
+            raise ConfigError(extra[0], "given with versions", "every other key inside a version")
+        return read_versions(name, data["versions"],
+                             lambda body: _read(body, calendars, priority_matrix))
+    if "goals" in data:
+        if "targets" in data:
+            raise ConfigError("goals", "given with targets", "either targets or goals")
+    elif "targets" not in data:
         raise ConfigError("targets", "missing", "targets by priority label")
+    if "calendar_by" in data and "calendar" in data:
+        raise ConfigError("calendar_by", "given with calendar",
+                          "either calendar or calendar_by (with its default)")
     raw_warnings = data.get("warnings", [])
     if not isinstance(raw_warnings, (list, tuple)):
-        raise ConfigError("warnings", f"expected a list, got {raw_warnings!r}", _THRESHOLD_FORM)
+        raise ConfigError("warnings", f"expected a list, got {shown(raw_warnings)}", _THRESHOLD_FORM)
     warnings = tuple(sorted({_threshold(w, join("warnings", i))
                              for i, w in enumerate(raw_warnings)}))
-    raw_targets, by = data["targets"], data.get("targets_by", "priority")
-    if priority_matrix is not None and isinstance(raw_targets, Mapping) and by == "priority":
-        complete = "*" not in raw_targets
-        read_at("targets", lambda table: priority_matrix.read_priority_table(
-            table, complete=complete), {k: v for k, v in raw_targets.items() if k != "*"})
-    raw_calendar = data.get("calendar")
-    conditions = {key: read_at(key, parse_condition, data[key])
-                  for key, _ in FLAGS if key in data}
-    calendar = _calendar(raw_calendar, calendars)
+    by = data.get("targets_by", "priority")
     if not isinstance(by, str) or not by:
-        raise ConfigError("targets_by", f"expected a field name, got {by!r}",
+        raise ConfigError("targets_by", f"expected a field name, got {shown(by)}",
                           "'priority' or the name of a ticket field")
-    targets = read_at("targets", Targets.from_dict, raw_targets)
+    goals = read_goals(data["goals"], calendars, by) if "goals" in data else ()
+    tables = ([(join(join("goals", i), "targets"), g["targets"])
+               for i, g in enumerate(data["goals"])] if goals else [("targets", data["targets"])])
+    for path, raw_targets in tables:
+        if priority_matrix is not None and isinstance(raw_targets, Mapping) and by == "priority":
+            _check_matrix(priority_matrix, path, raw_targets)
+    raw_calendar = data.get("calendar")
+    conditions: dict[str, Any] = {key: read_at(key, parse_condition, data[key])
+                                  for key, _ in FLAGS if key in data}
+    choice = (read_at("calendar_by", lambda raw: _read_choice(raw, calendars),
+                      data["calendar_by"]) if "calendar_by" in data else None)
+    if choice is None:
+        calendar = _calendar(raw_calendar, calendars)
+    else:
+        calendar = choice.default or (choice.calendars[0][1] if choice.calendars
+                                      else _calendar(None, calendars))
+    targets = goals[0].targets if goals else read_at("targets", Targets.from_dict,
+                                                     data["targets"])
     start_from = data.get("start_from")
     if start_from is not None and (not isinstance(start_from, str) or not start_from):
         raise ConfigError("start_from", f"expected a field name, got {shown(start_from)}",
@@ -285,6 +372,9 @@ def _read(data: object, calendars: Mapping[str, BusinessCalendar],
         start_from=start_from,
         retroactive_pause=retroactive_pause,
         calendar_name=raw_calendar if isinstance(raw_calendar, str) else None,
+        calendar_by=choice,
+        goals=goals,
+        escalations=_escalations(data.get("escalations", [])),
         **conditions,
     )
 

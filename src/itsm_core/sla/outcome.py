@@ -20,11 +20,12 @@ from typing import Any
 
 import attrs
 
+from itsm_core.errors import InvalidArgumentError, shown
 from itsm_core.sla.cycle import SlaCycle
 from itsm_core.sla.events import Fields
 from itsm_core.sla.segment import Segment, Stage
 
-__all__ = ["Segment", "SlaCycle", "SlaOutcome", "Stage"]
+__all__ = ["Segment", "SlaCycle", "SlaOutcome", "Stage", "skipped"]
 
 
 @attrs.frozen(kw_only=True)
@@ -64,3 +65,18 @@ class SlaOutcome:
         """
         return {"definition": self.definition, "ticket": self.ticket, "applies": self.applies,
                 "skipped": self.skipped, "cycles": [c.to_dict() for c in self.cycles]}
+
+
+def skipped(name: str, outcome: SlaOutcome, reason: str, strict: bool) -> SlaOutcome:
+    """*outcome*'s ticket skipped for *reason* by SLA *name*, or, if *strict*,
+    ``InvalidArgumentError``.
+
+    >>> out = SlaOutcome(definition="x", ticket="T", applies=True, cycles=())
+    >>> skipped("x", out, "no calendar", False).skipped
+    'no calendar'
+    """
+    if strict:
+        raise InvalidArgumentError(f"ticket {shown(outcome.ticket)}, SLA {shown(name)}: "
+                                   f"{reason}")
+    return SlaOutcome(definition=name, ticket=outcome.ticket, applies=True,
+                      cycles=(), fields=outcome.fields, skipped=reason)
