@@ -506,3 +506,17 @@ def test_an_earlier_start_field_only_lengthens_the_first_cycle(events: list[Tick
     assert moved[0].started_at == opened
     assert moved[0].elapsed == base[0].elapsed + gained
     assert figures(d.evaluate(stamped))[1:] == figures(plain.evaluate(events))[1:]
+
+
+def test_a_start_field_centuries_back_is_a_reason_for_that_ticket_not_an_escape():
+    # the calendar refuses one query over more than about 570 years: with strict=False the
+    # ticket is skipped with that reason and counted; with strict=True the error is raised
+    weekly = SlaDefinition.from_dict({
+        "name": "r", "targets": "PT4H", "start_from": "opened_at",
+        "calendar": {"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}}})
+    event = TicketEvent(DAY, "New", None, {"opened_at": "1200-01-01T00:00:00+00:00"})
+    outcome = weekly.evaluate([event], strict=False)
+    assert outcome.cycles == ()
+    assert outcome.skipped is not None and "too long for one query" in outcome.skipped
+    with pytest.raises(InvalidArgumentError, match="too long for one query"):
+        weekly.evaluate([event])

@@ -40,7 +40,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from itsm_core._instant import parse_instant, to_us
-from itsm_core.errors import ArgumentTypeError, InvalidArgumentError, ItsmError, shown
+from itsm_core.errors import (
+    ArgumentTypeError,
+    InvalidArgumentError,
+    ItsmError,
+    NoBusinessTimeError,
+    shown,
+)
 from itsm_core.sla.building import OpenCycle, finish, open_cycle
 from itsm_core.sla.clock import APPLIES, CANCEL, PAUSE, RESET, START, STOP
 from itsm_core.sla.events import Fields, TicketEvent
@@ -242,7 +248,13 @@ def replay(definition: SlaDefinition, events: Iterable[TicketEvent], as_of: date
         else:
             cur.step(not flags & PAUSE, t, key, event)
     fields = last.fields if last is not None else Fields({})
-    built = tuple(finish(definition, c, as_of_us) for c in cycles)
+    try:
+        built = tuple(finish(definition, c, as_of_us) for c in cycles)
+    except (InvalidArgumentError, NoBusinessTimeError) as exc:  # a span the calendar refuses
+        if strict:
+            raise
+        return SlaOutcome(definition=definition.name, ticket=ticket, applies=True, cycles=(),
+                          fields=fields, skipped=f"cannot measure the cycles: {exc}")
     return SlaOutcome(definition=definition.name, ticket=ticket, applies=applies, cycles=built,
                       fields=fields)
 
