@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from itsm_core import BusinessCalendar
 from itsm_core.errors import ConfigError, InvalidArgumentError
+from itsm_core.sla import SlaDefinition, TicketEvent, compliance_report
 from itsm_core.sla.deadline import BusinessDayDeadline, CutoffDeadline, FieldDeadline
 from itsm_core.sla.targets import Targets
 
@@ -168,3 +169,16 @@ def test_bad_deadlines_name_the_field(data: Any, path: str, message: str) -> Non
     assert info.value.path == path
     assert message in str(info.value)
     assert len(str(info.value)) < 400
+
+
+def test_an_open_deadline_cycle_past_its_due_instant_is_overdue_in_the_report():
+    # due 17:00 the day it was received; at 18:00 no business time has run since 17:00, so a
+    # budget comparison (elapsed 7 h > target 7 h) says "not yet" -- the wall clock says late
+    hours = {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
+    same_day = SlaDefinition.from_dict({"name": "r", "calendar": {"timezone": "UTC",
+                                                                  "hours": hours},
+                                        "targets": {"business_days": 0, "by": "17:00"}})
+    opened = TicketEvent(datetime(2025, 1, 6, 10, tzinfo=timezone.utc), "New")
+    at = {h: same_day.evaluate([opened], as_of=datetime(2025, 1, 6, h, tzinfo=timezone.utc))
+          for h in (16, 18)}
+    assert [compliance_report([at[h]]).rows[0].overdue for h in (16, 18)] == [0, 1]

@@ -226,8 +226,9 @@ class ComplianceAccumulator:
         for cycle in outcome.cycles:
             stage = cycle.stage
             elapsed = cycle._elapsed_us  # the cycle's own integers: this module is in its package
-            count(tuple([get(outcome, cycle) for get in getters]), stage, elapsed,
-                  elapsed > cycle._target_us and stage in _OPEN)
+            overdue = stage in _OPEN and (elapsed > cycle._target_us if cycle._due_us is None
+                                          else cycle.breached)  # a deadline: the wall clock
+            count(tuple([get(outcome, cycle) for get in getters]), stage, elapsed, overdue)
 
     def add_cycle(self, keys: Sequence[Any], stage: Stage, elapsed: timedelta, *,
                   overdue: bool = False) -> None:
