@@ -9,6 +9,12 @@ wall-clock time without a zone names no instant.
 1000000
 >>> from_us(1_000_000, timezone.utc)
 datetime.datetime(1970, 1, 1, 0, 0, 1, tzinfo=datetime.timezone.utc)
+
+The resolution is the microsecond.  A finer instant (a ``pandas.Timestamp`` with
+nanoseconds) is truncated toward the past on the way in, by :func:`to_us` and by
+:func:`instant`, which also makes it a plain ``datetime``; a finer fraction in ISO 8601 text
+is truncated the same way by :func:`parse_instant`.  Durations are exact to the
+microsecond: :func:`parse_duration` refuses a finer one rather than round it.
 """
 
 from __future__ import annotations
@@ -25,16 +31,19 @@ from itsm_core.errors import (
     ConfigError,
     InvalidArgumentError,
     NaiveDatetimeError,
+    shown,
 )
 
 __all__ = [
     "US_PER_DAY",
     "US_PER_HOUR",
+    "MAX_DURATION_TEXT",
     "US_PER_SECOND",
     "duration_in_words",
     "duration_us",
     "format_duration",
     "from_us",
+    "instant",
     "load_zone",
     "parse_duration",
     "parse_instant",
@@ -48,6 +57,8 @@ US_PER_DAY = 24 * US_PER_HOUR
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _ONE_US = timedelta(microseconds=1)
+_MAX_US = timedelta.max // _ONE_US  # the range of timedelta, in microseconds
+_MIN_US = timedelta.min // _ONE_US
 _dt_sub = datetime.__sub__  # the C subtraction, whatever datetime subclass comes in
 
 
@@ -74,11 +85,37 @@ def to_us(value: object, name: str) -> int:
         return result
     if not isinstance(value, datetime):
         raise ArgumentTypeError(
-            f"{name}: expected an aware datetime, got {type(value).__name__} {value!r}"
+            f"{name}: expected an aware datetime, got {type(value).__name__} {shown(value)}"
         )
     raise NaiveDatetimeError(
         f"{name}: naive datetime {value}; expected an aware datetime (with tzinfo)"
     )
+
+
+def instant(value: object, name: str) -> datetime:
+    """Return the aware datetime *value* as a plain ``datetime``, to the microsecond.
+
+    A subclass (``pandas.Timestamp``, ``pendulum.DateTime``) becomes a plain ``datetime``
+    with the same fields, zone and fold; a ``pandas.Timestamp``'s nanoseconds are dropped,
+    which truncates toward the past, as :func:`to_us` does.  A value stored this way writes
+    ISO 8601 text that :func:`parse_instant` reads back to an equal value.
+
+    Raises:
+        NaiveDatetimeError: *value* has no UTC offset.
+        ArgumentTypeError: *value* is not a datetime.
+
+    >>> import pandas as pd
+    >>> stamp = pd.Timestamp("2025-01-06T09:00:00.000001999+00:00")
+    >>> instant(stamp, "at")
+    datetime.datetime(2025, 1, 6, 9, 0, 0, 1, tzinfo=datetime.timezone.utc)
+    >>> to_us(instant(stamp, "at"), "at") == to_us(stamp, "at")
+    True
+    """
+    to_us(value, name)  # an aware datetime, or an error
+    if type(value) is datetime or not isinstance(value, datetime):
+        return value  # type: ignore[return-value]  # not a datetime: to_us raised
+    return datetime(value.year, value.month, value.day, value.hour, value.minute,
+                    value.second, value.microsecond, value.tzinfo, fold=value.fold)
 
 
 def load_zone(value: object, path: str) -> ZoneInfo:
@@ -93,19 +130,25 @@ def load_zone(value: object, path: str) -> ZoneInfo:
     """
     form = 'an IANA time zone name such as "Europe/London" or "UTC"'
     if not isinstance(value, str) or not value:
-        raise ConfigError(path, f"expected a time zone name, got {value!r}", form)
+        raise ConfigError(path, f"expected a time zone name, got {shown(value)}", form)
     try:
         return ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError, OSError, TypeError):
-        raise ConfigError(path, f"unknown time zone {value!r}", form) from None
+        raise ConfigError(path, f"unknown time zone {shown(value)}", form) from None
 
 
 _INSTANT_FORM = "an aware ISO 8601 date-time such as '2025-03-01T22:00:00+00:00'"
+_FINER = re.compile(r"([.,]\d{6})\d+")  # digits past the microsecond, cut before reading
 
 
 def parse_instant(value: object, path: str) -> datetime:
-    """Read an aware instant from an ISO 8601 string (an aware datetime passes through).
+    """Read an aware instant from an ISO 8601 string, or take an aware datetime.
 
+    The result is a plain ``datetime`` (see :func:`instant`); digits past the microsecond
+    are truncated, toward the past.
+
+    >>> parse_instant("2025-03-01T22:00:00.0000019+00:00", "t").isoformat()
+    '2025-03-01T22:00:00.000001+00:00'
     >>> parse_instant("2025-03-01T22:00:00+01:00", "start").isoformat()
     '2025-03-01T22:00:00+01:00'
     >>> parse_instant("2025-03-01T22:00", "changes[0].start")
@@ -117,15 +160,23 @@ def parse_instant(value: object, path: str) -> datetime:
         result = value
     elif isinstance(value, str):
         try:
-            result = datetime.fromisoformat(value)
+            result = datetime.fromisoformat(_FINER.sub(r"\1", value, count=1))
         except ValueError:
-            raise ConfigError(path, f"cannot read {value!r}", _INSTANT_FORM) from None
+            raise ConfigError(path, f"cannot read {shown(value)}", _INSTANT_FORM) from None
     else:
-        raise ConfigError(path, f"expected a date-time, got {type(value).__name__} {value!r}",
-                          _INSTANT_FORM)
-    if result.tzinfo is None or result.utcoffset() is None:
-        raise ConfigError(path, f"{value!r} has no UTC offset", _INSTANT_FORM)
-    return result
+        raise ConfigError(path, f"expected a date-time, got {type(value).__name__} "
+                          f"{shown(value)}", _INSTANT_FORM)
+    try:
+        offset = result.utcoffset()
+    except (ValueError, TypeError, OverflowError):  # a broken tzinfo of a passed datetime
+        offset = None
+    if offset is None:
+        raise ConfigError(path, f"{shown(value)} has no UTC offset", _INSTANT_FORM)
+    try:
+        return instant(result, path)
+    except (ArgumentTypeError, NaiveDatetimeError, OverflowError) as exc:
+        raise ConfigError(path, f"{shown(value)} is not a usable instant ({exc})",
+                          _INSTANT_FORM) from None
 
 
 def from_us(us: int, tz: tzinfo) -> datetime:
@@ -166,7 +217,8 @@ def duration_us(value: object, name: str, *, allow_negative: bool = False) -> in
     itsm_core.errors.InvalidArgumentError: d: negative duration -1 day, 23:00:00; expected a timedelta >= 0
     """
     if not isinstance(value, timedelta):
-        raise ArgumentTypeError(f"{name}: expected a timedelta, got {type(value).__name__} {value!r}")
+        raise ArgumentTypeError(
+            f"{name}: expected a timedelta, got {type(value).__name__} {shown(value)}")
     us: int = value // _ONE_US
     if us < 0 and not allow_negative:
         raise InvalidArgumentError(f"{name}: negative duration {value}; expected a timedelta >= 0")
@@ -176,10 +228,23 @@ def duration_us(value: object, name: str, *, allow_negative: bool = False) -> in
 def td(us: int) -> timedelta:
     """Return integer microseconds as a ``timedelta``.
 
+    Raises:
+        InvalidArgumentError: *us* lies beyond the range of ``timedelta``
+            (999,999,999 days either way).
+
     >>> td(90 * 60 * 1_000_000)
     datetime.timedelta(seconds=5400)
+    >>> td(10**21)
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.InvalidArgumentError: the duration falls outside the 999999999 days either way that timedelta can represent
     """
-    return _ONE_US * us
+    try:
+        return _ONE_US * us
+    except OverflowError:
+        raise InvalidArgumentError(
+            "the duration falls outside the 999999999 days either way that timedelta can "
+            "represent") from None
 
 
 _ISO_DURATION = re.compile(
@@ -193,6 +258,9 @@ _DURATION_FORM = (
     "an ISO 8601 duration such as 'PT4H', 'P3D' or 'P1DT2H30M' (weeks, days, hours, minutes, "
     "seconds; a day is 24 hours; no months or years) or a timedelta"
 )
+#: The longest text read as a duration; longer text is refused before it is parsed.
+MAX_DURATION_TEXT = 100
+_RANGE_FORM = "a duration within 999999999 days either way (the range of timedelta)"
 
 
 def parse_duration(value: object, path: str, *, allow_negative: bool = False) -> timedelta:
@@ -215,28 +283,41 @@ def parse_duration(value: object, path: str, *, allow_negative: bool = False) ->
     Traceback (most recent call last):
     ...
     itsm_core.errors.ConfigError: targets.low: cannot read 'P1M' as a duration; expected an ISO 8601 duration such as 'PT4H', 'P3D' or 'P1DT2H30M' (weeks, days, hours, minutes, seconds; a day is 24 hours; no months or years) or a timedelta
+
+    Text is at most :data:`MAX_DURATION_TEXT` characters, and the duration must lie in the
+    range of ``timedelta`` (999,999,999 days either way):
+
+    >>> parse_duration("P99999999999D", "targets.low")
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.ConfigError: targets.low: 'P99999999999D' is too long a duration; expected a duration within 999999999 days either way (the range of timedelta)
     """
     if isinstance(value, timedelta):
         result = value
     elif isinstance(value, str):
+        if len(value) > MAX_DURATION_TEXT:  # bounded before any digit is converted
+            raise ConfigError(path, f"{shown(value)} is longer than {MAX_DURATION_TEXT} "
+                              "characters", _DURATION_FORM)
         match = _ISO_DURATION.fullmatch(value.strip())
         if match is None or not any(match.group(u) for u in _UNIT_US):
-            raise ConfigError(path, f"cannot read {value!r} as a duration", _DURATION_FORM)
+            raise ConfigError(path, f"cannot read {shown(value)} as a duration", _DURATION_FORM)
         total = Fraction(0)
         for unit, scale in _UNIT_US.items():
             text = match.group(unit)
             if text:
                 total += Fraction(text.replace(",", ".")) * scale
         if total.denominator != 1:
-            raise ConfigError(path, f"{value!r} is not a whole number of microseconds",
+            raise ConfigError(path, f"{shown(value)} is not a whole number of microseconds",
                               _DURATION_FORM)
-        us = int(total)
-        result = timedelta(microseconds=-us if match.group("sign") == "-" else us)
+        us = -int(total) if match.group("sign") == "-" else int(total)
+        if not _MIN_US <= us <= _MAX_US:
+            raise ConfigError(path, f"{shown(value)} is too long a duration", _RANGE_FORM)
+        result = timedelta(microseconds=us)
     else:
-        raise ConfigError(path, f"expected a duration, got {type(value).__name__} {value!r}",
-                          _DURATION_FORM)
+        raise ConfigError(path, f"expected a duration, got {type(value).__name__} "
+                          f"{shown(value)}", _DURATION_FORM)
     if result < timedelta(0) and not allow_negative:
-        raise ConfigError(path, f"negative duration {value!r}", "a duration >= 0")
+        raise ConfigError(path, f"negative duration {shown(value)}", "a duration >= 0")
     return result
 
 

@@ -183,7 +183,7 @@ class UnknownNameError(ItsmError, KeyError):
     """
 
     def __init__(self, what: str, name: object, known: Iterable[object] = ()) -> None:
-        self.what = what
+        self.what = what = _path(what)
         self.name = name
         self.known = tuple(known)
         listed = ", ".join(shown(k) for k in self.known[:_KNOWN_SHOWN])

@@ -17,6 +17,7 @@ overlapping and touching intervals merged, empty ones dropped), hashable, and su
 
 from __future__ import annotations
 
+import operator
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, tzinfo
@@ -25,8 +26,9 @@ from operator import add, lt
 
 import attrs
 
+from itsm_core._args import items_of
 from itsm_core._instant import from_us, to_us
-from itsm_core.errors import ArgumentTypeError, InvalidArgumentError
+from itsm_core.errors import ArgumentTypeError, InvalidArgumentError, shown
 
 __all__ = ["IntervalSet"]
 
@@ -44,6 +46,17 @@ def _normalise(pairs: Iterable[tuple[int, int]]) -> tuple[int, ...]:
             flat.append(start)
             flat.append(end)
     return tuple(flat)
+
+
+def _integer(value: object, index: int) -> int:
+    """*value* as an ``int`` (an int subclass or an integer type such as numpy's), not a bool."""
+    if not isinstance(value, bool):
+        try:
+            return operator.index(value)  # type: ignore[arg-type]
+        except TypeError:
+            pass
+    raise ArgumentTypeError(f"intervals[{index}]: expected integer bounds, got "
+                            f"{type(value).__name__} {shown(value)}")
 
 
 @attrs.frozen(repr=False)
@@ -69,13 +82,25 @@ class IntervalSet:
         """Build from ``(start, end)`` integer pairs in any order; empty pairs vanish.
 
         Raises:
+            ArgumentTypeError: an item is not a pair of integers.
             InvalidArgumentError: a pair has ``end < start``.
 
         >>> IntervalSet.from_pairs([(3, 3), (0, 2), (1, 4)]).pairs()
         ((0, 4),)
+        >>> IntervalSet.from_pairs([True])
+        Traceback (most recent call last):
+        ...
+        itsm_core.errors.ArgumentTypeError: intervals[0]: expected a (start, end) pair of integers, got True
         """
         checked = []
-        for index, (start, end) in enumerate(pairs):
+        for index, pair in enumerate(items_of(pairs, "intervals", "(start, end) pairs")):
+            try:
+                start, end = pair
+            except (TypeError, ValueError):
+                raise ArgumentTypeError(f"intervals[{index}]: expected a (start, end) pair of "
+                                        f"integers, got {shown(pair)}") from None
+            if type(start) is not int or type(end) is not int:
+                start, end = _integer(start, index), _integer(end, index)
             if end < start:
                 raise InvalidArgumentError(
                     f"intervals[{index}]: end {end} is before start {start}; expected start <= end"
@@ -102,7 +127,7 @@ class IntervalSet:
         for index, pair in enumerate(pairs):
             if not isinstance(pair, tuple) or len(pair) != 2:
                 raise ArgumentTypeError(
-                    f"{name}[{index}]: expected a (start, end) pair of aware datetimes, got {pair!r}"
+                    f"{name}[{index}]: expected a (start, end) pair of aware datetimes, got {shown(pair)}"
                 )
             start = to_us(pair[0], f"{name}[{index}].start")
             end = to_us(pair[1], f"{name}[{index}].end")
@@ -133,7 +158,11 @@ class IntervalSet:
         if len(starts) != len(ends):
             raise InvalidArgumentError(
                 f"ends: {len(ends)} ends for {len(starts)} starts; expected one end per start")
-        if not all(map(lt, starts, ends)):  # rare: empty or reversed intervals
+        try:
+            ordered = all(map(lt, starts, ends))
+        except TypeError:  # not integers: diagnosed by from_pairs below
+            ordered = False
+        if not ordered:  # rare: empty, reversed or malformed intervals
             checked = cls.from_pairs(zip(starts, ends, strict=True))  # diagnoses end < start
             if not checked:
                 return checked

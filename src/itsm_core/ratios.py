@@ -12,6 +12,15 @@ Fraction(1, 1000)
 Fraction(1999, 2000)
 >>> format_percent(Fraction(1999, 2000))
 '99.95%'
+
+Every number is bounded before any arithmetic (see :data:`MAX_DIGITS`): configuration may
+come from untrusted users, and ``Fraction("1e-10000000")`` alone would compute a
+ten-million-digit power of ten.
+
+>>> parse_number("1e-10000000", "weights.a")
+Traceback (most recent call last):
+...
+itsm_core.errors.ConfigError: weights.a: the exponent of '1e-10000000' is too large; expected a number written in at most 800 characters with an exponent of at most 1200, whose exact value has at most 350 digits in its numerator and in its denominator
 """
 
 from __future__ import annotations
@@ -21,9 +30,42 @@ import re
 from decimal import Decimal
 from fractions import Fraction
 
-from itsm_core.errors import ConfigError
+from itsm_core.errors import ConfigError, shown
 
-__all__ = ["NUMBER_FORM", "RATIO_FORM", "format_percent", "parse_number", "parse_ratio", "ratio_text"]
+__all__ = [
+    "MAX_DIGITS",
+    "MAX_TEXT_LENGTH",
+    "NUMBER_FORM",
+    "RATIO_FORM",
+    "format_percent",
+    "parse_number",
+    "parse_ratio",
+    "ratio_text",
+]
+
+#: The most digits the numerator, and the denominator, of a number from configuration may
+#: have, once in lowest terms: ``"99.95%"`` is 1999/2000 (4 digits each), a money amount
+#: such as ``"1234567.89"`` is 123456789/100 (9 and 3).  The bound admits every finite
+#: ``float`` (the largest is a 309-digit integer, the smallest denominator of a subnormal
+#: has 324 digits), so a number from JSON is never refused for its size, and it keeps each
+#: later product and comparison cheap.  It applies to every form alike: text, ``int``,
+#: ``float``, ``Decimal`` and ``Fraction``.
+MAX_DIGITS = 350
+
+#: The longest text read as a number (a fraction of two 350-digit parts, with spaces and a
+#: sign, fits); longer text is refused before any parsing.
+MAX_TEXT_LENGTH = 800
+
+# A written exponent (or a Decimal's digit count) beyond this cannot meet MAX_DIGITS with
+# a mantissa of at most MAX_TEXT_LENGTH digits (unless the number is zero): refused before
+# the power of ten is computed.
+_MAX_EXPONENT = 1200
+_LIMIT = 10**MAX_DIGITS  # numerator and denominator must be below this
+_LIMITS_FORM = (
+    f"a number written in at most {MAX_TEXT_LENGTH} characters with an exponent of at most "
+    f"{_MAX_EXPONENT}, whose exact value has at most {MAX_DIGITS} digits in its numerator "
+    "and in its denominator"
+)
 
 RATIO_FORM = (
     "a ratio in [0, 1]: a percentage string such as '99.95%', a decimal string such as "
@@ -35,12 +77,23 @@ NUMBER_FORM = (
     "or a Fraction, Decimal or float"
 )
 
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE](?P<exponent>[+-]?\d+))?")
+_NONZERO = re.compile(r"[^\D0]")  # a digit other than 0
 _PERCENT = re.compile(r"(?P<number>.*?)\s*%")
 _FRACTION = re.compile(r"(?P<num>[+-]?\d+)\s*/\s*(?P<den>\d+)")
 
 
+class _TooLarge(Exception):
+    """A number beyond the limits, found before it was converted (*part* says where)."""
+
+    def __init__(self, part: str) -> None:
+        super().__init__(part)
+        self.part = part
+
+
 def _from_text(text: str, *, percent: bool = True) -> Fraction | None:
+    if len(text) > MAX_TEXT_LENGTH:
+        raise _TooLarge("text")
     stripped = text.strip()
     fraction = _FRACTION.fullmatch(stripped)
     if fraction is not None:
@@ -50,8 +103,16 @@ def _from_text(text: str, *, percent: bool = True) -> Fraction | None:
         return Fraction(int(fraction.group("num")), den) if den else None
     percentage = _PERCENT.fullmatch(stripped) if percent else None
     number = percentage.group("number") if percentage else stripped
-    if _NUMBER.fullmatch(number) is None:
+    match = _NUMBER.fullmatch(number)
+    if match is None:
         return None
+    exponent = match.group("exponent")
+    if exponent is not None and not _NONZERO.search(number, 0, match.start("exponent")):
+        return Fraction(0)  # zero, whatever its exponent
+    if exponent is not None and len(exponent.lstrip("+-").lstrip("0")) > 3:
+        raise _TooLarge("exponent")  # before int(): it may have thousands of digits
+    if exponent is not None and abs(int(exponent)) > _MAX_EXPONENT:
+        raise _TooLarge("exponent")
     value = Fraction(number)
     return value / 100 if percentage else value
 
@@ -63,7 +124,10 @@ def parse_number(value: object, path: str, *, integer: bool = False,
     Accepted forms: ``int``, ``Fraction``, ``Decimal``, ``float`` (through its shortest
     ``repr``, so ``0.1`` is exactly ``1/10``), a decimal string (``"2.5"``, ``"1e-3"``) and a
     fraction string (``"3/4"``); with *percent*, also a percentage string (``"99.9%"``).
-    ``bool``, infinities and NaN are refused.
+    ``bool``, infinities and NaN are refused.  So is a number beyond the limits, checked
+    before any conversion: text longer than :data:`MAX_TEXT_LENGTH` characters, an exponent
+    beyond 1200, or an exact value whose numerator or denominator has more than
+    :data:`MAX_DIGITS` digits (every finite ``float`` is within them).
 
     Args:
         value: the number to read.
@@ -80,29 +144,55 @@ def parse_number(value: object, path: str, *, integer: bool = False,
     Traceback (most recent call last):
     ...
     itsm_core.errors.ConfigError: weights.a: cannot read 'x' as a number; expected a number: ...
+    >>> parse_number(10**400, "weights.a")
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.ConfigError: weights.a: <int of 1329 bits> has more than 350 digits in its numerator or denominator; expected a number written in at most 800 characters ...
     """
-    result: Fraction | None
-    if isinstance(value, bool):
-        result = None
-    elif isinstance(value, Fraction):
-        result = value
-    elif isinstance(value, int):
-        result = Fraction(value)
-    elif isinstance(value, float):
-        result = Fraction(repr(value)) if math.isfinite(value) else None
-    elif isinstance(value, Decimal):
-        result = Fraction(value) if value.is_finite() else None
-    elif isinstance(value, str):
-        result = _from_text(value, percent=percent)
-    else:
-        result = None
+    try:
+        result = _convert(value, percent)
+    except _TooLarge as exc:
+        problem = {"text": f"{shown(value)} is too long",
+                   "digits": f"{shown(value)} has more than {MAX_DIGITS} digits",
+                   "exponent": f"the exponent of {shown(value)} is too large"}[exc.part]
+        raise ConfigError(path, problem, _LIMITS_FORM) from None
     if result is None:
         form = RATIO_FORM if percent else NUMBER_FORM
-        raise ConfigError(path, f"cannot read {value!r} as a {'ratio' if percent else 'number'}",
-                          form)
+        raise ConfigError(path, f"cannot read {shown(value)} as a "
+                          f"{'ratio' if percent else 'number'}", form)
+    if not (-_LIMIT < result.numerator < _LIMIT and result.denominator < _LIMIT):
+        raise ConfigError(path, f"{shown(value)} has more than {MAX_DIGITS} digits in its "
+                          "numerator or denominator", _LIMITS_FORM)
     if integer and result.denominator != 1:
-        raise ConfigError(path, f"{value!r} is not a whole number", "an integer")
+        raise ConfigError(path, f"{shown(value)} is not a whole number", "an integer")
     return result
+
+
+def _convert(value: object, percent: bool) -> Fraction | None:
+    """*value* as an exact Fraction (``None`` if unreadable), with the work bounded: a
+    ``Decimal`` or text too large to convert cheaply raises :class:`_TooLarge` first."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (Fraction, int)):
+        return Fraction(value)  # size checked by the caller: comparisons are cheap
+    if isinstance(value, float):
+        return Fraction(repr(value)) if math.isfinite(value) else None
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            return None
+        _, digits, exponent = value.as_tuple()
+        if not any(digits):
+            return Fraction(0)
+        # as written without trailing zeros: Decimal("1.000") is 1, however many zeros
+        zeros = len(digits) - len(bytes(digits).rstrip(b"\0"))
+        if len(digits) - zeros > _MAX_EXPONENT:
+            raise _TooLarge("digits")  # cannot meet MAX_DIGITS: refused before converting
+        if abs(int(exponent) + zeros) > _MAX_EXPONENT:
+            raise _TooLarge("exponent")
+        return Fraction(value)
+    if isinstance(value, str):
+        return _from_text(value, percent=percent)
+    return None
 
 
 def parse_ratio(value: object, path: str) -> Fraction:
@@ -134,7 +224,7 @@ def parse_ratio(value: object, path: str) -> Fraction:
     """
     result = parse_number(value, path, percent=True)
     if not 0 <= result <= 1:
-        raise ConfigError(path, f"{value!r} is outside [0, 1]", RATIO_FORM)
+        raise ConfigError(path, f"{shown(value)} is outside [0, 1]", RATIO_FORM)
     return result
 
 
@@ -173,6 +263,6 @@ def ratio_text(ratio: Fraction) -> str:
     Fraction(1, 3)
     """
     text = format_percent(ratio)
-    if _from_text(text) == ratio:
+    if len(text) <= MAX_TEXT_LENGTH and _from_text(text) == ratio:
         return text
     return f"{ratio.numerator}/{ratio.denominator}"

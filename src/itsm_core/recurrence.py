@@ -42,6 +42,7 @@ from dateutil.rrule import (
     rrulestr,
 )
 
+from itsm_core._config import check_depth, reject_unknown
 from itsm_core._instant import (
     duration_us,
     format_duration,
@@ -318,13 +319,11 @@ class Recurrence:
         ...
         itsm_core.errors.ConfigError: freezes[2].rrule: cannot read 'FREQ=SOMETIMES': invalid 'FREQ': SOMETIMES; expected an RFC 5545 RRULE such as 'FREQ=WEEKLY;BYDAY=SA' (one rule, no DTSTART/EXDATE)
         """
+        check_depth(data)
         if not isinstance(data, Mapping):
             raise ConfigError("", f"expected a mapping, got {shown(data)}",
                               "{'rrule', 'start', 'timezone', 'duration'}")
-        for key in data:
-            if key not in _KEYS:
-                raise ConfigError(key if isinstance(key, str) else shown(key), "unknown key",
-                                  f"one of {', '.join(_KEYS)}")
+        reject_unknown(data, _KEYS)
         for key in _KEYS:
             if key not in data:
                 raise ConfigError(key, "missing", "a value for this key")

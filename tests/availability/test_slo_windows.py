@@ -223,7 +223,7 @@ class TestSlo:
             Slo.from_dict({"target": "120%", "window": {"rolling": "P30D"}})
         with pytest.raises(ConfigError, match=r"slo\.window"):
             Slo.from_dict({"target": "99%"})
-        with pytest.raises(ConfigError, match="unknown keys"):
+        with pytest.raises(ConfigError, match=r"slo\.owner: unknown key"):
             Slo.from_dict({"target": "99%", "window": {"rolling": "P1D"}, "owner": "x"})
         with pytest.raises(ConfigError, match=r"slo\.name"):
             Slo.from_dict({"target": "99%", "window": {"rolling": "P1D"}, "name": 3})

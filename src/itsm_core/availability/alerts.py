@@ -39,7 +39,7 @@ from itsm_core.availability.budget import (
     exceeds_burn_rate,
 )
 from itsm_core.availability.slo import SliSource
-from itsm_core.errors import ConfigError, InvalidArgumentError
+from itsm_core.errors import ConfigError, InvalidArgumentError, shown
 from itsm_core.ratios import parse_ratio, ratio_text
 
 __all__ = ["AlertPolicy", "AlertStatus", "BurnRateRule", "RuleResult"]
@@ -47,6 +47,24 @@ __all__ = ["AlertPolicy", "AlertStatus", "BurnRateRule", "RuleResult"]
 
 def _rate(value: object) -> Fraction:
     return _threshold(value, "burn_rate")
+
+
+def _text(value: object, path: str) -> str:
+    """A rule's name or severity: a string, refused otherwise (``str()`` of any value
+    could be anything, or fail)."""
+    if not isinstance(value, str):
+        raise ConfigError(path, f"expected a string, got {type(value).__name__} "
+                          f"{shown(value)}", "a name such as 'page-1h' or 'page'")
+    return value
+
+
+def _rate_text(rate: Fraction) -> str:
+    """A burn rate for display: ``%g`` of its float, or its power of ten beyond floats."""
+    try:
+        return f"{float(rate):g}"
+    except OverflowError:  # above 1e308: within the limits of parse_number, not of float
+        digits = str(int(rate))
+        return f"{digits[0]}.{digits[1:3]}e+{len(digits) - 1}"
 
 
 def _positive(instance: object, attribute: attrs.Attribute[timedelta], value: object) -> None:
@@ -276,12 +294,12 @@ class AlertPolicy:
         """
         path = "alerts"
         if not isinstance(data, Mapping) or set(data) != {"period", "rules"}:
-            raise ConfigError(path, f"cannot read {data!r} as an alert policy",
+            raise ConfigError(path, f"cannot read {shown(data)} as an alert policy",
                               f"{{'period': 'P30D', 'rules': [{_RULE_FORM}, ...]}}")
         period = parse_duration(data["period"], f"{path}.period")
         raw_rules = data["rules"]
         if not isinstance(raw_rules, list):
-            raise ConfigError(f"{path}.rules", f"expected a list, got {raw_rules!r}", _RULE_FORM)
+            raise ConfigError(f"{path}.rules", f"expected a list, got {shown(raw_rules)}", _RULE_FORM)
         rules = []
         for index, raw in enumerate(raw_rules):
             where = f"{path}.rules[{index}]"
@@ -289,9 +307,10 @@ class AlertPolicy:
             if (not isinstance(raw, Mapping) or not keys <= set(raw)
                     or len(set(raw) - keys) != 1 or not set(raw) - keys <= {"burn_rate",
                                                                           "budget_consumed"}):
-                raise ConfigError(where, f"cannot read {raw!r} as a rule", _RULE_FORM)
+                raise ConfigError(where, f"cannot read {shown(raw)} as a rule", _RULE_FORM)
             common: dict[str, Any] = {
-                "name": str(raw["name"]), "severity": str(raw["severity"]),
+                "name": _text(raw["name"], f"{where}.name"),
+                "severity": _text(raw["severity"], f"{where}.severity"),
                 "long_window": parse_duration(raw["long_window"], f"{where}.long_window"),
                 "short_window": parse_duration(raw["short_window"], f"{where}.short_window"),
             }
@@ -322,7 +341,7 @@ class AlertPolicy:
         >>> AlertPolicy.workbook().describe()[0]
         'page-1h (page): burn rate > 14.4 over 1:00:00 and 0:05:00 (2% of the budget)'
         """
-        return [f"{r.name} ({r.severity}): burn rate > {float(r.burn_rate):g} over "
+        return [f"{r.name} ({r.severity}): burn rate > {_rate_text(r.burn_rate)} over "
                 f"{r.long_window} and {r.short_window} "
                 f"({ratio_text(r.budget_consumed(self.period))} of the budget)"
                 for r in self.rules]

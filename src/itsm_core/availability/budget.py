@@ -24,7 +24,7 @@ from typing import Any, Literal
 import attrs
 
 from itsm_core._instant import duration_us, td
-from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError
+from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError, shown
 from itsm_core.ratios import format_percent, parse_number, parse_ratio
 
 __all__ = [
@@ -43,7 +43,7 @@ BudgetStatus = Literal["no_data", "healthy", "exhausted", "violated"]
 
 def _count(value: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ArgumentTypeError(f"{name}: expected an int >= 0, got {type(value).__name__} {value!r}")
+        raise ArgumentTypeError(f"{name}: expected an int >= 0, got {type(value).__name__} {shown(value)}")
     if value < 0:
         raise InvalidArgumentError(f"{name}: {value} is negative; expected an int >= 0")
     return value
@@ -77,7 +77,7 @@ class SliMeasurement:
             )
         if self.unit not in ("requests", "microseconds"):
             raise InvalidArgumentError(
-                f"unit: {self.unit!r}; expected 'requests' or 'microseconds'"
+                f"unit: {shown(self.unit)}; expected 'requests' or 'microseconds'"
             )
 
     @classmethod
@@ -169,7 +169,7 @@ def _threshold(value: object, path: str) -> Fraction:
         number = None
     if number is None or number < 0:
         raise InvalidArgumentError(
-            f"{path}: {value!r}; expected a number >= 0 (int, Fraction, float or decimal string)"
+            f"{path}: {shown(value)}; expected a number >= 0 (int, Fraction, float or decimal string)"
         )
     return number
 

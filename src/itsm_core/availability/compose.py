@@ -166,7 +166,7 @@ def check_group(count: int, k: int, name: str) -> None:
     itsm_core.errors.InvalidArgumentError: needs: 5000 components with k = 2; expected at most 1000 when 1 < k < n (MAX_GROUP)
     """
     if count > MAX_COMPONENTS:
-        raise InvalidArgumentError(f"{name}: {count} components; expected at most "
+        raise InvalidArgumentError(f"{name}: {shown(count)} components; expected at most "
                                    f"{MAX_COMPONENTS} (MAX_COMPONENTS)")
     if 1 < k < count and count > MAX_GROUP:
         raise InvalidArgumentError(f"{name}: {count} components with k = {k}; expected at most "
@@ -246,9 +246,9 @@ def k_of_n(k: int, *availabilities: object, n: int | None = None) -> Probability
             raise InvalidArgumentError(
                 f"n: given with {len(availabilities)} availabilities; expected exactly one "
                 "(the availability of each of the n identical components)")
+        check_group(n, k, "n")  # a count past the limit first (it is also unprintable)
         if not 1 <= k <= n:
             raise InvalidArgumentError(f"k: {shown(k)} of {n} components; expected 1 <= k <= n")
-        check_group(n, k, "n")
         values = availabilities * n
     if not 1 <= k <= len(values):
         raise InvalidArgumentError(f"k: {shown(k)} of {len(values)} components; "

@@ -27,6 +27,7 @@ from typing import Any
 
 import attrs
 
+from itsm_core._args import items_of
 from itsm_core._instant import (
     US_PER_DAY,
     US_PER_HOUR,
@@ -37,7 +38,7 @@ from itsm_core._instant import (
     to_us,
 )
 from itsm_core.availability.agreed import AgreedTimeCalendar
-from itsm_core.errors import ArgumentTypeError, InvalidArgumentError
+from itsm_core.errors import ArgumentTypeError, InvalidArgumentError, shown
 from itsm_core.ratios import format_percent, parse_ratio
 
 __all__ = [
@@ -55,6 +56,9 @@ __all__ = [
 #: The period lengths the Google SRE book's availability table (Appendix A) uses:
 #: a year of 365 days, a quarter of 90 days and a month of 30 days (not a quarter or a
 #: twelfth of the year: 99.9 % gives 2.16 hours a quarter and 43.2 minutes a month there).
+#: The most rows (targets) and the most columns (periods) one :func:`nines_table` holds.
+MAX_TABLE_ROWS = 1_000
+
 SRE_BOOK_PERIODS: tuple[tuple[str, timedelta], ...] = (
     ("year", timedelta(days=365)),
     ("quarter", timedelta(days=90)),
@@ -116,6 +120,9 @@ def _eligible_us(period: timedelta | None, calendar: AgreedTimeCalendar | None,
         raise InvalidArgumentError(f"end: {end} is before start {start}; expected start <= end")
     if calendar is None:
         return end_us - start_us
+    if not callable(getattr(calendar, "elapsed", None)):
+        raise ArgumentTypeError(f"calendar: expected a calendar with elapsed(start, end), got "
+                                f"{type(calendar).__name__}")
     open_time = calendar.elapsed(start, end)
     return duration_us(open_time, "calendar.elapsed(start, end)")
 
@@ -161,6 +168,9 @@ _UNITS: tuple[tuple[str, int], ...] = (
 )
 
 
+_MAX_SIGNIFICANT = 30  # a timedelta has at most 20 digits of microseconds
+
+
 def _significant(value: Fraction, digits: int) -> str:
     """*value* (> 0) rounded half-up to *digits* significant digits, trailing zeros cut."""
     exponent = 0
@@ -186,8 +196,12 @@ def humanize_duration(value: timedelta, significant: int = 3) -> str:
     >>> humanize_duration(timedelta(0))
     '0 seconds'
     """
-    if significant < 1:
-        raise InvalidArgumentError(f"significant: {significant}; expected an int >= 1")
+    if isinstance(significant, bool) or not isinstance(significant, int):
+        raise ArgumentTypeError(f"significant: expected an int, got "
+                                f"{type(significant).__name__} {shown(significant)}")
+    if not 1 <= significant <= _MAX_SIGNIFICANT:
+        raise InvalidArgumentError(f"significant: {shown(significant)}; expected an int from 1 "
+                                   f"to {_MAX_SIGNIFICANT}")
     us = duration_us(value, "value", allow_negative=True)
     if us == 0:
         return "0 seconds"
@@ -235,7 +249,7 @@ class NinesTable:
         ratio = parse_ratio(target, "target")
         names = [name for name, _ in self.periods]
         if period not in names:
-            raise InvalidArgumentError(f"period: {period!r} not in the table; expected one of {names}")
+            raise InvalidArgumentError(f"period: {shown(period)} not in the table; expected one of {names}")
         for row in self.rows:
             if row.target == ratio:
                 return row.allowed[names.index(period)]
@@ -289,18 +303,23 @@ def nines_table(targets: Iterable[object] = SRE_BOOK_TARGETS,
     >>> nines_table().cell("99.999%", "year")
     datetime.timedelta(seconds=315, microseconds=360000)
     """
+    wanted = items_of(targets, "targets", "targets")
+    listed = items_of(periods, "periods", "(name, timedelta) pairs")
+    if len(wanted) > MAX_TABLE_ROWS or len(listed) > MAX_TABLE_ROWS:
+        raise InvalidArgumentError(f"targets, periods: at most {MAX_TABLE_ROWS} of each, got "
+                                   f"{len(wanted)} and {len(listed)}")
     columns: list[tuple[str, timedelta]] = []
-    for index, pair in enumerate(periods):
+    for index, pair in enumerate(listed):
         if not isinstance(pair, tuple) or len(pair) != 2 or not isinstance(pair[0], str):
             raise ArgumentTypeError(
-                f"periods[{index}]: expected a (name, timedelta) pair, got {pair!r}"
+                f"periods[{index}]: expected a (name, timedelta) pair, got {shown(pair)}"
             )
         duration_us(pair[1], f"periods[{index}]")
         if any(pair[0] == name for name, _ in columns):
-            raise InvalidArgumentError(f"periods[{index}]: period {pair[0]!r} named twice")
+            raise InvalidArgumentError(f"periods[{index}]: period {shown(pair[0])} named twice")
         columns.append((pair[0], pair[1]))
     rows = []
-    for index, target in enumerate(targets):
+    for index, target in enumerate(wanted):
         ratio = parse_ratio(target, f"targets[{index}]")
         allowed = tuple(td(_floor_us(1 - ratio, duration_us(length, "period")))
                         for _, length in columns)

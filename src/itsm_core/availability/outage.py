@@ -21,12 +21,12 @@ from typing import Any
 
 import attrs
 
-from itsm_core._config import check_depth, join
-from itsm_core._instant import parse_instant, to_us
+from itsm_core._config import check_depth, reject_unknown
+from itsm_core._instant import instant, parse_instant, to_us
 from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError, shown
 from itsm_core.ratios import parse_ratio
 
-_FIELDS = frozenset({"start", "end", "service", "kind", "impact"})
+_FIELDS = ("start", "end", "service", "kind", "impact")
 
 __all__ = ["Outage", "OutageKind"]
 
@@ -142,6 +142,10 @@ class Outage:
             weight_class = 0
         else:
             weight_class = 1 if full else 2 if impact.numerator else 3
+        # a pandas Timestamp's nanoseconds go (toward the past), so to_dict reads back equal
+        _set(self, "start", instant(self.start, "start"))
+        if self.end is not None:
+            _set(self, "end", instant(self.end, "end"))
         _set(self, "_start_us", start_us)
         _set(self, "_end_us", end_us)
         _set(self, "_weight_class", weight_class)
@@ -172,12 +176,7 @@ class Outage:
         if not isinstance(data, dict):
             raise ConfigError(path, f"expected a mapping, got {type(data).__name__}",
                               "{'start': ISO instant, 'end': ISO instant or None, ...}")
-        unknown = sorted((k for k in data if k not in _FIELDS), key=shown)
-        if unknown:
-            first = unknown[0]
-            raise ConfigError(join(path, first if isinstance(first, str) else shown(first)),
-                              "unknown field",
-                              "start, end, service, kind, impact")
+        reject_unknown(data, _FIELDS, path, "start, end, service, kind, impact")
         if "start" not in data:
             raise ConfigError(f"{path}.start", "missing", "an ISO 8601 instant with offset")
         start = parse_instant(data["start"], f"{path}.start")

@@ -27,7 +27,7 @@ import attrs
 from itsm_core._instant import to_us
 from itsm_core.availability.agreed import AgreedTimeCalendar, _open_set
 from itsm_core.availability.budget import SliMeasurement
-from itsm_core.errors import ArgumentTypeError, InvalidArgumentError
+from itsm_core.errors import ArgumentTypeError, InvalidArgumentError, shown
 from itsm_core.intervals import IntervalSet
 
 __all__ = ["BadTime", "RequestSeries"]
@@ -66,7 +66,7 @@ class RequestSeries:
         for index, sample in enumerate(samples):
             if not isinstance(sample, tuple) or len(sample) != 3:
                 raise ArgumentTypeError(
-                    f"samples[{index}]: expected (aware datetime, good, total), got {sample!r}"
+                    f"samples[{index}]: expected (aware datetime, good, total), got {shown(sample)}"
                 )
             try:
                 counts = SliMeasurement.requests(good=sample[1], total=sample[2])
@@ -150,7 +150,7 @@ class BadTime:
             else:
                 raise ArgumentTypeError(
                     f"bad[{index}]: expected a (start, end) pair of aware datetimes or an "
-                    f"outage with start/end, got {item!r}"
+                    f"outage with start/end, got {shown(item)}"
                 )
             converted.append((start, _FOREVER if end is None else end))
         return cls(IntervalSet.from_datetimes(converted, "bad"), calendar=calendar)

@@ -24,9 +24,10 @@ from typing import Any, Protocol
 
 import attrs
 
+from itsm_core._config import reject_unknown
 from itsm_core.availability.budget import ErrorBudget, SliMeasurement
 from itsm_core.availability.windows import CalendarWindow, RollingWindow, _read_window
-from itsm_core.errors import ConfigError
+from itsm_core.errors import ConfigError, shown
 from itsm_core.ratios import parse_ratio, ratio_text
 
 __all__ = ["SliSource", "Slo"]
@@ -104,18 +105,16 @@ class Slo:
         """
         path = "slo"
         if not isinstance(data, Mapping):
-            raise ConfigError(path, f"expected a mapping, got {data!r}",
+            raise ConfigError(path, f"expected a mapping, got {shown(data)}",
                               "{'target': '99.9%', 'window': {'rolling': 'P30D'}}")
-        unknown = set(data) - {"target", "window", "name"}
-        if unknown:
-            raise ConfigError(path, f"unknown keys {sorted(unknown)}",
-                              "keys 'target', 'window' and optionally 'name'")
+        reject_unknown(data, ("target", "window", "name"), path,
+                       "keys 'target', 'window' and optionally 'name'")
         for key in ("target", "window"):
             if key not in data:
                 raise ConfigError(f"{path}.{key}", "missing", "a target and a window")
         name = data.get("name", "")
         if not isinstance(name, str):
-            raise ConfigError(f"{path}.name", f"expected a string, got {name!r}")
+            raise ConfigError(f"{path}.name", f"expected a string, got {shown(name)}")
         return cls(target=parse_ratio(data["target"], f"{path}.target"),
                    window=_read_window(data["window"], f"{path}.window"), name=name)
 

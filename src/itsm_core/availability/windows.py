@@ -16,12 +16,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
-from itsm_core._instant import duration_us, format_duration, parse_duration, to_us
-from itsm_core.errors import ConfigError
+from itsm_core._instant import duration_us, format_duration, load_zone, parse_duration, to_us
+from itsm_core.errors import ConfigError, shown
 
 __all__ = ["CalendarWindow", "RollingWindow", "window_from_dict"]
 
@@ -67,17 +66,6 @@ class RollingWindow:
         return {"rolling": format_duration(self.length)}
 
 
-def _zone(name: object, path: str) -> ZoneInfo:
-    if not isinstance(name, str):
-        raise ConfigError(path, f"expected an IANA time zone name, got {name!r}",
-                          "an IANA name such as 'Europe/London'")
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(path, f"unknown time zone {name!r}",
-                          "an IANA name such as 'Europe/London'") from exc
-
-
 @attrs.frozen(kw_only=True)
 class CalendarWindow:
     """The current calendar *unit* in a time zone, from local midnight to local midnight.
@@ -99,16 +87,17 @@ class CalendarWindow:
     @unit.validator
     def _check_unit(self, _: object, value: object) -> None:
         if value not in _UNITS:
-            raise ConfigError("window.calendar", f"unknown unit {value!r}", f"one of {list(_UNITS)}")
+            raise ConfigError("window.calendar", f"unknown unit {shown(value)}",
+                              f"one of {list(_UNITS)}")
 
     @timezone.validator
     def _check_zone(self, _: object, value: object) -> None:
-        _zone(value, "window.timezone")
+        load_zone(value, "window.timezone")
 
     @week_start.validator
     def _check_week_start(self, _: object, value: object) -> None:
         if value not in _WEEKDAYS:
-            raise ConfigError("window.week_start", f"unknown weekday {value!r}",
+            raise ConfigError("window.week_start", f"unknown weekday {shown(value)}",
                               f"one of {list(_WEEKDAYS)}")
 
     def _start_date(self, day: date) -> date:
@@ -141,7 +130,7 @@ class CalendarWindow:
         ['2024-12-30', '2025-01-06']
         """
         to_us(as_of, "as_of")
-        zone = ZoneInfo(self.timezone)
+        zone = load_zone(self.timezone, "window.timezone")
         start = self._start_date(as_of.astimezone(zone).date())
         end = self._next_date(start)
         return (datetime(start.year, start.month, start.day, tzinfo=zone),
@@ -175,7 +164,7 @@ def _read_window(data: object, path: str) -> RollingWindow | CalendarWindow:
     form = ("{'rolling': 'P30D'} or {'calendar': 'month', 'timezone': 'Europe/London'} "
             "(optional 'week_start')")
     if not isinstance(data, Mapping):
-        raise ConfigError(path, f"expected a mapping, got {data!r}", form)
+        raise ConfigError(path, f"expected a mapping, got {shown(data)}", form)
     if "rolling" in data and set(data) == {"rolling"}:
         return RollingWindow(parse_duration(data["rolling"], f"{path}.rolling"))
     if "calendar" in data and set(data) <= {"calendar", "timezone", "week_start"}:
@@ -183,4 +172,4 @@ def _read_window(data: object, path: str) -> RollingWindow | CalendarWindow:
             raise ConfigError(f"{path}.timezone", "missing", "an IANA name such as 'Europe/London'")
         return CalendarWindow(unit=data["calendar"], timezone=data["timezone"],
                               week_start=data.get("week_start", "mon"))
-    raise ConfigError(path, f"cannot read {dict(data)!r} as a window", form)
+    raise ConfigError(path, f"cannot read {shown(dict(data))} as a window", form)

@@ -31,9 +31,10 @@ import attrs
 
 from itsm_core._config import join
 from itsm_core._instant import duration_us, format_duration, from_us, to_us
-from itsm_core.calendar import days
 from itsm_core.calendar.compose import IntersectionSpec, MinusSpec, UnionSpec, VersionedSpec
 from itsm_core.calendar.config import DAYS, parse_date
+from itsm_core.calendar.days import add_to, as_day, count_between, day_bound
+from itsm_core.calendar.days import is_business_day as holds_open_time
 from itsm_core.calendar.explanation import CalendarExplanation
 from itsm_core.calendar.reading import check_versions, read_calendar
 from itsm_core.calendar.timeline import Timeline
@@ -320,7 +321,7 @@ class BusinessCalendar:
         >>> [cal.is_business_day(date(2025, 1, d)) for d in (6, 7, 8)]   # Monday night into Tuesday
         [True, True, False]
         """
-        return days.is_business_day(self._engine, self._zone, days.as_day(day, self._zone, "day"))
+        return holds_open_time(self._engine, self._zone, as_day(day, self._zone, "day"))
 
     def business_days_between(self, a: date | datetime, b: date | datetime) -> int:
         """The business days in ``(a, b]`` (dates; aware datetimes by their date), signed.
@@ -329,7 +330,7 @@ class BusinessCalendar:
         >>> cal.business_days_between(date(2025, 1, 6), date(2025, 1, 20)), cal.business_days_between(date(2025, 1, 20), date(2025, 1, 6))
         (2, -2)
         """
-        return days.count_between(self._engine, self._zone, a, b)
+        return count_between(self._engine, self._zone, a, b)
 
     @overload
     def add_business_days(self, start: datetime, n: int) -> datetime: ...
@@ -339,11 +340,14 @@ class BusinessCalendar:
         """The *n*-th business day after the date *start* (before it if ``n < 0``; *start* is
         never counted); for an aware datetime, the same wall-clock time on that date.
 
+        Raises:
+            InvalidArgumentError: ``abs(n)`` over ``calendar.days.MAX_DAY_COUNT`` (36,525).
+
         >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}})
         >>> cal.add_business_days(date(2025, 1, 6), 1), cal.add_business_days(datetime(2025, 1, 8, 7, 30, tzinfo=timezone.utc), -1).isoformat()
         (datetime.date(2025, 1, 13), '2025-01-06T07:30:00+00:00')
         """
-        return days.add_to(self._engine, self._zone, start, n)
+        return add_to(self._engine, self._zone, start, n)
 
     def start_of_business_day(self, day: date | datetime) -> datetime:
         """The first open instant of business day *day* (InvalidArgumentError if closed).
@@ -352,7 +356,7 @@ class BusinessCalendar:
         >>> cal.start_of_business_day(date(2025, 1, 6)).isoformat()
         '2025-01-06T09:00:00+00:00'
         """
-        return days.day_bound(self._engine, self._zone, day, 0)
+        return day_bound(self._engine, self._zone, day, 0)
 
     def end_of_business_day(self, day: date | datetime) -> datetime:
         """The end of business day *day*'s last open time, clipped to the date.
@@ -361,7 +365,7 @@ class BusinessCalendar:
         >>> cal.end_of_business_day(date(2025, 1, 6)).isoformat()   # an overnight shift is cut at midnight
         '2025-01-07T00:00:00+00:00'
         """
-        return days.day_bound(self._engine, self._zone, day, 1)
+        return day_bound(self._engine, self._zone, day, 1)
 
     def open_intervals(self, a: datetime, b: datetime) -> list[tuple[datetime, datetime]]:
         """The open intervals clipped to ``[a, b)``, in the calendar's zone.

@@ -23,7 +23,7 @@ from typing import Any
 import attrs
 import holidays as holidays_lib
 
-from itsm_core._config import join
+from itsm_core._config import join, reject_unknown
 from itsm_core.errors import ConfigError, shown
 
 __all__ = [
@@ -220,10 +220,7 @@ class HolidaySource:
         """
         if not isinstance(data, dict):
             raise ConfigError("", f"expected a mapping, got {shown(data)}", _HOLIDAY_FORM)
-        unknown = sorted(k if isinstance(k, str) else shown(k)
-                         for k in data if k not in _HOLIDAY_KEYS)
-        if unknown:
-            raise ConfigError(unknown[0], "unknown key", _HOLIDAY_FORM)
+        reject_unknown(data, _HOLIDAY_KEYS, "", _HOLIDAY_FORM)
         country = data.get("country")
         supported = holidays_lib.list_supported_countries()
         if not isinstance(country, str) or country not in supported:

@@ -29,6 +29,7 @@ from itsm_core.calendar.timeline import Timeline
 from itsm_core.errors import ArgumentTypeError, InvalidArgumentError, shown
 
 __all__ = [
+    "MAX_DAY_COUNT",
     "add_business_days",
     "add_to",
     "as_count",
@@ -47,6 +48,10 @@ __all__ = [
 ]
 
 _ONE_DAY = timedelta(days=1)
+
+#: The most business days ``add_business_days`` counts either way (a century of dates):
+#: the work is one search per business day counted, so the count bounds it.
+MAX_DAY_COUNT = 36_525
 
 
 def day_span(zone: ZoneInfo, day: date) -> tuple[int, int]:
@@ -273,8 +278,15 @@ def add_to(engine: Timeline, zone: ZoneInfo, start: object, n: object) -> date |
     >>> always = Timeline(lambda lo, hi: [(lo, hi)], 2**45)
     >>> add_to(always, ZoneInfo("UTC"), datetime(2025, 1, 1, 12, tzinfo=ZoneInfo("UTC")), 1).isoformat()
     '2025-01-02T12:00:00+00:00'
+    >>> add_to(always, ZoneInfo("UTC"), date(2025, 1, 1), 10**6)
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.InvalidArgumentError: n: 1000000 business days is out of range; expected an int from -36525 to 36525
     """
     count = as_count(n, "n")
+    if not -MAX_DAY_COUNT <= count <= MAX_DAY_COUNT:
+        raise InvalidArgumentError(f"n: {shown(count)} business days is out of range; expected "
+                                   f"an int from -{MAX_DAY_COUNT} to {MAX_DAY_COUNT}")
     if isinstance(start, datetime):
         return from_us(shift_instant(engine, zone, to_us(start, "start"), count), zone)
     return add_business_days(engine, zone, as_day(start, zone, "start"), count)

@@ -64,7 +64,7 @@ def read_calendar(value: object, path: str, make: Make) -> BusinessCalendar:
 
     Data nested deeper than ``itsm_core._config.MAX_DEPTH`` levels is refused before it is read.
     """
-    check_depth(value, path or "calendar")
+    check_depth(value, path)
     return _read(value, path, make)
 
 
@@ -85,8 +85,11 @@ def _read(value: object, path: str, make: Make) -> BusinessCalendar:
     key = composite[0]
     where = join(path, key)
     if len(rest) != 1:
-        other = sorted(k if isinstance(k, str) else shown(k) for k in rest if k != key)[0]
-        raise ConfigError(join(path, other), f"unexpected beside {key!r}", _CALENDAR_FORM)
+        other = min((k for k in rest if k != key),
+                    key=lambda k: (not isinstance(k, str) or not k, shown(k)))
+        if isinstance(other, str) and other:
+            raise ConfigError(join(path, other), f"unexpected beside {key!r}", _CALENDAR_FORM)
+        raise ConfigError(path, f"key {shown(other)} unexpected beside {key!r}", _CALENDAR_FORM)
     body = rest[key]
     spec: CalendarSpec
     if key in ("union", "intersection"):

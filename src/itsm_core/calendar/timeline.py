@@ -151,18 +151,11 @@ class Timeline:
             'widen the calendar\'s hours or its "horizon"'
         )
 
-    def _walk_limit(self, d: int) -> int:
-        """How many chunks an ``add``/``subtract`` of *d* may cross: *d* plus the horizon of
-        wall time, and never more than :data:`MAX_SPAN_CHUNKS`."""
-        return min((d + self._horizon_us) // CHUNK_US + 1, MAX_SPAN_CHUNKS)
-
     def _too_sparse(self, d: int, direction: str) -> NoBusinessTimeError:
-        horizon = format_duration(td(self._horizon_us))
         return NoBusinessTimeError(
-            f"fewer than {format_duration(td(d))} of business time within that duration plus "
-            f"the search horizon {horizon} {direction} the given instant (at most "
-            f"{MAX_SPAN_CHUNKS} chunks, about 570 years); widen the calendar's hours or its "
-            '"horizon"'
+            f"fewer than {format_duration(td(d))} of business time within {MAX_SPAN_CHUNKS} "
+            f"chunks (about 570 years) {direction} the given instant; widen the calendar's "
+            "hours"
         )
 
     # -- queries (all integers) ---------------------------------------------------------------
@@ -246,7 +239,7 @@ class Timeline:
             k = bisect_left(prefix, target, 1) - 1
             return bounds[2 * k + 1] - (prefix[k + 1] - target)
         last_open = first = index
-        limit = self._walk_limit(d)
+        limit = MAX_SPAN_CHUNKS
         while target > chunk.total:
             if chunk.total:
                 last_open = index
@@ -283,7 +276,7 @@ class Timeline:
                 self.previous_close(t)  # raises when no close lies within the horizon
         target = chunk.cumulative(t) - d
         last_open = first = index
-        limit = self._walk_limit(d)
+        limit = MAX_SPAN_CHUNKS
         while target < 0:
             if chunk.total:
                 last_open = index

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import attrs
 from dateutil.rrule import DAILY, rrule, rruleset, rrulestr
 
-from itsm_core._config import join, read_at
+from itsm_core._config import check_depth, join, read_at, reject_unknown
 from itsm_core._instant import load_zone
 from itsm_core.calendar.config import (
     DAYS,
@@ -68,10 +68,7 @@ def _check_keys(value: Mapping[Any, Any], allowed: tuple[str, ...], path: str,
                 also: tuple[str, ...] = ()) -> None:
     """Refuse keys outside *allowed*; the message also lists *also* (keys a caller
     already took out, such as a calendar's ``horizon``)."""
-    for key in value:
-        if key not in allowed:
-            raise ConfigError(join(path, _key(key)), "unknown key",
-                              f"one of {', '.join(allowed + also)}")
+    reject_unknown(value, allowed, path, f"one of {', '.join(allowed + also)}")
 
 
 @attrs.frozen
@@ -118,6 +115,10 @@ class WeeklySpec:
         ...
         itsm_core.errors.ConfigError: hours.funday: unknown key; expected one of mon, tue, wed, thu, fri, sat, sun
         """
+        check_depth(data)
+        if not isinstance(data, Mapping):
+            raise ConfigError("", f"expected a mapping, got {shown(data)}",
+                              '{"timezone": ..., "hours": {"mon": [["09:00", "17:00"]], ...}}')
         _check_keys(data, _KEYS, "",
                     also=("horizon", "union", "intersection", "minus", "versions"))
         if "timezone" not in data:

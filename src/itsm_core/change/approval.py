@@ -31,7 +31,7 @@ from itsm_core.calendar import BusinessCalendar
 from itsm_core.change.conflict import Conflict, ConflictKind
 from itsm_core.change.levels import NamedLevel, RiskLevel
 from itsm_core.change.request import ChangeRequest, ChangeType, parse_type
-from itsm_core.errors import ConfigError
+from itsm_core.errors import ConfigError, InvalidArgumentError, shown
 
 __all__ = ["ApprovalPolicy", "ApprovalRequirement", "Authority"]
 
@@ -83,7 +83,7 @@ class ApprovalRequirement:
 
 def _cell(data: object, path: str) -> tuple[Authority, timedelta]:
     if not isinstance(data, Mapping) or set(data) != {"authority", "lead_time"}:
-        raise ConfigError(path, f"expected {{'authority', 'lead_time'}}, got {data!r}", _CELL_FORM)
+        raise ConfigError(path, f"expected {{'authority', 'lead_time'}}, got {shown(data)}", _CELL_FORM)
     return (Authority.parse(data["authority"], join(path, "authority")),
             parse_duration(data["lead_time"], join(path, "lead_time")))
 
@@ -120,7 +120,7 @@ class ApprovalPolicy:
         itsm_core.errors.ConfigError: normal.moderate: missing; expected {'authority': 'cab', 'lead_time': 'P3D'}
         """
         if not isinstance(data, Mapping):
-            raise ConfigError("approval", f"expected a mapping, got {data!r}",
+            raise ConfigError("approval", f"expected a mapping, got {shown(data)}",
                               "{'normal': {...}, 'emergency': {...}}")
         cells = []
         for key in data:
@@ -137,7 +137,7 @@ class ApprovalPolicy:
                 cells += [(kind, level, authority, lead) for level in RiskLevel]
                 continue
             if not isinstance(row, Mapping):
-                raise ConfigError(where, f"expected a mapping, got {row!r}", _CELL_FORM)
+                raise ConfigError(where, f"expected a mapping, got {shown(row)}", _CELL_FORM)
             for name in row:
                 RiskLevel.parse(name, join(where, name))
             for level in RiskLevel:
@@ -160,15 +160,29 @@ class ApprovalPolicy:
                 "authority": authority.label, "lead_time": format_duration(lead)}
         return dict(out)
 
-    def requirement(self, change_type: ChangeType | str, level: RiskLevel) -> ApprovalRequirement:
+    def requirement(self, change_type: ChangeType | str,
+                    level: RiskLevel | str) -> ApprovalRequirement:
         """The authority and lead time for a change of this type and risk level.
+
+        *level* is a :class:`RiskLevel` or its name (``"high"``).
+
+        Raises:
+            UnknownNameError: *change_type* or *level* names nothing.
+            InvalidArgumentError: the policy has no cell for this type and level (a policy
+                built directly from an incomplete ``cells`` tuple; :meth:`from_dict` checks
+                that the matrix is complete).
 
         >>> p = ApprovalPolicy.from_dict({"normal": {"authority": "cab", "lead_time": "P2D"},
         ...                               "emergency": {"authority": "emergency_cab", "lead_time": "PT0S"}})
         >>> p.requirement("emergency", RiskLevel.LOW).authority.label
         'emergency_cab'
+        >>> p.requirement("normal", 3)
+        Traceback (most recent call last):
+        ...
+        itsm_core.errors.UnknownNameError: level: unknown name 3; expected one of 'low', 'moderate', 'high', 'very_high'
         """
         kind = parse_type(change_type, "change_type")
+        level = RiskLevel.parse(level, "level")
         if kind is ChangeType.STANDARD:
             return ApprovalRequirement(authority=Authority.NONE, lead_time=timedelta(0),
                                        pre_authorised=True, reason="standard change: pre-authorised")
@@ -176,7 +190,9 @@ class ApprovalPolicy:
             if cell_kind is kind and cell_level is level:
                 return ApprovalRequirement(authority=authority, lead_time=lead, pre_authorised=False,
                                            reason=f"{kind.value} x {level.label}")
-        raise AssertionError("unreachable: the matrix is complete")  # pragma: no cover
+        raise InvalidArgumentError(
+            f"level: the policy has no cell for {kind.value} x {level.label}; expected a "
+            "policy with a cell for every change type and risk level (read it with from_dict)")
 
     def earliest_start(self, change: ChangeRequest, level: RiskLevel, calendar: BusinessCalendar,
                        *, requested_at: datetime | None = None) -> datetime:

@@ -101,6 +101,13 @@ def _pair(kind: ConflictKind, a: ChangeRequest, b: ChangeRequest, *, ci: str | N
                         assignee=assignee)
 
 
+def _optional(value: object, kind: type, name: str) -> None:
+    """Refuse an optional argument that is neither ``None`` nor a *kind*."""
+    if value is not None and not isinstance(value, kind):
+        raise ArgumentTypeError(f"{name}: expected a {kind.__name__} or None, got "
+                                f"{type(value).__name__} {shown(value)}")
+
+
 def find_conflicts(changes: Iterable[ChangeRequest], *, windows: ChangeWindows | None = None,
                    topology: Topology | None = None) -> tuple[Conflict, ...]:
     """Every conflict among *changes*, sorted by start, kind and change ids.
@@ -112,11 +119,15 @@ def find_conflicts(changes: Iterable[ChangeRequest], *, windows: ChangeWindows |
             (dependent and dependency) of each other conflict when changed at overlapping times.
 
     Raises:
+        ArgumentTypeError: *changes* is not an iterable of ``ChangeRequest`` values, or
+            *windows* or *topology* is of the wrong type.
         InvalidArgumentError: two changes share an id.
 
     >>> find_conflicts([])
     ()
     """
+    _optional(windows, ChangeWindows, "windows")
+    _optional(topology, Topology, "topology")
     items = items_of(changes, "changes", "ChangeRequest values")
     ids: set[str] = set()
     for index, change in enumerate(items):
@@ -171,6 +182,7 @@ def conflicts_of(change: ChangeRequest, *, windows: ChangeWindows | None = None,
     ``requested_at``.
 
     Raises:
+        ArgumentTypeError: an argument of the wrong type.
         InvalidArgumentError: *approval* without *risk* or *calendar*.
 
     >>> policy = ApprovalPolicy.from_dict({"normal": {"authority": "cab", "lead_time": "P2D"},
@@ -184,6 +196,13 @@ def conflicts_of(change: ChangeRequest, *, windows: ChangeWindows | None = None,
     ...                                     calendar=BusinessCalendar.always_open("UTC"))]
     ['in_freeze', 'lead_time']
     """
+    if not isinstance(change, ChangeRequest):
+        raise ArgumentTypeError(f"change: expected a ChangeRequest, got {type(change).__name__} "
+                                f"{shown(change)}")
+    for value, kind, name in ((windows, ChangeWindows, "windows"),
+                              (approval, ApprovalPolicy, "approval"), (risk, RiskLevel, "risk"),
+                              (calendar, BusinessCalendar, "calendar")):
+        _optional(value, kind, name)
     found = list(windows.window_conflicts(change)) if windows is not None else []
     if approval is not None:
         if risk is None or calendar is None:

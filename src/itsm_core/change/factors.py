@@ -33,7 +33,7 @@ from types import MappingProxyType
 
 import attrs
 
-from itsm_core._config import check_depth
+from itsm_core._config import check_depth, reject_unknown
 from itsm_core._instant import US_PER_HOUR
 from itsm_core.change.request import ChangeRequest
 from itsm_core.errors import ConfigError, shown
@@ -102,9 +102,8 @@ class RiskHistory:
         if not isinstance(data, Mapping):
             raise ConfigError("history", f"expected a mapping, got {shown(data)}",
                               "{'ci_failures': {...}, 'implementer_record': {...}}")
-        for key in data:
-            if key not in ("ci_failures", "implementer_record"):
-                raise ConfigError(key, "unknown key", "one of 'ci_failures', 'implementer_record'")
+        reject_unknown(data, ("ci_failures", "implementer_record"), "",
+                       "one of 'ci_failures', 'implementer_record'")
         return cls(ci_failures=data.get("ci_failures", {}),
                    implementer_record=data.get("implementer_record", {}))
 

@@ -21,7 +21,7 @@ from fractions import Fraction
 
 import attrs
 
-from itsm_core._config import check_depth, join
+from itsm_core._config import check_depth, join, reject_unknown
 from itsm_core.change.levels import Contribution, MethodAssessment, format_number
 from itsm_core.change.scales import LevelTable, Scale
 from itsm_core.errors import ConfigError, shown
@@ -43,10 +43,11 @@ def _weighted_scales(rows: object, path: str, key: str, *,
                               "{'factor': 'backout_plan', 'weight': 10, 'answers': {'yes': 0, 'no': 3}}")
         weight = parse_number(row["weight"], f"{where}.weight", integer=integer)
         if weight < 0:
-            raise ConfigError(f"{where}.weight", f"negative weight {row['weight']}", "a weight >= 0")
+            raise ConfigError(f"{where}.weight", f"negative weight {shown(row['weight'])}", "a weight >= 0")
         if not isinstance(row["factor"], str) or not row["factor"]:
             raise ConfigError(f"{where}.factor", f"bad factor {shown(row['factor'])}", "a factor name")
-        out.append((row["factor"], weight, Scale._read(row, where, integer=integer)))
+        out.append((row["factor"], weight, Scale._read(row, where, integer=integer,
+                                                        also=("factor", "weight"))))
     return tuple(out)
 
 
@@ -102,6 +103,7 @@ class Questionnaire:
     def _read(cls, data: object, path: str) -> Questionnaire:
         if not isinstance(data, Mapping):
             raise ConfigError(path, f"expected a mapping, got {shown(data)}", "{'questions': [...], 'bands': [...]}")
+        reject_unknown(data, ("questions", "bands"), path)
         questions = _weighted_scales(data.get("questions"), join(path, "questions"), "answers", integer=True)
         bands = LevelTable._read(data.get("bands"), join(path, "bands"), integer=True)
         lowest = sum((w * s.bounds()[0] for _, w, s in questions), Fraction(0))
@@ -166,6 +168,7 @@ class WeightedAverage:
     def _read(cls, data: object, path: str) -> WeightedAverage:
         if not isinstance(data, Mapping):
             raise ConfigError(path, f"expected a mapping, got {shown(data)}", "{'factors': [...], 'levels': [...]}")
+        reject_unknown(data, ("factors", "levels"), path)
         factors = _weighted_scales(data.get("factors"), join(path, "factors"), "thresholds", integer=False)
         total = sum((w for _, w, _ in factors), Fraction(0))
         if total == 0:

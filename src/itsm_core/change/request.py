@@ -17,8 +17,8 @@ from types import MappingProxyType
 
 import attrs
 
-from itsm_core._config import check_depth
-from itsm_core._instant import parse_instant, td, to_us
+from itsm_core._config import check_depth, reject_unknown
+from itsm_core._instant import instant, parse_instant, td, to_us
 from itsm_core.errors import ConfigError, ItsmError, UnknownNameError, shown
 
 __all__ = ["ChangeRequest", "ChangeType"]
@@ -51,6 +51,8 @@ def parse_type(value: object, path: str) -> ChangeType:
     """
     if isinstance(value, ChangeType):
         return value
+    if not isinstance(value, str):
+        raise UnknownNameError(path, value, [t.value for t in ChangeType])
     try:
         return ChangeType(value)
     except ValueError:
@@ -133,6 +135,11 @@ class ChangeRequest:
             to_us(self.requested_at, "requested_at")
         if self.assignee is not None and (not isinstance(self.assignee, str) or not self.assignee):
             raise ConfigError("assignee", f"bad assignee {shown(self.assignee)}", "a non-empty string or None")
+        # a pandas Timestamp's nanoseconds go (toward the past), so to_dict reads back equal
+        object.__setattr__(self, "start", instant(self.start, "start"))
+        object.__setattr__(self, "end", instant(self.end, "end"))
+        if self.requested_at is not None:
+            object.__setattr__(self, "requested_at", instant(self.requested_at, "requested_at"))
         object.__setattr__(self, "_start_us", start)
         object.__setattr__(self, "_end_us", end)
 
@@ -166,10 +173,7 @@ class ChangeRequest:
             raise ConfigError("change", f"expected a mapping, got {shown(data)}",
                               "{'id', 'type', 'cis', 'start', 'end', ...}")
         known = {"id", "type", "cis", "start", "end", "assignee", "requested_at", "fields"}
-        for key in data:
-            if key not in known:
-                raise ConfigError(key if isinstance(key, str) else shown(key), "unknown key",
-                                  f"one of {sorted(known)}")
+        reject_unknown(data, known, "", f"one of {sorted(known)}")
         for key in ("id", "type", "start", "end"):
             if key not in data:
                 raise ConfigError(key, "missing", "a value for this key")

@@ -29,7 +29,7 @@ from fractions import Fraction
 
 import attrs
 
-from itsm_core._config import check_depth
+from itsm_core._config import check_depth, reject_unknown
 from itsm_core.change.factors import RiskHistory, risk_factors
 from itsm_core.change.levels import Contribution, MethodAssessment, RiskLevel, format_number
 from itsm_core.change.methods import Questionnaire, WeightedAverage
@@ -117,9 +117,7 @@ class RiskModel:
         if not isinstance(data, Mapping):
             raise ConfigError("risk", f"expected a mapping, got {shown(data)}",
                               "{'rules': [...], 'questionnaire': {...}, 'weighted_average': {...}}")
-        for key in data:
-            if key not in _KEYS:
-                raise ConfigError(key, "unknown key", "one of " + ", ".join(repr(k) for k in _KEYS))
+        reject_unknown(data, _KEYS, "", "one of " + ", ".join(repr(k) for k in _KEYS))
         questionnaire = data.get("questionnaire")
         weighted = data.get("weighted_average")
         return cls(

@@ -16,7 +16,7 @@ from fractions import Fraction
 
 import attrs
 
-from itsm_core._config import check_depth, join
+from itsm_core._config import check_depth, join, reject_unknown
 from itsm_core.change.levels import (
     Contribution,
     MethodAssessment,
@@ -188,6 +188,8 @@ class Rule:
 
     @classmethod
     def _read(cls, data: object, path: str, known_cis: Collection[str] | None) -> Rule:
+        if isinstance(data, Mapping):
+            reject_unknown(data, ("name", "when", "risk"), path)
         if not isinstance(data, Mapping) or "risk" not in data:
             raise ConfigError(path, f"expected {{'when', 'risk'}}, got {shown(data)}", _RULE_FORM)
         name = data.get("name", path or "rule")
@@ -248,8 +250,9 @@ class RuleList:
         'ci_failures >= 3'
         """
         check_depth(data)
-        if not isinstance(data, Mapping) or set(data) - {"rules"}:
+        if not isinstance(data, Mapping):
             raise ConfigError("", f"expected {{'rules': [...]}}, got {shown(data)}", "{'rules': [...]}")
+        reject_unknown(data, ("rules",))
         rows = data.get("rules", [])
         if not isinstance(rows, list):
             raise ConfigError("rules", f"expected a list, got {shown(rows)}", f"[{_RULE_FORM}]")

@@ -18,7 +18,7 @@ from fractions import Fraction
 
 import attrs
 
-from itsm_core._config import check_depth, join
+from itsm_core._config import check_depth, join, reject_unknown
 from itsm_core.change.levels import RiskLevel, format_number
 from itsm_core.errors import ConfigError, InvalidArgumentError, UnknownNameError, shown
 from itsm_core.ratios import parse_number
@@ -80,11 +80,14 @@ class Scale:
         return cls._read(data, "", integer=False)
 
     @classmethod
-    def _read(cls, data: Mapping[str, object], path: str, *, integer: bool) -> Scale:
-        """:meth:`from_dict` at *path*; *integer* requires whole scores (a questionnaire)."""
+    def _read(cls, data: Mapping[str, object], path: str, *, integer: bool,
+              also: tuple[str, ...] = ()) -> Scale:
+        """:meth:`from_dict` at *path*; *integer* requires whole scores (a questionnaire);
+        *also* names the other keys the mapping may carry (a question's ``factor``)."""
         if not isinstance(data, Mapping):
             raise ConfigError(path, f"expected a mapping, got {shown(data)}",
                               "{'answers': {'yes': 0, 'no': 3}} or {'thresholds': [{'min': 0, 'score': 1}]}")
+        reject_unknown(data, (*also, "answers", "thresholds", "default"), path)
         has_answers, has_thresholds = "answers" in data, "thresholds" in data
         if has_answers == has_thresholds:
             raise ConfigError(path, "needs exactly one of 'answers' or 'thresholds'",
@@ -117,10 +120,11 @@ class Scale:
             where = join(join(path, "thresholds"), i)
             if not isinstance(row, Mapping) or "min" not in row or "score" not in row:
                 raise ConfigError(where, f"expected {{'min', 'score'}}, got {shown(row)}", "{'min': 0, 'score': 1}")
+            reject_unknown(row, ("min", "score"), where)
             low = parse_number(row["min"], f"{where}.min")
             if thresholds and low <= thresholds[-1][0]:
-                raise ConfigError(f"{where}.min", f"{row['min']} does not exceed the previous min "
-                                  f"{format_number(thresholds[-1][0])}",
+                raise ConfigError(f"{where}.min", f"{shown(format_number(low))} does not exceed the previous min "
+                                  f"{shown(format_number(thresholds[-1][0]))}",
                                   "thresholds in strictly ascending order of min")
             thresholds.append((low, parse_number(row["score"], f"{where}.score", integer=integer)))
         if default is not None:
@@ -258,13 +262,14 @@ class LevelTable:
             if not isinstance(row, Mapping) or "min" not in row or "risk" not in row:
                 raise ConfigError(where, f"expected {{'min', 'max', 'risk'}}, got {shown(row)}",
                                   "{'min': 0, 'max': 25, 'risk': 'low'}")
+            reject_unknown(row, ("min", "max", "risk"), where)
             low = parse_number(row["min"], f"{where}.min", integer=integer)
             high = row.get("max") if integer else None
             if not integer and "max" in row:
                 raise ConfigError(f"{where}.max", "thresholds take no max", "{'min': 2, 'risk': 'moderate'}")
             top = None if high is None else parse_number(high, f"{where}.max", integer=True)
             if top is not None and top < low:
-                raise ConfigError(f"{where}.max", f"max {high} is below min {row['min']}", "max >= min")
+                raise ConfigError(f"{where}.max", f"max {shown(format_number(top))} is below min {shown(format_number(low))}", "max >= min")
             if bands:
                 _check_follows(bands[-1], low, where, integer=integer)
             bands.append(Band(low, top, RiskLevel.parse(row["risk"], f"{where}.risk")))

@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 
 import attrs
 
-from itsm_core._config import join, read_at
+from itsm_core._config import check_depth, join, read_at, reject_unknown
 from itsm_core._instant import from_us, parse_instant, to_us
 from itsm_core.change.conflict import Conflict, ConflictKind
 from itsm_core.change.levels import listed_names
@@ -119,6 +119,7 @@ class Window:
         ...
         itsm_core.errors.UnknownNameError: cis[0]: unknown name 'dbx'; expected one of 'db'
         """
+        check_depth(data)
         if not isinstance(data, Mapping):
             raise ConfigError("", f"expected a mapping, got {shown(data)}", "{'kind', 'name', ...}")
         kinds = [k.value for k in WindowKind]
@@ -134,10 +135,7 @@ class Window:
             raise ConfigError(path, f"expected a mapping, got {shown(data)}",
                               "{'name', 'intervals' and/or 'recurrence', 'cis'?}")
         known = {"name", "intervals", "recurrence", "cis"} | ({"allow"} if kind is WindowKind.FREEZE else set())
-        for key in data:
-            if key not in known:
-                raise ConfigError(join(path, key if isinstance(key, str) else shown(key)),
-                                  "unknown key", f"one of {sorted(known)}")
+        reject_unknown(data, known, path, f"one of {sorted(known)}")
         name = data.get("name")
         if not isinstance(name, str) or not name:
             raise ConfigError(join(path, "name"), f"bad name {shown(name)}", "a non-empty string")
@@ -282,13 +280,12 @@ class ChangeWindows:
         >>> ChangeWindows.from_dict({"freezes": [{"name": "f", "cis": ["web"]}]}).freezes[0].cis
         frozenset({'web'})
         """
+        check_depth(data)
         if not isinstance(data, Mapping):
             raise ConfigError("windows", f"expected a mapping, got {shown(data)}",
                               "{'maintenance': [...], 'freezes': [...]}")
-        for key in data:
-            if key not in ("maintenance", "freezes", "maintenance_exempt"):
-                raise ConfigError(key if isinstance(key, str) else shown(key), "unknown key",
-                                  "one of 'maintenance', 'freezes', 'maintenance_exempt'")
+        reject_unknown(data, ("maintenance", "freezes", "maintenance_exempt"), "",
+                       "one of 'maintenance', 'freezes', 'maintenance_exempt'")
         lists = {}
         for key, kind in (("maintenance", WindowKind.MAINTENANCE), ("freezes", WindowKind.FREEZE)):
             rows = data.get(key, [])

@@ -20,8 +20,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, TextIO
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from itsm_core._instant import load_zone
 from itsm_core.cli.columns import ColumnMap, parse_column_spec
 from itsm_core.cli.csvread import DEFAULT_MISSING, collect_rows, read_header
 from itsm_core.cli.evaluate import fields_needed
@@ -30,7 +31,7 @@ from itsm_core.cli.output import FORMATS, write_report
 from itsm_core.cli.policyfile import load_demo_policy, load_policy
 from itsm_core.cli.timeparse import make_time_parser
 from itsm_core.demo.generator import AS_OF, LONDON, generate_incident_log
-from itsm_core.errors import ConfigError, InvalidArgumentError, ItsmError, NaiveDatetimeError
+from itsm_core.errors import ConfigError, InvalidArgumentError, ItsmError, NaiveDatetimeError, shown
 from itsm_core.sla.compliance import PERIODS
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -94,7 +95,7 @@ def _keys(text: str, known: Sequence[str]) -> tuple[str, ...]:
     allowed = (*_BUILTIN_KEYS, *known)
     for key in keys:
         if key not in allowed:
-            raise ConfigError("--by", f"unknown key {key!r}",
+            raise ConfigError("--by", f"unknown key {shown(key)}",
                               f"comma-separated names among {', '.join(allowed)}")
     if not keys:
         raise ConfigError("--by", "no keys given", "e.g. --by definition,priority")
@@ -105,10 +106,10 @@ def _zone(name: str | None) -> ZoneInfo | None:
     if name is None:
         return None
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError("--tz", f"unknown time zone {name!r}",
-                          "an IANA name such as Europe/London or UTC") from None
+        return load_zone(name, "--tz")
+    except ConfigError as exc:
+        raise ConfigError("--tz", f"unknown time zone {shown(name)}",
+                          "an IANA name such as Europe/London or UTC") from exc
 
 
 def _progress(err: TextIO, path: str) -> Callable[[int], None] | None:
@@ -132,15 +133,15 @@ def _text(args: argparse.Namespace) -> str:
         with open(args.events, "rb") as file:
             data = file.read()
     except OSError as exc:
-        raise ConfigError("EVENTS.csv", f"cannot read {args.events!r} ({exc.strerror or exc})",
+        raise ConfigError("EVENTS.csv", f"cannot read {shown(args.events)} ({exc.strerror or exc})",
                           "a CSV file with a header line") from None
     try:
         return data.decode(args.encoding)
     except UnicodeDecodeError as exc:
-        raise ConfigError("EVENTS.csv", f"{args.events!r} is not {args.encoding} ({exc.reason})",
+        raise ConfigError("EVENTS.csv", f"{shown(args.events)} is not {args.encoding} ({exc.reason})",
                           "--encoding NAME, e.g. --encoding cp1252") from None
     except LookupError:
-        raise ConfigError("--encoding", f"unknown encoding {args.encoding!r}",
+        raise ConfigError("--encoding", f"unknown encoding {shown(args.encoding)}",
                           "a Python codec name such as utf-8 or cp1252") from None
 
 

@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime, tzinfo
 
-from itsm_core.errors import InvalidArgumentError, NaiveDatetimeError
+from itsm_core.errors import InvalidArgumentError, NaiveDatetimeError, shown
 
 __all__ = ["DEFAULT_FORMS", "TimeParser", "make_time_parser"]
 
@@ -89,7 +89,7 @@ def make_time_parser(time_format: str | None, tz: tzinfo | None) -> TimeParser:
     ...
     itsm_core.errors.InvalidArgumentError: cannot read 'yesterday' as a time; expected ISO 8601 (2016-02-29T01:16:00Z) or D/M/YYYY HH:MM[:SS] (29/2/2016 01:16)
     """
-    expected = DEFAULT_FORMS if time_format is None else f"the --time-format {time_format!r}"
+    expected = DEFAULT_FORMS if time_format is None else f"the --time-format {shown(time_format)}"
     raw: Callable[[str], datetime | None]
     if time_format is None:
         def raw(text: str) -> datetime | None:
@@ -114,11 +114,11 @@ def make_time_parser(time_format: str | None, tz: tzinfo | None) -> TimeParser:
         except ValueError:  # out-of-range fields, e.g. 30/2/2016, or strptime's mismatch
             value = None
         if value is None:
-            raise InvalidArgumentError(f"cannot read {text!r} as a time; expected {expected}")
+            raise InvalidArgumentError(f"cannot read {shown(text)} as a time; expected {expected}")
         if value.tzinfo is None or value.utcoffset() is None:
             if tz is None:
                 raise NaiveDatetimeError(
-                    f"naive timestamp {text!r} has no UTC offset; expected --tz ZONE "
+                    f"naive timestamp {shown(text)} has no UTC offset; expected --tz ZONE "
                     "(e.g. --tz Europe/London) to say which zone the export's local times are in"
                 )
             value = value.replace(tzinfo=tz)

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from itsm_core._instant import to_us
-from itsm_core.errors import ArgumentTypeError, InvalidArgumentError, NaiveDatetimeError
+from itsm_core._instant import load_zone, to_us
+from itsm_core.errors import (
+    ArgumentTypeError,
+    ConfigError,
+    InvalidArgumentError,
+    NaiveDatetimeError,
+    shown,
+)
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas as pd
@@ -46,11 +51,11 @@ def zone_of(tz: str | tzinfo | None) -> tzinfo | None:
         return tz
     if not isinstance(tz, str):
         raise ArgumentTypeError(f"tz: expected an IANA zone name or a tzinfo, got "
-                                f"{type(tz).__name__} {tz!r}")
+                                f"{type(tz).__name__} {shown(tz)}")
     try:
-        return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidArgumentError(f"tz: unknown time zone {tz!r}; expected an IANA name such "
+        return load_zone(tz, "tz")
+    except ConfigError:
+        raise InvalidArgumentError(f"tz: unknown time zone {shown(tz)}; expected an IANA name such "
                                    f"as 'Europe/London'") from None
 
 
@@ -87,12 +92,12 @@ def instants_us(column: pd.Series, tz: str | tzinfo | None = None) -> list[int]:
     missing = parsed.isna()
     if missing.any():
         row = column.index[int(missing.to_numpy().argmax())]
-        raise InvalidArgumentError(f"{name}[{row!r}]: missing timestamp; expected a date-time")
+        raise InvalidArgumentError(f"{name}[{shown(row)}]: missing timestamp; expected a date-time")
     if parsed.dt.tz is not None:
         return list(parsed.dt.tz_convert("UTC").dt.as_unit("us").array.asi8.tolist())
     if zone is None:
-        shown = f" (e.g. {parsed.iloc[0]})" if len(parsed) else ""
-        raise NaiveDatetimeError(f"{name}: naive timestamps{shown}; expected aware ones, or "
+        example = f" (e.g. {parsed.iloc[0]})" if len(parsed) else ""
+        raise NaiveDatetimeError(f"{name}: naive timestamps{example}; expected aware ones, or "
                                  f"tz= naming the zone the export was written in")
     wall = parsed.dt.as_unit("us")
     local = wall.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")

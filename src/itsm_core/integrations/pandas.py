@@ -29,6 +29,7 @@ from itsm_core.errors import (
     ArgumentTypeError,
     ConfigError,
     InvalidArgumentError,
+    shown,
 )
 from itsm_core.integrations._frames import import_pandas, instants_us
 from itsm_core.sla.compliance import ComplianceAccumulator, check_grouping
@@ -89,7 +90,7 @@ def _cycle_row(outcome: SlaOutcome, index: int, cycle: SlaCycle) -> tuple[Any, .
 def _roles(frame: pd.DataFrame, columns: Mapping[str, str] | None,
            fields: Sequence[str] | None) -> tuple[dict[str, str], list[str]]:
     if columns is not None and not isinstance(columns, Mapping):
-        raise ConfigError("columns", f"expected a mapping, got {columns!r}", _ROLES_FORM)
+        raise ConfigError("columns", f"expected a mapping, got {shown(columns)}", _ROLES_FORM)
     roles = {**DEFAULT_COLUMNS, **(columns or {})}
     unknown = sorted(set(roles) - set(DEFAULT_COLUMNS))
     if unknown:
@@ -97,16 +98,16 @@ def _roles(frame: pd.DataFrame, columns: Mapping[str, str] | None,
     present = list(frame.columns)
     for role, name in roles.items():
         if name not in present and not (role == "priority" and columns is None):
-            raise ConfigError(f"columns.{role}", f"no column {name!r} in the frame",
+            raise ConfigError(f"columns.{role}", f"no column {shown(name)} in the frame",
                               f"one of {present}")
     if fields is None:
         fields = [c for c in present if c not in roles.values()]
     elif isinstance(fields, str) or not all(f in present for f in fields):
-        raise ConfigError("fields", f"expected a list of column names, got {fields!r}",
+        raise ConfigError("fields", f"expected a list of column names, got {shown(fields)}",
                           f"names from {present}")
     clash = sorted(set(fields) & {*CYCLE_COLUMNS, "skipped"})
     if clash:
-        raise ConfigError("fields", f"column {clash[0]!r} would clash with a result column",
+        raise ConfigError("fields", f"column {shown(clash[0])} would clash with a result column",
                           "rename it before evaluating")
     return roles, list(fields)
 
@@ -139,7 +140,7 @@ def _histories(frame: pd.DataFrame, roles: dict[str, str], fields: list[str],
             event = TicketEvent(from_us(stamps[row], timezone.utc), states[row],
                                 priorities[row], found)
         except (ArgumentTypeError, InvalidArgumentError) as exc:
-            raise type(exc)(f"row {labels[row]!r}: {exc}") from None
+            raise type(exc)(f"row {shown(labels[row])}: {exc}") from None
         grouped[code].append(event)
     return [(_nullable([ticket])[0], events)
             for ticket, events in zip(uniques.tolist(), grouped, strict=True)]
@@ -263,7 +264,7 @@ def group_keys(cycles: pd.DataFrame, by: Sequence[str],
     check_grouping(by, period)
     for name in by:
         if name not in cycles.columns:
-            raise ConfigError("by", f"no column {name!r} in the cycles",
+            raise ConfigError("by", f"no column {shown(name)} in the cycles",
                               f"one of {list(cycles.columns)}")
     rows = cycles[cycles["cycle"].notna()]
     names = tuple(by)

@@ -19,13 +19,20 @@ from itsm_core.errors import ConfigError, shown
 __all__ = ["as_tuple", "quote", "require_cells", "require_labels"]
 
 
-def quote(labels: Sequence[str]) -> str:
-    """Labels as a message lists them.
+#: The most labels (or cells) one message lists; the rest are counted.
+_LISTED = 10
+
+
+def quote(labels: Sequence[object]) -> str:
+    """Labels as a message lists them: each shown bounded, at most ten, the rest counted.
 
     >>> quote(["1 - High", "2 - Low"])
     "'1 - High', '2 - Low'"
+    >>> quote([str(n) for n in range(12)])
+    "'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', ... (12 in all)"
     """
-    return ", ".join(repr(label) for label in labels)
+    listed = ", ".join(shown(label) for label in labels[:_LISTED])
+    return listed + (f", ... ({len(labels)} in all)" if len(labels) > _LISTED else "")
 
 
 def as_tuple(value: Any, path: str, expected: str) -> tuple[Any, ...]:
@@ -102,8 +109,8 @@ def require_cells(
         if len(row) != n_u:
             missing_cells = ", ".join(
                 f"cells[{i}][{u}] (impact {shown(impact_labels[i])}, urgency {shown(urgency_labels[u])})"
-                for u in range(len(row), n_u)
-            )
+                for u in range(len(row), min(n_u, len(row) + _LISTED))
+            ) + (f", ... ({n_u - len(row)} in all)" if n_u - len(row) > _LISTED else "")
             problem = f"has {len(row)} cells" + (
                 f"; missing {missing_cells}" if missing_cells else ""
             )

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from itsm_core._config import check_depth
+from itsm_core._config import check_depth, reject_unknown
 from itsm_core.errors import (
     ArgumentTypeError,
     ConfigError,
@@ -130,9 +130,7 @@ class PriorityMatrix:
         check_depth(data)
         if not isinstance(data, Mapping):
             raise ConfigError("", f"got {type(data).__name__}", _FORM)
-        for key in data:
-            if key not in _KEYS:
-                raise ConfigError(str(key), "unknown key", _FORM)
+        reject_unknown(data, _KEYS, "", _FORM)
         for key in _KEYS:
             if key not in data:
                 raise ConfigError(key, "missing", _FORM)

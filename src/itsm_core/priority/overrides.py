@@ -28,7 +28,7 @@ from typing import Any, TypeVar, cast
 
 import attrs
 
-from itsm_core._config import check_depth
+from itsm_core._config import check_depth, reject_unknown
 from itsm_core.errors import ConfigError, shown
 from itsm_core.priority.levels import Priority
 from itsm_core.priority.matrix import PriorityMatrix
@@ -95,9 +95,11 @@ class OverrideRule:
         if cls is not OverrideRule and kind is not cls:
             raise ConfigError("rule", f"got {shown(name)}", repr(_TAGS[cls]))
         fields = {k: v for k, v in data.items() if k != "rule"}
-        for key in fields:
-            if key not in _FIELDS[name]:
-                raise ConfigError(str(key), f"unknown key for rule {shown(name)}", _RULE_FORM)
+        try:
+            reject_unknown(fields, _FIELDS[name], "", _RULE_FORM)
+        except ConfigError as exc:
+            raise ConfigError(exc.path, f"{exc.problem} for rule {shown(name)}",
+                              _RULE_FORM) from None
         try:
             rule = kind(**fields)
         except TypeError as exc:  # a required field is missing

@@ -26,7 +26,7 @@ from typing import Any
 
 import attrs
 
-from itsm_core._config import check_depth
+from itsm_core._config import check_depth, reject_unknown
 from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError, shown
 from itsm_core.problem.records import Incident, KnownError
 from itsm_core.problem.similarity import TextIndex, rank_key
@@ -85,16 +85,13 @@ class MatchWeights:
         >>> MatchWeights.from_dict({"colour": 1})
         Traceback (most recent call last):
         ...
-        itsm_core.errors.ConfigError: weights.colour: unknown field; expected one of code, ci, text
+        itsm_core.errors.ConfigError: weights.colour: unknown key; expected one of code, ci, text
         """
         check_depth(data)
         if not isinstance(data, Mapping):
             raise ConfigError("weights", f"expected a mapping, got {type(data).__name__}",
                               "a dict with " + ", ".join(_WEIGHTS))
-        for field in data:
-            if field not in _WEIGHTS:
-                raise ConfigError(f"weights.{field}", "unknown field",
-                                  "one of " + ", ".join(_WEIGHTS))
+        reject_unknown(data, _WEIGHTS, "weights")
         return cls(**data)
 
     def to_dict(self) -> dict[str, str]:

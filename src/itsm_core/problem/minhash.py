@@ -25,7 +25,8 @@ from fractions import Fraction
 
 import attrs
 
-from itsm_core.errors import ArgumentTypeError, ConfigError, shown
+from itsm_core._args import items_of
+from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError, shown
 
 __all__ = ["MAX_NUM_PERM", "MinHasher", "candidate_probability", "lsh_buckets", "lsh_shape", "stable_hash"]
 
@@ -105,8 +106,16 @@ class MinHasher:
 
         >>> MinHasher(num_perm=2).signature(frozenset())
         (2305843009213693951, 2305843009213693951)
+
+        Raises:
+            ArgumentTypeError: *shingle_set* is not an iterable of strings.
         """
-        vectors = [self._vector(s) for s in shingle_set]
+        shingles = items_of(shingle_set, "shingle_set", "shingle strings")
+        for shingle in shingles:
+            if not isinstance(shingle, str):
+                raise ArgumentTypeError("shingle_set: expected an iterable of shingle strings, "
+                                        f"got an item {shown(shingle)}")
+        vectors = [self._vector(s) for s in shingles]
         if not vectors:
             return (_PRIME,) * self.num_perm
         if len(vectors) == 1:
@@ -153,6 +162,12 @@ def lsh_buckets(signatures: Sequence[Sequence[int]], bands: int,
 
     >>> lsh_buckets([(1, 2), (1, 3), (9, 2)], bands=2, rows=1)
     [[0, 1], [0, 2]]
+
+    Raises:
+        ConfigError: *bands* or *rows* is not an integer in 1..MAX_NUM_PERM, or their
+            product exceeds it.
+        ArgumentTypeError: *signatures* is not a sequence of sequences of integers.
+        InvalidArgumentError: a signature has fewer than ``bands * rows`` values.
     """
     if _num_perm(bands, "bands") * _num_perm(rows, "rows") > MAX_NUM_PERM:
         raise ConfigError("bands", f"{bands} bands of {rows} rows exceed {MAX_NUM_PERM} values",
@@ -160,10 +175,18 @@ def lsh_buckets(signatures: Sequence[Sequence[int]], bands: int,
     if isinstance(signatures, (str, bytes)) or not isinstance(signatures, Sequence):
         raise ArgumentTypeError(f"signatures: expected a sequence of signatures, got "
                                 f"{type(signatures).__name__}")
+    need = bands * rows
     for index, sig in enumerate(signatures):
         if not isinstance(sig, Sequence) or isinstance(sig, (str, bytes)):
             raise ArgumentTypeError(f"signatures[{index}]: expected a sequence of ints, got "
                                     f"{type(sig).__name__}")
+        if len(sig) < need:
+            raise InvalidArgumentError(f"signatures[{index}]: {len(sig)} values, fewer than "
+                                       f"bands x rows = {need}")
+        for value in sig[:need]:
+            if not isinstance(value, int):
+                raise ArgumentTypeError(f"signatures[{index}]: expected a sequence of ints, "
+                                        f"got an item {shown(value)}")
     out: list[list[int]] = []
     for band in range(bands):
         lo, hi = band * rows, (band + 1) * rows

@@ -30,7 +30,7 @@ from typing import Any
 import attrs
 
 from itsm_core._args import items_of
-from itsm_core._config import check_depth
+from itsm_core._config import check_depth, reject_unknown
 from itsm_core._instant import format_duration, from_us, parse_duration
 from itsm_core.calendar import BusinessCalendar
 from itsm_core.errors import ArgumentTypeError, ConfigError, shown
@@ -128,15 +128,13 @@ class RecurrenceRule:
         ...                           "min_count": 3, "colour": "red"})
         Traceback (most recent call last):
         ...
-        itsm_core.errors.ConfigError: colour: unknown field; expected one of name, keys, window, min_count, suppress_linked
+        itsm_core.errors.ConfigError: colour: unknown key; expected one of name, keys, window, min_count, suppress_linked
         """
         check_depth(data)
         if not isinstance(data, Mapping):
             raise ConfigError("", f"expected a mapping, got {type(data).__name__}",
                               "a dict with " + ", ".join(_RULE_FIELDS))
-        for field in data:
-            if field not in _RULE_FIELDS:
-                raise ConfigError(str(field), "unknown field", "one of " + ", ".join(_RULE_FIELDS))
+        reject_unknown(data, _RULE_FIELDS)
         for field in ("keys", "window", "min_count"):
             if field not in data:
                 raise ConfigError(field, "missing", f"a {field} field")

@@ -22,7 +22,7 @@ from typing import Any
 
 import attrs
 
-from itsm_core.errors import ArgumentTypeError, InvalidArgumentError
+from itsm_core.errors import ArgumentTypeError, InvalidArgumentError, shown
 from itsm_core.problem.records import Incident, _validated_incidents
 from itsm_core.problem.text import TfidfModel, tokenize
 
@@ -67,7 +67,7 @@ class TextIndex:
         for ident, tokens in docs:
             if ident in vectors:
                 raise InvalidArgumentError(
-                    f"documents: id {ident!r} appears twice; expected unique ids")
+                    f"documents: id {shown(ident)} appears twice; expected unique ids")
             vectors[ident] = vec = model.vector(tokens)
             for term in vec:
                 postings.setdefault(term, []).append(ident)
@@ -129,10 +129,10 @@ def similar_incidents(incident: Incident, corpus: Iterable[Incident], k: int = 1
     if not isinstance(incident, Incident):
         raise ArgumentTypeError(f"incident: expected an Incident, got {type(incident).__name__}")
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise InvalidArgumentError(f"k: {k!r}; expected an integer >= 1")
+        raise InvalidArgumentError(f"k: {shown(k)}; expected an integer >= 1")
     if isinstance(min_score, bool) or not isinstance(min_score, (int, float)) or not (
             0 <= min_score <= 1):
-        raise InvalidArgumentError(f"min_score: {min_score!r}; expected a number in [0, 1]")
+        raise InvalidArgumentError(f"min_score: {shown(min_score)}; expected a number in [0, 1]")
     pool = [inc for inc in _validated_incidents(corpus) if inc.id != incident.id]
     pairs = [(inc.id, tokenize(inc.text)) for inc in pool]
     index = TextIndex.build(pairs)

@@ -33,7 +33,7 @@ from typing import Any, Protocol
 
 import attrs
 
-from itsm_core._config import join, read_at
+from itsm_core._config import read_at, reject_unknown
 from itsm_core._instant import US_PER_SECOND, from_us, parse_instant, to_us
 from itsm_core.calendar import days
 from itsm_core.calendar.business import BusinessCalendar
@@ -386,10 +386,7 @@ def _mapping(data: object, keys: set[str], *required: str) -> Mapping[str, Any]:
     """*data* as a mapping with only *keys*, all of *required* present."""
     if not isinstance(data, Mapping):
         raise ConfigError("", f"expected a mapping, got {shown(data)}", _FORM)
-    for key in data:
-        if key not in keys:
-            raise ConfigError(join("", key) if isinstance(key, str) else f"[{shown(key)}]",
-                              "unknown key", f"one of {', '.join(sorted(keys))}")
+    reject_unknown(data, sorted(keys))
     for key in required:
         if key not in data:
             raise ConfigError(key, "missing", _FORM)

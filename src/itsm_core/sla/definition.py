@@ -26,7 +26,7 @@ from typing import Any
 
 import attrs
 
-from itsm_core._config import check_depth, join, read_at
+from itsm_core._config import check_depth, join, read_at, reject_unknown
 from itsm_core._instant import format_duration, parse_duration
 from itsm_core.calendar import BusinessCalendar
 from itsm_core.errors import ConfigError, shown
@@ -303,9 +303,7 @@ def _read(data: object, calendars: Mapping[str, BusinessCalendar],
     if not isinstance(data, Mapping):
         raise ConfigError("", f"expected a mapping, got {type(data).__name__}",
                           "an SLA definition mapping with name and targets")
-    unknown = sorted({k if isinstance(k, str) else shown(k) for k in data} - set(_KEYS))
-    if unknown:
-        raise ConfigError(unknown[0], "unknown key", f"one of {', '.join(_KEYS)}")
+    reject_unknown(data, _KEYS)
     name = data.get("name")
     if not isinstance(name, str) or not name:
         raise ConfigError("name", f"expected a non-empty string, got {shown(name)}", "a name")

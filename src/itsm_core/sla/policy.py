@@ -25,7 +25,8 @@ from typing import Any
 
 import attrs
 
-from itsm_core._config import check_depth, join, read_at
+from itsm_core._args import items_of
+from itsm_core._config import check_depth, join, read_at, reject_unknown
 from itsm_core.calendar import BusinessCalendar
 from itsm_core.errors import ConfigError, UnknownNameError, shown
 from itsm_core.priority import PriorityMatrix
@@ -78,11 +79,7 @@ class SlaPolicy:
         if not isinstance(data, Mapping):
             raise ConfigError("", f"expected a mapping, got {type(data).__name__}", _FORM)
         check_depth(data)
-        unknown = sorted((k for k in data if k not in ("calendars", "definitions")), key=shown)
-        if unknown:
-            first = unknown[0]
-            raise ConfigError(first if isinstance(first, str) else shown(first), "unknown key",
-                              _FORM)
+        reject_unknown(data, ("calendars", "definitions"), "", _FORM)
         raw_calendars = data.get("calendars", {})
         if not isinstance(raw_calendars, Mapping):
             raise ConfigError("calendars", f"expected a mapping, got {shown(raw_calendars)}", _FORM)
@@ -161,6 +158,9 @@ class SlaPolicy:
         >>> [o.definition for o in p.evaluate(
         ...     [TicketEvent(datetime(2025, 1, 6, tzinfo=timezone.utc), "New")])]
         ['a']
+
+        Raises:
+            ArgumentTypeError: *events* is not an iterable of ``TicketEvent`` values.
         """
-        listed = list(events)
+        listed = items_of(events, "events", "TicketEvent")
         return tuple(d.evaluate(listed, as_of, ticket, strict=strict) for d in self.definitions)

@@ -65,6 +65,17 @@ def _target(raw: object, path: str) -> Target:
     return duration
 
 
+def _labelled_target(raw: object, label: str) -> Target:
+    """The target of *label*, read at its path (an empty label, which no path can name, is
+    named in the message)."""
+    if label:
+        return _target(raw, join("", label))
+    try:
+        return _target(raw, "")
+    except ConfigError as exc:
+        raise ConfigError(exc.path, f"label '': {exc.problem}", exc.expected) from None
+
+
 #: The key that tells each mapping form apart.
 _KINDS: dict[str, Any] = {"cutoff": CutoffDeadline.from_dict,
                           "due_field": FieldDeadline.from_dict,
@@ -171,7 +182,7 @@ class Targets:
         for label, value in data.items():
             if not isinstance(label, str):
                 raise ConfigError("", f"label {shown(label)} is not a string", _FORM)
-            target = _target(value, join("", label))
+            target = _labelled_target(value, label)
             if label == DEFAULT_KEY:
                 default = target
             else:
