@@ -445,3 +445,11 @@ class TestJobs:
         code, _, err = run(capsys, "demo", "--tickets", "10", "--jobs", "0")
         assert code == 2
         assert "--jobs" in err
+
+
+@pytest.mark.parametrize("count", ["-1", "1000001"])
+def test_demo_ticket_counts_outside_the_generator_limits_are_usage_errors(
+        capsys: pytest.CaptureFixture[str], count: str) -> None:
+    code, out, err = run(capsys, "demo", "--tickets", count)
+    assert (code, out) == (2, "")
+    assert "--tickets: count" in err and "from 0 to 1,000,000" in err

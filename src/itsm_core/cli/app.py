@@ -30,7 +30,7 @@ from itsm_core.cli.jobs import ExportWork, evaluate_demo, evaluate_export, raise
 from itsm_core.cli.output import FORMATS, write_report
 from itsm_core.cli.policyfile import load_demo_policy, load_policy
 from itsm_core.cli.timeparse import make_time_parser
-from itsm_core.demo.generator import AS_OF, LONDON, generate_incident_log
+from itsm_core.demo.generator import AS_OF, LONDON, MAX_TICKETS, generate_incident_log
 from itsm_core.errors import ConfigError, InvalidArgumentError, ItsmError, NaiveDatetimeError, shown
 from itsm_core.sla.compliance import PERIODS
 
@@ -204,8 +204,9 @@ def _sla_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    if args.tickets < 0:
-        raise ConfigError("--tickets", f"negative count {args.tickets}", "a count >= 0")
+    if not 0 <= args.tickets <= MAX_TICKETS:
+        raise ConfigError("--tickets", f"count {args.tickets} out of range",
+                          f"a count from 0 to {MAX_TICKETS:,}")
     policy = load_demo_policy()
     by = _keys(args.by, ["assignment_group", "category", "contact_type"])
     tickets = generate_incident_log(tickets=args.tickets, seed=args.seed)
