@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from itsm_core._instant import US_PER_DAY, US_PER_SECOND, from_us, to_us
 from itsm_core.calendar.timeline import Timeline
-from itsm_core.errors import ArgumentTypeError, InvalidArgumentError, shown
+from itsm_core.errors import ArgumentTypeError, InvalidArgumentError, NoBusinessTimeError, shown
 
 __all__ = [
     "MAX_DAY_COUNT",
@@ -89,7 +89,7 @@ def is_business_day(engine: Timeline, zone: ZoneInfo, day: date) -> bool:
     >>> is_business_day(Timeline(lambda lo, hi: [], 2**45), ZoneInfo("UTC"), date(2025, 1, 1))
     False
     """
-    lo, hi = day_span(zone, day)
+    lo, hi = _span(engine, zone, day)
     return bool(engine.open_pairs(lo, hi))
 
 
@@ -105,12 +105,29 @@ def business_day_bounds(engine: Timeline, zone: ZoneInfo, day: date) -> tuple[in
     >>> business_day_bounds(always, ZoneInfo("UTC"), date(1970, 1, 2))
     (86400000000, 172800000000)
     """
-    lo, hi = day_span(zone, day)
-    pairs = engine.open_pairs(lo, hi)
-    if not pairs:
+    lo, hi = _span(engine, zone, day)
+    try:
+        first = engine.next_open(lo)  # two bisects, not a list of the day's intervals
+    except NoBusinessTimeError:
+        first = hi
+    if first >= hi:
         raise InvalidArgumentError(f"day: {day.isoformat()} is not a business day (it holds "
                                    "no open time); expected a business day")
-    return pairs[0][0], pairs[-1][1]
+    return first, engine.previous_close(hi)
+
+
+def _span(engine: Timeline, zone: ZoneInfo, day: date) -> tuple[int, int]:
+    """:func:`day_span`, remembered by the engine (a date's span never changes)."""
+    key = (zone, day)
+    found = engine._day_spans.get(key)
+    if found is None:
+        found = engine._day_spans[key] = day_span(zone, day)
+    return found
+
+
+# a date found by stepping from a known one takes at most this many steps (a long closure
+# is then found by converting the instant instead)
+_STEPS = 16
 
 
 def next_business_day(engine: Timeline, zone: ZoneInfo, day: date) -> date:
@@ -124,7 +141,13 @@ def next_business_day(engine: Timeline, zone: ZoneInfo, day: date) -> date:
     >>> next_business_day(always, ZoneInfo("UTC"), date(2025, 1, 31))
     datetime.date(2025, 2, 1)
     """
-    return local_date(engine.next_open(day_span(zone, day)[1]), zone)
+    opens = engine.next_open(_span(engine, zone, day)[1])
+    after = day
+    for _ in range(_STEPS):  # the spans of consecutive dates are contiguous
+        after += _ONE_DAY
+        if opens < _span(engine, zone, after)[1]:
+            return after
+    return local_date(opens, zone)
 
 
 def previous_business_day(engine: Timeline, zone: ZoneInfo, day: date) -> date:
@@ -138,8 +161,13 @@ def previous_business_day(engine: Timeline, zone: ZoneInfo, day: date) -> date:
     >>> previous_business_day(always, ZoneInfo("UTC"), date(2025, 3, 1))
     datetime.date(2025, 2, 28)
     """
-    close = engine.previous_close(day_span(zone, day)[0])
-    return local_date(close - 1, zone)  # the last open instant before the date
+    last_open = engine.previous_close(_span(engine, zone, day)[0]) - 1
+    before = day
+    for _ in range(_STEPS):
+        before -= _ONE_DAY
+        if last_open >= _span(engine, zone, before)[0]:
+            return before
+    return local_date(last_open, zone)
 
 
 def add_business_days(engine: Timeline, zone: ZoneInfo, day: date, n: int) -> date:
@@ -154,8 +182,13 @@ def add_business_days(engine: Timeline, zone: ZoneInfo, day: date, n: int) -> da
     datetime.date(2024, 12, 31)
     """
     step = next_business_day if n > 0 else previous_business_day
+    known = engine._day_steps
     for _ in range(abs(n)):
-        day = step(engine, zone, day)
+        key = (zone, day, n > 0)  # the neighbour of a date never changes: remembered
+        found = known.get(key)
+        if found is None:
+            found = known[key] = step(engine, zone, day)
+        day = found
     return day
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
+from datetime import date
 
 from itsm_core._instant import format_duration, td
 from itsm_core.errors import InvalidArgumentError, NoBusinessTimeError
@@ -111,11 +112,17 @@ class Timeline:
     itsm_core.errors.NoBusinessTimeError: no open business time within the search horizon P407DT5H26M12.088832S after the given instant; widen the calendar's hours or its "horizon"
     """
 
-    __slots__ = ("_chunks", "_compiler", "_horizon_chunks", "_horizon_us", "_lock")
+    __slots__ = ("_chunks", "_compiler", "_day_spans", "_day_steps", "_horizon_chunks",
+                 "_horizon_us", "_lock")
 
     def __init__(self, compiler: Compiler, horizon_us: int) -> None:
         self._compiler = compiler
         self._chunks: dict[int, Chunk] = {}
+        # local dates' spans and neighbouring business days, filled by calendar.days as
+        # business days are asked about (like the chunks: proportional to the dates queried,
+        # never to the number of calls)
+        self._day_spans: dict[tuple[object, date], tuple[int, int]] = {}
+        self._day_steps: dict[tuple[object, date, bool], date] = {}
         self._lock = threading.Lock()
         self._horizon_us = horizon_us
         self._horizon_chunks = min(-(-horizon_us // CHUNK_US) + 1, MAX_SPAN_CHUNKS)

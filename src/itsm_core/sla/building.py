@@ -49,7 +49,8 @@ class OpenCycle:
         due: a deadline's due instant (µs), ``None`` for a business-time budget.
         running: whether the clock runs now.
         segs: ``(running, start_us, key, event)`` per segment, in order.
-        marks: ``(instant, event)`` for every event of the cycle, in order.
+        marks: every event of the cycle, in order (the first counts from ``start``, the
+            others from their own instants).
         stop: when it stopped or was cancelled (µs), ``None`` while open.
         stop_event: the event that stopped it (met or breached), if any.
         cancelled: whether it was cancelled.
@@ -76,7 +77,7 @@ class OpenCycle:
         self.due = due
         self.running = running
         self.segs: list[tuple[bool, int, Any, TicketEvent]] = [(running, t, key, event)]
-        self.marks: list[tuple[int, TicketEvent]] = [(t, event)]
+        self.marks: list[TicketEvent] = [event]
         self.stop: int | None = None
         self.stop_event: TicketEvent | None = None
         self.cancelled = False
@@ -106,7 +107,7 @@ class OpenCycle:
             segs[-1] = (running, t, key, event)
         else:
             segs.append((running, t, key, event))
-        self.marks.append((t, event))
+        self.marks.append(event)
         self.running = running
         self.key = key
 
@@ -162,7 +163,7 @@ class OpenCycle:
             if running != self.running:
                 self.switch(running, t, key, event)
             else:
-                self.marks.append((t, event))
+                self.marks.append(event)
             return
         sign = plan._signature
         if sign is not None:
@@ -171,7 +172,7 @@ class OpenCycle:
                 if running != self.running:
                     self.switch(running, t, key, event)
                 else:
-                    self.marks.append((t, event))
+                    self.marks.append(event)
                 return
             self.sig = sig
         changed = running != self.running
@@ -196,7 +197,7 @@ class OpenCycle:
         if changed or self.cal is not before:
             self.switch(running, t, key, event)
         else:
-            self.marks.append((t, event))
+            self.marks.append(event)
 
     def _start_calendar(self, definition: SlaDefinition) -> BusinessCalendar:
         if self.cals:
@@ -307,6 +308,9 @@ def signature(choice: CalendarChoice | None,
     if len(names) == 1:
         name = names[0]
         return lambda event: event.fields._data.get(name)
+    if len(names) == 2:  # a field for the calendar, one for the goal: the common case
+        first, second = names
+        return lambda event: (event.fields._data.get(first), event.fields._data.get(second))
     return lambda event: tuple(map(event.fields._data.get, names))
 
 

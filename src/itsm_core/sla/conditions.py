@@ -151,7 +151,10 @@ class FieldIn:
         >>> FieldIn("priority", frozenset({"1 - Critical"})).holds(e)
         True
         """
-        return _value(event, self.field) in self.values
+        field = self.field
+        if field in ("state", "priority"):
+            return _value(event, field) in self.values
+        return event.fields._data.get(field) in self.values  # same package: the plain dict
 
     def to_dict(self) -> object:
         """``{"field": name, "in": [...]}``.

@@ -86,7 +86,7 @@ class SlaCycle(TimeSplits):
     # a deadline's due instant before pauses move it (None: a business-time budget)
     _due_us: int | None = None
     # every event of the cycle with the instant it took effect, for time_by_*
-    _marks: tuple[tuple[int, TicketEvent], ...] = attrs.field(default=(), eq=False, repr=False)
+    _marks: tuple[TicketEvent, ...] = attrs.field(default=(), eq=False, repr=False)
     # why the ticket cannot be evaluated after all (read by SlaDefinition.evaluate)
     _problem: str | None = attrs.field(default=None, eq=False, repr=False)
 

@@ -224,7 +224,13 @@ class TimeSplits:
 
     __slots__ = ()
     _raw_segments: tuple[tuple[Any, ...], ...]
-    _marks: tuple[tuple[int, Any], ...]
+    _marks: tuple[Any, ...]  # the cycle's events; the first counts from the cycle's start
+    _start_us: int
+
+    def _timed_marks(self) -> list[tuple[int, Any]]:
+        marks = self._marks
+        return [(self._start_us if i == 0 else event._at_us, event)
+                for i, event in enumerate(marks)]
 
     def time_by_owner(self, field: str) -> TimeBreakdown:
         """Elapsed and paused time split by the value of ticket field *field* (e.g. the
@@ -241,7 +247,7 @@ class TimeSplits:
         >>> [(s.value, s.elapsed.seconds // 3600) for s in cycle.time_by_owner("group").shares]
         [('L1', 1), ('Network', 3)]
         """
-        return breakdown(field, self._raw_segments, self._marks,
+        return breakdown(field, self._raw_segments, self._timed_marks(),
                          lambda event: event.fields.get(field))
 
     def time_by_state(self) -> TimeBreakdown:
@@ -257,7 +263,8 @@ class TimeSplits:
         >>> {s.value: s.elapsed.seconds // 3600 for s in cycle.time_by_state().shares}
         {'New': 2, 'Active': 1}
         """
-        return breakdown("state", self._raw_segments, self._marks, lambda event: event.state)
+        return breakdown("state", self._raw_segments, self._timed_marks(),
+                         lambda event: event.state)
 
     def _paused_business_us(self) -> int:
         return sum(s[6]._engine.elapsed(s[1], s[2]) for s in self._raw_segments if not s[0])
