@@ -375,18 +375,21 @@ def finish(definition: SlaDefinition, cycle: OpenCycle, as_of_us: int) -> SlaCyc
     due = cycle.due
     last = len(segs) - 1
     at = 0
+    measure = calendar._engine.elapsed
+    closed = cycle.stop is not None
     for i, (running, start, key, event) in enumerate(segs):
         if cals is not None:
             while at + 1 < len(cals) and cals[at + 1][0] <= start:
                 at += 1
             calendar = cals[at][1]
+            measure = calendar._engine.elapsed
         seg_end = segs[i + 1][1] if i < last else end
-        if seg_end == start and (i < last or cycle.stop is not None):
+        if seg_end == start and (closed or i < last):
             continue  # drop empty stretches, but keep an open cycle's current one
         if running:
-            elapsed += calendar._engine.elapsed(start, seg_end)
+            elapsed += measure(start, seg_end)
         elif due is not None:
-            paused += calendar._engine.elapsed(start, seg_end)
+            paused += measure(start, seg_end)
         raw.append((running, start, seg_end, key, event.state, event.fields, calendar))
     if cycle.cancelled:
         stage = Stage.CANCELLED
@@ -402,4 +405,4 @@ def finish(definition: SlaDefinition, cycle: OpenCycle, as_of_us: int) -> SlaCyc
                     escalation_offsets=definition.escalations, calendar=first,
                     start_us=cycle.start, stop_us=cycle.stop, target_us=cycle.target,
                     elapsed_us=elapsed, raw_segments=tuple(raw), due_us=due,
-                    marks=tuple(cycle.marks), problem=cycle.problem)
+                    marks=cycle.marks, problem=cycle.problem)

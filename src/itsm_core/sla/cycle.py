@@ -15,6 +15,7 @@ datetime.timedelta(seconds=3600)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -86,7 +87,8 @@ class SlaCycle(TimeSplits):
     # a deadline's due instant before pauses move it (None: a business-time budget)
     _due_us: int | None = None
     # every event of the cycle with the instant it took effect, for time_by_*
-    _marks: tuple[TicketEvent, ...] = attrs.field(default=(), eq=False, repr=False)
+    # (a list the replay built and hands over: never changed afterwards)
+    _marks: Sequence[TicketEvent] = attrs.field(default=(), eq=False, repr=False)
     # why the ticket cannot be evaluated after all (read by SlaDefinition.evaluate)
     _problem: str | None = attrs.field(default=None, eq=False, repr=False)
 

@@ -224,7 +224,7 @@ class TimeSplits:
 
     __slots__ = ()
     _raw_segments: tuple[tuple[Any, ...], ...]
-    _marks: tuple[Any, ...]  # the cycle's events; the first counts from the cycle's start
+    _marks: Sequence[Any]  # the cycle's events; the first counts from the cycle's start
     _start_us: int
 
     def _timed_marks(self) -> list[tuple[int, Any]]:
