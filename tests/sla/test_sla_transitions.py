@@ -520,3 +520,18 @@ def test_a_start_field_centuries_back_is_a_reason_for_that_ticket_not_an_escape(
     assert outcome.skipped is not None and "too long for one query" in outcome.skipped
     with pytest.raises(InvalidArgumentError, match="too long for one query"):
         weekly.evaluate([event])
+
+
+def test_an_applying_ticket_without_a_cycle_says_why():
+    # a ticket whose first row is already resolved never gets a clock: "stopped before it
+    # started"; one whose start condition never held: "never started"; a clocked one: None
+    fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H",
+                                   "start": {"state_in": ["New", "Active"]},
+                                   "stop": {"state_in": ["Resolved"]}})
+    resolved_first = [TicketEvent(DAY, "Resolved"), TicketEvent(DAY + H, "Closed")]
+    waiting_only = [TicketEvent(DAY, "Waiting"), TicketEvent(DAY + H, "Closed")]
+    clocked = [TicketEvent(DAY, "New"), TicketEvent(DAY + H, "Resolved")]
+    assert [fix.evaluate(events).unstarted for events in (resolved_first, waiting_only,
+                                                          clocked)] == [
+        "stopped before it started", "never started", None]
+    assert fix.evaluate(resolved_first).to_dict()["unstarted"] == "stopped before it started"

@@ -39,9 +39,13 @@ class SlaOutcome:
         cycles: the clock's cycles in order (several after reopen/new_cycle or restart).
         fields: the ticket's fields as of its last event considered (for grouping).
         skipped: ``None``, or why the ticket could not be evaluated (non-strict mode).
+        unstarted: when the definition applies but no cycle attached, why:
+            ``"stopped before it started"`` (an event met the stop or cancel condition before
+            any cycle attached, e.g. a ticket whose first row is already resolved) or
+            ``"never started"`` (the start condition never held); else ``None``.
 
     >>> SlaOutcome(definition="x", ticket="INC1", applies=False, cycles=()).to_dict()
-    {'definition': 'x', 'ticket': 'INC1', 'applies': False, 'skipped': None, 'cycles': []}
+    {'definition': 'x', 'ticket': 'INC1', 'applies': False, 'skipped': None, 'unstarted': None, 'cycles': []}
     """
 
     definition: str
@@ -50,6 +54,7 @@ class SlaOutcome:
     cycles: tuple[SlaCycle, ...]
     fields: Fields = attrs.field(factory=lambda: Fields({}))
     skipped: str | None = None
+    unstarted: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (cycles through :meth:`SlaCycle.to_dict`).
@@ -64,7 +69,8 @@ class SlaOutcome:
         ('INC42', ['PT4H'])
         """
         return {"definition": self.definition, "ticket": self.ticket, "applies": self.applies,
-                "skipped": self.skipped, "cycles": [c.to_dict() for c in self.cycles]}
+                "skipped": self.skipped, "unstarted": self.unstarted,
+                "cycles": [c.to_dict() for c in self.cycles]}
 
 
 def skipped(name: str, outcome: SlaOutcome, reason: str, strict: bool) -> SlaOutcome:

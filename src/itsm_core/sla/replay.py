@@ -175,6 +175,7 @@ def replay(definition: SlaDefinition, events: Iterable[TicketEvent], as_of: date
     cur: OpenCycle | None = None
     stopped: OpenCycle | None = None
     applies = False
+    ended_first = False  # an applying event stopped or cancelled before any cycle attached
     last: TicketEvent | None = None
     pairs = enumerate(listed) if order is None else ((i, listed[i]) for i in order)
     for index, event in pairs:
@@ -211,8 +212,11 @@ def replay(definition: SlaDefinition, events: Iterable[TicketEvent], as_of: date
                         return _skip(definition, ticket, strict, (index, event, opened))
                     cur = opened
                     cycles.append(cur)
-                elif seen is not None:
-                    seen.append((t, flags, event))
+                else:
+                    if flags & APPLIES and flags & _ENDS and not cycles:
+                        ended_first = True
+                    if seen is not None:
+                        seen.append((t, flags, event))
                 continue
         if key != cur.key:
             if restart:
@@ -255,8 +259,11 @@ def replay(definition: SlaDefinition, events: Iterable[TicketEvent], as_of: date
             raise
         return SlaOutcome(definition=definition.name, ticket=ticket, applies=True, cycles=(),
                           fields=fields, skipped=f"cannot measure the cycles: {exc}")
+    unstarted = None
+    if applies and not built:
+        unstarted = "stopped before it started" if ended_first else "never started"
     return SlaOutcome(definition=definition.name, ticket=ticket, applies=applies, cycles=built,
-                      fields=fields)
+                      fields=fields, unstarted=unstarted)
 
 
 def _skip(definition: SlaDefinition, ticket: Any, strict: bool,
