@@ -1,7 +1,8 @@
 """``python -m itsm_core``: the command line (see :func:`itsm_core.cli.main`).
 
 When the reader of stdout goes away (``python -m itsm_core demo | head -3``) the run
-stops quietly with exit code 1 instead of a traceback.
+stops quietly with exit code 1 instead of a traceback; an interrupt (Ctrl-C) stops it
+with ``interrupted`` on stderr and exit code 130, the shells' code for SIGINT.
 
 ``python -m itsm_core ARGS`` exits with the code of ``main(ARGS)``; for example
 ``python -m itsm_core demo --tickets 5 --by definition --format csv`` does this:
@@ -32,6 +33,9 @@ def _run() -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
     return code
 
 

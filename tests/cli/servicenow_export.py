@@ -45,18 +45,25 @@ class ExportInfo:
     good_rows: int
 
 
-def _when(at: datetime) -> str:
+def _when(at: datetime, us: bool = False) -> str:
     d = at.astimezone(LONDON).replace(tzinfo=None)
+    if us:  # ServiceNow's US form: 02/29/2016 01:23:00 AM
+        return d.strftime("%m/%d/%Y %I:%M:%S %p")
     return f"{d.day}/{d.month}/{d.year} {d.hour:02d}:{d.minute:02d}"
 
 
 def write_export(out: TextIO, *, rows: int = 120_000, seed: int = 2016,
-                 noise: bool = True) -> ExportInfo:
+                 noise: bool = True, us_dates: bool = False) -> ExportInfo:
     """Write at least *rows* data rows (whole tickets) to *out*; return what was written.
 
     With ``noise=False`` there are no unreadable rows and no ``-100`` states (duplicated
-    updates stay: they must not change any result).
+    updates stay: they must not change any result).  With ``us_dates`` every time is in
+    ServiceNow's US form ``02/29/2016 01:23:00 AM`` (month first, 12-hour clock), and the
+    impossible dates of the noise are ``02/31/2016 10:00:00 AM``.
     """
+    def when(at: datetime) -> str:
+        return _when(at, us_dates)
+
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER)
     tickets = generate_incident_log(tickets=rows // 6 + 1, seed=seed)
@@ -67,9 +74,9 @@ def write_export(out: TextIO, *, rows: int = 120_000, seed: int = 2016,
         if written >= rows:
             break
         used += 1
-        opened = _when(ticket.updates[0].at)
-        resolved = next((_when(u.at) for u in ticket.updates if u.state == "Resolved"), "?")
-        closed = next((_when(u.at) for u in ticket.updates if u.state == "Closed"), "?")
+        opened = when(ticket.updates[0].at)
+        resolved = next((when(u.at) for u in ticket.updates if u.state == "Resolved"), "?")
+        closed = next((when(u.at) for u in ticket.updates if u.state == "Closed"), "?")
         groups: list[str] = []
         reopens = 0
         mods = 0
@@ -93,7 +100,7 @@ def write_export(out: TextIO, *, rows: int = 120_000, seed: int = 2016,
                     f"Opened by {t_index % 200}", opened,
                     "?" if t_index % 4 == 0 else f"Created by {t_index % 150}",
                     "?" if t_index % 4 == 0 else opened, f"Updated by {u_index % 900}",
-                    _when(update.at), fields["contact_type"], f"Location {t_index % 224}",
+                    when(update.at), fields["contact_type"], f"Location {t_index % 224}",
                     fields["category"], "?" if u_index % 5 == 0 else "Subcategory 174",
                     "?" if t_index % 10 == 0 else f"Symptom {t_index % 500}", "?",
                     impact, urgency, update.priority, fields["assignment_group"],
@@ -103,7 +110,8 @@ def write_export(out: TextIO, *, rows: int = 120_000, seed: int = 2016,
                     f"Resolved by {t_index % 216}" if resolved != "?" else "?",
                     resolved, closed]
                 if noise and written % BAD_DATE_EVERY == 0:
-                    row[13] = "31/2/2016 10:00" if written % 2 else "unknown"
+                    impossible = "02/31/2016 10:00:00 AM" if us_dates else "31/2/2016 10:00"
+                    row[13] = impossible if written % 2 else "unknown"
                     bad.append(line)
                 elif noise and written % SHORT_ROW_EVERY == 0:
                     row = row[:7]

@@ -170,7 +170,9 @@ class TestErrors:
                          .encode("latin-1"))
         code, _, err = same_for_every_jobs(capsys, path)
         assert code == 2 and "is not utf-8-sig" in err and "--encoding" in err
-        assert same_for_every_jobs(capsys, path, "--encoding", "latin-1", "--tz", "UTC")[0] == 0
+        # every date is 1/3/2016: the order cannot be decided from the column, so it is given
+        assert same_for_every_jobs(capsys, path, "--encoding", "latin-1", "--tz", "UTC",
+                                   "--time-format", "%d/%m/%Y %H:%M")[0] == 0
 
     def test_header_only_and_empty(self, capsys: pytest.CaptureFixture[str],
                                    tmp_path: Path) -> None:

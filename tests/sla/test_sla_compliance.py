@@ -3,6 +3,7 @@ the accumulator: any split of the outcomes, merged in any bracketing, is one pas
 
 from __future__ import annotations
 
+import collections
 import functools
 import itertools
 import pickle
@@ -17,7 +18,7 @@ from strategies_sla import CALENDARS, definition, event_logs
 
 from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError
 from itsm_core.sla import Stage, compliance_report
-from itsm_core.sla.compliance import ComplianceAccumulator
+from itsm_core.sla.compliance import ComplianceAccumulator, reason_kind
 from itsm_core.sla.events import TicketEvent
 
 logs = st.lists(st.tuples(event_logs(max_events=5), st.sampled_from(["Network", "DB"])),
@@ -170,7 +171,44 @@ def test_any_split_merged_in_any_bracketing_is_one_pass(data, tickets, grouping)
             return parts[node]
         return merge(node[0]).merge(merge(node[1]))
 
-    assert merge(tree).report() == compliance_report(outcomes, by=by, period=period)
+    merged = merge(tree)
+    assert merged.report() == compliance_report(outcomes, by=by, period=period)
+    # the tickets not evaluated, and their counts, survive pickling and merging in order
+    expected = _not_evaluated(outcomes)
+    assert merged.not_evaluated() == tuple(expected)
+    assert merged.not_evaluated_counts() == _counts(expected)
+    assert merged.cycles == sum(len(o.cycles) for o in outcomes)
+
+
+def _not_evaluated(outcomes):
+    """The reference: (definition, ticket, kind), skipped outcomes first, then the applying
+    outcomes without a cycle, each in outcome order."""
+    skipped = [(o.definition, o.ticket, reason_kind(o.skipped)) for o in outcomes
+               if o.skipped is not None]
+    unstarted = [(o.definition, o.ticket, o.unstarted) for o in outcomes
+                 if o.skipped is None and o.applies and not o.cycles]
+    return skipped + unstarted
+
+
+def _counts(entries):
+    tally = collections.Counter((d, r) for d, _, r in entries)
+    return tuple(sorted(((d, r, n) for (d, r), n in tally.items()),
+                        key=lambda item: (item[0], -item[2], item[1])))
+
+
+@given(logs)
+def test_every_applying_ticket_without_a_cycle_is_not_evaluated_with_a_reason(tickets):
+    outcomes = outcomes_of(tickets)
+    accumulator = _accumulate(outcomes, ("definition",), None)
+    listed = {(t, r) for _, t, r in accumulator.not_evaluated()}
+    for o in outcomes:
+        if o.applies and not o.cycles:
+            reason = reason_kind(o.skipped) if o.skipped is not None else o.unstarted
+            assert reason in ("stopped before it started", "never started") or \
+                o.skipped is not None
+            assert (o.ticket, reason) in listed
+        else:
+            assert all(t != o.ticket for t, _ in listed)
 
 
 @given(st.data(), logs, groupings)
@@ -184,6 +222,10 @@ def test_merge_order_changes_only_the_order_of_the_skipped_list(data, tickets, g
     expected = compliance_report(outcomes, by=by, period=period)
     assert merged.rows == expected.rows
     assert sorted(merged.skipped, key=repr) == sorted(expected.skipped, key=repr)
+    merged_accumulator = functools.reduce(ComplianceAccumulator.merge,
+                                          [parts[i] for i in order],
+                                          ComplianceAccumulator(by, period))
+    assert merged_accumulator.not_evaluated_counts() == _counts(_not_evaluated(outcomes))
 
 
 def test_merge_leaves_the_other_accumulator_alone():

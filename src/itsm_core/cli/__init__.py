@@ -2,7 +2,8 @@
 
 ``python -m itsm_core demo`` and ``python -m itsm_core sla-report EVENTS.csv --policy P``;
 see ``docs/cli.md``.  Modules: :mod:`~itsm_core.cli.app` (arguments, the commands, exit
-codes), :mod:`~itsm_core.cli.timeparse` (timestamps), :mod:`~itsm_core.cli.columns`
+codes), :mod:`~itsm_core.cli.source` (the export from a file or stdin, gzip, encoding,
+delimiter), :mod:`~itsm_core.cli.timeparse` (timestamps), :mod:`~itsm_core.cli.columns`
 (column mapping), :mod:`~itsm_core.cli.csvread` (rows grouped by ticket, then their
 times), :mod:`~itsm_core.cli.policyfile` (JSON/TOML policies),
 :mod:`~itsm_core.cli.evaluate` (rows to ticket events), :mod:`~itsm_core.cli.jobs`

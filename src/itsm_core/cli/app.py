@@ -1,9 +1,12 @@
 """``python -m itsm_core``: argument parsing and the two commands, ``demo`` and ``sla-report``.
 
 Exit codes: 0 the report was written (even if some rows were skipped: they are listed);
-2 a usage or configuration error (bad option, unreadable or invalid policy, missing
-column, unknown ``--tz``, naive timestamps without ``--tz``, missing events file);
-1 any other failure (e.g. a calendar with no business time at all).
+2 a usage or configuration error (bad option, unreadable or invalid policy, missing or
+repeated column, unknown ``--tz``, naive timestamps without ``--tz``, a missing,
+unreadable or corrupt events file, an ``--output`` file that cannot be written, a time
+column whose date order cannot be decided, nothing evaluated);
+1 any other failure (e.g. a calendar with no business time at all, a report the
+terminal's encoding cannot show).
 
 >>> main(["sla-report", "no-such-events.csv", "--policy", "no-such-policy.json"])
 2
@@ -15,32 +18,94 @@ import argparse
 import csv
 import io
 import os
+import re
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, TextIO
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn, TextIO
 from zoneinfo import ZoneInfo
 
+from itsm_core import __version__
 from itsm_core._instant import load_zone
-from itsm_core.cli.columns import ColumnMap, parse_column_spec
+from itsm_core.cli.columns import ColumnMap, header_listing, parse_column_spec
 from itsm_core.cli.csvread import DEFAULT_MISSING, collect_rows, read_header
-from itsm_core.cli.evaluate import fields_needed
-from itsm_core.cli.jobs import ExportWork, evaluate_demo, evaluate_export, raise_first_naive_time
-from itsm_core.cli.output import FORMATS, write_report
+from itsm_core.cli.evaluate import fields_needed, group_keys
+from itsm_core.cli.jobs import ExportWork, evaluate_demo, evaluate_export
+from itsm_core.cli.output import FORMATS, NotEvaluated, report_meta, write_report
 from itsm_core.cli.policyfile import load_demo_policy, load_policy
+from itsm_core.cli.scan import raise_first_naive_time
+from itsm_core.cli.source import (
+    STDIN,
+    decode_events,
+    parse_delimiter,
+    read_events,
+    sniff_delimiter,
+)
 from itsm_core.cli.timeparse import make_time_parser
 from itsm_core.demo.generator import AS_OF, LONDON, MAX_TICKETS, generate_incident_log
 from itsm_core.errors import ConfigError, InvalidArgumentError, ItsmError, NaiveDatetimeError, shown
-from itsm_core.sla.compliance import PERIODS
+from itsm_core.sla.grouping import PERIODS
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from _csv import Reader as CsvReader
 
-__all__ = ["main"]
+__all__ = ["main", "printable"]
 
 _BUILTIN_KEYS = ("definition", "priority", "ticket", "stage")
 PROGRESS_MIN_BYTES = 4_000_000  # show progress for files at least this large
+# csv's default field limit (131,072 characters) is below real work notes; the whole file
+# is in memory anyway, so a field may be as long as the file (the largest C long on
+# every platform).  See main().
+_FIELD_LIMIT = 2**31 - 1
+_CHUNK = 65_536  # characters per write of the report to standard output
+_PROG = "itsm-core"  # the name when the invocation does not tell (python -c, a notebook)
+_SPACES = re.compile(r"\s+")
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, wrapping at spaces only: a word, an option name or a
+    hyphenated name (``sla-report``, ``--time-format``) is never split across lines."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return textwrap.wrap(_SPACES.sub(" ", text).strip(), width,
+                             break_long_words=False, break_on_hyphens=False)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return textwrap.fill(_SPACES.sub(" ", text).strip(), width, initial_indent=indent,
+                             subsequent_indent=indent, break_long_words=False,
+                             break_on_hyphens=False)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, its error messages made printable (they echo the arguments)."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(printable(message))
+
+
+def printable(text: str) -> str:
+    """*text* with every unprintable character (control characters, line breaks, escape
+    sequences) written as a Python escape, so that a message stays one inert line.
+
+    >>> print(printable("policy.json: definitions[0].\\x1b[31m\\r: unknown key"))
+    policy.json: definitions[0].\\x1b[31m\\r: unknown key
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
+
+
+def _prog() -> str:
+    """The program's name as it was invoked: ``python -m itsm_core`` or the script's."""
+    path = sys.argv[0] if sys.argv and isinstance(sys.argv[0], str) else ""
+    name = os.path.basename(path)
+    if name == "__main__.py":  # python -m PACKAGE runs PACKAGE/__main__.py
+        return f"python -m {os.path.basename(os.path.dirname(path)) or 'itsm_core'}"
+    return name if name and name not in ("-c", "-m") else _PROG
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -53,23 +118,35 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="output format (default: table)")
     parser.add_argument("--jobs", type=int, default=1, metavar="N",
                         help="evaluate tickets in N processes (default 1; same output)")
+    parser.add_argument("--output", "-o", metavar="FILE",
+                        help="write the report to FILE (UTF-8) instead of standard output; "
+                             "FILE is written only when the report is complete")
+    parser.add_argument("--quiet", "-q", action="store_true",
+                        help="write nothing to standard error but errors (no progress, no "
+                             "summary, no list of skipped rows)")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="itsm-core", description="SLA compliance reports from ticket event logs.",
-        epilog="Exit codes: 0 ok, 2 usage or configuration error, 1 other failure.")
+def _parser(prog: str) -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=prog, description="SLA compliance reports from ticket event logs.",
+        epilog="Exit codes: 0 ok, 2 usage or configuration error, 1 other failure.",
+        formatter_class=_HelpFormatter)
+    parser.add_argument("--version", action="version", version=f"itsm_core {__version__}",
+                        help="show the library version and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    demo = commands.add_parser("demo", help="report on a synthetic incident log (no input)",
+    commands_add = partial(commands.add_parser, formatter_class=_HelpFormatter)
+    demo = commands_add("demo", help="report on a synthetic incident log (no input)",
                                description="Run the SLA report on a deterministic synthetic "
                                            "log of incidents and the packaged demo policy.")
     demo.add_argument("--tickets", type=int, default=3_000, help="tickets (default 3000)")
     demo.add_argument("--seed", type=int, default=2016, help="random seed (default 2016)")
     _common(demo)
-    report = commands.add_parser(
+    report = commands_add(
         "sla-report", help="report on an event-log CSV export",
         description="Evaluate an SLA policy over a CSV event log (one row per ticket update).")
-    report.add_argument("events", metavar="EVENTS.csv", help="the export, header first")
+    report.add_argument("events", metavar="EVENTS.csv",
+                        help="the export, header first; '-' reads standard input; gzip "
+                             "data is decompressed whatever the file is called")
     report.add_argument("--policy", required=True, metavar="POLICY",
                         help="the SLA policy, a .json or .toml file")
     report.add_argument("--columns", metavar="MAP",
@@ -86,17 +163,20 @@ def _parser() -> argparse.ArgumentParser:
                         metavar="MARKS", help="comma-separated cell values meaning 'no value', "
                                                "besides the empty cell (default: ?)")
     report.add_argument("--encoding", default="utf-8-sig", help="file encoding (default utf-8)")
+    report.add_argument("--delimiter", metavar="CHAR",
+                        help="the field separator: one character, or tab, comma, semicolon, "
+                             "pipe (default: the most frequent of , ; tab | in the header)")
     _common(report)
     return parser
 
 
 def _keys(text: str, known: Sequence[str]) -> tuple[str, ...]:
     keys = tuple(k.strip() for k in text.split(",") if k.strip())
-    allowed = (*_BUILTIN_KEYS, *known)
+    allowed = frozenset((*_BUILTIN_KEYS, *known))
     for key in keys:
         if key not in allowed:
-            raise ConfigError("--by", f"unknown key {shown(key)}",
-                              f"comma-separated names among {', '.join(allowed)}")
+            raise ConfigError("--by", f"unknown key {shown(key)}", "comma-separated names "
+                              f"among {header_listing([*_BUILTIN_KEYS, *known])}")
     if not keys:
         raise ConfigError("--by", "no keys given", "e.g. --by definition,priority")
     return keys
@@ -112,12 +192,8 @@ def _zone(name: str | None) -> ZoneInfo | None:
                           "an IANA name such as Europe/London or UTC") from exc
 
 
-def _progress(err: TextIO, path: str) -> Callable[[int], None] | None:
-    try:
-        large = os.path.getsize(path) >= PROGRESS_MIN_BYTES
-    except OSError:
-        large = False
-    if not (large and err.isatty()):
+def _progress(err: TextIO, size: int) -> Callable[[int], None] | None:
+    if not (size >= PROGRESS_MIN_BYTES and err.isatty()):
         return None
 
     def show(rows: int) -> None:
@@ -127,29 +203,46 @@ def _progress(err: TextIO, path: str) -> Callable[[int], None] | None:
     return show
 
 
-def _text(args: argparse.Namespace) -> str:
-    """The export, decoded in full (an encoding problem is found before any row is read)."""
+def _reader(args: argparse.Namespace) -> tuple[CsvReader, ColumnMap, int]:
+    """The export's rows, its header read (its rows are read as they are evaluated), and
+    its size in bytes (decompressed).  The whole file is read and decoded first, so an
+    input problem is found before any row is read."""
+    spec = parse_column_spec(args.columns)  # a malformed option before a missing file
+    delimiter = parse_delimiter(args.delimiter)
+    data = read_events(args.events, sys.stdin)
+    text = decode_events(data, args.events, args.encoding)
+    reader = csv.reader(io.StringIO(text, newline=""),
+                        delimiter=delimiter or sniff_delimiter(text))
+    return reader, read_header(reader, spec), len(data)
+
+
+def _check_output(path: str | None) -> None:
+    """Fail early on an ``--output`` that cannot be a file (the file is written last)."""
+    if path is None or path == STDIN:
+        return
+    target = Path(path)
+    if target.is_dir() or not target.parent.is_dir():
+        raise ConfigError("--output", f"cannot write {shown(path)} (not a file in an existing "
+                          "directory)", "a file path, or - for standard output")
+
+
+def _emit(text: str, args: argparse.Namespace, out: TextIO) -> None:
+    """Write the finished report to ``--output`` (whole, or not at all) or to *out*."""
+    if args.output is None or args.output == STDIN:
+        try:
+            for start in range(0, len(text), _CHUNK):  # one huge write() to a pipe whose
+                out.write(text[start:start + _CHUNK])  # reader left may not report it
+        except UnicodeEncodeError as exc:
+            raise ItsmError(f"the report holds {shown(exc.object[exc.start:exc.end])}, which "
+                            f"standard output's encoding ({exc.encoding}) cannot write; use "
+                            "--output FILE (UTF-8) or set PYTHONIOENCODING=utf-8") from None
+        return
     try:
-        with open(args.events, "rb") as file:
-            data = file.read()
+        with open(args.output, "w", encoding="utf-8") as file:
+            file.write(text)
     except OSError as exc:
-        raise ConfigError("EVENTS.csv", f"cannot read {shown(args.events)} ({exc.strerror or exc})",
-                          "a CSV file with a header line") from None
-    try:
-        return data.decode(args.encoding)
-    except UnicodeDecodeError as exc:
-        raise ConfigError("EVENTS.csv", f"{shown(args.events)} is not {args.encoding} ({exc.reason})",
-                          "--encoding NAME, e.g. --encoding cp1252") from None
-    except LookupError:
-        raise ConfigError("--encoding", f"unknown encoding {shown(args.encoding)}",
-                          "a Python codec name such as utf-8 or cp1252") from None
-
-
-def _reader(args: argparse.Namespace) -> tuple[CsvReader, ColumnMap]:
-    """The export's rows, its header read (its rows are read as they are evaluated)."""
-    spec = parse_column_spec(args.columns)  # a malformed --columns before a missing file
-    reader = csv.reader(io.StringIO(_text(args), newline=""))
-    return reader, read_header(reader, spec)
+        raise ConfigError("--output", f"cannot write {shown(args.output)} "
+                          f"({exc.strerror or exc})", "a writable file path") from None
 
 
 def _as_of(text: str | None, tz: ZoneInfo | None) -> datetime | None:
@@ -173,8 +266,9 @@ def _sla_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     tz = _zone(args.tz)
     as_of = _as_of(args.as_of, tz)
     keep = fields_needed(policy, [k.strip() for k in args.by.split(",")])
-    reader, columns = _reader(args)
-    progress = _progress(err, args.events)
+    _check_output(args.output)
+    reader, columns, size = _reader(args)
+    progress = _progress(err, size)
     collect = partial(collect_rows, reader, columns=columns, keep=keep, progress=progress,
                       missing=frozenset({"", *(m.strip() for m in args.missing.split(","))}))
     try:
@@ -196,10 +290,15 @@ def _sla_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             err.write("\r" + " " * 40 + "\r")
     if args.format == "table":
         when = "-" if result.as_of is None else result.as_of.isoformat()
-        err.write(f"{result.tickets:,} tickets from {result.rows:,} rows of {args.events}, "
+        name = "standard input" if args.events == STDIN else args.events
+        err.write(f"{result.tickets:,} tickets from {result.rows:,} rows of {name}, "
                   f"as of {when}\n")
-    write_report(result.accumulator.report(), result.skipped, args.format, out, err,
-                 rows_seen=result.rows)
+    text = io.StringIO()
+    write_report(result.accumulator.report(), result.skipped, args.format, text, err,
+                 rows_seen=result.rows, not_evaluated=NotEvaluated.of(result.accumulator),
+                 meta=report_meta(as_of=result.as_of, rows=result.rows, tickets=result.tickets,
+                                  policy=args.policy, notes=result.notes))
+    _emit(text.getvalue(), args, out)
     return 0
 
 
@@ -208,7 +307,9 @@ def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise ConfigError("--tickets", f"count {args.tickets} out of range",
                           f"a count from 0 to {MAX_TICKETS:,}")
     policy = load_demo_policy()
-    by = _keys(args.by, ["assignment_group", "category", "contact_type"])
+    by, note = group_keys(policy, _keys(args.by, ["assignment_group", "category",
+                                                  "contact_type"]))
+    _check_output(args.output)
     tickets = generate_incident_log(tickets=args.tickets, seed=args.seed)
     counted = evaluate_demo(policy, tickets, as_of=AS_OF, tz=LONDON, by=by, period=args.period,
                             jobs=_check_jobs(args.jobs))
@@ -216,12 +317,22 @@ def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"SLA compliance of {len(tickets):,} synthetic incidents (seed {args.seed}) "
                   f"as of {AS_OF.isoformat()} Europe/London, demo policy: response and "
                   "resolution on UK business hours with England's bank holidays\n")
-    write_report(counted.report(), (), args.format, out, err)
+    text = io.StringIO()
+    write_report(counted.report(), (), args.format, text, err,
+                 not_evaluated=NotEvaluated.of(counted),
+                 meta=report_meta(as_of=AS_OF, rows=None, tickets=len(tickets),
+                                  policy="demo policy", notes=() if note is None else (note,)))
+    _emit(text.getvalue(), args, out)
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 2 usage/config error, 1 other).
+
+    Whatever the arguments and the input files hold, the result is an exit code and, when
+    it is not 0, a message on standard error: never a traceback.  Being the process's
+    front end, it raises ``csv.field_size_limit`` (a process-wide setting) so that fields
+    of any length are read; the library itself never changes it.
 
     Args:
         argv: the arguments after the program name (default: ``sys.argv[1:]``).
@@ -233,16 +344,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     0
     """
     out, err = sys.stdout, sys.stderr
+    prog = _prog()
     try:
-        args = _parser().parse_args(argv)
-    except SystemExit as exc:  # --help (0) or a usage error (2), already printed
+        args = _parser(prog).parse_args(argv)
+    except SystemExit as exc:  # --help, --version (0) or a usage error (2), already printed
         return exc.code if isinstance(exc.code, int) else 2
+    if csv.field_size_limit() < _FIELD_LIMIT:  # this process's CLI owns the setting
+        csv.field_size_limit(_FIELD_LIMIT)
     command = _demo if args.command == "demo" else _sla_report
     try:
-        return command(args, out, err)
+        return command(args, out, io.StringIO() if args.quiet else err)
     except (ConfigError, NaiveDatetimeError) as exc:
-        err.write(f"itsm-core {args.command}: error: {exc}\n")
+        err.write(f"{prog} {args.command}: error: {printable(str(exc))}\n")
         return 2
     except ItsmError as exc:
-        err.write(f"itsm-core {args.command}: error: {exc}\n")
+        err.write(f"{prog} {args.command}: error: {printable(str(exc))}\n")
         return 1

@@ -21,10 +21,12 @@ import attrs
 
 from itsm_core.errors import ArgumentTypeError, ConfigError, shown
 
-__all__ = ["ROLES", "ColumnMap", "parse_column_spec"]
+__all__ = ["ROLES", "ColumnMap", "header_listing", "parse_column_spec"]
 
 ROLES = ("ticket", "at", "state", "priority")
 _REQUIRED = ("ticket", "at", "state")
+_NAMES_SHOWN = 30  # column names listed in a message
+_NAME_SHOWN = 40  # longer names are shown shortened
 _SPEC_FORM = "ROLE=COLUMN pairs separated by commas, roles among " + ", ".join(ROLES)
 
 # tried in order when a role is not mapped explicitly (case-insensitive)
@@ -67,6 +69,33 @@ def parse_column_spec(text: str | None) -> dict[str, str]:
     return spec
 
 
+def header_listing(header: Sequence[str]) -> str:
+    """The header's column names for a message, bounded: at most 30 names, each long or
+    unprintable name shown quoted and shortened.
+
+    >>> header_listing(["number", "at", "x" * 100])[:30]
+    "number, at, 'xxxxxxxxxxxxxxxxx"
+    >>> header_listing([])
+    '(the header is empty)'
+    """
+    if not header:
+        return "(the header is empty)"
+    names = [name if len(name) <= _NAME_SHOWN and name.isprintable() and "," not in name
+             else shown(name) for name in header[:_NAMES_SHOWN]]
+    if len(header) > _NAMES_SHOWN:
+        names.append(f"... ({len(header):,} in all)")
+    return ", ".join(names)
+
+
+def _repeated(repeated: dict[str, list[int]]) -> str:
+    parts = [f"{shown(name)} (columns {', '.join(map(str, places[:-1]))} and {places[-1]})"
+             for name, places in list(repeated.items())[:_NAMES_SHOWN]]
+    if len(repeated) > _NAMES_SHOWN:
+        parts.append(f"... ({len(repeated):,} names in all)")
+    names = "name" if len(repeated) == 1 else "names"
+    return f"repeated column {names} {', '.join(parts)}"
+
+
 @attrs.frozen(kw_only=True)
 class ColumnMap:
     """The resolved positions of the roles and of the other columns (the ticket fields).
@@ -99,19 +128,30 @@ class ColumnMap:
         """Find each role's column in *header*, explicit mapping first, then common names.
 
         Raises:
-            ConfigError: a mapped column is not in the header, or a required role
-                (ticket, at, state) has no column; the message lists the header.
+            ConfigError: two columns have the same name (after stripping spaces), a
+                mapped column is not in the header, or a required role (ticket, at,
+                state) has no column; the message lists the header.
 
         >>> ColumnMap.resolve(["number", "at", "state"], {"ticket": "nmber"})
         Traceback (most recent call last):
         ...
         itsm_core.errors.ConfigError: --columns ticket: no column 'nmber' in the header; expected one of the header's columns: number, at, state
+        >>> ColumnMap.resolve(["number", "at", "state", "at "], {})
+        Traceback (most recent call last):
+        ...
+        itsm_core.errors.ConfigError: header: repeated column name 'at' (columns 2 and 4); expected each column named once: rename or remove the repeated columns
         """
         header = [name.strip() for name in header]
-        listing = ", ".join(header) if header else "(the header is empty)"
+        listing = header_listing(header)
         position: dict[str, int] = {}
+        repeated: dict[str, list[int]] = {}
         for index, name in enumerate(header):
+            if name in position:
+                repeated.setdefault(name, [position[name] + 1]).append(index + 1)
             position.setdefault(name, index)
+        if repeated:
+            raise ConfigError("header", _repeated(repeated),
+                              "each column named once: rename or remove the repeated columns")
         lowered: dict[str, int] = {}
         for index, name in enumerate(header):
             lowered.setdefault(name.lower(), index)

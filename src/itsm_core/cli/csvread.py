@@ -212,13 +212,17 @@ def read_header(reader: CsvReader, spec: dict[str, str]) -> ColumnMap:
     """Read the header row from a ``csv.reader`` and resolve the columns.
 
     Raises:
-        ConfigError: the file is empty, or a role has no column.
+        ConfigError: the file is empty, the CSV module cannot read the header (see
+            :func:`collect_rows`), two columns share a name, or a role has no column.
 
     >>> import csv
     >>> read_header(csv.reader(["number,incident_state,sys_updated_at\\n"]), {}).names["at"]
     'sys_updated_at'
     """
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise _unreadable(reader.line_num, exc) from None
     if header is None:
         raise ConfigError("header", "the file is empty", "a first line naming the columns")
     return ColumnMap.resolve(header, spec)
@@ -238,6 +242,10 @@ def collect_rows(
     A row with the wrong number of fields, or no ticket id, state or time, is skipped
     here; reading the times is left to :func:`parse_rows` (the costly part, which can run
     in another process on whole tickets).
+
+    Raises:
+        ConfigError: the ``csv`` module cannot read a row (a field longer than
+            ``csv.field_size_limit()``); the message names the line.
 
     Args:
         reader: a ``csv.reader``; its ``line_num`` gives the line numbers.
@@ -264,41 +272,50 @@ def collect_rows(
     rows = 0
     offset = 1 - reader.line_num  # the reader has read the header: file line = offset + line_num
     line = reader.line_num + offset + 1
-    for row in reader:
-        rows += 1
-        if rows % PROGRESS_EVERY == 0:
-            if progress is not None:
-                progress(rows)
-            if watch is not None:
-                watch(tickets)
-        start, line = line, offset + reader.line_num + 1
-        if len(row) != width:
-            reason = (f"row has {len(row)} fields; the header has {width}" if row
-                      else "empty line")
-            skipped.append(SkippedRow(start, reason))
-            continue
-        ticket = row[i_ticket].strip()
-        state = row[i_state].strip()
-        at_text = row[i_at]
-        if ticket in missing:
-            skipped.append(SkippedRow(start, f"no ticket id in column {shown(cols.names['ticket'])}"))
-            continue
-        if state in missing:
-            skipped.append(SkippedRow(start, f"no state in column {shown(cols.names['state'])}"))
-            continue
-        if at_text.strip() in missing:
-            skipped.append(SkippedRow(start, f"no time in column {shown(at_name)}"))
-            continue
-        priority = None if i_priority is None else row[i_priority].strip()
-        if priority in missing:
-            priority = None
-        history = tickets.get(ticket)
-        if history is None:
-            history = tickets[ticket] = []
-        history += (start, at_text, state, priority,
-                    *[None if row[i] in missing else row[i] for i in places])
+    try:
+        for row in reader:
+            rows += 1
+            if rows % PROGRESS_EVERY == 0:
+                if progress is not None:
+                    progress(rows)
+                if watch is not None:
+                    watch(tickets)
+            start, line = line, offset + reader.line_num + 1
+            if len(row) != width:
+                reason = (f"row has {len(row)} fields; the header has {width}" if row
+                          else "empty line")
+                skipped.append(SkippedRow(start, reason))
+                continue
+            ticket = row[i_ticket].strip()
+            state = row[i_state].strip()
+            at_text = row[i_at]
+            if ticket in missing:
+                skipped.append(SkippedRow(start, f"no ticket id in column {shown(cols.names['ticket'])}"))
+                continue
+            if state in missing:
+                skipped.append(SkippedRow(start, f"no state in column {shown(cols.names['state'])}"))
+                continue
+            if at_text.strip() in missing:
+                skipped.append(SkippedRow(start, f"no time in column {shown(at_name)}"))
+                continue
+            priority = None if i_priority is None else row[i_priority].strip()
+            if priority in missing:
+                priority = None
+            history = tickets.get(ticket)
+            if history is None:
+                history = tickets[ticket] = []
+            history += (start, at_text, state, priority,
+                        *[None if row[i] in missing else row[i] for i in places])
+    except csv.Error as exc:
+        raise _unreadable(offset + reader.line_num, exc) from None
     return RowLog(tickets=tickets, skipped=tuple(skipped), rows=rows, columns=cols,
                   fields=tuple(name for name, _ in kept))
+
+
+def _unreadable(line: int, exc: csv.Error) -> ConfigError:
+    """What the ``csv`` module could not read (a field over ``csv.field_size_limit()``)."""
+    return ConfigError("EVENTS.csv", f"line {line}: cannot read the CSV "
+                                     f"({str(exc)[:200]})", "CSV text with a header line")
 
 
 def parse_rows(rows: Iterable[RawRow], parse_time: TimeParser, at_name: str,

@@ -1,5 +1,8 @@
 """From CSV rows and records to ticket events, for the engine.
 
+:func:`group_keys` keeps two definitions' clocks out of one report row (what a whole
+column says is :mod:`itsm_core.cli.scan`'s business).
+
 :func:`events_from_rows` builds one ticket's events from its rows once their times are
 read (what the ``sla-report`` command runs, in each ``--jobs`` process, on the tickets it
 evaluates); :func:`histories_from_records` does the same for :class:`~itsm_core.cli.csvread.EventLog`
@@ -33,6 +36,7 @@ __all__ = [
     "events_from_records",
     "events_from_rows",
     "fields_needed",
+    "group_keys",
     "histories_from_demo",
     "histories_from_records",
 ]
@@ -153,3 +157,19 @@ def histories_from_demo(tickets: Iterable[SyntheticTicket], tz: tzinfo) -> list[
     return [(t.number, [TicketEvent(u.at.astimezone(tz), u.state, u.priority, dict(u.fields))
                         for u in t.updates])
             for t in tickets]
+
+
+def group_keys(policy: SlaPolicy, by: Sequence[str]) -> tuple[tuple[str, ...], str | None]:
+    """*by*, with ``definition`` first when the policy has several definitions and *by*
+    lacks it (a row never mixes two definitions' clocks), and the note saying so.
+
+    >>> from itsm_core.cli.policyfile import load_demo_policy
+    >>> group_keys(load_demo_policy(), ["priority"])
+    (('definition', 'priority'), "note: grouping by 'definition' too (--by definition,priority): the policy has 2 definitions, whose clocks one row must not mix")
+    """
+    keys = tuple(by)
+    if "definition" in keys or len(policy.definitions) < 2:
+        return keys, None
+    keys = ("definition", *keys)
+    return keys, (f"note: grouping by 'definition' too (--by {','.join(keys)}): the policy "
+                  f"has {len(policy.definitions)} definitions, whose clocks one row must not mix")

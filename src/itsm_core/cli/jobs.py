@@ -15,6 +15,11 @@ gives, byte for byte:
   sorted by ticket) is sent again, whole, once the file is read, and its first result
   is dropped; sending stops at the first such chunk, and the rest waits for the end of
   the file.
+- **The date order** of slash dates (``D/M/YYYY`` or ``M/D/YYYY``) is decided once for
+  the whole time column (:func:`decide_order`), never per value.  A chunk is sent while
+  the file is read only if its dates read the same in the order decided so far (it has
+  no slash date that needs an order, or a date above 12 has already decided it); any
+  other waits for the end of the file, when the whole column has been seen.
 - **Skipped rows** carry their file line and are listed in line order.
 - **A naive time without ``--tz``** is reported for the first such line in the file.
 - **The default ``as_of``** (the latest time in the export) is not known until every
@@ -47,8 +52,15 @@ from typing import Protocol
 
 import attrs
 
-from itsm_core.cli.csvread import FlatRows, RowLog, SkippedRow, parse_rows
-from itsm_core.cli.timeparse import make_time_parser
+from itsm_core.cli.csvread import FlatRows, RowLog, SkippedRow
+from itsm_core.cli.evaluate import group_keys
+from itsm_core.cli.scan import (
+    check_evaluated,
+    classes_of,
+    column_notes,
+    decide_order,
+)
+from itsm_core.cli.timeparse import AMBIGUOUS, DAY_FIRST, ORDERS
 from itsm_core.cli.worker import (
     Counted,
     DemoWork,
@@ -65,9 +77,7 @@ from itsm_core.errors import NaiveDatetimeError
 from itsm_core.sla.compliance import ComplianceAccumulator
 from itsm_core.sla.policy import SlaPolicy
 
-__all__ = ["ExportResult", "ExportWork", "evaluate_demo", "evaluate_export",
-           "raise_first_naive_time"]
-
+__all__ = ["ExportResult", "ExportWork", "evaluate_demo", "evaluate_export"]
 
 
 class Collect(Protocol):
@@ -87,6 +97,10 @@ class ExportResult:
         rows: data rows seen (read + skipped).
         tickets: tickets with at least one readable row.
         as_of: the instant the tickets were evaluated at (``None``: no readable row).
+        notes: what the reader should know about how the export was read (for stderr):
+            ``definition`` added to the grouping, a time column that cannot run a clock.
+        order: the slash dates' order (``"day-first"`` or ``"month-first"``), ``None``
+            when there was none to decide (no slash date, or ``--time-format``).
 
     >>> ExportResult(accumulator=ComplianceAccumulator(), skipped=(), rows=0, tickets=0,
     ...              as_of=None).tickets
@@ -98,6 +112,8 @@ class ExportResult:
     rows: int
     tickets: int
     as_of: datetime | None
+    notes: tuple[str, ...] = ()
+    order: str | None = None
 
 
 def _bounds(weights: Sequence[int], parts: int) -> list[range]:
@@ -126,6 +142,7 @@ class _Chunk:
     tickets: list[str]
     sizes: list[int] | None
     future: Future[Counted] | None = None
+    classes: frozenset[str | None] | None = None  # its dates' orders, when last looked at
 
     def grew(self, rows: dict[str, FlatRows]) -> bool:
         return self.sizes is not None and any(
@@ -142,6 +159,25 @@ class _Stream:
         self.chunks: list[_Chunk] = []
         self.start = 0  # the first ticket (in first-row order) not in a chunk yet
         self.streaming = True
+        self.seen: dict[str, str | None] = {}  # time text -> date_order (the texts seen)
+        self.order: str | None = None  # the first date order a sent chunk showed
+        self.final: str = DAY_FIRST  # the column's order, once the file is read
+
+    def _order_for(self, chunk: _Chunk, rows: dict[str, FlatRows]) -> str | None:
+        """The order to send *chunk* with before the file is read: the order decided so
+        far, or any when its dates need none; ``None`` (wait) when one of its dates needs
+        an order and none is decided yet."""
+        if chunk.classes is None or chunk.grew(rows):
+            stride = 4 + self.evaluator.kept
+            texts: set[str] = set()
+            for ticket in chunk.tickets:
+                texts.update(rows[ticket][1::stride])
+            chunk.classes = frozenset(classes_of(texts, self.seen))
+        if self.order is None:
+            self.order = next((o for o in ORDERS if o in chunk.classes), None)
+        if self.order is not None:
+            return self.order
+        return None if AMBIGUOUS in chunk.classes else DAY_FIRST
 
     def submit(self, rows: dict[str, FlatRows], *, read: bool = False) -> None:
         """Submit waiting chunks, from the front, while fewer than two per worker are
@@ -156,9 +192,13 @@ class _Stream:
                 if not read and chunk.grew(rows):
                     self.streaming = False
                     break
+                order = self.final if read else self._order_for(chunk, rows)
+                if order is None:  # its dates need the column's order: not known yet
+                    break
                 chunk.sizes = [len(rows[t]) for t in chunk.tickets]  # what the worker sees
                 chunk.future = self.pool.submit(
-                    count_chunk, pack_chunk([(t, rows[t]) for t in chunk.tickets]), self.as_of)
+                    count_chunk, pack_chunk([(t, rows[t]) for t in chunk.tickets]), self.as_of,
+                    order)
                 pending += 1
 
     def __call__(self, rows: dict[str, FlatRows]) -> None:
@@ -202,7 +242,7 @@ class _Stream:
             if chunk.future is None:  # still not taken by a worker
                 mine = [(t, rows[t]) for t in chunk.tickets]
                 done: Future[Counted] = Future()
-                done.set_result(here.count(here.read(mine), self.as_of))
+                done.set_result(here.count(here.read(mine, self.final), self.as_of))
                 chunk.future = done
         return [chunk.future.result() for chunk in chunks if chunk.future is not None]
 
@@ -229,7 +269,8 @@ def _pick_latest(parts: Sequence[Counted]) -> datetime | None:
 
 
 def _result(log: RowLog, work: ExportWork, parts: Sequence[Counted], as_of: datetime | None,
-            more: Sequence[ComplianceAccumulator]) -> ExportResult:
+            more: Sequence[ComplianceAccumulator], *, notes: tuple[str, ...],
+            order: str | None) -> ExportResult:
     accumulator = ComplianceAccumulator(work.by, work.period)
     for part in parts:
         accumulator.merge(part.accumulator)
@@ -237,13 +278,22 @@ def _result(log: RowLog, work: ExportWork, parts: Sequence[Counted], as_of: date
         accumulator.merge(extra)
     skipped = sorted(itertools.chain(log.skipped, *(p.skipped for p in parts)),
                      key=lambda row: row.line)
-    return ExportResult(accumulator=accumulator, skipped=tuple(skipped), rows=log.rows,
-                        tickets=sum(p.tickets for p in parts), as_of=as_of)
+    result = ExportResult(accumulator=accumulator, skipped=tuple(skipped), rows=log.rows,
+                          tickets=sum(p.tickets for p in parts), as_of=as_of, notes=notes,
+                          order=order)
+    earliest = min((p.earliest for p in parts if p.earliest is not None), default=None)
+    check_evaluated(result.tickets, accumulator, earliest, as_of)
+    return result
 
 
 def evaluate_export(collect: Collect, work: ExportWork, *, jobs: int, as_of: datetime | None,
                     start_method: str | None = None) -> ExportResult:
     """Read the rows with *collect* and evaluate every ticket in *jobs* processes.
+
+    The grouping gets ``definition`` first when it lacks it and the policy has several
+    definitions (:func:`~itsm_core.cli.evaluate.group_keys`); the slash dates' order is
+    decided from the whole column (:func:`~itsm_core.cli.evaluate.decide_order`); both
+    are said in the result's ``notes``, with a time column that cannot run a clock.
 
     Args:
         collect: reads the rows grouped by ticket (e.g.
@@ -257,6 +307,10 @@ def evaluate_export(collect: Collect, work: ExportWork, *, jobs: int, as_of: dat
 
     Raises:
         NaiveDatetimeError: the first naive time in the file, when there is no ``--tz``.
+        ConfigError: the time column mixes or cannot tell the date orders
+            (``--time-format``); or tickets were read and not one clock was measured:
+            ``--as-of`` is before every row, or the policy fits none of the tickets
+            (``--policy``, naming the reasons and how many tickets each).
 
     >>> import csv
     >>> from functools import partial
@@ -274,19 +328,31 @@ def evaluate_export(collect: Collect, work: ExportWork, *, jobs: int, as_of: dat
     >>> two = evaluate_export(rows(), work, jobs=2, as_of=None)
     >>> two.accumulator.report() == one.accumulator.report(), two.tickets, str(two.as_of)
     (True, 6, '2016-03-01 14:00:00+00:00')
+    >>> late = datetime(2015, 1, 1, tzinfo=one.as_of.tzinfo)
+    >>> evaluate_export(rows(), work, jobs=1, as_of=late)
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.ConfigError: --as-of: 2015-01-01T00:00:00+00:00 is before every row of the export (the first is at 2016-03-01T09:00:00+00:00): nothing to evaluate; expected an instant at or after 2016-03-01T09:00:00+00:00
     """
+    by, note = group_keys(work.policy, work.by)
+    work = attrs.evolve(work, by=by)
+    notes = () if note is None else (note,)
     if jobs == 1:
         log = collect(watch=None)
+        order = decide_order(log, work.time_format, work.tz)
         evaluator = Evaluator(work)
-        read = evaluator.read(list(log.tickets.items()))
+        read = evaluator.read(list(log.tickets.items()), order or DAY_FIRST)
         _raise_naive([read.naive])
         when = as_of if as_of is not None else read.latest
-        return _result(log, work, [evaluator.count(read, when)], when, [])
+        return _result(log, work, [evaluator.count(read, when)], when, [],
+                       notes=(*notes, *column_notes(log)), order=order)
     evaluator = Evaluator(work)
     with ProcessPoolExecutor(jobs - 1, mp_context=multiprocessing.get_context(start_method),
                              initializer=start_worker, initargs=(work,)) as pool:
         stream = _Stream(pool, jobs - 1, evaluator, as_of)
         log = collect(watch=stream)
+        order = decide_order(log, work.time_format, work.tz)  # the whole column, read
+        stream.final = order or DAY_FIRST
         parts = stream.finish(log.tickets)
         _raise_naive([p.naive for p in parts])
         when = as_of if as_of is not None else _pick_latest(parts)
@@ -297,29 +363,12 @@ def evaluate_export(collect: Collect, work: ExportWork, *, jobs: int, as_of: dat
         if again and when is not None:
             pieces = [[again[i] for i in piece]
                       for piece in _bounds([len(rows) for (_, rows), _ in again], jobs)]
-            futures = [pool.submit(recount_chunk, piece, when) for piece in pieces[1:]]
-            more = [evaluator.recount(pieces[0], when), *(f.result() for f in futures)]
-    return _result(log, work, parts, when, more)
-
-
-def raise_first_naive_time(log: RowLog, time_format: str | None, tz: tzinfo | None) -> None:
-    """Read every time of *log* and raise the first naive one, as the report would.
-
-    Raises:
-        NaiveDatetimeError: a time is naive and there is no *tz*.
-
-    >>> import csv
-    >>> from itsm_core.cli.csvread import collect_rows, read_header
-    >>> reader = csv.reader(["ticket,at,state\\n", "T1,2016-03-01 09:00,New\\n"])
-    >>> raise_first_naive_time(collect_rows(reader, columns=read_header(reader, {})), None, None)
-    Traceback (most recent call last):
-    ...
-    itsm_core.errors.NaiveDatetimeError: line 2, column 'at': ...
-    """
-    parse_time = make_time_parser(time_format, tz)
-    at_name = log.columns.names["at"]
-    _raise_naive([parse_rows(log.rows_of(ticket), parse_time, at_name, [])[1]
-                  for ticket in log.tickets])
+            futures = [pool.submit(recount_chunk, piece, when, stream.final)
+                       for piece in pieces[1:]]
+            more = [evaluator.recount(pieces[0], when, stream.final),
+                    *(f.result() for f in futures)]
+    return _result(log, work, parts, when, more, notes=(*notes, *column_notes(log)),
+                   order=order)
 
 
 def evaluate_demo(policy: SlaPolicy, tickets: Sequence[SyntheticTicket], *, as_of: datetime,
@@ -335,7 +384,8 @@ def evaluate_demo(policy: SlaPolicy, tickets: Sequence[SyntheticTicket], *, as_o
     >>> [row.total for row in counted.report().rows]
     [5, 5]
     """
-    work = DemoWork(policy=policy, as_of=as_of, tz=tz, by=tuple(by), period=period)
+    work = DemoWork(policy=policy, as_of=as_of, tz=tz, by=group_keys(policy, by)[0],
+                    period=period)
     if jobs == 1:
         return work.count(tickets)
     pieces = [[tickets[i] for i in piece]
@@ -346,7 +396,7 @@ def evaluate_demo(policy: SlaPolicy, tickets: Sequence[SyntheticTicket], *, as_o
         futures = [pool.submit(demo_chunk, piece) for piece in pieces[:len(pieces) - mine]]
         here = [work.count(piece) for piece in pieces[len(pieces) - mine:]]
         parts = [*(future.result() for future in futures), *here]
-    merged = ComplianceAccumulator(by, period)
+    merged = ComplianceAccumulator(work.by, period)
     for part in parts:
         merged.merge(part)
     return merged

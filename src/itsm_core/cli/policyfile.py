@@ -20,11 +20,12 @@ from types import ModuleType
 from typing import Any
 
 from itsm_core._config import MAX_DEPTH, check_depth
-from itsm_core.errors import ArgumentTypeError, ConfigError, shown
+from itsm_core.errors import ArgumentTypeError, ConfigError, UnknownNameError, shown
 from itsm_core.sla.policy import SlaPolicy
 
 __all__ = ["load_demo_policy", "load_policy", "policy_from_text"]
 
+_KNOWN_SHOWN = 20  # names listed in an "unknown name" message
 _NESTING = f"at most {MAX_DEPTH} levels of mappings and lists"
 _FORMS = "a .json or .toml file holding {'calendars': {...}, 'definitions': [...]}"
 
@@ -42,8 +43,8 @@ def policy_from_text(text: str, name: str, kind: str) -> SlaPolicy:
     """Parse *text* as *kind* (``"json"`` or ``"toml"``) and build the policy.
 
     Raises:
-        ConfigError: the text does not parse, or the policy is invalid; the path
-            starts with *name*.
+        ConfigError: the text does not parse, or the policy is invalid (a name it
+            refers to included); the path starts with *name*.
 
     >>> policy_from_text('{"definitions": [{"name": "r", "targets": "PT1H", "stop": 3}]}',
     ...                  "p.json", "json")
@@ -54,6 +55,11 @@ def policy_from_text(text: str, name: str, kind: str) -> SlaPolicy:
     Traceback (most recent call last):
     ...
     itsm_core.errors.ConfigError: p.json: not valid JSON (Expecting value: line 1 column 18 (char 17)); expected a .json or .toml file holding {'calendars': {...}, 'definitions': [...]}
+    >>> policy_from_text('{"definitions": [{"name": "r", "targets": "PT1H", "calendar": "uk"}]}',
+    ...                  "p.json", "json")
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.ConfigError: p.json: definitions[0].calendar: unknown name 'uk'; expected a name defined in the file
     """
     data: Any
     if not isinstance(text, str):
@@ -84,6 +90,12 @@ def policy_from_text(text: str, name: str, kind: str) -> SlaPolicy:
     except ConfigError as exc:
         raise ConfigError(f"{name}: {exc.path}" if exc.path else name, exc.problem,
                           exc.expected) from None
+    except UnknownNameError as exc:  # a definition naming a calendar the file lacks
+        known = ", ".join(shown(k) for k in exc.known[:_KNOWN_SHOWN])
+        if len(exc.known) > _KNOWN_SHOWN:
+            known += f", ... ({len(exc.known)} in all)"
+        raise ConfigError(f"{name}: {exc.what}", f"unknown name {shown(exc.name)}",
+                          f"one of {known}" if known else "a name defined in the file") from None
 
 
 def load_policy(path: str) -> SlaPolicy:

@@ -5,8 +5,11 @@ Each distinct string is parsed once (exports repeat timestamps a lot), and the e
 ServiceNow form ``D/M/YYYY HH:MM`` takes a hand-rolled fast path.
 
 * Without a format: ISO 8601 (``2016-02-29T01:16:00Z``, ``2016-02-29 01:16``), then the
-  day-first ``D/M/YYYY HH:MM[:SS]`` that ServiceNow and most European exports write.
-  Month-first (US) exports must say so with ``--time-format "%m/%d/%Y %H:%M"``.
+  slash form ``D/M/YYYY HH:MM[:SS]`` that ServiceNow and most European exports write, or
+  its US twin ``M/D/YYYY`` (also with a 12-hour clock: ``02/29/2016 01:23:00 AM``), in
+  the *order* given.  The order is never guessed per value: the command line decides it
+  once per column (:func:`date_order` on every value: a first field above 12 means
+  day-first, a second field above 12 month-first) before any row is evaluated.
 * A timestamp with a UTC offset keeps it.  A naive one is local time in ``tz``, mapped
   as Python's ``fold=0`` does (a time in a DST gap moves forward by the gap, an ambiguous
   one takes its first occurrence), the rule the calendars use.  Without ``tz`` a naive
@@ -29,13 +32,22 @@ from datetime import datetime, tzinfo
 
 from itsm_core.errors import InvalidArgumentError, NaiveDatetimeError, shown
 
-__all__ = ["DEFAULT_FORMS", "TimeParser", "make_time_parser"]
+__all__ = ["AMBIGUOUS", "DAY_FIRST", "DEFAULT_FORMS", "MONTH_FIRST", "ORDERS", "TimeParser",
+           "date_order", "make_time_parser"]
 
 TimeParser = Callable[[str], datetime]
 
+DAY_FIRST, MONTH_FIRST, AMBIGUOUS = "day-first", "month-first", "ambiguous"
+ORDERS = (DAY_FIRST, MONTH_FIRST)
 DEFAULT_FORMS = "ISO 8601 (2016-02-29T01:16:00Z) or D/M/YYYY HH:MM[:SS] (29/2/2016 01:16)"
+_FORMS = {DAY_FIRST: DEFAULT_FORMS,
+          MONTH_FIRST: "ISO 8601 (2016-02-29T01:16:00Z) or M/D/YYYY HH:MM[:SS] [AM|PM] "
+                       "(2/29/2016 01:16, 02/29/2016 01:16:00 AM)"}
 
 _DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d{2})(?::(\d{2}))?")
+# either order, 24-hour or 12-hour clock (ServiceNow's US form: 02/29/2016 01:23:00 AM)
+_SLASH = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d{2})(?::(\d{2}))?"
+                    r"(?: ?([AaPp][Mm]))?")
 # the strptime formats the fast path reads exactly as strptime would (one or two digits)
 _FAST_FORMATS = {
     "%d/%m/%Y %H:%M": re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d{1,2})()"),
@@ -54,12 +66,53 @@ def _parse_dmy(text: str, pattern: re.Pattern[str] = _DMY,
                     int(second) if second else 0, tzinfo=tz)
 
 
-def _parse_default(text: str, tz: tzinfo | None = None) -> datetime | None:
+def _parse_slash(text: str, order: str, tz: tzinfo | None) -> datetime | None:
+    """The slash form in *order*, 24-hour or with ``AM``/``PM``, or ``None``."""
+    match = _SLASH.fullmatch(text)
+    if match is None:
+        return None
+    first, second, year, hour, minute, second_, half = match.groups()
+    day, month = (first, second) if order == DAY_FIRST else (second, first)
+    h = int(hour)
+    if half is not None:  # 12 AM is midnight, 12 PM noon; 0 and 13+ are not 12-hour times
+        if not 1 <= h <= 12:
+            return None
+        h = h % 12 + (12 if half in ("PM", "pm", "Pm", "pM") else 0)
+    return datetime(int(year), int(month), int(day), h, int(minute),
+                    int(second_) if second_ else 0, tzinfo=tz)
+
+
+def date_order(text: str) -> str | None:
+    """What one value says about its column's date order: :data:`DAY_FIRST` (its first
+    field is above 12, the second is not), :data:`MONTH_FIRST` (the other way),
+    :data:`AMBIGUOUS` (both at most 12 and different: the order matters and this value
+    cannot tell), or ``None`` (not the slash form, or a date both orders read alike).
+
+    >>> [date_order(t) for t in ("25/3/2016 09:00", "02/29/2016 01:23:00 AM",
+    ...                          "3/4/2016 09:00", "4/4/2016 09:00", "2016-03-04T09:00")]
+    ['day-first', 'month-first', 'ambiguous', None, None]
+    """
+    match = _SLASH.fullmatch(text.strip())
+    if match is None:
+        return None
+    first, second = int(match[1]), int(match[2])
+    if first > 12 and 1 <= second <= 12:
+        return DAY_FIRST
+    if second > 12 and 1 <= first <= 12:
+        return MONTH_FIRST
+    if 1 <= first <= 12 and 1 <= second <= 12 and first != second:
+        return AMBIGUOUS
+    return None  # equal fields, or fields no order reads: the order changes nothing
+
+
+def _parse_default(text: str, tz: tzinfo | None = None,
+                   order: str = DAY_FIRST) -> datetime | None:
     # A D/M/YYYY text never reads as ISO 8601 (whose year comes first), so trying it first
     # when the text has a "/" gives the same answer, without a failed ISO attempt; a text
     # it does not fit may still be ISO 8601 ("2016-02-29/01:16": any separator is allowed).
     if "/" in text:
-        value = _parse_dmy(text, tz=tz)
+        value = (_parse_dmy(text, tz=tz) if order == DAY_FIRST else None) \
+            or _parse_slash(text, order, tz)
         if value is not None:
             return value
     try:
@@ -68,12 +121,19 @@ def _parse_default(text: str, tz: tzinfo | None = None) -> datetime | None:
         return None
 
 
-def make_time_parser(time_format: str | None, tz: tzinfo | None) -> TimeParser:
+def make_time_parser(time_format: str | None, tz: tzinfo | None, *,
+                     order: str = DAY_FIRST) -> TimeParser:
     """Return a caching parser from text to an aware ``datetime``.
 
     Args:
-        time_format: a ``strptime`` format, or ``None`` for ISO 8601 then ``D/M/YYYY HH:MM``.
+        time_format: a ``strptime`` format, or ``None`` for ISO 8601 then the slash form.
         tz: the zone of naive timestamps, or ``None`` to refuse them.
+        order: without a format, the slash form's order: :data:`DAY_FIRST`
+            (``D/M/YYYY``, the default) or :data:`MONTH_FIRST` (``M/D/YYYY``); decide it
+            for a whole column with :func:`date_order`.
+
+    Raises:
+        InvalidArgumentError: *order* is neither.
 
     The parser raises :class:`~itsm_core.errors.InvalidArgumentError` for text that is
     not a timestamp in the expected form, and
@@ -88,12 +148,19 @@ def make_time_parser(time_format: str | None, tz: tzinfo | None) -> TimeParser:
     Traceback (most recent call last):
     ...
     itsm_core.errors.InvalidArgumentError: cannot read 'yesterday' as a time; expected ISO 8601 (2016-02-29T01:16:00Z) or D/M/YYYY HH:MM[:SS] (29/2/2016 01:16)
+    >>> from datetime import timezone
+    >>> us = make_time_parser(None, timezone.utc, order="month-first")
+    >>> us("02/29/2016 01:23:00 PM").isoformat(), us("2/29/2016 12:05 AM").isoformat()
+    ('2016-02-29T13:23:00+00:00', '2016-02-29T00:05:00+00:00')
     """
-    expected = DEFAULT_FORMS if time_format is None else f"the --time-format {shown(time_format)}"
+    if order not in ORDERS:
+        raise InvalidArgumentError(f"order: expected one of {', '.join(ORDERS)}, "
+                                   f"got {shown(order)}")
+    expected = _FORMS[order] if time_format is None else f"the --time-format {shown(time_format)}"
     raw: Callable[[str], datetime | None]
     if time_format is None:
         def raw(text: str) -> datetime | None:
-            return _parse_default(text, tz)
+            return _parse_default(text, tz, order)
     elif time_format in _FAST_FORMATS:
         pattern = _FAST_FORMATS[time_format]
 

@@ -28,7 +28,7 @@ import attrs
 
 from itsm_core.cli.csvread import FlatRows, Parsed, SkippedRow, parse_rows, raw_rows
 from itsm_core.cli.evaluate import events_from_rows, histories_from_demo
-from itsm_core.cli.timeparse import make_time_parser
+from itsm_core.cli.timeparse import DAY_FIRST, TimeParser, make_time_parser
 from itsm_core.demo.generator import SyntheticTicket
 from itsm_core.sla.compliance import ComplianceAccumulator
 from itsm_core.sla.events import Fields
@@ -72,6 +72,7 @@ class ChunkRead:
     skipped: list[SkippedRow]
     naive: tuple[int, str] | None
     latest: datetime | None
+    earliest: datetime | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -91,18 +92,24 @@ class Counted:
     tickets: int
     latest: datetime | None
     pending: list[tuple[int, tuple[int, ...]]]  # (position, definitions) to evaluate again
+    earliest: datetime | None = None
 
 
-def _latest(tickets: list[tuple[int, str, list[Parsed]]]) -> datetime | None:
-    """The latest time; at a tie, the first ticket's first row holding it."""
+def _span(tickets: list[tuple[int, str, list[Parsed]]]) -> tuple[datetime | None,
+                                                                 datetime | None]:
+    """The earliest and the latest time; at a tie for the latest, the first ticket's first
+    row holding it."""
+    low: datetime | None = None
     top: datetime | None = None
     for _, _, rows in tickets:
         for row in rows:
             if top is None or row[0] > top:
                 top = row[0]
+            if low is None or row[0] < low:
+                low = row[0]
     if top is None:
-        return None
-    return next(row[0] for _, _, rows in tickets for row in rows if row[0] >= top)
+        return None, None
+    return low, next(row[0] for _, _, rows in tickets for row in rows if row[0] >= top)
 
 
 class Evaluator:
@@ -118,12 +125,31 @@ class Evaluator:
     def __init__(self, work: ExportWork) -> None:
         self.work = work
         self.parse_time = make_time_parser(work.time_format, work.tz)
+        self._parsers: dict[str, TimeParser] = {DAY_FIRST: self.parse_time}
         self.kept = len(work.fields)  # kept field values per raw row
         self.shared: dict[tuple[str | None, ...], Fields] = {}
 
-    def read(self, chunk: Sequence[Ticket]) -> ChunkRead:
-        """Read the times of a chunk's rows: the tickets with a readable row, the rows
-        that are not, the latest time, or the first naive time.
+    def parser(self, order: str) -> TimeParser:
+        """The time parser for the slash form's *order* (one per order, kept).
+
+        >>> from itsm_core.cli.policyfile import load_demo_policy
+        >>> evaluator = Evaluator(ExportWork(policy=load_demo_policy(), time_format=None,
+        ...     tz=None, at_name="at", fields=(), by=("stage",), period=None))
+        >>> evaluator.parser("month-first")("2/29/2016 01:00 AM +00:00")
+        Traceback (most recent call last):
+        ...
+        itsm_core.errors.InvalidArgumentError: cannot read '2/29/2016 01:00 AM +00:00' as a time; expected ISO 8601 (2016-02-29T01:16:00Z) or M/D/YYYY HH:MM[:SS] [AM|PM] (2/29/2016 01:16, 02/29/2016 01:16:00 AM)
+        """
+        found = self._parsers.get(order)
+        if found is None:
+            found = self._parsers[order] = make_time_parser(self.work.time_format, self.work.tz,
+                                                            order=order)
+        return found
+
+    def read(self, chunk: Sequence[Ticket], order: str = DAY_FIRST) -> ChunkRead:
+        """Read the times of a chunk's rows (a slash date in *order*): the tickets with a
+        readable row, the rows that are not, the earliest and latest times, or the first
+        naive time.
 
         >>> from itsm_core.cli.policyfile import load_demo_policy
         >>> evaluator = Evaluator(ExportWork(policy=load_demo_policy(), time_format=None,
@@ -136,8 +162,9 @@ class Evaluator:
         skipped: list[SkippedRow] = []
         naive: list[tuple[int, str]] = []
         tickets = []
+        parse_time = self.parser(order)
         for position, (ticket, rows) in enumerate(chunk):
-            parsed, error = parse_rows(raw_rows(rows, self.kept), self.parse_time,
+            parsed, error = parse_rows(raw_rows(rows, self.kept), parse_time,
                                        self.work.at_name, skipped)
             if error is not None:
                 naive.append(error)
@@ -145,7 +172,9 @@ class Evaluator:
                 tickets.append((position, ticket, parsed))
         if naive:
             return ChunkRead(tickets=[], skipped=skipped, naive=min(naive), latest=None)
-        return ChunkRead(tickets=tickets, skipped=skipped, naive=None, latest=_latest(tickets))
+        earliest, latest = _span(tickets)
+        return ChunkRead(tickets=tickets, skipped=skipped, naive=None, latest=latest,
+                         earliest=earliest)
 
     def count(self, read: ChunkRead, as_of: datetime | None) -> Counted:
         """Count every outcome; with no *as_of*, keep back those with an open cycle.
@@ -172,11 +201,13 @@ class Evaluator:
             if later:
                 pending.append((position, later))
         return Counted(accumulator=accumulator, skipped=read.skipped, naive=read.naive,
-                        tickets=len(read.tickets), latest=read.latest, pending=pending)
+                       tickets=len(read.tickets), latest=read.latest, pending=pending,
+                       earliest=read.earliest)
 
     def recount(self, chunk: Sequence[tuple[Ticket, tuple[int, ...]]],
-                as_of: datetime) -> ComplianceAccumulator:
-        """Evaluate the given definitions of the given tickets as of *as_of*.
+                as_of: datetime, order: str = DAY_FIRST) -> ComplianceAccumulator:
+        """Evaluate the given definitions of the given tickets as of *as_of* (a slash date
+        read in *order*).
 
         >>> from datetime import datetime, timezone
         >>> from itsm_core.cli.policyfile import load_demo_policy
@@ -189,8 +220,9 @@ class Evaluator:
         """
         work = self.work
         accumulator = ComplianceAccumulator(work.by, work.period)
+        parse_time = self.parser(order)
         for (ticket, rows), definitions in chunk:
-            parsed, _ = parse_rows(raw_rows(rows, self.kept), self.parse_time, work.at_name, [])
+            parsed, _ = parse_rows(raw_rows(rows, self.kept), parse_time, work.at_name, [])
             events = events_from_rows(parsed, work.fields, self.shared)
             for index in definitions:
                 accumulator.add(work.policy.definitions[index].evaluate(
@@ -284,9 +316,9 @@ def unpack_chunk(blob: bytes) -> list[Ticket]:
     return tickets
 
 
-def count_chunk(chunk: bytes, as_of: datetime | None) -> Counted:
-    """In a worker: read and count a chunk of an export's tickets, packed by
-    :func:`pack_chunk` (see :meth:`Evaluator.count`).
+def count_chunk(chunk: bytes, as_of: datetime | None, order: str = DAY_FIRST) -> Counted:
+    """In a worker: read (a slash date in *order*) and count a chunk of an export's
+    tickets, packed by :func:`pack_chunk` (see :meth:`Evaluator.count`).
 
     >>> from itsm_core.cli.policyfile import load_demo_policy
     >>> start_worker(ExportWork(policy=load_demo_policy(), time_format=None, tz=None,
@@ -295,11 +327,11 @@ def count_chunk(chunk: bytes, as_of: datetime | None) -> Counted:
     (2, "line 2, column 'at': ...")
     """
     evaluator: Evaluator = _WORKER["job"]
-    return evaluator.count(evaluator.read(unpack_chunk(chunk)), as_of)
+    return evaluator.count(evaluator.read(unpack_chunk(chunk), order), as_of)
 
 
 def recount_chunk(chunk: Sequence[tuple[Ticket, tuple[int, ...]]],
-                  as_of: datetime) -> ComplianceAccumulator:
+                  as_of: datetime, order: str = DAY_FIRST) -> ComplianceAccumulator:
     """In a worker: evaluate given definitions of tickets again (:meth:`Evaluator.recount`).
 
     >>> from datetime import datetime, timezone
@@ -312,7 +344,7 @@ def recount_chunk(chunk: Sequence[tuple[Ticket, tuple[int, ...]]],
     [1, 1]
     """
     evaluator: Evaluator = _WORKER["job"]
-    return evaluator.recount(chunk, as_of)
+    return evaluator.recount(chunk, as_of, order)
 
 
 def demo_chunk(tickets: Sequence[SyntheticTicket]) -> ComplianceAccumulator:

@@ -32,8 +32,9 @@ from itsm_core.errors import (
     shown,
 )
 from itsm_core.integrations._frames import import_pandas, instants_us
-from itsm_core.sla.compliance import ComplianceAccumulator, check_grouping
+from itsm_core.sla.compliance import ComplianceAccumulator
 from itsm_core.sla.events import Fields, TicketEvent
+from itsm_core.sla.grouping import check_grouping
 from itsm_core.sla.outcome import SlaCycle, SlaOutcome, Stage
 from itsm_core.sla.policy import SlaPolicy
 from itsm_core.sla.report import ComplianceReport

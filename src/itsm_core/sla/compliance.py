@@ -29,20 +29,21 @@ fix         P1        3      2    1         0        0       0          66.7%   
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from fractions import Fraction
-from functools import partial
 from typing import Any
 
-from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError, shown
-from itsm_core.sla.outcome import SlaCycle, SlaOutcome, Stage
+from itsm_core.errors import ArgumentTypeError, InvalidArgumentError, shown
+from itsm_core.sla.grouping import PERIODS, check_grouping, getters
+from itsm_core.sla.outcome import SlaOutcome, Stage
 from itsm_core.sla.report import ComplianceReport, ComplianceRow, group_order
 
 __all__ = ["PERIODS", "ComplianceAccumulator", "ComplianceReport", "ComplianceRow",
-           "compliance_report"]
+           "compliance_report", "reason_kind"]
 
-PERIODS = ("day", "week", "month", "year")
 _ONE_US = timedelta(microseconds=1)
 # a group: [met, breached, running, paused, cancelled, overdue, elapsed in microseconds]
 _OPEN = frozenset({Stage.RUNNING, Stage.PAUSED})  # a cycle that has not stopped
@@ -50,68 +51,24 @@ _SLOT = {Stage.MET: 0, Stage.BREACHED: 1, Stage.RUNNING: 2, Stage.PAUSED: 3,
          Stage.CANCELLED: 4}
 _OVERDUE, _ELAPSED = 5, 6
 _Group = list[Any]
-_Getter = Callable[[SlaOutcome, SlaCycle], Any]
+# "event 3 (2016-03-01T09:00:00+00:00): " / "version 1 (from ...): ": where, not why
+_WHERE = re.compile(r"(?:event \d+ \([^)]*\)|version \d+ \(from [^)]*\)): ")
+_NO_TARGET = re.compile(r"(\w+) (.*) has no target; expected one of .*", re.DOTALL)
 
 
-def check_grouping(by: object, period: object) -> None:
-    """Check a report's grouping: *by* a sequence of key names, *period* one of
-    :data:`PERIODS` or ``None`` (shared by every front end that groups outcomes).
+def reason_kind(reason: str) -> str:
+    """The kind of a per-ticket reason, for counting: the engine's reason without where it
+    happened (the event or version it names), a missing target as ``no target for ...``.
 
-    >>> check_grouping("priority", None)
-    Traceback (most recent call last):
-    ...
-    itsm_core.errors.ConfigError: by: expected a sequence of key names, got 'priority'; expected e.g. ('definition', 'priority')
+    >>> reason_kind("event 0 (2016-03-01T09:00:00+00:00): priority '9 - Unknown' has no "
+    ...             "target; expected one of ['1 - Critical']")
+    "no target for priority '9 - Unknown'"
+    >>> reason_kind("stopped before it started")
+    'stopped before it started'
     """
-    if isinstance(by, str) or not isinstance(by, (list, tuple)) \
-            or not all(isinstance(b, str) and b for b in by):
-        raise ConfigError("by", f"expected a sequence of key names, got {shown(by)}",
-                          "e.g. ('definition', 'priority')")
-    if period is not None and period not in PERIODS:
-        raise ConfigError("period", f"unknown period {shown(period)}",
-                          f"one of {', '.join(PERIODS)}, or None")
-
-
-def _period(period: str, outcome: SlaOutcome, cycle: SlaCycle) -> str:
-    start = cycle.started_at  # in the calendar's zone
-    if period == "day":
-        return start.date().isoformat()
-    if period == "week":
-        year, week, _ = start.isocalendar()
-        return f"{year}-W{week:02d}"
-    if period == "month":
-        return f"{start.year:04d}-{start.month:02d}"
-    return f"{start.year:04d}"
-
-
-def _definition(outcome: SlaOutcome, cycle: SlaCycle) -> Any:
-    return outcome.definition
-
-
-def _ticket(outcome: SlaOutcome, cycle: SlaCycle) -> Any:
-    return outcome.ticket
-
-
-def _priority(outcome: SlaOutcome, cycle: SlaCycle) -> Any:
-    return cycle.priority
-
-
-def _stage(outcome: SlaOutcome, cycle: SlaCycle) -> Any:
-    return cycle.stage.value
-
-
-def _field(name: str, outcome: SlaOutcome, cycle: SlaCycle) -> Any:
-    return outcome.fields.get(name)
-
-
-_BUILT_IN: dict[str, _Getter] = {"definition": _definition, "ticket": _ticket,
-                                 "priority": _priority, "stage": _stage}
-
-
-def _getters(by: tuple[str, ...], period: str | None) -> tuple[_Getter, ...]:
-    getters = [_BUILT_IN.get(name) or partial(_field, name) for name in by]
-    if period is not None:
-        getters.append(partial(_period, period))
-    return tuple(getters)
+    kind = _WHERE.sub("", reason, count=1) if _WHERE.match(reason) else reason
+    missing = _NO_TARGET.fullmatch(kind)
+    return f"no target for {missing[1]} {missing[2]}" if missing else kind
 
 
 def _round(value: Fraction) -> timedelta:
@@ -137,12 +94,15 @@ class ComplianceAccumulator:
     """A compliance report in the making: add outcomes, merge partial accumulators, report.
 
     Per group it keeps the six counts and each cycle's elapsed time in microseconds (what
-    the exact mean, median and 90th percentile need), plus the skipped outcomes' entries
-    in the order they were added: no outcome objects, so it pickles small and can be
-    built in another process.  Merging is associative: ``a.merge(b)`` then ``.merge(c)``
+    the exact mean, median and 90th percentile need), plus, in the order they were added,
+    the entries of the outcomes that were *not evaluated*: skipped ones (the engine could
+    not decide them) and unstarted ones (the definition applies but no cycle attached,
+    :attr:`~itsm_core.sla.outcome.SlaOutcome.unstarted`).  No outcome objects, so it
+    pickles small and can be built in another process.  Merging is associative: ``a.merge(b)`` then ``.merge(c)``
     reports what adding the outcomes of ``a``, ``b`` and ``c`` in that order reports, so
     any split of the tickets, merged back in order, gives the single-pass report (the
-    rows do not depend on the order at all; the skipped list follows it).
+    rows and the not-evaluated counts do not depend on the order at all; the skipped and
+    not-evaluated lists follow it).
 
     Args:
         by: grouping keys, as in :func:`compliance_report`.
@@ -166,26 +126,27 @@ class ComplianceAccumulator:
     True
     """
 
-    __slots__ = ("_by", "_getters", "_groups", "_period", "_skipped")
+    __slots__ = ("_by", "_getters", "_groups", "_period", "_skipped", "_unstarted")
 
     def __init__(self, by: Sequence[str] = ("definition", "priority"),
                  period: str | None = None) -> None:
         check_grouping(by, period)
         self._by = tuple(by)
         self._period = period
-        self._getters = _getters(self._by, period)
+        self._getters = getters(self._by, period)
         self._groups: dict[tuple[Any, ...], _Group] = {}
         self._skipped: list[tuple[str, Any, str]] = []
+        self._unstarted: list[tuple[str, Any, str]] = []
 
     def __getstate__(self) -> tuple[Any, ...]:
-        return self._by, self._period, self._groups, self._skipped
+        return self._by, self._period, self._groups, self._skipped, self._unstarted
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        self._by, self._period, self._groups, self._skipped = state
-        self._getters = _getters(self._by, self._period)
+        self._by, self._period, self._groups, self._skipped, self._unstarted = state
+        self._getters = getters(self._by, self._period)
 
     def __repr__(self) -> str:
-        cycles = sum(len(group[_ELAPSED]) for group in self._groups.values())
+        cycles = self.cycles
         return (f"ComplianceAccumulator(by={self._by!r}, period={self._period!r}: "
                 f"{len(self._groups)} groups, {cycles} cycles, {len(self._skipped)} skipped)")
 
@@ -208,7 +169,8 @@ class ComplianceAccumulator:
         return self._period
 
     def add(self, outcome: SlaOutcome) -> None:
-        """Count *outcome*'s cycles in their groups (and list it if it was skipped).
+        """Count *outcome*'s cycles in their groups (and list it if it was skipped or
+        did not start).
 
         Raises:
             ArgumentTypeError: *outcome* is not an ``SlaOutcome``.
@@ -222,6 +184,8 @@ class ComplianceAccumulator:
             raise ArgumentTypeError(f"outcomes: expected SlaOutcome values, got {shown(outcome)}")
         if outcome.skipped is not None:
             self._skipped.append((outcome.definition, outcome.ticket, outcome.skipped))
+        elif outcome.unstarted is not None:
+            self._unstarted.append((outcome.definition, outcome.ticket, outcome.unstarted))
         count, getters = self._count, self._getters
         for cycle in outcome.cycles:
             stage = cycle.stage
@@ -317,7 +281,56 @@ class ComplianceAccumulator:
                     mine[slot] += theirs[slot]
                 mine[_ELAPSED].extend(theirs[_ELAPSED])
         self._skipped.extend(other._skipped)
+        self._unstarted.extend(other._unstarted)
         return self
+
+    @property
+    def cycles(self) -> int:
+        """How many cycles were counted (``0``: nothing was evaluated).
+
+        >>> ComplianceAccumulator().cycles
+        0
+        """
+        return sum(len(group[_ELAPSED]) for group in self._groups.values())
+
+    def not_evaluated(self) -> tuple[tuple[str, Any, str], ...]:
+        """``(definition, ticket, reason)`` for every outcome that applies but has no cycle:
+        the skipped ones first, then the unstarted ones, each in the order added; the
+        reason is its kind (:func:`reason_kind`).  A ticket the definition does not apply
+        to is not listed: it is not measured by that definition, by design.
+
+        >>> from datetime import datetime, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H",
+        ...                                "stop": {"state_in": ["Resolved"]}})
+        >>> at = datetime(2025, 1, 6, 9, tzinfo=timezone.utc)
+        >>> accumulator = ComplianceAccumulator()
+        >>> accumulator.add(fix.evaluate([TicketEvent(at, "Resolved")], ticket="INC7"))
+        >>> accumulator.not_evaluated()
+        (('fix', 'INC7', 'stopped before it started'),)
+        """
+        return tuple((d, t, reason_kind(r)) for d, t, r in (*self._skipped, *self._unstarted))
+
+    def not_evaluated_counts(self) -> tuple[tuple[str, str, int], ...]:
+        """``(definition, reason, tickets)`` per definition and reason kind of
+        :meth:`not_evaluated`, sorted by definition, then most tickets first, then reason.
+
+        >>> from datetime import datetime, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": {"P1": "PT4H"},
+        ...                                "stop": {"state_in": ["Resolved"]}})
+        >>> at = datetime(2025, 1, 6, 9, tzinfo=timezone.utc)
+        >>> accumulator = ComplianceAccumulator()
+        >>> for ticket, state, priority in [("A", "New", "P3"), ("B", "New", "P3"),
+        ...                                 ("C", "Resolved", "P1")]:
+        ...     accumulator.add(fix.evaluate([TicketEvent(at, state, priority)], ticket=ticket,
+        ...                                  strict=False))
+        >>> accumulator.not_evaluated_counts()
+        (('fix', "no target for priority 'P3'", 2), ('fix', 'stopped before it started', 1))
+        """
+        counts = Counter((d, r) for d, _, r in self.not_evaluated())
+        return tuple(sorted(((d, r, n) for (d, r), n in counts.items()),
+                            key=lambda item: (item[0], -item[2], item[1])))
 
     def _names(self) -> tuple[str, ...]:
         return (*self._by, "period") if self._period is not None else self._by

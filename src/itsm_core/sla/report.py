@@ -17,6 +17,8 @@ fix         2      1    1         0       0       0          50.0%       1:00:00
 
 from __future__ import annotations
 
+import math
+import re
 from datetime import timedelta
 from fractions import Fraction
 from typing import Any
@@ -28,6 +30,7 @@ from itsm_core.errors import shown
 
 __all__ = ["ComplianceReport", "ComplianceRow"]
 
+_DIGITS = re.compile("([0-9]+)")
 COUNTS = ("total", "met", "breached", "running", "paused", "cancelled")
 
 
@@ -89,22 +92,58 @@ def _hms(value: timedelta) -> str:
     return f"{sign}{hours}:{rest // 60:02d}:{rest % 60:02d}"
 
 
-def group_order(keys: tuple[Any, ...]) -> tuple[tuple[bool, str, Any], ...]:
-    """The sort key of a report's group keys: by value, ``None`` last, types kept apart.
+def group_order(keys: tuple[Any, ...]) -> tuple[tuple[bool, str, tuple[int, Any]], ...]:
+    """The sort key of a report's group keys: natural order, ``None`` last, types apart.
 
-    >>> sorted([("P2",), (None,), ("P1",)], key=group_order)
-    [('P1',), ('P2',), (None,)]
+    Each value is compared with values of its own type (types in order of their names,
+    ``None`` after all of them): integers and floats by value (a float NaN after the
+    numbers), strings and everything else by their text in *natural* order, where a run
+    of ASCII digits compares as the number it spells (``Group 2`` before ``Group 10``;
+    equal numbers then compare as text, so ``P02`` and ``P2`` keep a fixed order).  The
+    key never raises: a digit run of any length compares without being converted, and a
+    value whose ``str`` fails is compared by a bounded ``repr``.
+
+    >>> sorted([("P10",), (None,), ("P2",), ("P1",)], key=group_order)
+    [('P1',), ('P2',), ('P10',), (None,)]
+    >>> sorted(["Group 10", "group 9", "Group 9", "Group 09"], key=lambda v: group_order((v,)))
+    ['Group 09', 'Group 9', 'Group 10', 'group 9']
     """
-    return tuple((v is None, type(v).__name__, v if isinstance(v, (str, int)) else _text(v))
-                 for v in keys)
+    return tuple((v is None, type(v).__name__, _value_order(v)) for v in keys)
+
+
+def _value_order(value: object) -> tuple[int, Any]:
+    """``(kind, key)``: the kind keeps keys of different shapes apart (two types with one
+    name); plain ``int``/``float``/``str`` copies keep subclasses' comparisons out."""
+    if isinstance(value, int):  # bool included (its own type name keeps it apart)
+        return 0, int.__index__(value)
+    if isinstance(value, float):
+        number = float.__float__(value)
+        nan = math.isnan(number)
+        return 1, (nan, 0.0 if nan else number)  # NaN after the numbers
+    text = str.__str__(value) if isinstance(value, str) else _text(value)
+    return 2, (_natural(text), text)
 
 
 def _text(value: object) -> str:
     """``str(value)``, or a bounded ``repr`` when ``str`` fails (a sort key never fails)."""
     try:
-        return str(value)
+        text = str(value)
     except Exception:  # any value's str may fail; the order must still be defined
         return shown(value)
+    return str.__str__(text) if isinstance(text, str) else shown(value)
+
+
+def _natural(text: str) -> tuple[Any, ...]:
+    """*text* cut into text and digit runs; a digit run compares as its number, by
+    ``(length without leading zeros, digits)`` (no ``int()``: any length is safe)."""
+    parts: list[Any] = []
+    for index, part in enumerate(_DIGITS.split(text)):
+        if index % 2:  # split() with a group puts the digit runs at the odd places
+            digits = part.lstrip("0")
+            parts.append((len(digits), digits))
+        else:
+            parts.append(part)
+    return tuple(parts)
 
 
 @attrs.frozen(kw_only=True)
@@ -113,7 +152,8 @@ class ComplianceReport:
 
     Attributes:
         by: the grouping keys (plus ``"period"`` when a period was asked for).
-        rows: one :class:`ComplianceRow` per group, sorted by key (``None`` last).
+        rows: one :class:`ComplianceRow` per group, sorted by key in natural order
+            (:func:`group_order`: ``Group 2`` before ``Group 10``, ``None`` last).
         skipped: ``(definition, ticket, reason)`` for outcomes that could not be evaluated.
 
     >>> from itsm_core.sla import compliance_report
