@@ -18,14 +18,12 @@ import argparse
 import csv
 import io
 import os
-import re
 import sys
-import textwrap
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, TextIO, cast
 from zoneinfo import ZoneInfo
 
 from itsm_core import __version__
@@ -36,7 +34,15 @@ from itsm_core.cli.evaluate import fields_needed, group_keys
 from itsm_core.cli.jobs import ExportWork, evaluate_demo, evaluate_export
 from itsm_core.cli.output import FORMATS, NotEvaluated, report_meta, write_report
 from itsm_core.cli.policyfile import load_demo_policy, load_policy
+from itsm_core.cli.presets import PRESETS, Preset
 from itsm_core.cli.scan import raise_first_naive_time
+from itsm_core.cli.shapes import (
+    SHAPES,
+    TABLE_STATES,
+    TableReader,
+    choose_shape,
+    split_column_spec,
+)
 from itsm_core.cli.source import (
     STDIN,
     decode_events,
@@ -44,6 +50,7 @@ from itsm_core.cli.source import (
     read_events,
     sniff_delimiter,
 )
+from itsm_core.cli.terminal import HelpFormatter, Parser, printable
 from itsm_core.cli.timeparse import make_time_parser
 from itsm_core.demo.generator import AS_OF, LONDON, MAX_TICKETS, generate_incident_log
 from itsm_core.errors import ConfigError, InvalidArgumentError, ItsmError, NaiveDatetimeError, shown
@@ -52,7 +59,7 @@ from itsm_core.sla.grouping import PERIODS
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from _csv import Reader as CsvReader
 
-__all__ = ["main", "printable"]
+__all__ = ["main"]
 
 _BUILTIN_KEYS = ("definition", "priority", "ticket", "stage")
 PROGRESS_MIN_BYTES = 4_000_000  # show progress for files at least this large
@@ -62,41 +69,6 @@ PROGRESS_MIN_BYTES = 4_000_000  # show progress for files at least this large
 _FIELD_LIMIT = 2**31 - 1
 _CHUNK = 65_536  # characters per write of the report to standard output
 _PROG = "itsm-core"  # the name when the invocation does not tell (python -c, a notebook)
-_SPACES = re.compile(r"\s+")
-
-
-class _HelpFormatter(argparse.HelpFormatter):
-    """argparse's formatter, wrapping at spaces only: a word, an option name or a
-    hyphenated name (``sla-report``, ``--time-format``) is never split across lines."""
-
-    def _split_lines(self, text: str, width: int) -> list[str]:
-        return textwrap.wrap(_SPACES.sub(" ", text).strip(), width,
-                             break_long_words=False, break_on_hyphens=False)
-
-    def _fill_text(self, text: str, width: int, indent: str) -> str:
-        return textwrap.fill(_SPACES.sub(" ", text).strip(), width, initial_indent=indent,
-                             subsequent_indent=indent, break_long_words=False,
-                             break_on_hyphens=False)
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse's parser, its error messages made printable (they echo the arguments)."""
-
-    def error(self, message: str) -> NoReturn:
-        super().error(printable(message))
-
-
-def printable(text: str) -> str:
-    """*text* with every unprintable character (control characters, line breaks, escape
-    sequences) written as a Python escape, so that a message stays one inert line.
-
-    >>> print(printable("policy.json: definitions[0].\\x1b[31m\\r: unknown key"))
-    policy.json: definitions[0].\\x1b[31m\\r: unknown key
-    """
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
-                   for c in text)
 
 
 def _prog() -> str:
@@ -127,14 +99,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _parser(prog: str) -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog=prog, description="SLA compliance reports from ticket event logs.",
         epilog="Exit codes: 0 ok, 2 usage or configuration error, 1 other failure.",
-        formatter_class=_HelpFormatter)
+        formatter_class=HelpFormatter)
     parser.add_argument("--version", action="version", version=f"itsm_core {__version__}",
                         help="show the library version and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands_add = partial(commands.add_parser, formatter_class=_HelpFormatter)
+    commands_add = partial(commands.add_parser, formatter_class=HelpFormatter)
     demo = commands_add("demo", help="report on a synthetic incident log (no input)",
                                description="Run the SLA report on a deterministic synthetic "
                                            "log of incidents and the packaged demo policy.")
@@ -151,7 +123,16 @@ def _parser(prog: str) -> argparse.ArgumentParser:
                         help="the SLA policy, a .json or .toml file")
     report.add_argument("--columns", metavar="MAP",
                         help="role=column pairs, e.g. ticket=number,at=sys_updated_at,"
-                             "state=incident_state,priority=priority")
+                             "state=incident_state,priority=priority; for a ticket table "
+                             "ticket, priority, opened, responded, resolved, closed")
+    report.add_argument("--shape", choices=SHAPES, default="auto",
+                        help="log: one row per ticket update; table: one row per ticket "
+                             "with opened/responded/resolved/closed times (default: auto, "
+                             "a table when no ticket id repeats and opened and resolved "
+                             "columns are found)")
+    report.add_argument("--source", choices=sorted(PRESETS), metavar="TOOL",
+                        help="read the export of a known tool: its columns, shape and date "
+                             "format (" + ", ".join(sorted(PRESETS)) + ")")
     report.add_argument("--tz", metavar="ZONE",
                         help="IANA zone of naive timestamps (required if the export has any)")
     report.add_argument("--time-format", metavar="FMT",
@@ -203,17 +184,47 @@ def _progress(err: TextIO, size: int) -> Callable[[int], None] | None:
     return show
 
 
-def _reader(args: argparse.Namespace) -> tuple[CsvReader, ColumnMap, int]:
-    """The export's rows, its header read (its rows are read as they are evaluated), and
-    its size in bytes (decompressed).  The whole file is read and decoded first, so an
-    input problem is found before any row is read."""
-    spec = parse_column_spec(args.columns)  # a malformed option before a missing file
+def _reader(args: argparse.Namespace, preset: Preset | None, missing: frozenset[str],
+            ) -> tuple[CsvReader, ColumnMap, int]:
+    """The export's rows (a ticket table's as events), its header read (its rows are read
+    as they are evaluated), and its size in bytes (decompressed).  The whole file is read
+    and decoded first, so an input problem is found before any row is read."""
+    log_text, table_spec = split_column_spec(args.columns)
+    spec = parse_column_spec(log_text)  # a malformed option before a missing file
+    if preset is not None:
+        table_spec = {**{r: c for r, c in preset.columns.items() if r not in spec},
+                      **table_spec}
     delimiter = parse_delimiter(args.delimiter)
     data = read_events(args.events, sys.stdin)
     text = decode_events(data, args.events, args.encoding)
-    reader = csv.reader(io.StringIO(text, newline=""),
-                        delimiter=delimiter or sniff_delimiter(text))
-    return reader, read_header(reader, spec), len(data)
+    delimiter = delimiter or sniff_delimiter(text)
+    requested = args.shape
+    if requested == "auto" and preset is not None:
+        requested = preset.shape
+    if requested == "auto" and table_spec.keys() & set(TABLE_STATES):
+        requested = "table"
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    table_spec = {**table_spec, **{r: c for r, c in spec.items() if r in ("ticket", "priority")}}
+    if choose_shape(text, delimiter, requested, table_spec, spec) == "log":
+        if table_spec.keys() & set(TABLE_STATES):
+            raise ConfigError("--columns", "the roles opened, responded, resolved and closed "
+                              "are the columns of a ticket table", "--shape table, or the "
+                              "roles ticket, at, state, priority for an event log")
+        return reader, read_header(reader, {**_preset_log(preset), **spec}), len(data)
+    if spec.keys() & {"at", "state"}:
+        raise ConfigError("--columns", "the roles at and state are the columns of an event "
+                          "log; a ticket table has opened, responded, resolved and closed",
+                          "--shape log, or the ticket table's roles")
+    table = TableReader(reader, table_spec, missing)
+    rows = cast("CsvReader", table)
+    return rows, read_header(rows, table.log_spec), len(data)
+
+
+def _preset_log(preset: Preset | None) -> dict[str, str]:
+    """A preset's roles that an event log has (ticket, priority) when it is read as one."""
+    if preset is None:
+        return {}
+    return {r: c for r, c in preset.columns.items() if r in ("ticket", "priority")}
 
 
 def _check_output(path: str | None) -> None:
@@ -267,18 +278,23 @@ def _sla_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     as_of = _as_of(args.as_of, tz)
     keep = fields_needed(policy, [k.strip() for k in args.by.split(",")])
     _check_output(args.output)
-    reader, columns, size = _reader(args)
+    preset = None if args.source is None else PRESETS[args.source]
+    time_format = args.time_format
+    if time_format is None and preset is not None:
+        time_format = preset.time_format
+    missing = frozenset({"", *(m.strip() for m in args.missing.split(","))})
+    reader, columns, size = _reader(args, preset, missing)
     progress = _progress(err, size)
     collect = partial(collect_rows, reader, columns=columns, keep=keep, progress=progress,
-                      missing=frozenset({"", *(m.strip() for m in args.missing.split(","))}))
+                      missing=missing)
     try:
         try:
             by = _keys(args.by, [name for name, _ in columns.fields])
             jobs = _check_jobs(args.jobs)
         except ConfigError:
-            raise_first_naive_time(collect(watch=None), args.time_format, tz)  # file first
+            raise_first_naive_time(collect(watch=None), time_format, tz)  # file first
             raise
-        work = ExportWork(policy=policy, time_format=args.time_format, tz=tz,
+        work = ExportWork(policy=policy, time_format=time_format, tz=tz,
                           at_name=columns.names["at"],
                           fields=tuple(name for name, _ in columns.kept(keep)), by=by,
                           period=args.period)

@@ -57,6 +57,7 @@ from typing import Any, TextIO
 import attrs
 
 from itsm_core.cli.csvread import SkippedRow
+from itsm_core.cli.terminal import printable
 from itsm_core.sla.compliance import ComplianceAccumulator, ComplianceReport, reason_kind
 
 __all__ = ["FORMATS", "NotEvaluated", "library_version", "report_meta", "skipped_entries",
@@ -228,7 +229,7 @@ def write_report(report: ComplianceReport, rows: Sequence[SkippedRow], fmt: str,
     missing = NotEvaluated.of(report) if not_evaluated is None else not_evaluated
     info = {**(meta or {}), "version": library_version()}
     for note in info.get("notes") or ():
-        err.write(f"{note}\n")
+        err.write(f"{printable(str(note))}\n")
     entries = skipped_entries(report, rows)
     data = report.to_dict()["rows"]
     if fmt == "json":
@@ -252,5 +253,5 @@ def write_report(report: ComplianceReport, rows: Sequence[SkippedRow], fmt: str,
         if footer:
             out.write(footer + "\n")
     summary = summarise_skipped(entries, rows_seen)
-    if summary:
-        err.write(summary + "\n")
+    if summary:  # it echoes ticket ids and reasons: one inert line each
+        err.write("\n".join(printable(line) for line in summary.split("\n")) + "\n")
