@@ -41,6 +41,10 @@ class Preset:
     time_format: str | None = None
 
 
+_ZNUNY = Preset(name="znuny", title="Znuny / OTRS ticket list statistic", shape="table",
+                columns={"ticket": "Ticket#", "priority": "Priority", "opened": "Created",
+                         "responded": "First Response", "closed": "Close Time"})
+
 PRESETS: dict[str, Preset] = {preset.name: preset for preset in (
     Preset(name="servicenow-incident", title="ServiceNow incident list export",
            shape="table",
@@ -63,14 +67,8 @@ PRESETS: dict[str, Preset] = {preset.name: preset for preset in (
            shape="table",
            columns={"ticket": "ID", "priority": "Priority", "opened": "Opening date",
                     "resolved": "Resolution date", "closed": "Close date"}),
-    Preset(name="znuny", title="Znuny / OTRS ticket list statistic",
-           shape="table",
-           columns={"ticket": "Ticket#", "priority": "Priority", "opened": "Created",
-                    "responded": "First Response", "closed": "Close Time"}),
-    Preset(name="otrs", title="OTRS ticket list statistic (as znuny)",
-           shape="table",
-           columns={"ticket": "Ticket#", "priority": "Priority", "opened": "Created",
-                    "responded": "First Response", "closed": "Close Time"}),
+    _ZNUNY,
+    attrs.evolve(_ZNUNY, name="otrs", title="OTRS ticket list statistic (as znuny)"),
     Preset(name="freshservice", title="Freshservice ticket export",
            shape="table",
            columns={"ticket": "Ticket Id", "priority": "Priority", "opened": "Created Date",
