@@ -401,8 +401,6 @@ def finish(definition: SlaDefinition, cycle: OpenCycle, as_of_us: int) -> SlaCyc
         stage = Stage.BREACHED if late else Stage.MET
     else:
         stage = Stage.RUNNING if cycle.running else Stage.PAUSED
-    return SlaCycle(stage=stage, priority=cycle.key, thresholds=definition.warnings,
-                    escalation_offsets=definition.escalations, calendar=first,
+    return SlaCycle(stage=stage, priority=cycle.key, levels=definition._levels, calendar=first,
                     start_us=cycle.start, stop_us=cycle.stop, target_us=cycle.target,
-                    elapsed_us=elapsed, raw_segments=tuple(raw), due_us=due,
-                    marks=cycle.marks, problem=cycle.problem)
+                    elapsed_us=elapsed, raw_segments=tuple(raw), due_us=due, marks=cycle.marks)

@@ -75,8 +75,8 @@ class SlaCycle(TimeSplits):
 
     stage: Stage
     priority: Any
-    thresholds: tuple[Fraction, ...] = ()
-    escalation_offsets: tuple[timedelta, ...] = ()
+    # (thresholds, escalation offsets): the definition's, shared by its cycles
+    _levels: tuple[tuple[Fraction, ...], tuple[timedelta, ...]] = ((), ())
     calendar: BusinessCalendar = attrs.field(eq=False, hash=False, repr=False)
     # the figures, in microseconds (private: read them through the properties)
     _start_us: int
@@ -89,8 +89,34 @@ class SlaCycle(TimeSplits):
     # every event of the cycle with the instant it took effect, for time_by_*
     # (a list the replay built and hands over: never changed afterwards)
     _marks: Sequence[TicketEvent] = attrs.field(default=(), eq=False, repr=False)
-    # why the ticket cannot be evaluated after all (read by SlaDefinition.evaluate)
-    _problem: str | None = attrs.field(default=None, eq=False, repr=False)
+
+    @property
+    def thresholds(self) -> tuple[Fraction, ...]:
+        """The definition's warning thresholds (fractions of the target).
+
+        >>> from datetime import datetime, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H", "warnings": [0.5]})
+        >>> opened = TicketEvent(datetime(2025, 1, 6, 9, tzinfo=timezone.utc), "New")
+        >>> fix.evaluate([opened]).cycles[0].thresholds
+        (Fraction(1, 2),)
+        """
+        return self._levels[0]
+
+    @property
+    def escalation_offsets(self) -> tuple[timedelta, ...]:
+        """The definition's escalation levels (business time after the due instant;
+        negative: before it).
+
+        >>> from datetime import datetime, timezone
+        >>> from itsm_core.sla import SlaDefinition, TicketEvent
+        >>> fix = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H",
+        ...                                "escalations": ["-PT1H"]})
+        >>> opened = TicketEvent(datetime(2025, 1, 6, 9, tzinfo=timezone.utc), "New")
+        >>> fix.evaluate([opened]).cycles[0].escalation_offsets
+        (datetime.timedelta(days=-1, seconds=82800),)
+        """
+        return self._levels[1]
 
     def _dt(self, us: int) -> datetime:
         return from_us(us, self.calendar.timezone)

@@ -36,7 +36,7 @@ from itsm_core.sla.building import signature
 from itsm_core.sla.clock import FLAGS, ClockRules
 from itsm_core.sla.conditions import Always, Condition, parse_condition
 from itsm_core.sla.events import TicketEvent
-from itsm_core.sla.outcome import SlaOutcome, skipped
+from itsm_core.sla.outcome import SlaOutcome
 from itsm_core.sla.replay import replay
 from itsm_core.sla.schedule import (
     CalendarChoice,
@@ -172,6 +172,9 @@ class SlaDefinition:
     # what the calendar and goal choice read from an event (see schedule.signature)
     _signature: Callable[[TicketEvent], object] | None = attrs.field(
         init=False, eq=False, hash=False, repr=False)
+    # (warnings, escalations), one tuple every cycle of this definition shares
+    _levels: tuple[tuple[Fraction, ...], tuple[timedelta, ...]] = attrs.field(
+        init=False, eq=False, hash=False, repr=False)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # ship the rules as configured, not their compiled form (it holds a closure)
@@ -185,6 +188,10 @@ class SlaDefinition:
     @_signature.default
     def _compile_signature(self) -> Callable[[TicketEvent], object] | None:
         return signature(self.calendar_by, self.goals)
+
+    @_levels.default
+    def _pair_levels(self) -> tuple[tuple[Fraction, ...], tuple[timedelta, ...]]:
+        return (self.warnings, self.escalations)
 
     @classmethod
     def from_dict(cls, data: object, *,
@@ -284,11 +291,7 @@ class SlaDefinition:
             return evaluate_versions(self, events, as_of, ticket, strict)
         if self.calendar_by is None and not self.goals:
             return replay(self, events, as_of, ticket, strict=strict)
-        outcome = replay(self, events, as_of, ticket, strict=strict)
-        for cycle in outcome.cycles:
-            if cycle._problem is not None:
-                return skipped(self.name, outcome, cycle._problem, strict)
-        return outcome
+        return replay(self, events, as_of, ticket, strict=strict)
 
 
 def _check_matrix(matrix: PriorityMatrix, path: str, table: Mapping[Any, Any]) -> None:

@@ -50,7 +50,7 @@ from itsm_core.errors import (
 from itsm_core.sla.building import OpenCycle, finish, open_cycle
 from itsm_core.sla.clock import APPLIES, CANCEL, PAUSE, RESET, START, STOP
 from itsm_core.sla.events import Fields, TicketEvent
-from itsm_core.sla.outcome import SlaOutcome
+from itsm_core.sla.outcome import SlaOutcome, skipped
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from itsm_core.sla.definition import SlaDefinition
@@ -252,6 +252,11 @@ def replay(definition: SlaDefinition, events: Iterable[TicketEvent], as_of: date
         else:
             cur.step(not flags & PAUSE, t, key, event)
     fields = last.fields if last is not None else Fields({})
+    for opened in cycles:
+        if opened.problem is not None:  # a schedule's choice failed on a later event
+            return skipped(definition.name, SlaOutcome(
+                definition=definition.name, ticket=ticket, applies=True, cycles=(),
+                fields=fields), opened.problem, strict)
     try:
         built = tuple(finish(definition, c, as_of_us) for c in cycles)
     except (InvalidArgumentError, NoBusinessTimeError) as exc:  # a span the calendar refuses
