@@ -390,7 +390,7 @@ def finish(definition: SlaDefinition, cycle: OpenCycle, as_of_us: int) -> SlaCyc
             elapsed += measure(start, seg_end)
         elif due is not None:
             paused += measure(start, seg_end)
-        raw.append((running, start, seg_end, key, event.state, event.fields, calendar))
+        raw.append((running, start, seg_end, key, event, calendar))
     if cycle.cancelled:
         stage = Stage.CANCELLED
     elif cycle.stop is not None:

@@ -27,13 +27,13 @@ from itsm_core.sla.segment import Segment, Stage, TimeSplits
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from itsm_core.calendar import BusinessCalendar
-    from itsm_core.sla.events import Fields, TicketEvent
+    from itsm_core.sla.events import TicketEvent
 
 __all__ = ["SlaCycle"]
 
-# A raw segment: (running, start_us, end_us, key, state, fields of the event that began it,
-# the calendar it is measured on).
-RawSegment = tuple[bool, int, int, Any, str, "Fields", "BusinessCalendar"]
+# A raw segment: (running, start_us, end_us, key, the event that began it (its state and
+# fields are the segment's), the calendar it is measured on).
+RawSegment = tuple[bool, int, int, Any, "TicketEvent", "BusinessCalendar"]
 
 
 _ONE_US = timedelta(microseconds=1)
@@ -398,9 +398,9 @@ class SlaCycle(TimeSplits):
         """
         return tuple(
             Segment(kind="running" if running else "paused", start=self._dt(start),
-                    end=self._dt(end), priority=key, state=state,
+                    end=self._dt(end), priority=key, state=event.state,
                     business=timedelta(microseconds=cal._engine.elapsed(start, end)))
-            for running, start, end, key, state, _fields, cal in self._raw_segments
+            for running, start, end, key, event, cal in self._raw_segments
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -267,7 +267,7 @@ class TimeSplits:
                          lambda event: event.state)
 
     def _paused_business_us(self) -> int:
-        return sum(s[6]._engine.elapsed(s[1], s[2]) for s in self._raw_segments if not s[0])
+        return sum(s[-1]._engine.elapsed(s[1], s[2]) for s in self._raw_segments if not s[0])
 
     def _paused_segments(self) -> list[tuple[Any, ...]]:
         return [s for s in self._raw_segments if not s[0]]
