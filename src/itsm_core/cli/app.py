@@ -30,6 +30,7 @@ from itsm_core import __version__
 from itsm_core._instant import load_zone
 from itsm_core.cli.columns import ColumnMap, header_listing, parse_column_spec
 from itsm_core.cli.csvread import DEFAULT_MISSING, collect_rows, read_header
+from itsm_core.cli.cycles import CycleLine, check_cycles_path, write_cycles
 from itsm_core.cli.evaluate import fields_needed, group_keys
 from itsm_core.cli.jobs import ExportWork, evaluate_demo, evaluate_export
 from itsm_core.cli.output import FORMATS, NotEvaluated, report_meta, write_report
@@ -93,6 +94,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", "-o", metavar="FILE",
                         help="write the report to FILE (UTF-8) instead of standard output; "
                              "FILE is written only when the report is complete")
+    parser.add_argument("--cycles", metavar="FILE",
+                        help="also write one line per SLA cycle to FILE: CSV if it ends in "
+                             ".csv, JSON lines if .jsonl; written when the report is")
     parser.add_argument("--quiet", "-q", action="store_true",
                         help="write nothing to standard error but errors (no progress, no "
                              "summary, no list of skipped rows)")
@@ -278,6 +282,7 @@ def _sla_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     as_of = _as_of(args.as_of, tz)
     keep = fields_needed(policy, [k.strip() for k in args.by.split(",")])
     _check_output(args.output)
+    check_cycles_path(args.cycles, args.output)
     preset = None if args.source is None else PRESETS[args.source]
     time_format = args.time_format
     if time_format is None and preset is not None:
@@ -297,7 +302,7 @@ def _sla_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         work = ExportWork(policy=policy, time_format=time_format, tz=tz,
                           at_name=columns.names["at"],
                           fields=tuple(name for name, _ in columns.kept(keep)), by=by,
-                          period=args.period)
+                          period=args.period, cycles=args.cycles is not None)
         # Every ticket through every definition, in --jobs processes; tickets the engine
         # cannot evaluate are listed by the report as skipped.
         result = evaluate_export(collect, work, jobs=jobs, as_of=as_of)
@@ -315,6 +320,8 @@ def _sla_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                  meta=report_meta(as_of=result.as_of, rows=result.rows, tickets=result.tickets,
                                   policy=args.policy, notes=result.notes))
     _emit(text.getvalue(), args, out)
+    if args.cycles is not None:
+        write_cycles(args.cycles, result.cycles)
     return 0
 
 
@@ -326,9 +333,11 @@ def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     by, note = group_keys(policy, _keys(args.by, ["assignment_group", "category",
                                                   "contact_type"]))
     _check_output(args.output)
+    check_cycles_path(args.cycles, args.output)
     tickets = generate_incident_log(tickets=args.tickets, seed=args.seed)
+    lines: list[CycleLine] | None = None if args.cycles is None else []
     counted = evaluate_demo(policy, tickets, as_of=AS_OF, tz=LONDON, by=by, period=args.period,
-                            jobs=_check_jobs(args.jobs))
+                            jobs=_check_jobs(args.jobs), cycles=lines)
     if args.format == "table":
         err.write(f"SLA compliance of {len(tickets):,} synthetic incidents (seed {args.seed}) "
                   f"as of {AS_OF.isoformat()} Europe/London, demo policy: response and "
@@ -339,6 +348,8 @@ def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                  meta=report_meta(as_of=AS_OF, rows=None, tickets=len(tickets),
                                   policy="demo policy", notes=() if note is None else (note,)))
     _emit(text.getvalue(), args, out)
+    if lines is not None:
+        write_cycles(args.cycles, lines)
     return 0
 
 

@@ -6,8 +6,8 @@ cycles) runs on chunks of whole tickets in :class:`concurrent.futures.ProcessPoo
 workers (:mod:`itsm_core.cli.worker`).  Each worker receives the policy and the reading
 rules once, when it starts; for each chunk it returns a
 :class:`~itsm_core.sla.compliance.ComplianceAccumulator` and the chunk's unreadable
-rows: no outcome crosses a process boundary.  The report is the one a single process
-gives, byte for byte:
+rows (with ``--cycles``, its cycles' lines: tuples of strings): no outcome crosses a
+process boundary.  The report is the one a single process gives, byte for byte:
 
 - **Chunks** are consecutive runs of tickets in first-row order, merged back in that
   order.  They are sent while the file is still being read, every 10,000 rows, leaving
@@ -53,6 +53,7 @@ from typing import Protocol
 import attrs
 
 from itsm_core.cli.csvread import FlatRows, RowLog, SkippedRow
+from itsm_core.cli.cycles import CycleLine, in_file_order
 from itsm_core.cli.evaluate import group_keys
 from itsm_core.cli.scan import (
     check_evaluated,
@@ -101,6 +102,8 @@ class ExportResult:
             ``definition`` added to the grouping, a time column that cannot run a clock.
         order: the slash dates' order (``"day-first"`` or ``"month-first"``), ``None``
             when there was none to decide (no slash date, or ``--time-format``).
+        cycles: with ``ExportWork.cycles``, a line per cycle counted
+            (:mod:`itsm_core.cli.cycles`), in ticket, definition and cycle order.
 
     >>> ExportResult(accumulator=ComplianceAccumulator(), skipped=(), rows=0, tickets=0,
     ...              as_of=None).tickets
@@ -114,6 +117,7 @@ class ExportResult:
     as_of: datetime | None
     notes: tuple[str, ...] = ()
     order: str | None = None
+    cycles: tuple[CycleLine, ...] = ()
 
 
 def _bounds(weights: Sequence[int], parts: int) -> list[range]:
@@ -269,18 +273,22 @@ def _pick_latest(parts: Sequence[Counted]) -> datetime | None:
 
 
 def _result(log: RowLog, work: ExportWork, parts: Sequence[Counted], as_of: datetime | None,
-            more: Sequence[ComplianceAccumulator], *, notes: tuple[str, ...],
-            order: str | None) -> ExportResult:
+            more: Sequence[tuple[ComplianceAccumulator, list[tuple[int, CycleLine]]]], *,
+            notes: tuple[str, ...], order: str | None) -> ExportResult:
     accumulator = ComplianceAccumulator(work.by, work.period)
     for part in parts:
         accumulator.merge(part.accumulator)
-    for extra in more:
+    for extra, _ in more:
         accumulator.merge(extra)
+    lines: list[CycleLine] = []
+    if work.cycles:
+        lines = in_file_order(itertools.chain(*(p.cycles for p in parts),
+                                              *(found for _, found in more)), log.tickets)
     skipped = sorted(itertools.chain(log.skipped, *(p.skipped for p in parts)),
                      key=lambda row: row.line)
     result = ExportResult(accumulator=accumulator, skipped=tuple(skipped), rows=log.rows,
                           tickets=sum(p.tickets for p in parts), as_of=as_of, notes=notes,
-                          order=order)
+                          order=order, cycles=tuple(lines))
     earliest = min((p.earliest for p in parts if p.earliest is not None), default=None)
     check_evaluated(result.tickets, accumulator, earliest, as_of)
     return result
@@ -359,13 +367,14 @@ def evaluate_export(collect: Collect, work: ExportWork, *, jobs: int, as_of: dat
         again = [((t, log.tickets[t]), definitions) for chunk, part in
                  zip(stream.chunks, parts, strict=True) for t, definitions in
                  ((chunk.tickets[i], d) for i, d in part.pending)]
-        more: list[ComplianceAccumulator] = []
+        more: list[tuple[ComplianceAccumulator, list[tuple[int, CycleLine]]]] = []
         if again and when is not None:
             pieces = [[again[i] for i in piece]
                       for piece in _bounds([len(rows) for (_, rows), _ in again], jobs)]
             futures = [pool.submit(recount_chunk, piece, when, stream.final)
                        for piece in pieces[1:]]
-            more = [evaluator.recount(pieces[0], when, stream.final),
+            lines: list[tuple[int, CycleLine]] = []
+            more = [(evaluator.recount(pieces[0], when, stream.final, lines), lines),
                     *(f.result() for f in futures)]
     return _result(log, work, parts, when, more, notes=(*notes, *column_notes(log)),
                    order=order)
@@ -373,9 +382,11 @@ def evaluate_export(collect: Collect, work: ExportWork, *, jobs: int, as_of: dat
 
 def evaluate_demo(policy: SlaPolicy, tickets: Sequence[SyntheticTicket], *, as_of: datetime,
                   tz: tzinfo, by: Sequence[str], period: str | None, jobs: int,
-                  start_method: str | None = None) -> ComplianceAccumulator:
+                  start_method: str | None = None,
+                  cycles: list[CycleLine] | None = None) -> ComplianceAccumulator:
     """The demo's tickets evaluated at *as_of* and counted, in *jobs* processes (this one
-    and ``jobs - 1`` workers).
+    and ``jobs - 1`` workers); given a list *cycles*, a line per cycle is appended to it
+    (:mod:`itsm_core.cli.cycles`), in ticket, definition and cycle order.
 
     >>> from itsm_core.cli.policyfile import load_demo_policy
     >>> from itsm_core.demo.generator import AS_OF, LONDON, generate_incident_log
@@ -385,18 +396,23 @@ def evaluate_demo(policy: SlaPolicy, tickets: Sequence[SyntheticTicket], *, as_o
     [5, 5]
     """
     work = DemoWork(policy=policy, as_of=as_of, tz=tz, by=group_keys(policy, by)[0],
-                    period=period)
+                    period=period, cycles=cycles is not None)
     if jobs == 1:
-        return work.count(tickets)
+        return work.count(tickets, cycles)
     pieces = [[tickets[i] for i in piece]
               for piece in _bounds([len(t.updates) for t in tickets], 4 * jobs)]
     mine = len(pieces) // jobs  # this process takes the last share, the workers the rest
     with ProcessPoolExecutor(jobs - 1, mp_context=multiprocessing.get_context(start_method),
                              initializer=start_worker, initargs=(work,)) as pool:
         futures = [pool.submit(demo_chunk, piece) for piece in pieces[:len(pieces) - mine]]
-        here = [work.count(piece) for piece in pieces[len(pieces) - mine:]]
+        here: list[tuple[ComplianceAccumulator, list[CycleLine]]] = []
+        for piece in pieces[len(pieces) - mine:]:
+            found: list[CycleLine] = []
+            here.append((work.count(piece, found), found))
         parts = [*(future.result() for future in futures), *here]
     merged = ComplianceAccumulator(work.by, period)
-    for part in parts:
+    for part, found in parts:
         merged.merge(part)
+        if cycles is not None:
+            cycles += found
     return merged

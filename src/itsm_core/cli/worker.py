@@ -27,6 +27,7 @@ from typing import Any
 import attrs
 
 from itsm_core.cli.csvread import FlatRows, Parsed, SkippedRow, parse_rows, raw_rows
+from itsm_core.cli.cycles import CycleLine, outcome_lines
 from itsm_core.cli.evaluate import events_from_rows, histories_from_demo
 from itsm_core.cli.timeparse import DAY_FIRST, TimeParser, make_time_parser
 from itsm_core.demo.generator import SyntheticTicket
@@ -58,6 +59,7 @@ class ExportWork:
     fields: tuple[str, ...]
     by: tuple[str, ...]
     period: str | None
+    cycles: bool = False  # also return one line per cycle counted (--cycles)
 
 
 @attrs.frozen(kw_only=True)
@@ -79,7 +81,8 @@ class ChunkRead:
 class Counted:
     """What a worker sends back for a chunk: small, plain values (``pending``: the
     outcomes with an open cycle, by position and definition index, when the chunk was
-    evaluated before ``as_of`` was known).
+    evaluated before ``as_of`` was known; ``cycles``: with ``--cycles``, a line per cycle
+    counted, with its definition's index).
 
     >>> Counted(accumulator=ComplianceAccumulator(), skipped=[], naive=None, tickets=0,
     ...         latest=None, pending=[]).tickets
@@ -93,6 +96,7 @@ class Counted:
     latest: datetime | None
     pending: list[tuple[int, tuple[int, ...]]]  # (position, definitions) to evaluate again
     earliest: datetime | None = None
+    cycles: list[tuple[int, CycleLine]] = attrs.field(factory=list)
 
 
 def _span(tickets: list[tuple[int, str, list[Parsed]]]) -> tuple[datetime | None,
@@ -191,6 +195,7 @@ class Evaluator:
         work = self.work
         accumulator = ComplianceAccumulator(work.by, work.period)
         pending = []
+        lines: list[tuple[int, CycleLine]] = []
         for position, ticket, rows in read.tickets:
             events = events_from_rows(rows, work.fields, self.shared)
             outcomes = work.policy.evaluate(events, as_of, ticket, strict=False)
@@ -198,16 +203,19 @@ class Evaluator:
             for index, outcome in enumerate(outcomes):
                 if index not in later:
                     accumulator.add(outcome)
+                    if work.cycles:
+                        lines += ((index, line) for line in outcome_lines(outcome))
             if later:
                 pending.append((position, later))
         return Counted(accumulator=accumulator, skipped=read.skipped, naive=read.naive,
                        tickets=len(read.tickets), latest=read.latest, pending=pending,
-                       earliest=read.earliest)
+                       earliest=read.earliest, cycles=lines)
 
     def recount(self, chunk: Sequence[tuple[Ticket, tuple[int, ...]]],
-                as_of: datetime, order: str = DAY_FIRST) -> ComplianceAccumulator:
+                as_of: datetime, order: str = DAY_FIRST,
+                lines: list[tuple[int, CycleLine]] | None = None) -> ComplianceAccumulator:
         """Evaluate the given definitions of the given tickets as of *as_of* (a slash date
-        read in *order*).
+        read in *order*); with ``--cycles``, append their cycles' lines to *lines*.
 
         >>> from datetime import datetime, timezone
         >>> from itsm_core.cli.policyfile import load_demo_policy
@@ -225,8 +233,11 @@ class Evaluator:
             parsed, _ = parse_rows(raw_rows(rows, self.kept), parse_time, work.at_name, [])
             events = events_from_rows(parsed, work.fields, self.shared)
             for index in definitions:
-                accumulator.add(work.policy.definitions[index].evaluate(
-                    events, as_of, ticket, strict=False))
+                outcome = work.policy.definitions[index].evaluate(events, as_of, ticket,
+                                                                  strict=False)
+                accumulator.add(outcome)
+                if work.cycles and lines is not None:
+                    lines += ((index, line) for line in outcome_lines(outcome))
         return accumulator
 
 
@@ -252,9 +263,12 @@ class DemoWork:
     tz: tzinfo
     by: tuple[str, ...]
     period: str | None
+    cycles: bool = False  # also give one line per cycle (--cycles)
 
-    def count(self, tickets: Sequence[SyntheticTicket]) -> ComplianceAccumulator:
-        """Evaluate *tickets* and count their outcomes.
+    def count(self, tickets: Sequence[SyntheticTicket],
+              lines: list[CycleLine] | None = None) -> ComplianceAccumulator:
+        """Evaluate *tickets* and count their outcomes; with ``cycles``, append a line per
+        cycle to *lines*, in ticket, definition and cycle order.
 
         >>> from itsm_core.cli.policyfile import load_demo_policy
         >>> from itsm_core.demo.generator import AS_OF, LONDON, generate_incident_log
@@ -267,6 +281,8 @@ class DemoWork:
         for number, events in histories_from_demo(tickets, self.tz):
             for outcome in self.policy.evaluate(events, self.as_of, number, strict=False):
                 accumulator.add(outcome)
+                if self.cycles and lines is not None:
+                    lines += outcome_lines(outcome)
         return accumulator
 
 
@@ -330,32 +346,40 @@ def count_chunk(chunk: bytes, as_of: datetime | None, order: str = DAY_FIRST) ->
     return evaluator.count(evaluator.read(unpack_chunk(chunk), order), as_of)
 
 
-def recount_chunk(chunk: Sequence[tuple[Ticket, tuple[int, ...]]],
-                  as_of: datetime, order: str = DAY_FIRST) -> ComplianceAccumulator:
-    """In a worker: evaluate given definitions of tickets again (:meth:`Evaluator.recount`).
+def recount_chunk(chunk: Sequence[tuple[Ticket, tuple[int, ...]]], as_of: datetime,
+                  order: str = DAY_FIRST,
+                  ) -> tuple[ComplianceAccumulator, list[tuple[int, CycleLine]]]:
+    """In a worker: evaluate given definitions of tickets again (:meth:`Evaluator.recount`);
+    the counts and, with ``--cycles``, the cycles' lines.
 
     >>> from datetime import datetime, timezone
     >>> from itsm_core.cli.policyfile import load_demo_policy
     >>> start_worker(ExportWork(policy=load_demo_policy(), time_format=None, tz=None,
     ...                         at_name="at", fields=(), by=("definition",), period=None))
     >>> rows = [2, "2016-03-01T09:00Z", "New", "2 - High"]
-    >>> counted = recount_chunk([(("T1", rows), (0, 1))], datetime(2016, 3, 2, tzinfo=timezone.utc))
-    >>> [row.running for row in counted.report().rows]
-    [1, 1]
+    >>> counted, lines = recount_chunk([(("T1", rows), (0, 1))],
+    ...                                datetime(2016, 3, 2, tzinfo=timezone.utc))
+    >>> [row.running for row in counted.report().rows], lines
+    ([1, 1], [])
     """
     evaluator: Evaluator = _WORKER["job"]
-    return evaluator.recount(chunk, as_of, order)
+    lines: list[tuple[int, CycleLine]] = []
+    return evaluator.recount(chunk, as_of, order, lines), lines
 
 
-def demo_chunk(tickets: Sequence[SyntheticTicket]) -> ComplianceAccumulator:
-    """In a worker: evaluate and count demo tickets (:meth:`DemoWork.count`).
+def demo_chunk(tickets: Sequence[SyntheticTicket],
+               ) -> tuple[ComplianceAccumulator, list[CycleLine]]:
+    """In a worker: evaluate and count demo tickets (:meth:`DemoWork.count`); the counts
+    and, with ``cycles``, a line per cycle.
 
     >>> from itsm_core.cli.policyfile import load_demo_policy
     >>> from itsm_core.demo.generator import AS_OF, LONDON, generate_incident_log
     >>> start_worker(DemoWork(policy=load_demo_policy(), as_of=AS_OF, tz=LONDON,
     ...                       by=("definition",), period=None))
-    >>> [row.total for row in demo_chunk(generate_incident_log(tickets=2)).report().rows]
-    [2, 2]
+    >>> counted, lines = demo_chunk(generate_incident_log(tickets=2))
+    >>> [row.total for row in counted.report().rows], lines
+    ([2, 2], [])
     """
     job: DemoWork = _WORKER["job"]
-    return job.count(tickets)
+    lines: list[CycleLine] = []
+    return job.count(tickets, lines), lines
