@@ -58,6 +58,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 __all__ = ["replay"]
 
 _ENDS = STOP | CANCEL
+_CLOSES = STOP | CANCEL | RESET  # an open cycle ends at this event
 _ATTACH_MASK = APPLIES | START | STOP | CANCEL
 _ATTACH = APPLIES | START
 _RESET_MASK = APPLIES | START | CANCEL | RESET  # a reset attaches even where stop holds
@@ -233,7 +234,7 @@ def replay(definition: SlaDefinition, events: Iterable[TicketEvent], as_of: date
             reason = cur.retarget(definition, t, key, event)
             if reason is not None:
                 return _skip(definition, ticket, strict, (index, event, reason))
-        if flags & (STOP | CANCEL | RESET):
+        if flags & _CLOSES:
             cur.stop = t
             if flags & _ENDS and not flags & CANCEL:
                 cur.stop_event = event
