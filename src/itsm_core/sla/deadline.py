@@ -256,6 +256,12 @@ class CutoffDeadline:
         validator=attrs.validators.instance_of(BusinessDayDeadline))
     after: BusinessDayDeadline = attrs.field(
         validator=attrs.validators.instance_of(BusinessDayDeadline))
+    # the cutoff in microseconds after midnight, read once (the replay asks per cycle)
+    _cutoff_us: int = attrs.field(init=False, eq=False, hash=False, repr=False)
+
+    @_cutoff_us.default
+    def _wall_cutoff(self) -> int:
+        return _time_us(self.cutoff, "cutoff", _TIME_FORM)
 
     @classmethod
     def from_dict(cls, data: object) -> CutoffDeadline:
@@ -294,7 +300,7 @@ class CutoffDeadline:
     def _due_us(self, start_us: int, calendar: BusinessCalendar,
                 fields: Mapping[str, Any]) -> int:
         received = _receipt(start_us, calendar)
-        early = _wall_us(received, calendar) < _time_us(self.cutoff, "cutoff", _TIME_FORM)
+        early = _wall_us(received, calendar) < self._cutoff_us
         return (self.before if early else self.after)._due_us(start_us, calendar, fields)
 
 
