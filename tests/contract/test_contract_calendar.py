@@ -740,11 +740,11 @@ class TestInvariantsAgainstTheOracle:
 SRC = Path(__file__).resolve().parents[2] / "src" / "itsm_core"
 # docs/design.md "Layers", bottom to top; ``ratios`` (exact targets), ``_config`` (reading
 # nested configuration) and ``_args`` (collection arguments) are foundations,
-# ``recurrence`` serves the calendar, ``integrations`` and ``demo`` sit between the engines and
-# the CLI
+# ``recurrence`` serves the calendar, ``service`` sits on the engines, ``integrations`` and
+# ``demo`` sit between it and the CLI
 LAYERS = [{"errors", "_instant", "_config", "_args", "intervals", "ratios"}, {"calendar", "recurrence"},
           {"priority", "topology"}, {"sla", "availability", "change", "problem", "capacity"},
-          {"integrations", "demo"}, {"cli", "__main__"}]
+          {"service"}, {"integrations", "demo"}, {"cli", "__main__"}]
 
 
 def _layer(module: str) -> int:

@@ -254,7 +254,7 @@ def _aim(targets: Targets, key: Any, start: int, calendar: BusinessCalendar,
     """``(target µs, due µs or None)`` for *key*, or why there is none."""
     goal = targets._goal(key)
     if goal is None:
-        return _no_target(targets, key)
+        return no_target(targets, key)
     if type(goal) is int:
         return goal, None
     assert not isinstance(goal, int)
@@ -264,7 +264,7 @@ def _aim(targets: Targets, key: Any, start: int, calendar: BusinessCalendar,
     return calendar._engine.elapsed(start, max(start, due)), due
 
 
-def _no_target(targets: Targets, key: Any) -> str:
+def no_target(targets: Targets, key: Any) -> str:
     return f"{targets.by} {shown(key)} has no target; expected one of {list(targets.labels())}"
 
 

@@ -36,8 +36,8 @@ from itsm_core.sla.building import signature
 from itsm_core.sla.clock import FLAGS, ClockRules
 from itsm_core.sla.conditions import Always, Condition, parse_condition
 from itsm_core.sla.events import TicketEvent
+from itsm_core.sla.lean import Replay, replay_for
 from itsm_core.sla.outcome import SlaOutcome
-from itsm_core.sla.replay import replay
 from itsm_core.sla.schedule import (
     CalendarChoice,
     Goal,
@@ -175,6 +175,8 @@ class SlaDefinition:
     # (warnings, escalations), one tuple every cycle of this definition shares
     _levels: tuple[tuple[Fraction, ...], tuple[timedelta, ...]] = attrs.field(
         init=False, eq=False, hash=False, repr=False)
+    # the replay chosen once for what the definition uses (see sla.lean)
+    _replay: Replay = attrs.field(init=False, eq=False, hash=False, repr=False)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # ship the rules as configured, not their compiled form (it holds a closure)
@@ -192,6 +194,10 @@ class SlaDefinition:
     @_levels.default
     def _pair_levels(self) -> tuple[tuple[Fraction, ...], tuple[timedelta, ...]]:
         return (self.warnings, self.escalations)
+
+    @_replay.default
+    def _choose_replay(self) -> Replay:
+        return replay_for(self)
 
     @classmethod
     def from_dict(cls, data: object, *,
@@ -289,9 +295,7 @@ class SlaDefinition:
         """
         if self.versions:
             return evaluate_versions(self, events, as_of, ticket, strict)
-        if self.calendar_by is None and not self.goals:
-            return replay(self, events, as_of, ticket, strict=strict)
-        return replay(self, events, as_of, ticket, strict=strict)
+        return self._replay(self, events, as_of, ticket, strict=strict)
 
 
 def _check_matrix(matrix: PriorityMatrix, path: str, table: Mapping[Any, Any]) -> None:

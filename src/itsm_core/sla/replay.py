@@ -68,7 +68,7 @@ _RESET_ATTACH = APPLIES | START | RESET
 _Seen = tuple[int, int, TicketEvent]
 
 
-def _ordered(events: Iterable[TicketEvent]) -> tuple[list[TicketEvent], list[int] | None]:
+def ordered(events: Iterable[TicketEvent]) -> tuple[list[TicketEvent], list[int] | None]:
     """The events as a list, and ``None`` if already in time order, else the stable order."""
     if type(events) is list:
         listed = events
@@ -156,7 +156,7 @@ def replay(definition: SlaDefinition, events: Iterable[TicketEvent], as_of: date
     >>> replay(SlaDefinition.from_dict({"name": "r", "targets": "PT1H"}), [], None, "T").cycles
     ()
     """
-    listed, order = _ordered(events)
+    listed, order = ordered(events)
     if as_of is not None:
         as_of_us = to_us(as_of, "as_of")
     elif listed:
@@ -210,7 +210,7 @@ def replay(definition: SlaDefinition, events: Iterable[TicketEvent], as_of: date
                     else:
                         opened = open_cycle(definition, t, key, event, not flags & PAUSE)
                     if isinstance(opened, str):
-                        return _skip(definition, ticket, strict, (index, event, opened))
+                        return skip(definition, ticket, strict, (index, event, opened))
                     cur = opened
                     cycles.append(cur)
                 else:
@@ -223,7 +223,7 @@ def replay(definition: SlaDefinition, events: Iterable[TicketEvent], as_of: date
             if restart:
                 opened = open_cycle(definition, t, key, event, not flags & PAUSE)
                 if isinstance(opened, str):
-                    return _skip(definition, ticket, strict, (index, event, opened))
+                    return skip(definition, ticket, strict, (index, event, opened))
                 cur.stop = t
                 cur.cancelled = True
                 cur = None
@@ -233,7 +233,7 @@ def replay(definition: SlaDefinition, events: Iterable[TicketEvent], as_of: date
                 continue
             reason = cur.retarget(definition, t, key, event)
             if reason is not None:
-                return _skip(definition, ticket, strict, (index, event, reason))
+                return skip(definition, ticket, strict, (index, event, reason))
         if flags & _CLOSES:
             cur.stop = t
             if flags & _ENDS and not flags & CANCEL:
@@ -247,7 +247,7 @@ def replay(definition: SlaDefinition, events: Iterable[TicketEvent], as_of: date
                 if flags & _RESET_MASK == _RESET_ATTACH:
                     opened = open_cycle(definition, t, key, event, not flags & PAUSE)
                     if isinstance(opened, str):
-                        return _skip(definition, ticket, strict, (index, event, opened))
+                        return skip(definition, ticket, strict, (index, event, opened))
                     cur = opened
                     cycles.append(cur)
         else:
@@ -272,7 +272,7 @@ def replay(definition: SlaDefinition, events: Iterable[TicketEvent], as_of: date
                       fields=fields, unstarted=unstarted)
 
 
-def _skip(definition: SlaDefinition, ticket: Any, strict: bool,
+def skip(definition: SlaDefinition, ticket: Any, strict: bool,
           where: tuple[int, TicketEvent, str]) -> SlaOutcome:
     index, event, why = where
     reason = f"event {index} ({event.at.isoformat()}): {why}"
