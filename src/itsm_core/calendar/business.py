@@ -31,6 +31,7 @@ import attrs
 
 from itsm_core._config import join
 from itsm_core._instant import duration_us, format_duration, from_us, to_us
+from itsm_core.calendar.bulk import elapsed_many
 from itsm_core.calendar.compose import IntersectionSpec, MinusSpec, UnionSpec, VersionedSpec
 from itsm_core.calendar.config import DAYS, parse_date
 from itsm_core.calendar.days import add_to, as_day, count_between, day_bound
@@ -251,6 +252,21 @@ class BusinessCalendar:
         except TypeError:  # naive or not datetimes: let to_us name the argument
             a_us, b_us = to_us(a, "a"), to_us(b, "b")
         return _ONE_US * self._engine.elapsed(a_us, b_us)
+
+    def elapsed_many(self, starts: Any, ends: Any) -> Any:
+        """:meth:`elapsed` for many pairs at once (numpy ``searchsorted`` over the compiled
+        timeline when the ``columnar`` extra is installed, else a loop; the same results).
+
+        *starts* and *ends* are sequences of aware datetimes (a list of ``timedelta``
+        back) or numpy ``datetime64`` arrays of UTC instants (``timedelta64[us]`` back);
+        see :func:`itsm_core.calendar.bulk.elapsed_many`.
+
+        >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}})
+        >>> monday_10 = datetime(2025, 1, 6, 10, tzinfo=timezone.utc)
+        >>> cal.elapsed_many([monday_10], [monday_10 + timedelta(days=1)])
+        [datetime.timedelta(seconds=25200)]
+        """
+        return elapsed_many(self, starts, ends)
 
     def add(self, t: datetime, d: timedelta) -> datetime:
         """The earliest ``u >= t`` with ``elapsed(t, u) == d`` (it may be a closing time).
