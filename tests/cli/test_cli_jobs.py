@@ -22,8 +22,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from servicenow_export import write_export
 
-from itsm_core.cli import jobs as jobs_module
 from itsm_core.cli import main
+from itsm_core.cli import stream as stream_module
 from itsm_core.cli.csvread import collect_rows, read_header
 from itsm_core.cli.jobs import Collect, ExportWork, evaluate_demo, evaluate_export
 from itsm_core.cli.policyfile import load_demo_policy, load_policy
@@ -221,32 +221,36 @@ class TestEvaluateExport:
         assert multiprocessing.active_children() == []
 
     @pytest.mark.parametrize("scattered", [False, True])
-    def test_chunks_sent_while_reading(self, monkeypatch: pytest.MonkeyPatch,
-                                       scattered: bool) -> None:
-        """Sent every 10,000 rows; once later rows reach a sent ticket, no more chunk is
-        sent before the end of the file, and that chunk is evaluated again."""
-        cut_while_reading: list[int] = []
-        finish = jobs_module._Stream.finish
+    def test_chunks_folded_while_reading(self, monkeypatch: pytest.MonkeyPatch,
+                                         scattered: bool) -> None:
+        """Looked at every 10,000 rows: the tickets idle since the last look are folded
+        and taken out; when one of them gets a row again (at row 25,000, seen at 30,000),
+        every chunk is put back and the file is evaluated once read."""
+        folded_while_reading: list[tuple[int, bool]] = []
+        finish = stream_module.Stream.finish
 
-        def counting_finish(stream, rows):  # type: ignore[no-untyped-def]
-            cut_while_reading.append(len(stream.chunks))
-            return finish(stream, rows)
+        def counting_finish(stream, rows, order):  # type: ignore[no-untyped-def]
+            folded_while_reading.append((len(stream.parts), stream.streaming))
+            return finish(stream, rows, order)
 
-        monkeypatch.setattr(jobs_module._Stream, "finish", counting_finish)
+        monkeypatch.setattr(stream_module.Stream, "finish", counting_finish)
         states = ("New", "Active", "Awaiting User Info", "Active", "Resolved")
-        order = sorted(range(25_000), key=lambda i: (i % 600, i) if scattered else i)
-        lines = [f"INC{(i // 5) % 600 if scattered else i // 5},{states[i % 5]},"
+        order = list(range(31_000))
+        if scattered:  # INC0's last row comes late
+            order.insert(25_000, order.pop(4))
+        lines = [f"INC{i // 5},{states[i % 5]},"
                  f"2016-03-{1 + i % 28:02d}T{8 + i % 10:02d}:{i % 60:02d}:00Z,"
                  f"3 - Moderate,g{i % 7}\n" for i in order]
         one = evaluate_export(_rows(lines), _work(("definition", "stage")), jobs=1, as_of=None)
-        for jobs in (2, 3):
-            cut_while_reading.clear()
+        for jobs in (1, 2, 3):
+            folded_while_reading.clear()
             got = evaluate_export(_rows(lines), _work(("definition", "stage")), jobs=jobs,
                                   as_of=None)
             assert got.accumulator.report() == one.accumulator.report()
             assert (got.rows, got.tickets, got.as_of) == (one.rows, one.tickets, one.as_of)
-            # at 10,000 and 20,000 rows; scattered: at 10,000 only (it grew by 20,000)
-            assert cut_while_reading == [1 if scattered else 2]
+            # at 20,000 rows, the 1,999 tickets idle since 10,000 (9,995 rows): two chunks;
+            # at 30,000, those idle since 20,000: two more, or all put back
+            assert folded_while_reading == [(0, False) if scattered else (4, True)]
             assert multiprocessing.active_children() == []
 
     def test_open_tickets_are_evaluated_as_of_the_latest_time(self) -> None:

@@ -1,4 +1,7 @@
-"""``python -m itsm_core``: argument parsing and the two commands, ``demo`` and ``sla-report``.
+"""``python -m itsm_core``: argument parsing and the commands ``demo`` (the service report
+of a synthetic provider; ``--compliance``: the SLA compliance report of a synthetic
+incident log), ``sla-report`` and ``service-report``
+(:mod:`itsm_core.cli.service_report`).
 
 Exit codes: 0 the report was written (even if some rows were skipped: they are listed);
 2 a usage or configuration error (bad option, unreadable or invalid policy, missing or
@@ -37,6 +40,15 @@ from itsm_core.cli.output import FORMATS, NotEvaluated, report_meta, write_repor
 from itsm_core.cli.policyfile import load_demo_policy, load_policy
 from itsm_core.cli.presets import PRESETS, Preset
 from itsm_core.cli.scan import raise_first_naive_time
+from itsm_core.cli.service_report import FORMATS as SERVICE_FORMATS
+from itsm_core.cli.service_report import (
+    add_arguments,
+    demo_report,
+    load_catalogue,
+    load_outages,
+    read_histories,
+    run,
+)
 from itsm_core.cli.shapes import (
     SHAPES,
     TABLE_STATES,
@@ -81,13 +93,13 @@ def _prog() -> str:
     return name if name and name not in ("-c", "-m") else _PROG
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def _common(parser: argparse.ArgumentParser, formats: Sequence[str] = FORMATS) -> None:
     parser.add_argument("--by", default="definition,priority", metavar="KEYS",
                         help="grouping keys, comma-separated: definition, priority, ticket, "
                              "stage or any column (default: definition,priority)")
     parser.add_argument("--period", choices=PERIODS,
                         help="also group by the day/week/month/year each clock started")
-    parser.add_argument("--format", choices=FORMATS, default="table",
+    parser.add_argument("--format", choices=formats, default="table",
                         help="output format (default: table)")
     parser.add_argument("--jobs", type=int, default=1, metavar="N",
                         help="evaluate tickets in N processes (default 1; same output)")
@@ -111,12 +123,20 @@ def _parser(prog: str) -> argparse.ArgumentParser:
                         help="show the library version and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands_add = partial(commands.add_parser, formatter_class=HelpFormatter)
-    demo = commands_add("demo", help="report on a synthetic incident log (no input)",
-                               description="Run the SLA report on a deterministic synthetic "
-                                           "log of incidents and the packaged demo policy.")
-    demo.add_argument("--tickets", type=int, default=3_000, help="tickets (default 3000)")
-    demo.add_argument("--seed", type=int, default=2016, help="random seed (default 2016)")
-    _common(demo)
+    demo = commands_add(
+        "demo", help="the service report of a synthetic provider (no input)",
+        description="The service report of a deterministic synthetic provider: three "
+                    "customers with different SLAs, six months of incidents and outages "
+                    "(--format text, json, markdown or html). With --compliance (implied "
+                    "by --tickets, --by, --period, --jobs, --cycles, --format table or "
+                    "csv): the SLA compliance report of a synthetic incident log.")
+    demo.add_argument("--compliance", action="store_true",
+                      help="the SLA compliance demo (the packaged demo policy)")
+    demo.add_argument("--tickets", type=int, help="compliance: tickets (default 3000)")
+    demo.add_argument("--seed", type=int, help="random seed (default 2025; compliance 2016)")
+    demo.add_argument("--customer", metavar="NAME", help="service report: one customer only")
+    _common(demo, (*FORMATS, *(f for f in SERVICE_FORMATS if f not in FORMATS)))
+    demo.set_defaults(by=None, jobs=None, format=None)
     report = commands_add(
         "sla-report", help="report on an event-log CSV export",
         description="Evaluate an SLA policy over a CSV event log (one row per ticket update).")
@@ -125,6 +145,22 @@ def _parser(prog: str) -> argparse.ArgumentParser:
                              "data is decompressed whatever the file is called")
     report.add_argument("--policy", required=True, metavar="POLICY",
                         help="the SLA policy, a .json or .toml file")
+    _event_options(report)
+    _common(report)
+    service = commands_add(
+        "service-report", help="service level report of a catalogue over an export",
+        description="Attainment of a service catalogue's agreements over a CSV event log "
+                    "(and outages): per customer and period, with trend, breaches, "
+                    "workload, availability and credits.")
+    service.add_argument("events", metavar="EVENTS.csv",
+                         help="the export, as sla-report reads it; '-' reads standard input")
+    add_arguments(service)
+    _event_options(service)
+    return parser
+
+
+def _event_options(report: argparse.ArgumentParser) -> None:
+    """How an export is read: the options ``sla-report`` and ``service-report`` share."""
     report.add_argument("--columns", metavar="MAP",
                         help="role=column pairs, e.g. ticket=number,at=sys_updated_at,"
                              "state=incident_state,priority=priority; for a ticket table "
@@ -151,8 +187,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     report.add_argument("--delimiter", metavar="CHAR",
                         help="the field separator: one character, or tab, comma, semicolon, "
                              "pipe (default: the most frequent of , ; tab | in the header)")
-    _common(report)
-    return parser
+
 
 
 def _keys(text: str, known: Sequence[str]) -> tuple[str, ...]:
@@ -276,6 +311,37 @@ def _check_jobs(jobs: int) -> int:
     return jobs
 
 
+def _reading(args: argparse.Namespace) -> tuple[str | None, frozenset[str],
+                                               tuple[CsvReader, ColumnMap, int]]:
+    """The time format, the missing marks and :func:`_reader`'s result for the options."""
+    preset = None if args.source is None else PRESETS[args.source]
+    time_format = args.time_format
+    if time_format is None and preset is not None:
+        time_format = preset.time_format
+    missing = frozenset({"", *(m.strip() for m in args.missing.split(","))})
+    return time_format, missing, _reader(args, preset, missing)
+
+
+def _service_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    catalogue = load_catalogue(args.catalogue)
+    tz = _zone(args.tz)
+    as_of = _as_of(args.as_of, tz)
+    outages = () if args.outages is None else load_outages(args.outages, tz)
+    _check_output(args.output)
+    time_format, missing, (reader, columns, _) = _reading(args)
+    histories, skipped, rows = read_histories(reader, columns, missing=missing,
+                                              time_format=time_format, tz=tz)
+    if skipped:
+        err.write(f"{len(skipped):,} of {rows:,} rows skipped, the first at line "
+                  f"{skipped[0].line}: {printable(skipped[0].reason)}\n")
+    _emit(run(catalogue, histories, outages, args, as_of=as_of,
+              meta={"events": args.events, "catalogue": args.catalogue, "rows": rows,
+                    "tickets": len(histories), "outages": len(outages),
+                    "skipped": [s.to_dict() for s in skipped],
+                    "as_of": None if as_of is None else as_of.isoformat()}), args, out)
+    return 0
+
+
 def _sla_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     policy = load_policy(args.policy)
     tz = _zone(args.tz)
@@ -283,12 +349,7 @@ def _sla_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     keep = fields_needed(policy, [k.strip() for k in args.by.split(",")])
     _check_output(args.output)
     check_cycles_path(args.cycles, args.output)
-    preset = None if args.source is None else PRESETS[args.source]
-    time_format = args.time_format
-    if time_format is None and preset is not None:
-        time_format = preset.time_format
-    missing = frozenset({"", *(m.strip() for m in args.missing.split(","))})
-    reader, columns, size = _reader(args, preset, missing)
+    time_format, missing, (reader, columns, size) = _reading(args)
     progress = _progress(err, size)
     collect = partial(collect_rows, reader, columns=columns, keep=keep, progress=progress,
                       missing=missing)
@@ -326,6 +387,23 @@ def _sla_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    compliance = args.compliance or args.format in ("table", "csv") or any(
+        getattr(args, key) is not None for key in ("tickets", "by", "jobs", "cycles", "period"))
+    if not compliance:
+        _check_output(args.output)
+        _emit(demo_report(seed=2025 if args.seed is None else args.seed,
+                          fmt=args.format or "text", customer=args.customer), args, out)
+        return 0
+    if args.format not in (None, *FORMATS) or args.customer is not None:
+        option = "--customer" if args.customer is not None else "--format"
+        raise ConfigError(option, f"{option} {shown(args.customer or args.format)} is an "
+                          "option of the service demo, not of the compliance demo",
+                          "no --compliance, --tickets, --by, --period, --jobs or --cycles")
+    args.tickets = 3_000 if args.tickets is None else args.tickets
+    args.seed = 2016 if args.seed is None else args.seed
+    args.by = args.by or "definition,priority"
+    args.jobs = 1 if args.jobs is None else args.jobs
+    args.format = args.format or "table"
     if not 0 <= args.tickets <= MAX_TICKETS:
         raise ConfigError("--tickets", f"count {args.tickets} out of range",
                           f"a count from 0 to {MAX_TICKETS:,}")
@@ -378,7 +456,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else 2
     if csv.field_size_limit() < _FIELD_LIMIT:  # this process's CLI owns the setting
         csv.field_size_limit(_FIELD_LIMIT)
-    command = _demo if args.command == "demo" else _sla_report
+    command = {"demo": _demo, "sla-report": _sla_report,
+               "service-report": _service_report}[args.command]
     try:
         return command(args, out, io.StringIO() if args.quiet else err)
     except (ConfigError, NaiveDatetimeError) as exc:

@@ -236,6 +236,7 @@ def collect_rows(
     keep: Collection[str] | None = None,
     progress: Callable[[int], None] | None = None,
     watch: Callable[[dict[str, FlatRows]], None] | None = None,
+    watch_every: int = PROGRESS_EVERY,
 ) -> RowLog:
     """Group the data rows of a ``csv.reader`` (after the header) by ticket, as they come.
 
@@ -253,8 +254,11 @@ def collect_rows(
         missing: cell values that mean "no value".
         keep: the other columns to carry as ticket fields (default: all of them).
         progress: called with the number of rows read every 10,000 rows.
-        watch: called with the tickets read so far every 10,000 rows (the caller may
-            start on the tickets that look complete; the lists keep growing).
+        watch: called with the tickets read so far every *watch_every* rows.  It may
+            start on the tickets that look complete and take them out of the dict (to
+            keep memory bounded); a ticket taken out whose rows come again is put back
+            at the end of the dict, with its new rows only (the watch sees it there).
+        watch_every: rows between two calls of *watch* (default 10,000).
 
     >>> import csv
     >>> cols = read_header(csv.reader(["ticket,at,state\\n"]), {})
@@ -275,11 +279,10 @@ def collect_rows(
     try:
         for row in reader:
             rows += 1
-            if rows % PROGRESS_EVERY == 0:
-                if progress is not None:
-                    progress(rows)
-                if watch is not None:
-                    watch(tickets)
+            if progress is not None and rows % PROGRESS_EVERY == 0:
+                progress(rows)
+            if watch is not None and rows % watch_every == 0:
+                watch(tickets)
             start, line = line, offset + reader.line_num + 1
             if len(row) != width:
                 reason = (f"row has {len(row)} fields; the header has {width}" if row

@@ -20,6 +20,7 @@ counts; never outcome objects.
 from __future__ import annotations
 
 import marshal
+import zlib
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
@@ -29,6 +30,7 @@ import attrs
 from itsm_core.cli.csvread import FlatRows, Parsed, SkippedRow, parse_rows, raw_rows
 from itsm_core.cli.cycles import CycleLine, outcome_lines
 from itsm_core.cli.evaluate import events_from_rows, histories_from_demo
+from itsm_core.cli.stream_facts import Marks, marks_of
 from itsm_core.cli.timeparse import DAY_FIRST, TimeParser, make_time_parser
 from itsm_core.demo.generator import SyntheticTicket
 from itsm_core.sla.compliance import ComplianceAccumulator
@@ -37,7 +39,8 @@ from itsm_core.sla.outcome import SlaOutcome
 from itsm_core.sla.policy import SlaPolicy
 
 __all__ = ["ChunkRead", "Counted", "DemoWork", "Evaluator", "ExportWork", "count_chunk",
-           "demo_chunk", "pack_chunk", "recount_chunk", "start_worker", "unpack_chunk"]
+           "demo_chunk", "fold_chunk", "pack_chunk", "recount_chunk", "start_worker",
+           "unarchive", "unpack_chunk"]
 
 Ticket = tuple[str, FlatRows]  # a ticket's id and its flat raw rows
 
@@ -97,6 +100,9 @@ class Counted:
     pending: list[tuple[int, tuple[int, ...]]]  # (position, definitions) to evaluate again
     earliest: datetime | None = None
     cycles: list[tuple[int, CycleLine]] = attrs.field(factory=list)
+    held: list[Ticket] = attrs.field(factory=list)  # the pending tickets' raw rows
+    marks: Marks = attrs.field(factory=lambda: ([], []))  # the chunk's column marks
+    archive: bytes = b""  # the chunk, packed and compressed (see fold_chunk)
 
 
 def _span(tickets: list[tuple[int, str, list[Parsed]]]) -> tuple[datetime | None,
@@ -132,6 +138,7 @@ class Evaluator:
         self._parsers: dict[str, TimeParser] = {DAY_FIRST: self.parse_time}
         self.kept = len(work.fields)  # kept field values per raw row
         self.shared: dict[tuple[str | None, ...], Fields] = {}
+        self.seen: dict[str, str | None] = {}  # time text -> its date kind (the marks')
 
     def parser(self, order: str) -> TimeParser:
         """The time parser for the slash form's *order* (one per order, kept).
@@ -210,6 +217,30 @@ class Evaluator:
         return Counted(accumulator=accumulator, skipped=read.skipped, naive=read.naive,
                        tickets=len(read.tickets), latest=read.latest, pending=pending,
                        earliest=read.earliest, cycles=lines)
+
+    def fold(self, chunk: list[Ticket], order: str, as_of: datetime | None,
+             packed: bytes | None = None) -> Counted:
+        """Count a chunk of whole tickets (:meth:`read`, :meth:`count`) as the streaming
+        report does: with the pending tickets' raw rows (``held``), the chunk's column
+        marks (:func:`~itsm_core.cli.stream_facts.marks_of`) and the chunk packed and
+        compressed (``archive``, :func:`unarchive` gives it back), kept in case one of its
+        tickets turns out to have more rows later in the file.
+
+        >>> from itsm_core.cli.policyfile import load_demo_policy
+        >>> evaluator = Evaluator(ExportWork(policy=load_demo_policy(), time_format=None,
+        ...     tz=None, at_name="at", fields=(), by=("stage",), period=None))
+        >>> chunk = [("T1", [2, "2016-03-01T09:00Z", "New", "2 - High"])]
+        >>> counted = evaluator.fold(chunk, "day-first", None)
+        >>> counted.held == chunk, unarchive(counted.archive) == chunk
+        (True, True)
+        """
+        work = self.work
+        counted = self.count(self.read(chunk, order), as_of)
+        blob = pack_chunk(chunk) if packed is None else packed
+        return attrs.evolve(
+            counted, held=[chunk[position] for position, _ in counted.pending],
+            marks=marks_of(chunk, self.kept, work.time_format, work.tz, self.seen),
+            archive=zlib.compress(blob, 1))
 
     def recount(self, chunk: Sequence[tuple[Ticket, tuple[int, ...]]],
                 as_of: datetime, order: str = DAY_FIRST,
@@ -330,6 +361,30 @@ def unpack_chunk(blob: bytes) -> list[Ticket]:
     """
     tickets: list[Ticket] = marshal.loads(blob)
     return tickets
+
+
+def unarchive(archive: bytes) -> list[Ticket]:
+    """The tickets of a :meth:`Evaluator.fold` archive.
+
+    >>> unarchive(zlib.compress(pack_chunk([("T1", [2, "x", "New", None])])))
+    [('T1', [2, 'x', 'New', None])]
+    """
+    return unpack_chunk(zlib.decompress(archive))
+
+
+def fold_chunk(chunk: bytes, as_of: datetime | None, order: str) -> Counted:
+    """In a worker: :meth:`Evaluator.fold` a chunk packed by :func:`pack_chunk`.
+
+    >>> from itsm_core.cli.policyfile import load_demo_policy
+    >>> start_worker(ExportWork(policy=load_demo_policy(), time_format=None, tz=None,
+    ...                         at_name="at", fields=(), by=("definition",), period=None))
+    >>> rows = [2, "2016-03-01T09:00Z", "New", "2 - High",
+    ...         3, "2016-03-01T10:00Z", "Resolved", "2 - High"]
+    >>> fold_chunk(pack_chunk([("T1", rows)]), None, "day-first").held  # resolved: none held
+    []
+    """
+    evaluator: Evaluator = _WORKER["job"]
+    return evaluator.fold(unpack_chunk(chunk), order, as_of, chunk)
 
 
 def count_chunk(chunk: bytes, as_of: datetime | None, order: str = DAY_FIRST) -> Counted:

@@ -1,7 +1,8 @@
 """The Dask recipe, as tested functions: SLA cycles and compliance over a partitioned log.
 
 1. Partition the events by ticket (``shuffle`` on the ticket column), so every ticket's
-   rows sit in one partition.
+   rows sit in one partition; a log read from files already cut by ticket (each ticket's
+   rows in one file: ``partitioned_by_ticket=True``) is not shuffled at all.
 2. ``map_partitions`` with :func:`~itsm_core.integrations.pandas.evaluate_frame`; its
    ``meta`` is the same function run on the log's empty ``_meta``, so the declared and
    the real columns cannot disagree.
@@ -50,7 +51,7 @@ from itsm_core.sla.policy import SlaPolicy
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas as pd
 
-__all__ = ["compliance_dask", "evaluate_dask"]
+__all__ = ["compliance_dask", "compliance_report_dask", "evaluate_dask"]
 
 _NEEDS = "itsm_core.integrations.dask needs Dask: pip install 'itsm_core[dask]'"
 
@@ -73,12 +74,17 @@ def _delayed() -> Any:
 
 def evaluate_dask(events: Any, policy: SlaPolicy, *, columns: Mapping[str, str] | None = None,
                   fields: Sequence[str] | None = None, tz: str | tzinfo | None = None,
-                  as_of: datetime | None = None, strict: bool = True) -> Any:
+                  as_of: datetime | None = None, strict: bool = True,
+                  partitioned_by_ticket: bool = False) -> Any:
     """SLA cycles of a Dask DataFrame event log: a lazy Dask DataFrame of cycle rows.
 
     Arguments as :func:`~itsm_core.integrations.pandas.evaluate_frame`.  Rows come out
     grouped by partition (so in no particular ticket order); the rows themselves are
-    exactly those of ``evaluate_frame`` on the whole log.
+    exactly those of ``evaluate_frame`` on the whole log.  With *partitioned_by_ticket*
+    the log is taken as it is (each ticket's rows in one partition, e.g. one file per
+    range of tickets read by ``dd.read_csv`` or ``dd.read_parquet``): no shuffle.  A
+    ticket split over two partitions is then evaluated twice, as two tickets: say it
+    only when it holds.
 
     Raises:
         ArgumentTypeError: *events* is not a Dask DataFrame.
@@ -94,9 +100,15 @@ def evaluate_dask(events: Any, policy: SlaPolicy, *, columns: Mapping[str, str] 
     options: dict[str, Any] = {"columns": columns, "fields": fields, "tz": tz, "as_of": as_of,
                                "strict": strict}
     meta = evaluate_frame(events._meta, policy, **options)  # checks everything up front
-    ticket = {**DEFAULT_COLUMNS, **(columns or {})}["ticket"]
-    return events.shuffle(on=ticket).map_partitions(evaluate_frame, policy, meta=meta,
-                                                    **options)
+    return _by_ticket(events, columns, partitioned_by_ticket).map_partitions(
+        evaluate_frame, policy, meta=meta, **options)
+
+
+def _by_ticket(events: Any, columns: Mapping[str, str] | None, partitioned: bool) -> Any:
+    """*events* with every ticket's rows in one partition (shuffled unless they are)."""
+    if partitioned:
+        return events
+    return events.shuffle(on={**DEFAULT_COLUMNS, **(columns or {})}["ticket"])
 
 
 def _require_frame(value: object, name: str) -> None:
@@ -110,6 +122,12 @@ def _counted(part: pd.DataFrame, by: tuple[str, ...], period: str | None) -> Com
     """One partition's cycles, counted."""
     names, rows = group_keys(part, by, period)
     return accumulate_cycles(rows, names, period)
+
+
+def _evaluated(part: pd.DataFrame, policy: SlaPolicy, options: dict[str, Any],
+               by: tuple[str, ...], period: str | None) -> ComplianceAccumulator:
+    """One partition's tickets evaluated and counted (its cycle frame is let go here)."""
+    return _counted(evaluate_frame(part, policy, **options), by, period)
 
 
 def _merged(left: ComplianceAccumulator, right: ComplianceAccumulator) -> ComplianceAccumulator:
@@ -139,8 +157,61 @@ def compliance_dask(cycles: Any, by: Sequence[str] = ("definition", "priority"),
     group_keys(cycles._meta, by, period)  # checks the grouping before anything runs
     delayed = _delayed()
     level = [delayed(_counted)(part, tuple(by), period) for part in cycles.to_delayed()]
+    return report_frame(_reduce(level, tuple(by), period).report())
+
+
+def _reduce(level: list[Any], by: tuple[str, ...], period: str | None,
+            ) -> ComplianceAccumulator:
+    """The delayed accumulators *level* merged pairwise in a tree, computed."""
+    delayed = _delayed()
     while len(level) > 1:
         pairs = [level[i:i + 2] for i in range(0, len(level), 2)]
         level = [delayed(_merged)(*pair) if len(pair) == 2 else pair[0] for pair in pairs]
-    accumulator = level[0].compute() if level else ComplianceAccumulator(tuple(by), period)
-    return report_frame(accumulator.report())
+    return level[0].compute() if level else ComplianceAccumulator(by, period)
+
+
+def compliance_report_dask(events: Any, policy: SlaPolicy, *,
+                           by: Sequence[str] = ("definition", "priority"),
+                           period: str | None = None, columns: Mapping[str, str] | None = None,
+                           fields: Sequence[str] | None = None, tz: str | tzinfo | None = None,
+                           as_of: datetime | None = None, strict: bool = True,
+                           partitioned_by_ticket: bool = False) -> pd.DataFrame:
+    """The compliance report of a Dask DataFrame event log, each partition evaluated and
+    counted in one task: only accumulators travel, merged in a tree.
+
+    The same pandas DataFrame as ``compliance_dask(evaluate_dask(events, ...), by,
+    period)`` and as :func:`~itsm_core.integrations.pandas.compliance_frame` on
+    ``evaluate_frame`` of the whole log; arguments as there.  With
+    *partitioned_by_ticket* there is no shuffle (see :func:`evaluate_dask`).  The report
+    is as of *as_of*; give the export's latest time to match ``sla-report``'s default
+    (e.g. ``dd.to_datetime(log[at]).max().compute()``, localised).
+
+    Raises:
+        ArgumentTypeError: *events* is not a Dask DataFrame.
+        ConfigError, NaiveDatetimeError, InvalidArgumentError: as ``evaluate_frame`` and
+            ``compliance_frame``, found on the log's empty ``meta`` before anything runs.
+
+    >>> import dask
+    >>> import dask.dataframe as dd
+    >>> import pandas as pd
+    >>> from itsm_core.sla import SlaPolicy
+    >>> policy = SlaPolicy.from_dict({"definitions": [
+    ...     {"name": "fix", "targets": "PT4H", "stop": {"state_in": ["Resolved"]}}]})
+    >>> log = pd.DataFrame({"ticket": ["A", "A", "B", "B"], "state": ["New", "Resolved"] * 2,
+    ...                     "at": ["2025-01-06 09:00", "2025-01-06 12:00", "2025-01-06 10:00",
+    ...                            "2025-01-06 18:00"], "priority": [None] * 4})
+    >>> with dask.config.set(scheduler="synchronous"):
+    ...     report = compliance_report_dask(dd.from_pandas(log, npartitions=2, sort=False),
+    ...                                     policy, by=("definition",), tz="UTC",
+    ...                                     partitioned_by_ticket=True)
+    >>> report[["definition", "total", "met", "breached"]].to_dict("records")
+    [{'definition': 'fix', 'total': 2, 'met': 1, 'breached': 1}]
+    """
+    _require_frame(events, "events")
+    options: dict[str, Any] = {"columns": columns, "fields": fields, "tz": tz, "as_of": as_of,
+                               "strict": strict}
+    group_keys(evaluate_frame(events._meta, policy, **options), by, period)  # up front
+    delayed = _delayed()
+    parts = _by_ticket(events, columns, partitioned_by_ticket).to_delayed()
+    level = [delayed(_evaluated)(part, policy, options, tuple(by), period) for part in parts]
+    return report_frame(_reduce(level, tuple(by), period).report())

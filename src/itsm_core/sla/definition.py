@@ -32,7 +32,6 @@ from itsm_core.calendar import BusinessCalendar
 from itsm_core.errors import ConfigError, shown
 from itsm_core.priority import PriorityMatrix
 from itsm_core.ratios import parse_number
-from itsm_core.sla.building import signature
 from itsm_core.sla.clock import FLAGS, ClockRules
 from itsm_core.sla.conditions import Always, Condition, parse_condition
 from itsm_core.sla.events import TicketEvent
@@ -48,6 +47,7 @@ from itsm_core.sla.schedule import (
     read_goals,
     read_versions,
 )
+from itsm_core.sla.scheduled import signature
 from itsm_core.sla.targets import Targets
 
 __all__ = ["SlaDefinition"]

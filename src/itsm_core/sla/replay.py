@@ -47,10 +47,11 @@ from itsm_core.errors import (
     NoBusinessTimeError,
     shown,
 )
-from itsm_core.sla.building import OpenCycle, finish, open_cycle
+from itsm_core.sla.building import OpenCycle, finish
 from itsm_core.sla.clock import APPLIES, CANCEL, PAUSE, RESET, START, STOP
 from itsm_core.sla.events import Fields, TicketEvent
 from itsm_core.sla.outcome import SlaOutcome, skipped
+from itsm_core.sla.scheduled import open_cycle
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from itsm_core.sla.definition import SlaDefinition
