@@ -256,7 +256,7 @@ class TestErrors:
 
 class TestDemo:
     def test_table(self, capsys: pytest.CaptureFixture[str]) -> None:
-        code, out, err = run(capsys, "demo")
+        code, out, err = run(capsys, "demo", "--compliance")
         assert code == 0
         lines = out.splitlines()
         assert len(lines) == 1 + 2 * 4  # header + two definitions x four priorities

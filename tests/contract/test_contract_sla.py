@@ -517,10 +517,21 @@ def rows_by(report: dict[str, Any], *keys: str) -> dict[tuple[Any, ...], dict[st
 
 class TestCommandLine:
     def test_demo_runs_and_prints_a_report(self):
+        # the main job is the service report of a synthetic provider (three customers)
         result = run_cli("demo")
         assert result.returncode == 0, result.stderr
-        assert "compliance" in result.stdout and "resolution" in result.stdout
+        assert result.stdout.startswith("Portfolio: ")
         as_json = run_cli("demo", "--format", "json")
+        assert as_json.returncode == 0
+        data = json.loads(as_json.stdout)
+        assert set(data) == {"meta", "portfolio", "reports"}
+        assert len({report["customer"] for report in data["reports"]}) == 3
+
+    def test_compliance_demo_runs_and_prints_a_report(self):
+        result = run_cli("demo", "--compliance")
+        assert result.returncode == 0, result.stderr
+        assert "compliance" in result.stdout and "resolution" in result.stdout
+        as_json = run_cli("demo", "--compliance", "--format", "json")
         assert as_json.returncode == 0
         data = json.loads(as_json.stdout)
         assert set(data) == {"meta", "not_evaluated", "rows", "skipped"}
