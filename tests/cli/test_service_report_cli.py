@@ -260,7 +260,8 @@ class TestServiceDemo:
         for report in data["reports"]:
             [agreement] = [a for a in catalogue.agreements
                            if a.customers == (report["customer"],)]
-            scheme = CreditScheme.from_dict(agreement.credits)
+            scheme = agreement.credits
+            assert isinstance(scheme, CreditScheme)
             mine = [r for r in found.results if r.agreement == agreement.name]
             by_period = {p.period: p.total for p in scheme.apply(
                 mine, agreement.fee or Decimal(0), currency=agreement.currency or "EUR")}

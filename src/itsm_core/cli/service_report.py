@@ -43,7 +43,7 @@ from itsm_core.demo.provider import (
 from itsm_core.errors import ConfigError, InvalidArgumentError, NaiveDatetimeError, shown
 from itsm_core.service.attainment import Attainment, attainment
 from itsm_core.service.catalogue import Catalogue
-from itsm_core.service.credits import CreditScheme
+from itsm_core.service.credits_due import credits_due
 from itsm_core.service.outages import ServiceOutage
 from itsm_core.service.period import PERIODS
 from itsm_core.service.portfolio import PortfolioReport
@@ -236,25 +236,17 @@ def facts_of(histories: Iterable[History]) -> Facts:
             for ticket, events in histories if events}
 
 
-def credits_due(catalogue: Catalogue, found: Attainment) -> list[tuple[str, CreditDue]]:
+def credits_by_customer(catalogue: Catalogue, found: Attainment) -> list[tuple[str, CreditDue]]:
     """The credits of every agreement with a credit scheme and a fee, per customer and
-    period, as ``(customer, credit)`` pairs.
+    period, as ``(customer, credit)`` pairs (from :func:`~itsm_core.service.credits_due.credits_due`).
 
-    >>> credits_due(Catalogue.from_dict({}), attainment(Catalogue.from_dict({}), []))
+    >>> credits_by_customer(Catalogue.from_dict({}), attainment(Catalogue.from_dict({}), []))
     []
     """
-    groups: dict[tuple[str, str | None], list[Any]] = {}
-    for result in found.results:
-        groups.setdefault((result.agreement, result.customer), []).append(result)
-    out = []
-    for (name, customer), results in groups.items():
-        agreement = catalogue.agreement(name)
-        if agreement.credits is None or agreement.fee is None:
-            continue
-        scheme = CreditScheme.from_dict(agreement.credits)
-        currency = agreement.currency or "EUR"
-        for period in scheme.apply(results, agreement.fee, currency=currency):
-            out.append((customer or "-", CreditDue.of(name, period, currency)))
+    out: list[tuple[str, CreditDue]] = []
+    for (name, customer), periods in credits_due(catalogue, found).items():
+        currency = catalogue.agreement(name).currency or "EUR"
+        out.extend((customer or "-", CreditDue.of(name, period, currency)) for period in periods)
     return out
 
 
@@ -282,7 +274,7 @@ def build_reports(catalogue: Catalogue, found: Attainment, *, period: str | None
         if not found.results:
             return [], None
         period = max(r.period for r in found.results)
-    credits = credits_due(catalogue, found)
+    credits = credits_by_customer(catalogue, found)
     workload: dict[tuple[str | None, str], list[WorkloadLine]] = {}
     for item in found.workload:
         workload.setdefault((item.customer, item.period), []).append(

@@ -9,9 +9,10 @@ period, tickets and availability.  Private helpers of :mod:`itsm_core.service.at
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime, timedelta, tzinfo
 from fractions import Fraction
+from operator import itemgetter
 from typing import Any
 
 import attrs
@@ -25,15 +26,15 @@ from itsm_core.service.outages import ServiceOutage
 from itsm_core.service.period import period_bounds, period_of, shift
 from itsm_core.service.result import Exclusion, TargetResult, Verdict
 from itsm_core.service.target import ServiceTarget, SmallVolume
-from itsm_core.sla import SlaOutcome, Stage
 
 __all__ = ["Attainment", "NotCovered", "NotEvaluated", "Pending", "WorkloadUsage",
-           "availability_results", "count_cycles", "period_cache", "period_keys", "ticket_results", "verdict"]
+           "availability_results", "period_keys", "ticket_results", "verdict"]
 
 # one counted cycle: (period, first event us, ticket sequence number, ticket, met, reason
 # the ticket is excluded for or None)
 Contribution = tuple[str, int, int, Any, bool, str | None]
 _FOREVER = 2 ** 62
+_FIRST_SEQ = itemgetter(1, 2)  # a contribution's (first event, ticket sequence)
 
 
 @attrs.frozen(kw_only=True)
@@ -188,61 +189,6 @@ def verdict(*, volume: int, met: int, missed: int, goal: Fraction, min_volume: i
             f"at least {format_percent(goal)}")
 
 
-def period_cache(period: str, zone: tzinfo) -> Callable[[datetime], str]:
-    """``period_of`` for one period kind and zone, remembered per 15-minute slot of UTC
-    time: every real zone's offset is a whole number of quarter hours, so a local midnight
-    never falls inside a slot, and the whole slot lies in one period.
-
-    >>> from datetime import datetime, timezone
-    >>> key = period_cache("month", timezone.utc)
-    >>> key(datetime(2025, 1, 31, 23, 59, tzinfo=timezone.utc)), key(datetime(2025, 2, 1, tzinfo=timezone.utc))
-    ('2025-01', '2025-02')
-    """
-    known: dict[int, str] = {}
-
-    def key(instant: datetime) -> str:
-        slot = int(instant.timestamp()) // 900
-        found = known.get(slot)
-        if found is None:
-            found = known[slot] = period_of(instant, period, zone)
-        return found
-    return key
-
-
-def count_cycles(outcome: SlaOutcome, priorities: tuple[str, ...],
-                 key: Callable[[datetime], str]) -> tuple[list[tuple[str, bool]], list[str]]:
-    """The final cycles of *outcome* as ``(period key, met)`` and the stages of the cycles
-    still pending (running or paused, not breached yet).  Cancelled cycles never count.
-
-    >>> from datetime import datetime, timezone
-    >>> from itsm_core.sla import SlaDefinition, TicketEvent
-    >>> d = SlaDefinition.from_dict({"name": "fix", "targets": "PT4H",
-    ...                              "stop": {"state_in": ["Resolved"]}})
-    >>> at = lambda day, h: datetime(2025, 1, day, h, tzinfo=timezone.utc)
-    >>> count_cycles(d.evaluate([TicketEvent(at(31, 9), "New"),
-    ...                          TicketEvent(at(31, 10), "Resolved")]), (),
-    ...              period_cache("month", timezone.utc))
-    ([('2025-01', True)], [])
-    """
-    final: list[tuple[str, bool]] = []
-    pending: list[str] = []
-    for cycle in outcome.cycles:
-        stage = cycle.stage
-        if stage is Stage.CANCELLED or (priorities and cycle.priority not in priorities):
-            continue
-        if stage is Stage.MET or stage is Stage.BREACHED:
-            stopped = cycle.stopped_at
-            assert stopped is not None
-            final.append((key(stopped), stage is Stage.MET))
-        else:
-            breached_at = cycle.breached_at
-            if breached_at is None:
-                pending.append(stage.value)
-            else:
-                final.append((key(breached_at), False))
-    return final, pending
-
-
 def period_keys(lo: datetime, hi: datetime, period: str, zone: tzinfo) -> list[str]:
     """The keys of every period holding an instant of ``[lo, hi]`` (empty when hi < lo).
 
@@ -279,7 +225,7 @@ def ticket_results(agreement: Agreement, customer: str | None, target: ServiceTa
         by_period.setdefault(item[0], []).append(item)
     out = []
     for key, items in by_period.items():
-        items.sort(key=lambda item: (item[1], item[2]))
+        items.sort(key=_FIRST_SEQ)
         tickets: dict[Any, None] = {}
         breaches: dict[Any, None] = {}
         excluded: dict[tuple[Any, str], None] = {}

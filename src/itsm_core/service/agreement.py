@@ -19,7 +19,6 @@ True
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
@@ -31,6 +30,7 @@ from itsm_core._config import check_depth, join, read_at, reject_unknown
 from itsm_core.calendar.config import parse_date
 from itsm_core.errors import ConfigError, shown
 from itsm_core.ratios import parse_number
+from itsm_core.service.credits import MAX_MINOR_UNITS, CreditScheme
 from itsm_core.service.exclusions import Exclusions
 from itsm_core.service.target import ServiceTarget, names_of
 
@@ -39,7 +39,8 @@ __all__ = ["AGREEMENT_KINDS", "Agreement", "decimal_amount"]
 #: The kinds of agreement: with a customer, with an internal team, with a supplier.
 AGREEMENT_KINDS = ("sla", "ola", "uc")
 _KEYS = ("name", "kind", "from", "until", "customers", "services", "when", "calendar",
-         "definitions", "targets", "workload", "exclusions", "fee", "currency", "credits",
+         "definitions", "targets", "workload", "exclusions", "fee", "currency", "minor_units",
+         "credits",
          "path")
 _AMOUNT_FORM = "an exact decimal amount >= 0 such as '12000.00'"
 
@@ -123,7 +124,10 @@ class Agreement:
         exclusions: what it leaves out.
         fee: the fee per period, or ``None``.
         currency: the fee's currency code, or ``None``.
-        credits: the credit scheme as plain data (read by ``service.credits``), or ``None``.
+        minor_units: the decimal places of the currency's minor unit (default 2): credits
+            are rounded to it, half to even.
+        credits: the :class:`~itsm_core.service.credits.CreditScheme` (its rules name this
+            agreement's targets), or ``None``.
         path: SLA only: the OLAs and UCs underpinning it, in escalation order.
 
     >>> Agreement.from_dict({"name": "desk", "kind": "ola", "from": "2025-01-01",
@@ -147,7 +151,8 @@ class Agreement:
     exclusions: Exclusions = attrs.field(factory=Exclusions)
     fee: Decimal | None = None
     currency: str | None = None
-    credits: Any = attrs.field(default=None, hash=False)
+    minor_units: int = 2
+    credits: CreditScheme | None = None
     path: tuple[str, ...] = ()
 
     @classmethod
@@ -205,10 +210,16 @@ class Agreement:
         if path and kind != "sla":
             raise ConfigError("path", f"given on an {shown(kind)} agreement", "path on SLAs only")
         fee = None if data.get("fee") is None else decimal_amount(data["fee"], "fee")
-        credits = data.get("credits")
-        if credits is not None and not isinstance(credits, Mapping):
-            raise ConfigError("credits", f"expected a mapping, got {shown(credits)}",
-                              "a credit scheme mapping")
+        minor_units = 2
+        if data.get("minor_units") is not None:
+            minor_units = int(parse_number(data["minor_units"], "minor_units", integer=True))
+            if not 0 <= minor_units <= MAX_MINOR_UNITS:
+                raise ConfigError("minor_units", f"{minor_units} is out of range",
+                                  f"a whole number from 0 to {MAX_MINOR_UNITS}")
+        credits = None
+        if data.get("credits") is not None:
+            credits = read_at("credits", CreditScheme.from_dict, data["credits"])
+            credits.check([t.name for t in targets], "credits")
         return cls(
             name=name, kind=kind, start=start, until=until,
             customers=names_of(data.get("customers", []), "customers", "customer names"),
@@ -220,7 +231,7 @@ class Agreement:
             targets=targets, workload_limit=limit,
             exclusions=read_at("exclusions", Exclusions.from_dict, data.get("exclusions", {})),
             fee=fee, currency=_text(data, "currency", "a currency code such as 'EUR'"),
-            credits=None if credits is None else copy.deepcopy(dict(credits)), path=path)
+            minor_units=minor_units, credits=credits, path=path)
 
     def covers(self, customer: str | None, service: str | None,
                fields: Mapping[str, Any]) -> bool:
@@ -257,8 +268,10 @@ class Agreement:
             out["fee"] = str(self.fee)
         if self.currency is not None:
             out["currency"] = self.currency
+        if self.minor_units != 2:
+            out["minor_units"] = self.minor_units
         if self.credits is not None:
-            out["credits"] = copy.deepcopy(self.credits)
+            out["credits"] = self.credits.to_dict()
         if self.path:
             out["path"] = list(self.path)
         return out

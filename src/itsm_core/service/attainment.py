@@ -28,11 +28,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timezone
+from operator import itemgetter
 from typing import Any
 
 from itsm_core._args import items_of
 from itsm_core._instant import from_us, to_us
 from itsm_core.errors import ArgumentTypeError
+from itsm_core.service._plan import (
+    AgreementPlan,
+    Final,
+    PeriodIndex,
+    definitions_of,
+    final_cycles,
+    service_start_us,
+)
 from itsm_core.service.accumulate import (
     Attainment,
     Contribution,
@@ -41,8 +50,6 @@ from itsm_core.service.accumulate import (
     Pending,
     WorkloadUsage,
     availability_results,
-    count_cycles,
-    period_cache,
     period_keys,
     ticket_results,
 )
@@ -54,6 +61,9 @@ from itsm_core.sla import SlaOutcome, TicketEvent
 
 __all__ = ["Attainment", "AttainmentAccumulator", "NotCovered", "NotEvaluated", "Pending",
            "WorkloadUsage", "attainment"]
+
+
+_FIRST_SEQ = itemgetter(0, 1)  # a load's (first event, ticket sequence)
 
 
 def _sort_key(result: TargetResult) -> tuple[str, ...]:
@@ -96,13 +106,48 @@ class AttainmentAccumulator:
         self._not_covered: list[NotCovered] = []
         self._not_evaluated: list[NotEvaluated] = []
         self._pending: list[Pending] = []
-        self._keys = {a.name: period_cache(self._period, catalogue.zone_of(a.name))
-                      for a in catalogue.agreements}
         self._starts = {s.name: self._service_start(s.name) for s in catalogue.services}
+        zones: dict[int, PeriodIndex] = {}
+        self._plans: dict[str, AgreementPlan] = {}
+        for agreement in catalogue.agreements:
+            zone = catalogue._index["zones"][agreement.name]
+            key = zones.setdefault(id(zone), PeriodIndex(self._period, zone))
+            self._plans[agreement.name] = AgreementPlan(
+                agreement, catalogue._index["bounds"][agreement.name], key,
+                starts=any(start is not None for start in self._starts.values()))
+        self._definitions = definitions_of(list(self._plans.values()), catalogue.definition)
+        self._when = tuple(dict.fromkeys(f for a in catalogue.agreements for f, _ in a.when))
+        self._candidates: dict[tuple[Any, ...], tuple[AgreementPlan, ...]] = {}
+        self._buckets: dict[tuple[str, str | None], tuple[list[Contribution], ...]] = {}
 
     def _seen(self, lo: int, hi: int) -> None:
         self._lo = lo if self._lo is None else min(self._lo, lo)
         self._hi = hi if self._hi is None else max(self._hi, hi)
+
+    def _covering(self, customer: str | None, service: object,
+                  fields: Any) -> tuple[AgreementPlan, ...]:
+        """The plans of the agreements covering a ticket, dates aside, in catalogue order
+        (remembered per customer, service and ``when`` field values)."""
+        found: tuple[AgreementPlan, ...] | None = None
+        key: tuple[Any, ...] | None = (customer, service, *(fields.get(f) for f in self._when))
+        try:
+            found = self._candidates.get(key)  # type: ignore[arg-type]
+        except TypeError:  # an unhashable field value: not remembered
+            key = None
+        if found is None:
+            found = tuple(self._plans[a.name]
+                          for a in self._catalogue._index["by_customer"].get(customer, ())
+                          if a.covers(customer, service, fields))
+            if key is not None:
+                self._candidates[key] = found
+        return found
+
+    def _bucket(self, plan: AgreementPlan, who: str | None) -> tuple[list[Contribution], ...]:
+        found = self._buckets.get((plan.name, who))
+        if found is None:
+            found = self._buckets[plan.name, who] = tuple(
+                self._found.setdefault((plan.name, who, name), []) for name, _, _ in plan.targets)
+        return found
 
     def add_ticket(self, events: Iterable[TicketEvent], ticket: Any = None) -> None:
         """Add one ticket's events (see ``SlaDefinition.evaluate``).
@@ -116,72 +161,84 @@ class AttainmentAccumulator:
         """
         listed = items_of(events, "events", "TicketEvent")
         seq, self._count = self._count, self._count + 1
-        considered = [e for e in listed if self._as_of_us is None or e._at_us <= self._as_of_us]
-        if not considered:
+        as_of = self._as_of_us
+        first = last = 0
+        last_event = None
+        for event in listed:
+            at = event._at_us
+            if as_of is not None and at > as_of:
+                continue
+            if last_event is None:
+                first = last = at
+                last_event = event
+            elif at >= last:  # ties: the last in input order
+                last, last_event = at, event
+            elif at < first:
+                first = at
+        if last_event is None:
             self._not_covered.append(NotCovered(ticket=ticket, reason="no event up to as_of"))
             return
-        first = min(e._at_us for e in considered)
-        last = max(e._at_us for e in considered)
-        last_event = [e for e in considered if e._at_us == last][-1]  # ties: input order
         self._seen(first, last)
         cat = self._catalogue
         fields = last_event.fields
-        customer = cat.customer_of(fields.get(cat.customer_field))
-        agreements = cat._matching(customer, fields, first)
-        if not any(a.kind == "sla" for a in agreements):
+        raw_customer = fields.get(cat.customer_field)
+        customer = cat.customer_of(raw_customer)
+        service = fields.get(cat.service_field)
+        chosen = []
+        sla = False
+        for plan in self._covering(customer, service, fields):
+            if plan.lo <= first < plan.hi:
+                if plan.sla:
+                    if sla:
+                        continue
+                    sla = True
+                chosen.append(plan)
+        if not sla:
             self._not_covered.append(NotCovered(
-                ticket=ticket, reason=f"no SLA matches (customer {fields.get(cat.customer_field)}"
-                                      f", service {fields.get(cat.service_field)})"))
+                ticket=ticket, reason=f"no SLA matches (customer {raw_customer}"
+                                      f", service {service})"))
         outcomes: dict[str, SlaOutcome] = {}
-        for agreement in agreements:
-            zone = cat._index["zones"][agreement.name]
-            who = customer if agreement.customers else None
-            key_of = self._keys[agreement.name]
-            opened = key_of(from_us(first, zone))
-            self._load.setdefault((agreement.name, who, opened), []).append((first, seq, ticket))
-            reason = self._static_reason(agreement, fields, first)
-            names = dict.fromkeys([*agreement.definitions,
-                                   *(t.definition for t in agreement.targets if t.definition)])
-            for name in names:
+        counted: dict[tuple[str, PeriodIndex], tuple[list[Final], list[tuple[Any, str]]]] = {}
+        for plan in chosen:
+            who = customer if plan.per_customer else None
+            key = plan.key
+            self._load.setdefault((plan.name, who, key(first)), []).append((first, seq, ticket))
+            reason = (plan.static_reason(fields, first, service, self._starts)
+                      if plan.excludes else None)
+            for name in plan.names:
                 outcome = outcomes.get(name)
                 if outcome is None:
-                    outcome = outcomes[name] = cat.definition(name).evaluate(
+                    outcome = outcomes[name] = self._definitions[name].evaluate(
                         listed, self._as_of, ticket, strict=False)
                 why = outcome.skipped or outcome.unstarted
                 if why is not None:
                     self._not_evaluated.append(NotEvaluated(
-                        agreement=agreement.name, definition=name, ticket=ticket, reason=why))
-            for target in agreement.targets:
-                if target.definition is None:
-                    continue
-                final, pending = count_cycles(outcomes[target.definition], target.priorities,
-                                              key_of)
-                bucket = self._found.setdefault((agreement.name, who, target.name), [])
-                bucket.extend((key, first, seq, ticket, met, reason) for key, met in final)
-                self._pending.extend(Pending(agreement=agreement.name, customer=who,
-                                             target=target.name, ticket=ticket, stage=stage)
-                                     for stage in pending)
-
-    def _static_reason(self, agreement: Any, fields: Any, first: int) -> str | None:
-        rules = agreement.exclusions
-        cause = fields.get(rules.cause_field)
-        if cause is not None and cause in rules.causes:
-            return f"cause {cause}"
-        if rules.before_service_start:
-            service = fields.get(self._catalogue.service_field)
-            start = self._starts.get(service) if isinstance(service, str) else None
-            if start is not None and first < start:
-                return "before the service start"
-        return None
+                        agreement=plan.name, definition=name, ticket=ticket, reason=why))
+            if not plan.targets:
+                continue
+            buckets = self._bucket(plan, who)
+            for (target, definition, priorities), bucket in zip(plan.targets, buckets, strict=True):
+                cycles = counted.get((definition, key))
+                if cycles is None:
+                    cycles = counted[definition, key] = final_cycles(outcomes[definition], key)
+                final, pending = cycles
+                for priority, period, met in final:
+                    if priorities is None or priority in priorities:
+                        bucket.append((period, first, seq, ticket, met, reason))
+                if pending:
+                    self._pending.extend(
+                        Pending(agreement=plan.name, customer=who, target=target,
+                                ticket=ticket, stage=stage)
+                        for priority, stage in pending
+                        if priorities is None or priority in priorities)
 
     def _service_start(self, name: object) -> int | None:
         service = self._catalogue._index["services"].get(name) if isinstance(name, str) else None
-        if service is None or service.start is None:
+        if service is None:
             return None
         zone = (self._catalogue.calendar(service.calendar).timezone
                 if service.calendar is not None else timezone.utc)
-        day = service.start
-        return to_us(datetime(day.year, day.month, day.day, tzinfo=zone), "start")
+        return service_start_us(service.start, zone)
 
     def add_outage(self, outage: ServiceOutage) -> None:
         """Add one outage.
@@ -240,22 +297,30 @@ class AttainmentAccumulator:
         for (name, who, key), loads in sorted(self._load.items(),
                                              key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2])):
             limit = cat.agreement(name).workload_limit
-            loads.sort(key=lambda item: (item[0], item[1]))
+            loads.sort(key=_FIRST_SEQ)
             over = loads[limit:] if limit is not None else []
             reason = f"beyond the workload limit of {limit}"
             beyond.setdefault(name, {}).update((seq, reason) for _, seq, _ in over)
             workload.append(WorkloadUsage(agreement=name, customer=who, period=key,
                                           count=len(loads), limit=limit,
                                           excluded=tuple(t for _, _, t in over)))
+        # outages by service, then by customer (None: every customer's), in input order
+        grouped: dict[str, dict[str | None, list[tuple[int, ServiceOutage]]]] = {}
+        for index, outage in enumerate(self._outages):
+            grouped.setdefault(outage.service, {}).setdefault(outage.customer, []).append(
+                (index, outage))
         results: list[TargetResult] = []
         for agreement in cat.agreements:
-            results.extend(self._agreement_results(agreement, beyond.get(agreement.name, {})))
+            results.extend(self._agreement_results(agreement, beyond.get(agreement.name, {}),
+                                                   grouped))
         results.sort(key=_sort_key)
         return Attainment(results=tuple(results), not_covered=tuple(self._not_covered),
                           not_evaluated=tuple(self._not_evaluated), pending=tuple(self._pending),
                           workload=tuple(workload))
 
-    def _agreement_results(self, agreement: Any, beyond: dict[int, str]) -> list[TargetResult]:
+    def _agreement_results(self, agreement: Any, beyond: dict[int, str],
+                           grouped: dict[str, dict[str | None, list[tuple[int, ServiceOutage]]]],
+                           ) -> list[TargetResult]:
         cat = self._catalogue
         zone = cat._index["zones"][agreement.name]
         lo_a, hi_a = cat._index["bounds"][agreement.name]
@@ -265,9 +330,6 @@ class AttainmentAccumulator:
             lo, hi = max(lo_a, self._lo), min(hi_a - 1, horizon)
             keys = period_keys(from_us(lo, zone), from_us(hi, zone), self._period, zone)
         customers: list[str | None] = list(agreement.customers) or [None]
-        by_service: dict[str, list[ServiceOutage]] = {}
-        for outage in self._outages:
-            by_service.setdefault(outage.service, []).append(outage)
         calendar = None if agreement.calendar is None else cat.calendar(agreement.calendar)
         out: list[TargetResult] = []
         for who in customers:
@@ -282,7 +344,7 @@ class AttainmentAccumulator:
                 for service in services:
                     start = (self._service_start(service)
                              if agreement.exclusions.before_service_start else None)
-                    outages = by_service.get(service, [])
+                    outages = _outages_of(grouped.get(service, {}), who)
                     out.extend(availability_results(
                         agreement, who, target, service=service, keys=keys,
                         window=(lo_a, min(hi_a, horizon or 0)), calendar=calendar, zone=zone,
@@ -290,6 +352,18 @@ class AttainmentAccumulator:
                         as_of=from_us(horizon, zone) if horizon is not None else None,
                         service_start_us=start))
         return out
+
+
+def _outages_of(by_customer: dict[str | None, list[tuple[int, ServiceOutage]]],
+                customer: str | None) -> list[ServiceOutage]:
+    """The outages that count for *customer* (all of them for ``None``), in input order."""
+    if customer is None:
+        lists = list(by_customer.values())
+    else:
+        lists = [by_customer.get(None, []), by_customer.get(customer, [])]
+    merged = [item for part in lists for item in part]
+    merged.sort(key=lambda item: item[0])
+    return [outage for _, outage in merged]
 
 
 def attainment(catalogue: Catalogue, tickets: Iterable[tuple[Any, Iterable[TicketEvent]]],

@@ -21,126 +21,24 @@ True
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, timezone, tzinfo
 from typing import Any
 
 import attrs
 
 from itsm_core._config import check_depth, join, read_at, reject_unknown
-from itsm_core._instant import format_duration, parse_duration, to_us
+from itsm_core._instant import to_us
 from itsm_core.calendar import BusinessCalendar
-from itsm_core.calendar.config import parse_date
 from itsm_core.errors import ConfigError, UnknownNameError, shown
 from itsm_core.service.agreement import Agreement
-from itsm_core.service.target import names_of
+from itsm_core.service.parties import Customer, Service
 from itsm_core.service.validation import Finding, catalogue_findings, check_references
 from itsm_core.sla import SlaDefinition, SlaPolicy
 
 __all__ = ["Catalogue", "Customer", "Service"]
 
 _KEYS = ("fields", "calendars", "definitions", "services", "customers", "agreements")
-_CONTINUITY = ("rto", "rpo", "mtpd", "wrt")
 _FOREVER = 2 ** 62
-
-
-def _name(data: Mapping[str, Any], what: str) -> str:
-    name = data.get("name")
-    if not isinstance(name, str) or not name:
-        raise ConfigError("name", f"expected a non-empty string, got {shown(name)}", what)
-    return name
-
-
-@attrs.frozen(kw_only=True)
-class Service:
-    """A service of the catalogue.
-
-    Attributes:
-        name: unique within the catalogue.
-        start: the day the service started (local to its calendar's zone), or ``None``.
-        calendar: the name of a catalogue calendar (its service hours), or ``None``.
-        continuity: the continuity targets as ``(name, duration)`` pairs, from ``rto``,
-            ``rpo``, ``mtpd`` and ``wrt`` (see ``docs/continuity.md``).
-
-    >>> Service.from_dict({"name": "vpn", "continuity": {"rto": "PT4H"}}).continuity
-    (('rto', datetime.timedelta(seconds=14400)),)
-    """
-
-    name: str
-    start: date | None = None
-    calendar: str | None = None
-    continuity: tuple[tuple[str, timedelta], ...] = ()
-
-    @classmethod
-    def from_dict(cls, data: object) -> Service:
-        """Read ``{"name", "start", "calendar", "continuity"}``.
-
-        >>> Service.from_dict({"name": "vpn", "continuity": {"rtoo": "PT1H"}})
-        Traceback (most recent call last):
-        ...
-        itsm_core.errors.ConfigError: continuity.rtoo: unknown key; expected one of rto, rpo, mtpd, wrt
-        """
-        if not isinstance(data, Mapping):
-            raise ConfigError("", f"expected a mapping, got {shown(data)}", "a service mapping")
-        reject_unknown(data, ("name", "start", "calendar", "continuity"))
-        raw = data.get("continuity", {})
-        if not isinstance(raw, Mapping):
-            raise ConfigError("continuity", f"expected a mapping, got {shown(raw)}",
-                              "{'rto': duration, 'rpo': ..., 'mtpd': ..., 'wrt': ...}")
-        reject_unknown(raw, _CONTINUITY, "continuity")
-        calendar = data.get("calendar")
-        if calendar is not None and (not isinstance(calendar, str) or not calendar):
-            raise ConfigError("calendar", f"expected a calendar name, got {shown(calendar)}",
-                              "the name of a catalogue calendar")
-        return cls(name=_name(data, "a service name"),
-                   start=None if data.get("start") is None else parse_date(data["start"], "start"),
-                   calendar=calendar,
-                   continuity=tuple((key, parse_duration(raw[key], join("continuity", key)))
-                                    for key in _CONTINUITY if key in raw))
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data that :meth:`from_dict` reads back to an equal service.
-
-        >>> Service(name="vpn").to_dict()
-        {'name': 'vpn', 'start': None, 'calendar': None, 'continuity': {}}
-        """
-        return {"name": self.name, "start": None if self.start is None else self.start.isoformat(),
-                "calendar": self.calendar,
-                "continuity": {key: format_duration(value) for key, value in self.continuity}}
-
-
-@attrs.frozen(kw_only=True)
-class Customer:
-    """A customer, known by its name or any of its aliases (as exports spell it).
-
-    >>> Customer.from_dict({"name": "acme", "aliases": ["ACME Corp"]}).aliases
-    ('ACME Corp',)
-    """
-
-    name: str
-    aliases: tuple[str, ...] = ()
-
-    @classmethod
-    def from_dict(cls, data: object) -> Customer:
-        """Read ``{"name": ..., "aliases": [...]}``.
-
-        >>> Customer.from_dict({"name": ""})
-        Traceback (most recent call last):
-        ...
-        itsm_core.errors.ConfigError: name: expected a non-empty string, got ''; expected a customer name
-        """
-        if not isinstance(data, Mapping):
-            raise ConfigError("", f"expected a mapping, got {shown(data)}", "a customer mapping")
-        reject_unknown(data, ("name", "aliases"))
-        return cls(name=_name(data, "a customer name"),
-                   aliases=names_of(data.get("aliases", []), "aliases", "alias names"))
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data.
-
-        >>> Customer(name="acme").to_dict()
-        {'name': 'acme', 'aliases': []}
-        """
-        return {"name": self.name, "aliases": list(self.aliases)}
 
 
 def _list(data: Mapping[str, Any], key: str, read: Any) -> tuple[Any, ...]:
