@@ -354,7 +354,8 @@ def _sla_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     as_of = _as_of(args.as_of, tz)
     _check_output(args.output)
     check_cycles_path(args.cycles, args.output)
-    result = columnar_report(args, policy, tz=tz, as_of=as_of)  # None: the pure path
+    result = columnar_report(args, policy, tz=tz, as_of=as_of,  # None: the pure path
+                             progress=partial(_progress, err), err=err)
     if result is None:
         result = _pure_result(args, policy, tz, as_of, err)
     if args.format == "table":

@@ -240,6 +240,14 @@ class ComplianceAccumulator:
         group[_OVERDUE] += overdue
         group[_ELAPSED].append(elapsed_us)
 
+    def _add_counts(self, keys: Sequence[tuple[Any, ...]], stages: Sequence[Stage],
+                    elapsed_us: Sequence[int], overdue: Sequence[bool]) -> None:
+        """Count many cycles given as checked data (the columnar path's bulk
+        :meth:`add_cycle`): a key tuple, stage, elapsed µs and overdue flag per cycle."""
+        count = self._count
+        for key, stage, elapsed, late in zip(keys, stages, elapsed_us, overdue, strict=True):
+            count(key, stage, elapsed, late)
+
     def _unhashable(self, key: tuple[Any, ...]) -> str:
         for name, value in zip(self._names(), key, strict=True):
             try:

@@ -1,0 +1,355 @@
+"""Reading an event-log export for the columnar path: pyarrow, numpy, the CLI's rules.
+
+:func:`read_columns` reads only the needed columns of a CSV export with
+``pyarrow.csv.read_csv`` and applies, per column, the rules the pure path applies per row
+(:mod:`itsm_core.cli.csvread`): a row with the wrong number of fields, no ticket id, no
+state or no time is left out with the same reason and line; ticket, state and priority
+are stripped; the missing markers read as ``None``.  :func:`instants_us` reads a time
+column: the slash form ``D/M/YYYY HH:MM[:SS]`` (or month first, with ``AM``/``PM``) in
+one vectorised step, naive times localised with the ``fold=0`` rule the core uses; any
+other text is read once per distinct value by the CLI's own parser
+(:func:`itsm_core.cli.timeparse.make_time_parser`), so every value reads as the pure
+path reads it and every refusal carries its message.
+
+Inputs the columnar reader cannot map line for line onto the pure reader's (a value
+spanning lines, an encoding other than UTF-8) give a reason instead of a result, and the
+caller uses the pure path (:func:`itsm_core.cli.columnar.evaluate_columnar`).
+
+>>> import io
+>>> read = read_columns(io.BytesIO(b"n,s,t\\nA,New,1/3/2016 09:00\\n\\nB,?,1/3/2016 10:00\\n"),
+...                     roles={"ticket": "n", "state": "s", "at": "t"}, fields=())
+>>> read.rows, [(s.line, s.reason) for s in read.skipped]
+(3, [(3, 'empty line'), (4, "no state in column 's'")])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import datetime, timedelta, timezone, tzinfo
+from typing import IO, Any
+
+from itsm_core._instant import to_us
+from itsm_core.cli.csvread import DEFAULT_MISSING, SkippedRow
+from itsm_core.cli.timeparse import AMBIGUOUS, DAY_FIRST, MONTH_FIRST, date_order, make_time_parser
+from itsm_core.errors import InvalidArgumentError, NaiveDatetimeError, shown
+
+__all__ = ["Columns", "date_kinds", "instants_us", "read_columns"]
+
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_ONE_US = timedelta(microseconds=1)
+_HOUR_US = 3_600_000_000
+# the slash form as the CLI's parser reads it (ASCII digits; blanks around stripped)
+_SLASH = (r"^[ \t]*(?P<a>[0-9]{1,2})/(?P<b>[0-9]{1,2})/(?P<y>[0-9]{4}) (?P<h>[0-9]{1,2}):"
+          r"(?P<mi>[0-9]{2})(?::(?P<s>[0-9]{2}))?(?: ?(?P<half>[AaPp][Mm]))?[ \t]*$")
+
+
+def _modules() -> tuple[Any, Any, Any, Any]:
+    import numpy as np  # noqa: PLC0415 - optional dependency
+    import pyarrow as pa  # type: ignore[import-untyped]  # noqa: PLC0415 - optional dependency
+    import pyarrow.compute as pc  # type: ignore[import-untyped]  # noqa: PLC0415 - optional dependency
+    import pyarrow.csv as pcsv  # type: ignore[import-untyped]  # noqa: PLC0415 - optional dependency
+    return np, pa, pc, pcsv
+
+
+class Columns:
+    """The kept rows of an export, column by column (numpy arrays, file order).
+
+    ``ticket``, ``state`` and ``priority`` are codes into ``tickets``, ``states`` and
+    ``priorities`` (the stripped values; a missing priority is the code of ``None``);
+    ``at`` holds each row's raw time text code into ``times``; ``fields`` one code array
+    per field into ``values[name]``; ``line`` each row's line; ``skipped`` the rows left
+    out; ``rows`` every data row read.
+
+    >>> Columns.__name__
+    'Columns'
+    """
+
+    def __init__(self, **parts: Any) -> None:
+        self.__dict__.update(parts)
+
+    line: Any
+    ticket: Any
+    state: Any
+    priority: Any
+    at: Any
+    fields: dict[str, Any]
+    tickets: list[str]
+    states: list[str]
+    priorities: list[str | None]
+    times: list[str]
+    values: dict[str, list[str | None]]
+    skipped: list[SkippedRow]
+    rows: int
+
+
+def _codes(np: Any, pc: Any, column: Any, clean: Callable[[str], Any]) -> tuple[Any, list[Any]]:
+    """Codes into the distinct *clean* values of a string column (Python's own rules on the
+    distinct raw values, so no Unicode subtlety differs from the pure reader)."""
+    encoded = pc.dictionary_encode(column.combine_chunks() if hasattr(column, "combine_chunks")
+                                   else column)
+    raw = encoded.dictionary.to_pylist()
+    cleaned = [clean(v) for v in raw]
+    distinct: dict[Any, int] = {}
+    remap = np.array([distinct.setdefault(v, len(distinct)) for v in cleaned] or [0],
+                     dtype=np.int64)
+    indices = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    return remap[indices] if len(raw) else indices, list(distinct)
+
+
+def read_columns(source: str | IO[bytes], *, roles: Mapping[str, str], fields: Sequence[str],
+                 delimiter: str = ",", missing: Collection[str] = DEFAULT_MISSING,
+                 ) -> Columns | str:
+    """Read the columns of *roles* (ticket, at, state, optional priority) and *fields*.
+
+    Returns the :class:`Columns`, or why the columnar reader cannot read this input as the
+    pure reader does (then use the pure path).
+
+    >>> import io
+    >>> read_columns(io.BytesIO(b'n,s,t\\n"A\\nB",New,x\\n'),
+    ...              roles={"ticket": "n", "state": "s", "at": "t"}, fields=())
+    'a value spans several lines'
+    """
+    np, pa, pc, pcsv = _modules()
+    if isinstance(source, str):
+        with open(source, "rb") as file:
+            data = file.read()
+    else:
+        data = source.read()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        header_line = data.split(b"\n", 1)[0].decode("utf-8")
+    except UnicodeDecodeError:
+        return "the file is not UTF-8"
+    if '"' in header_line or "\r" in header_line.rstrip("\r"):
+        return "a quoted header"
+    header = header_line.rstrip("\r").split(delimiter)
+    if len(set(header)) != len(header):
+        return "duplicate column names"
+    names = [roles["ticket"], roles["at"], roles["state"]]
+    if roles.get("priority") is not None:
+        names.append(roles["priority"])
+    wanted = list(dict.fromkeys([*names, *fields]))
+    if any(name not in header for name in wanted):
+        return "a column is not in the header"
+    width = len(header)
+    invalid: list[tuple[int, int]] = []
+
+    def handler(row: Any) -> str:
+        invalid.append((row.number, row.actual_columns))
+        return "skip"
+
+    try:
+        table = pcsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pcsv.ReadOptions(use_threads=False, block_size=1 << 24),
+            parse_options=pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                                            ignore_empty_lines=False,
+                                            invalid_row_handler=handler),
+            convert_options=pcsv.ConvertOptions(
+                include_columns=wanted, column_types={n: pa.string() for n in wanted},
+                strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        return f"pyarrow cannot read it ({str(exc)[:100]})"
+    rows = table.num_rows + len(invalid)
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+    if lines != rows + 1 or any(number is None for number, _ in invalid):
+        return "a value spans several lines"
+    # the line of each kept row: the data lines 2.. without the invalid rows' lines
+    bad = np.array(sorted(number for number, _ in invalid), dtype=np.int64)
+    line = np.arange(2, rows + 2, dtype=np.int64)
+    line = line[~np.isin(line, bad)] if len(bad) else line
+    skipped: list[tuple[int, str]] = [
+        (number, f"row has {count} fields; the header has {width}") for number, count in invalid]
+    empty = _empty_lines(np, data)
+    marks = frozenset(missing)
+    keep = np.ones(len(line), dtype=bool)
+    if len(empty):  # an empty line: a row of empty values to pyarrow, no fields to csv
+        is_empty = np.isin(line, empty)
+        skipped += [(int(n), "empty line") for n in line[is_empty]]
+        keep &= ~is_empty
+    strip_or_none = (lambda v: None if v.strip() in marks else v.strip())  # noqa: E731
+    ticket, tickets = _codes(np, pc, table[roles["ticket"]], strip_or_none)
+    state, states = _codes(np, pc, table[roles["state"]], strip_or_none)
+    at, times = _codes(np, pc, table[roles["at"]], lambda v: None if v.strip() in marks else v)
+    for code_array, found, what in ((ticket, tickets, f"no ticket id in column "
+                                     f"{shown(roles['ticket'])}"),
+                                    (state, states, f"no state in column {shown(roles['state'])}"),
+                                    (at, times, f"no time in column {shown(roles['at'])}")):
+        if None in found:
+            hole = keep & (code_array == found.index(None))
+            skipped += [(int(n), what) for n in line[hole]]
+            keep &= ~hole
+    if roles.get("priority") is not None:
+        priority, priorities = _codes(np, pc, table[roles["priority"]], strip_or_none)
+    else:
+        priority, priorities = np.zeros(len(line), dtype=np.int64), [None]
+    kept_fields = {}
+    values = {}
+    for name in fields:
+        kept_fields[name], values[name] = _codes(
+            np, pc, table[name], lambda v: None if v in marks else v)
+        kept_fields[name] = kept_fields[name][keep]
+    skipped.sort()
+    return Columns(line=line[keep], ticket=ticket[keep], state=state[keep],
+                   priority=priority[keep], at=at[keep], fields=kept_fields, tickets=tickets,
+                   states=states, priorities=priorities, times=times, values=values,
+                   skipped=[SkippedRow(n, r) for n, r in skipped], rows=rows)
+
+
+def _empty_lines(np: Any, data: bytes) -> Any:
+    """The numbers of the empty lines of *data* (none of the end of the file's last line)."""
+    starts = [0] if data[:1] == b"\n" or data[:2] == b"\r\n" else []
+    for pattern in (b"\n\n", b"\n\r\n"):  # an empty line starts after the first newline
+        at = data.find(pattern)
+        while at >= 0:
+            starts.append(at + 1)
+            at = data.find(pattern, at + 1)
+    found = []
+    line, at = 1, 0
+    for start in sorted(starts):
+        line += data.count(b"\n", at, start)
+        at = start
+        found.append(line)
+    return np.array(found, dtype=np.int64)
+
+
+def _civil_days(np: Any, y: Any, m: Any, d: Any) -> Any:
+    """Days since 1970-01-01 of proleptic Gregorian dates (arrays; H. Hinnant's formula)."""
+    y = y - (m <= 2)
+    era = np.floor_divide(y, 400)
+    yoe = y - era * 400
+    doy = (153 * (m + np.where(m > 2, -3, 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def _slash_wall_us(np: Any, pa: Any, pc: Any, texts: list[str], order: str
+                   ) -> tuple[Any, Any]:
+    """Wall-clock µs of the slash-form texts, whether each was read, and whether it has
+    an offset (never: the slash form is naive)."""
+    found = pc.extract_regex(pa.array(texts, type=pa.string()), _SLASH)
+    ok = np.asarray(found.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    filled = found.fill_null({"a": "0", "b": "0", "y": "0", "h": "0", "mi": "0", "s": "",
+                              "half": ""}) if not ok.all() else found
+
+    def number(name: str) -> Any:
+        part = pc.struct_field(filled, name)
+        part = pc.if_else(pc.equal(part, ""), "0", part)
+        return pc.cast(part, pa.int64()).to_numpy(zero_copy_only=False)
+
+    first, second, year = number("a"), number("b"), number("y")
+    hour, minute, sec = number("h"), number("mi"), number("s")
+    half = pc.utf8_lower(pc.struct_field(filled, "half")).to_numpy(zero_copy_only=False)
+    day, month = (first, second) if order == DAY_FIRST else (second, first)
+    has_half = half != ""
+    ok &= ~has_half | ((hour >= 1) & (hour <= 12))
+    hour = np.where(has_half, hour % 12 + np.where(half == "pm", 12, 0), hour)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month_days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[
+        np.clip(month, 0, 12)] + (leap & (month == 2))
+    ok &= (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days)
+    ok &= (hour <= 23) & (minute <= 59) & (sec <= 59)
+    wall = (_civil_days(np, year, np.clip(month, 1, 12), day) * 86_400
+            + hour * 3600 + minute * 60 + sec) * 1_000_000
+    return np.where(ok, wall, 0), ok
+
+
+def _localise(np: Any, wall: Any, tz: tzinfo) -> Any:
+    """UTC µs of naive wall-clock µs in *tz*, as ``datetime.replace(tzinfo=tz)`` reads them
+    (``fold=0``): by the hour, each hour's offset read once; an hour holding a change of
+    offset is read value by value."""
+    out = np.empty_like(wall)
+    hours, inverse = np.unique(wall // _HOUR_US, return_inverse=True)
+    offsets = np.empty(len(hours), dtype=np.int64)
+    mixed = np.zeros(len(hours), dtype=bool)
+    for k, hour in enumerate(hours.tolist()):
+        first = _offset_us(hour * _HOUR_US, tz)
+        offsets[k] = first
+        mixed[k] = _offset_us(hour * _HOUR_US + _HOUR_US - 1, tz) != first
+    out = wall - offsets[inverse]
+    for k in np.flatnonzero(mixed[inverse]).tolist():
+        out[k] = wall[k] - _offset_us(int(wall[k]), tz)
+    return out
+
+
+def _offset_us(wall_us: int, tz: tzinfo) -> int:
+    local = (_NAIVE_EPOCH + _ONE_US * wall_us).replace(tzinfo=tz)
+    offset = local.utcoffset()
+    return 0 if offset is None else offset // _ONE_US
+
+
+def instants_us(times: Sequence[str | None], *, tz: tzinfo | None, order: str = DAY_FIRST,
+                at_name: str = "at") -> tuple[Any, list[str | None], dict[int, str]]:
+    """UTC µs of each distinct time text; for each the reason it cannot be read (``None``
+    when it can), the pure parser's message; and, without *tz*, the naive ones by index
+    with the pure parser's message (the caller names the first line holding one).
+
+    >>> from zoneinfo import ZoneInfo
+    >>> us, why, naive = instants_us(["27/3/2016 01:30", "31/2/2016 10:00"], tz=ZoneInfo("Europe/London"))
+    >>> int(us[0]) == 1459042200 * 10**6, why[1][:32]   # 01:30 is in the gap: 02:30 BST
+    (True, "column 'at': cannot read '31/2/2")
+    """
+    np, pa, pc, _ = _modules()
+    n = len(times)
+    texts = ["" if t is None else t for t in times]
+    result = np.zeros(n, dtype=np.int64)
+    reasons: list[str | None] = [None] * n
+    wall, ok = _slash_wall_us(np, pa, pc, texts, order) if n else (result, np.zeros(0, bool))
+    if tz is not None and ok.any():
+        result[ok] = _localise(np, wall[ok], tz)
+    parse = make_time_parser(None, tz, order=order)
+    naive: dict[int, str] = {}
+    for k in np.flatnonzero(~ok).tolist():
+        if times[k] is None:
+            continue
+        try:
+            result[k] = to_us(parse(texts[k]), "at")
+        except NaiveDatetimeError as exc:
+            naive[k] = str(exc)
+        except InvalidArgumentError as exc:
+            reasons[k] = f"column {shown(at_name)}: {exc}"
+    if tz is None:  # a naive slash time: the pure parser's own refusal
+        for k in np.flatnonzero(ok).tolist():
+            try:
+                parse(texts[k])
+            except NaiveDatetimeError as exc:
+                naive[k] = str(exc)
+    return result, reasons, naive
+
+
+_KIND_CODES = {None: 0, DAY_FIRST: 1, MONTH_FIRST: 2, AMBIGUOUS: 3}
+
+
+def date_kinds(times: Sequence[str | None]) -> Any:
+    """The :func:`~itsm_core.cli.timeparse.date_order` of each text as a code (an int64
+    array): 0 ``None``, 1 day-first, 2 month-first, 3 ambiguous; the slash form read in
+    one vectorised step, any other text with a ``/`` by ``date_order`` itself.
+
+    >>> date_kinds(["25/3/2016 09:00", "3/25/2016 9:00 PM", "3/4/2016 09:00",
+    ...             "4/4/2016 09:00", "2016-03-04T09:00", None, "\u00a03/4/2016 09:00"]).tolist()
+    [1, 2, 3, 0, 0, 0, 3]
+    """
+    np, pa, pc, _ = _modules()
+    out = np.zeros(len(times), dtype=np.int64)
+    if not len(times):
+        return out
+    texts = pa.array(times, type=pa.string())
+    found = pc.extract_regex(texts, _SLASH)
+    ok = np.asarray(found.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    if ok.any():
+        filled = found.fill_null({"a": "0", "b": "0", "y": "0", "h": "0", "mi": "0", "s": "",
+                                  "half": ""})
+        a = pc.cast(pc.struct_field(filled, "a"), pa.int64()).to_numpy(zero_copy_only=False)
+        b = pc.cast(pc.struct_field(filled, "b"), pa.int64()).to_numpy(zero_copy_only=False)
+        a_month = (a >= 1) & (a <= 12)
+        b_month = (b >= 1) & (b <= 12)
+        kind = np.where((a > 12) & b_month, 1,
+                        np.where((b > 12) & a_month, 2,
+                                 np.where(a_month & b_month & (a != b), 3, 0)))
+        out = np.where(ok, kind, 0)
+    slash = pc.fill_null(pc.match_substring(texts, "/"), False).to_numpy(zero_copy_only=False)
+    for k in np.flatnonzero(~ok & np.asarray(slash, dtype=bool)).tolist():
+        out[k] = _KIND_CODES[date_order(times[k])]
+    return out
