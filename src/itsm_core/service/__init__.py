@@ -1,6 +1,6 @@
 """Service level management: the catalogue of services, customers and agreements, the
 attainment of service level targets per period, service credits, service reports,
-continuity and incident KPIs.
+continuity and incident KPIs, and what-if replays of a proposed agreement.
 
 >>> from datetime import datetime, timezone
 >>> from itsm_core.service import Catalogue, attainment
@@ -69,6 +69,8 @@ from itsm_core.service.report import CreditDue, ServiceReport, TargetLine, Trend
 from itsm_core.service.result import Exclusion, TargetResult, Verdict
 from itsm_core.service.target import ServiceTarget, SmallVolume
 from itsm_core.service.validation import Finding
+from itsm_core.service.whatif import proposed_catalogue, what_if
+from itsm_core.service.whatif_report import CreditChange, TargetChange, TicketChange, WhatIf
 
 __all__ = [
     # the catalogue
@@ -113,6 +115,13 @@ __all__ = [
     "TrendPoint",
     "WorkloadLine",
     "WorstTarget",
+    # what-if
+    "CreditChange",
+    "TargetChange",
+    "TicketChange",
+    "WhatIf",
+    "proposed_catalogue",
+    "what_if",
     # continuity
     "BackupRun",
     "ContinuityCheck",
