@@ -21,17 +21,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 from itsm_core.errors import shown
 from itsm_core.sla.cycle import RawSegment, SlaCycle
 from itsm_core.sla.events import TicketEvent
 from itsm_core.sla.segment import Stage
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
+    from collections.abc import Sequence
+    from datetime import timedelta
+    from fractions import Fraction
+
     from itsm_core.calendar import BusinessCalendar
     from itsm_core.sla.definition import SlaDefinition
     from itsm_core.sla.targets import Targets
 
 __all__ = ["OpenCycle", "aim_of", "finish", "no_target"]
+
 
 class OpenCycle:
     """A cycle being built (mutable, private to one replay), on the definition's calendar;
@@ -140,9 +147,20 @@ class OpenCycle:
         else:
             self.marks.append(event)
 
+
 def aim_of(targets: Targets, key: Any, start: int, calendar: BusinessCalendar,
          event: TicketEvent) -> tuple[int, int | None] | str:
-    """``(target µs, due µs or None)`` for *key*, or why there is none."""
+    """``(target µs, due µs or None)`` for *key* of a cycle starting at *start* on
+    *calendar*, or why there is none.
+
+    >>> from datetime import datetime, timezone
+    >>> from itsm_core import BusinessCalendar
+    >>> from itsm_core.sla.targets import Targets
+    >>> e = TicketEvent(datetime(2025, 1, 6, 9, tzinfo=timezone.utc), "New", "P1")
+    >>> aim_of(Targets.from_dict({"P1": "PT1H"}), "P1", e._at_us,
+    ...        BusinessCalendar.always_open("UTC"), e)
+    (3600000000, None)
+    """
     goal = targets._goal(key)
     if goal is None:
         return no_target(targets, key)
@@ -154,8 +172,60 @@ def aim_of(targets: Targets, key: Any, start: int, calendar: BusinessCalendar,
         return due
     return calendar._engine.elapsed(start, max(start, due)), due
 
+
 def no_target(targets: Targets, key: Any) -> str:
+    """Why *key* has no target in *targets* (the reason a replay reports).
+
+    >>> from itsm_core.sla.targets import Targets
+    >>> no_target(Targets.from_dict({"P1": "PT1H"}), "P7")
+    "priority 'P7' has no target; expected one of ['P1']"
+    """
     return f"{targets.by} {shown(key)} has no target; expected one of {list(targets.labels())}"
+
+
+# SlaCycle's fields, in the order of the tuple cycle_of takes
+_FIELD_ORDER = ("stage", "priority", "_levels", "calendar", "_start_us", "_stop_us",
+                "_target_us", "_elapsed_us", "_raw_segments", "_due_us", "_marks")
+(_set_stage, _set_priority, _set_levels, _set_calendar, _set_start, _set_stop, _set_target,
+ _set_elapsed, _set_raw, _set_due, _set_marks) = (SlaCycle.__dict__[name].__set__
+                                                  for name in _FIELD_ORDER)
+if set(_FIELD_ORDER) != {field.name for field in attrs.fields(SlaCycle)}:  # pragma: no cover
+    raise TypeError("cycle_of must set every field of SlaCycle")
+_NEW = object.__new__
+
+
+def cycle_of(values: tuple[Stage, Any, tuple[tuple[Fraction, ...], tuple[timedelta, ...]],
+                           BusinessCalendar, int, int | None, int, int, tuple[RawSegment, ...],
+                           int | None, Sequence[TicketEvent]]) -> SlaCycle:
+    """The :class:`SlaCycle` with these field values (in the order of its attributes, each
+    private figure in microseconds), set straight into its slots: a replay builds one per
+    cycle, and the frozen class's ``__init__`` would pass each value through
+    ``object.__setattr__`` (nearly twice the cost; docs/design.md, "Scale and embedding").
+
+    >>> from itsm_core import BusinessCalendar
+    >>> utc = BusinessCalendar.always_open("UTC")
+    >>> values = (Stage.MET, "P1", ((), ()), utc, 0, 60_000_000, 120_000_000, 60_000_000,
+    ...           (), None, ())
+    >>> cycle_of(values) == SlaCycle(stage=Stage.MET, priority="P1", calendar=utc, start_us=0,
+    ...                              stop_us=60_000_000, target_us=120_000_000,
+    ...                              elapsed_us=60_000_000, raw_segments=())
+    True
+    """
+    stage, priority, levels, calendar, start, stop, target, elapsed, raw, due, marks = values
+    cycle: SlaCycle = _NEW(SlaCycle)
+    _set_stage(cycle, stage)
+    _set_priority(cycle, priority)
+    _set_levels(cycle, levels)
+    _set_calendar(cycle, calendar)
+    _set_start(cycle, start)
+    _set_stop(cycle, stop)
+    _set_target(cycle, target)
+    _set_elapsed(cycle, elapsed)
+    _set_raw(cycle, raw)
+    _set_due(cycle, due)
+    _set_marks(cycle, marks)
+    return cycle
+
 
 def finish(definition: SlaDefinition, cycle: OpenCycle, as_of_us: int) -> SlaCycle:
     """Measure *cycle*'s segments up to its stop (or *as_of_us*) and give it its stage.
@@ -208,6 +278,5 @@ def finish(definition: SlaDefinition, cycle: OpenCycle, as_of_us: int) -> SlaCyc
         stage = Stage.BREACHED if late else Stage.MET
     else:
         stage = Stage.RUNNING if cycle.running else Stage.PAUSED
-    return SlaCycle(stage=stage, priority=cycle.key, levels=definition._levels, calendar=first,
-                    start_us=cycle.start, stop_us=cycle.stop, target_us=cycle.target,
-                    elapsed_us=elapsed, raw_segments=tuple(raw), due_us=due, marks=cycle.marks)
+    return cycle_of((stage, cycle.key, definition._levels, first, cycle.start, cycle.stop,
+                     cycle.target, elapsed, tuple(raw), due, cycle.marks))
