@@ -110,10 +110,14 @@ def test_rendered_dom_has_the_charts_and_tables(page: Path, tmp_path: Path) -> N
     for customer in ("northwind", "contoso", "fabrikam"):
         assert f"<h2>{customer}, 2025-06</h2>" in dom
     assert available(), "matplotlib (the report extra) is needed for the charts"
-    targets = dom.count('<figcaption>') - dom.count("breaches by ")
+    mttr = dom.count("<figcaption>mean time to resolve per group")
+    assert mttr == 3  # one MTTR trend chart per customer
+    targets = dom.count('<figcaption>') - dom.count("breaches by ") - mttr
     assert targets == 7  # one trend chart per target: 3 + 2 + 2
-    assert dom.count("<svg") >= 7 + 1  # and at least one breaches chart
+    assert dom.count("<svg") >= 7 + 1 + 3  # and at least one breaches chart
     assert "improvement action needed" in dom
+    assert dom.count("<h3>Incident KPIs by assignment_group</h3>") == 3
+    assert dom.count("<h3>Continuity, 2025-06-01T00:00:00") == 3
 
 
 def test_screenshot_is_not_blank(page: Path, tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ the service demo: every format, the figures against the library, exit codes."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -21,8 +21,14 @@ from itsm_core.demo.provider import (
     provider_tickets,
 )
 from itsm_core.service.attainment import attainment
+from itsm_core.service.backups import BackupRun
 from itsm_core.service.catalogue import Catalogue
+from itsm_core.service.continuity import Exercise
+from itsm_core.service.continuity_report import continuity_report
 from itsm_core.service.credits import CreditScheme
+from itsm_core.service.kpi_report import KpiReport
+from itsm_core.service.kpi_settings import KpiSettings
+from itsm_core.service.kpis import KpiAccumulator
 from itsm_core.service.outages import ServiceOutage
 from itsm_core.sla.events import TicketEvent
 
@@ -90,6 +96,18 @@ def library_histories() -> list[tuple[str, list[TicketEvent]]]:
     return list(tickets.items())
 
 
+def kpis_by_hand(catalogue: Catalogue, settings: KpiSettings) -> dict[str, KpiReport]:
+    """Each customer's KPIs: a KpiAccumulator over its tickets, picked out here."""
+    out = {}
+    for customer in catalogue.customers:
+        accumulator = KpiAccumulator(settings, by=(settings.group_field,))
+        for ticket, events in library_histories():
+            if catalogue.customer_of(events[-1].fields["customer"]) == customer.name:
+                accumulator.add(events, ticket)
+        out[customer.name] = accumulator.result()
+    return out
+
+
 class TestServiceReportCommand:
     def test_json_is_the_library_s_report(self, capsys: pytest.CaptureFixture[str],
                                           files: dict[str, str]) -> None:
@@ -102,9 +120,12 @@ class TestServiceReportCommand:
                                           "end": "2025-03-10T12:00:00+00:00",
                                           "cause": "power"})
         found = attainment(catalogue, library_histories(), [outage])
-        reports, portfolio = build_reports(catalogue, found, period=None)
+        reports, portfolio = build_reports(catalogue, found, period=None,
+                                           kpis=kpis_by_hand(catalogue, KpiSettings()))
         assert portfolio is not None
         assert data["reports"] == [r.to_dict() for r in reports]
+        assert data["reports"][0]["kpis"]["rows"]  # the KPI section is there
+        assert data["reports"][0]["continuity"] is None  # no --exercises, no --backups
         assert data["portfolio"] == portfolio.to_dict()
         assert data["meta"]["period"] == "2025-03"
         assert (data["meta"]["tickets"], data["meta"]["outages"]) == (4, 1)
@@ -302,3 +323,83 @@ def test_facts_of_reads_the_last_event() -> None:
     facts = facts_of(library_histories())
     assert facts["INC2"] == {"priority": "P1", "cause": "power"}
     assert facts["INC3"] == {"priority": "P2", "cause": None}
+
+
+EXERCISES = """service,disrupted_at,recovered_at,restored_to,resumed_at
+email,2025-03-05T20:00:00Z,2025-03-05T23:00:00Z,2025-03-05T19:00:00Z,
+"""
+BACKUPS = """service,at,ok
+email,2025-03-01T02:00:00Z,true
+email,2025-03-02T02:00:00Z,failed
+email,2025-03-20T02:00:00Z,
+"""
+
+
+class TestContinuityAndKpiFiles:
+    def test_the_sections_are_the_library_s(self, capsys: pytest.CaptureFixture[str],
+                                            files: dict[str, str], tmp_path: Path) -> None:
+        catalogue_data = json.loads(json.dumps(CATALOGUE))
+        catalogue_data["services"][0]["continuity"] = {"rto": "PT4H", "rpo": "P1D",
+                                                       "mtpd": "P1D"}
+        Path(files["catalogue.json"]).write_text(json.dumps(catalogue_data), encoding="utf-8")
+        paths = {}
+        for name, text in [("exercises.csv", EXERCISES), ("backups.csv", BACKUPS),
+                           ("kpis.json", json.dumps({"group_field": "cause",
+                                                     "buckets": ["PT1H"]}))]:
+            (tmp_path / name).write_text(text, encoding="utf-8")
+            paths[name] = str(tmp_path / name)
+        code, out, err = run(capsys, *command(
+            files, "--format", "json", "--exercises", paths["exercises.csv"], "--backups",
+            paths["backups.csv"], "--kpis", paths["kpis.json"]))
+        assert (code, err) == (0, "")
+        acme = json.loads(out)["reports"][0]
+        catalogue = Catalogue.from_dict(catalogue_data)
+        kpis = kpis_by_hand(catalogue, KpiSettings(group_field="cause",
+                                                   buckets=(timedelta(hours=1),)))
+        assert acme["kpis"]["rows"] == [r.to_dict() for r in kpis["acme"].rows]
+        assert {tuple(r["group"]) for r in acme["kpis"]["rows"]} == {("network",), ("power",)}
+        start, end = (datetime(2025, 3, 1, tzinfo=timezone.utc),
+                      datetime(2025, 4, 1, tzinfo=timezone.utc))
+        expected = continuity_report(
+            {"email": catalogue.service("email").continuity},  # type: ignore[dict-item]
+            [Exercise.from_dict({"service": "email", "disrupted_at": "2025-03-05T20:00:00Z",
+                                 "recovered_at": "2025-03-05T23:00:00Z",
+                                 "restored_to": "2025-03-05T19:00:00Z"})],
+            [BackupRun(service="email", at=datetime(2025, 3, d, 2, tzinfo=timezone.utc),
+                       ok=d != 2) for d in (1, 2, 20)], start, end, services=["email"])
+        assert acme["continuity"] == expected.to_dict()
+        worst = acme["continuity"]["services"][0]["checks"][-1]
+        assert (worst["achieved"], worst["verdict"]) == ("P19D", "missed")
+        code, text, _ = run(capsys, *command(files, "--exercises", paths["exercises.csv"]))
+        assert code == 0 and "Continuity, 2025-03-01T00:00:00+00:00" in text
+        assert "Incident KPIs by group" in text  # default settings without --kpis
+
+    @pytest.mark.parametrize(("option", "text", "expected"), [
+        ("--exercises", "service,disrupted_at\n", "no column 'recovered_at'"),
+        ("--exercises", EXERCISES.replace("23:00", "18:00"), "line 2, column recovered_at"),
+        ("--exercises", EXERCISES.replace("2025-03-05T19:00:00Z", "soon"),
+         "line 2, column restored_to"),
+        ("--backups", "service,at,ok,size\n", "unknown column 'size'"),
+        ("--backups", BACKUPS.replace("failed", "maybe"), "line 3, column ok"),
+        ("--backups", BACKUPS + "email,2025-03-21T02:00:00,\n", "line 5, column at"),
+        ("--backups", "service,at\nemail\n", "line 2: 1 fields"),
+        ("--kpis", "{", "not valid JSON"),
+        ("--kpis", '{"buckets": ["P3D", "P1D"]}', "buckets[1]"),
+        ("--kpis", '{"calendar": "mars"}', "unknown name 'mars'"),
+        ("--kpis", '{"colour": 1}', "colour"),
+    ])
+    def test_bad_files_exit_2_naming_file_line_and_column(
+            self, capsys: pytest.CaptureFixture[str], files: dict[str, str], tmp_path: Path,
+            option: str, text: str, expected: str) -> None:
+        path = tmp_path / "input.file"
+        path.write_text(text, encoding="utf-8")
+        code, out, err = run(capsys, *command(files, option, str(path)))
+        assert (code, out) == (2, "")
+        assert option in err and "input.file" in err and expected in err
+        assert "Traceback" not in err
+
+    def test_missing_file(self, capsys: pytest.CaptureFixture[str],
+                          files: dict[str, str]) -> None:
+        for option in ("--exercises", "--backups", "--kpis"):
+            code, _, err = run(capsys, *command(files, option, "missing.file"))
+            assert code == 2 and f"{option}: cannot read 'missing.file'" in err

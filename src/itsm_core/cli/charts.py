@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
-__all__ = ["available", "bars_svg", "trend_svg"]
+__all__ = ["available", "bars_svg", "hours_svg", "trend_svg"]
 
 _STRIP = (re.compile(r"<\?xml[^>]*\?>\s*"), re.compile(r"<!DOCTYPE[^>]*>\s*"),
           re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL),
@@ -123,5 +123,35 @@ def bars_svg(title: str, counts: Mapping[str, int], prefix: str = "chart") -> st
     axes.tick_params(axis="y", labelsize=8)
     axes.yaxis.set_major_locator(integer_ticks(integer=True))
     axes.set_title(title, fontsize=9)
+    figure.tight_layout()
+    return _svg(figure, canvas, prefix)
+
+
+def hours_svg(title: str, periods: Sequence[str],
+              series: Mapping[str, Sequence[float | None]], prefix: str = "chart") -> str | None:
+    """A line chart of one value per period for each named series (e.g. each group's mean
+    time to resolve in hours; gaps where a period has none); ``None`` without matplotlib.
+
+    >>> svg = hours_svg("MTTR", ["2025-01", "2025-02"], {"Desk": [4.5, None]})
+    >>> svg is None or svg.count("<svg") == 1
+    True
+    """
+    classes = _figure_class()
+    if classes is None:
+        return None
+    figure_class, canvas, _ = classes
+    figure = figure_class(figsize=(5.2, 2.4), dpi=72)
+    axes = figure.add_subplot()
+    xs = list(range(len(periods)))
+    for name, values in series.items():
+        axes.plot(xs, [float("nan") if v is None else v for v in values], marker="o",
+                  label=name)
+    axes.set_xticks(xs, list(periods), fontsize=8)
+    axes.set_ylabel("hours", fontsize=8)
+    axes.set_ylim(bottom=0)
+    axes.tick_params(axis="y", labelsize=8)
+    axes.set_title(title, fontsize=9)
+    if series:
+        axes.legend(fontsize=7, loc="upper left")
     figure.tight_layout()
     return _svg(figure, canvas, prefix)

@@ -21,8 +21,22 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 
-from itsm_core.cli.charts import available, bars_svg, trend_svg
-from itsm_core.service._render import ACTION, TARGET_HEADER, percent, points, target_cells
+from itsm_core.cli.charts import available, bars_svg, hours_svg, trend_svg
+from itsm_core.service._render import (
+    ACTION,
+    CHECK_HEADER,
+    CONTINUITY_HEADER,
+    KPI_HEADER,
+    TARGET_HEADER,
+    check_rows,
+    continuity_cells,
+    finding_lines,
+    kpi_cells,
+    kpi_rows,
+    percent,
+    points,
+    target_cells,
+)
 from itsm_core.service.portfolio import PortfolioReport
 from itsm_core.service.report import ServiceReport
 
@@ -115,6 +129,7 @@ def _customer_section(report: ServiceReport, facts: Facts, charts: bool, number:
             ["agreement", "amount", "currency"],
             [[c.agreement, str(c.total), c.currency] for c in report.credits])
             + f"<p>Total credits due: {escape(totals)}</p>")
+    out += _operations(report)
     if charts and report.targets:
         figures = [_figure(trend_svg(f"{line.result.agreement}: {line.result.target}",
                                      [(p.period, p.measured) for p in line.trend],
@@ -127,9 +142,52 @@ def _customer_section(report: ServiceReport, facts: Facts, charts: bool, number:
                 figures.append(_figure(bars_svg(f"Breaches by {field}", counts,
                                                 f"c{number}{field}"),
                                        f"breaches by {field}"))
+        figures.append(_mttr_figure(report, number))
         out.append('<div class="charts">' + "".join(figures) + "</div>")
     out.append("</section>")
     return "\n".join(out)
+
+
+def _operations(report: ServiceReport) -> list[str]:
+    """The incident KPI and continuity sections of a customer."""
+    out = []
+    if report.kpis is not None:
+        rows = kpi_rows(report)
+        head = f"<h3>Incident KPIs by {escape(', '.join(report.kpis.by))}</h3>"
+        out.append(head + (_table(KPI_HEADER, [kpi_cells(row) for row in rows])
+                           + "<p>Times rounded up to the minute; ageing of the backlog at "
+                           f"the period's end: {escape(', '.join(report.kpis.bucket_labels))}"
+                           "</p>" if rows else "<p>No tickets in the period.</p>"))
+    continuity = report.continuity
+    if continuity is not None:
+        out.append(f"<h3>Continuity, {escape(continuity.start.isoformat())} to "
+                   f"{escape(continuity.end.isoformat())}</h3>")
+        out.append(_table(CONTINUITY_HEADER, [continuity_cells(e) for e in continuity.services]))
+        checks = check_rows(continuity)
+        if checks:
+            out.append(_table(CHECK_HEADER, checks, verdict=CHECK_HEADER.index("verdict")))
+        findings = finding_lines(continuity)
+        if findings:
+            out.append("<ul>" + "".join(f'<li class="action">{escape(f)}</li>'
+                                        for f in findings) + "</ul>")
+    return out
+
+
+def _mttr_figure(report: ServiceReport, number: int) -> str:
+    """The mean time to resolve of each group over the trend's periods."""
+    if report.kpis is None or not report.kpis.rows:
+        return ""
+    periods = sorted({row.period for row in report.kpis.rows})
+    series: dict[str, dict[str, float]] = {}
+    for row in report.kpis.rows:
+        if row.mttr is not None:
+            group = ", ".join("-" if v is None else str(v) for v in row.group) or "all"
+            series.setdefault(group, {})[row.period] = row.mttr.total_seconds() / 3600
+    if not series:
+        return ""
+    return _figure(hours_svg("Mean time to resolve per group (hours)", periods,
+                             {g: [v.get(p) for p in periods] for g, v in sorted(series.items())},
+                             f"c{number}mttr"), "mean time to resolve per group, wall clock")
 
 
 def _portfolio_section(portfolio: PortfolioReport) -> str:

@@ -19,8 +19,6 @@ Targets: none
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone, tzinfo
@@ -28,26 +26,41 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from itsm_core._config import check_depth
+from itsm_core._instant import load_zone
 from itsm_core.cli.csvread import SkippedRow, collect_rows, parse_rows
 from itsm_core.cli.evaluate import History, events_from_rows, histories_from_demo
 from itsm_core.cli.html_report import html_page
 from itsm_core.cli.scan import decide_order
+from itsm_core.cli.service_inputs import (
+    load_backups,
+    load_exercises,
+    load_kpi_settings,
+    load_outages,
+)
 from itsm_core.cli.timeparse import DAY_FIRST, make_time_parser
 from itsm_core.demo.provider import (
     PERIOD,
     PROVIDER_AS_OF,
+    PROVIDER_KPIS,
     load_catalogue_data,
+    provider_backups,
+    provider_exercises,
     provider_outages,
     provider_tickets,
 )
 from itsm_core.errors import ConfigError, InvalidArgumentError, NaiveDatetimeError, shown
-from itsm_core.service.attainment import Attainment, attainment
+from itsm_core.service.attainment import Attainment, AttainmentAccumulator
+from itsm_core.service.backups import BackupRun
 from itsm_core.service.catalogue import Catalogue
+from itsm_core.service.continuity import Exercise
 from itsm_core.service.credits_due import credits_due
+from itsm_core.service.kpi_report import KpiReport
+from itsm_core.service.kpi_settings import KpiSettings
 from itsm_core.service.outages import ServiceOutage
 from itsm_core.service.period import PERIODS
 from itsm_core.service.portfolio import PortfolioReport
 from itsm_core.service.report import TREND, CreditDue, ServiceReport, WorkloadLine
+from itsm_core.service.report_sections import CustomerKpis, customer_continuity
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from _csv import Reader as CsvReader
@@ -58,7 +71,6 @@ __all__ = ["FORMATS", "add_arguments", "build_reports", "demo_report", "load_cat
            "load_outages", "read_histories", "render", "run"]
 
 FORMATS = ("text", "json", "markdown", "html")
-_OUTAGE_COLUMNS = ("id", "service", "start", "end", "kind", "impact", "cause", "customer")
 _CATALOGUE_FORM = "a .json file holding {'services': [...], 'customers': [...], 'agreements': [...]}"
 # ticket id -> the fields the breach charts count
 Facts = dict[object, dict[str, object]]
@@ -78,6 +90,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--outages", metavar="OUTAGES.csv",
                         help="outages: id, service, start, end[, kind, impact, cause, "
                              "customer]")
+    parser.add_argument("--exercises", metavar="EXERCISES.csv",
+                        help="recovery exercises: service, disrupted_at, recovered_at, "
+                             "restored_to[, resumed_at] (adds the continuity section)")
+    parser.add_argument("--backups", metavar="BACKUPS.csv",
+                        help="backup history: service, at[, ok] (adds the continuity "
+                             "section)")
+    parser.add_argument("--kpis", metavar="KPIS.json",
+                        help="incident KPI settings (default: the default settings)")
     parser.add_argument("--period", choices=PERIODS, default="month",
                         help="the reporting period (default: month)")
     parser.add_argument("--report-period", metavar="KEY",
@@ -140,53 +160,6 @@ def catalogue_from_text(text: str, name: str) -> Catalogue:
         raise ConfigError(name, str(exc).strip("'\""), "names defined in the file") from None
 
 
-def load_outages(path: str, tz: tzinfo | None) -> tuple[ServiceOutage, ...]:
-    """Read the outages CSV at *path* (header first; times ISO 8601, naive ones in *tz*).
-
-    Raises:
-        ConfigError: the file is missing or unreadable, a column is unknown or missing, or
-            a row is invalid (the message names its line).
-
-    >>> load_outages("no-such-outages.csv", None)
-    Traceback (most recent call last):
-    ...
-    itsm_core.errors.ConfigError: --outages: cannot read 'no-such-outages.csv' (No such file or directory); expected a CSV file with the columns id, service, start, end[, kind, impact, cause, customer]
-    """
-    form = "a CSV file with the columns id, service, start, end[, kind, impact, cause, customer]"
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ConfigError("--outages", f"cannot read {shown(path)} ({reason})", form) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in next(reader, [])]
-    unknown = [h for h in header if h not in _OUTAGE_COLUMNS]
-    missing = [c for c in ("id", "service", "start") if c not in header]
-    if unknown or missing or len(set(header)) != len(header):
-        problem = (f"unknown column {shown(unknown[0])}" if unknown
-                   else f"no column {shown(missing[0])}" if missing else "a repeated column")
-        raise ConfigError("--outages", f"{shown(path)}: {problem}", form)
-    parse = make_time_parser(None, tz)
-    out = []
-    for row in reader:
-        line = reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            raise ConfigError("--outages", f"line {line}: {len(row)} fields; the header has "
-                              f"{len(header)}", form)
-        data: dict[str, Any] = {k: v.strip() for k, v in zip(header, row, strict=True)
-                                if v.strip()}
-        try:
-            for key in ("start", "end"):
-                if key in data:
-                    data[key] = parse(data[key]).isoformat()
-            out.append(ServiceOutage.from_dict(data))
-        except (ConfigError, InvalidArgumentError, NaiveDatetimeError) as exc:
-            raise ConfigError("--outages", f"line {line}: {exc}", form) from None
-    return tuple(out)
-
-
 def read_histories(reader: CsvReader, columns: ColumnMap, *, missing: frozenset[str],
                    time_format: str | None, tz: tzinfo | None,
                    ) -> tuple[list[History], tuple[SkippedRow, ...], int]:
@@ -197,6 +170,7 @@ def read_histories(reader: CsvReader, columns: ColumnMap, *, missing: frozenset[
         NaiveDatetimeError: a naive time without *tz* (the first in the file).
 
     >>> from itsm_core.cli.csvread import read_header
+    >>> import csv
     >>> reader = csv.reader(["ticket,at,state\\n", "T1,2025-03-01T09:00Z,New\\n"])
     >>> histories, skipped, rows = read_histories(reader, read_header(reader, {}),
     ...     missing=frozenset({""}), time_format=None, tz=None)
@@ -240,6 +214,7 @@ def credits_by_customer(catalogue: Catalogue, found: Attainment) -> list[tuple[s
     """The credits of every agreement with a credit scheme and a fee, per customer and
     period, as ``(customer, credit)`` pairs (from :func:`~itsm_core.service.credits_due.credits_due`).
 
+    >>> from itsm_core.service.attainment import attainment
     >>> credits_by_customer(Catalogue.from_dict({}), attainment(Catalogue.from_dict({}), []))
     []
     """
@@ -252,13 +227,18 @@ def credits_by_customer(catalogue: Catalogue, found: Attainment) -> list[tuple[s
 
 def build_reports(catalogue: Catalogue, found: Attainment, *, period: str | None,
                   customer: str | None = None, previous: int = TREND,
+                  kpis: Mapping[str, KpiReport] | None = None,
+                  continuity: tuple[Sequence[Exercise], Sequence[BackupRun]] | None = None,
                   ) -> tuple[list[ServiceReport], PortfolioReport | None]:
     """Each customer's report and the portfolio for *period* (default: the latest period
-    with a result; no reports at all when there is none).
+    with a result; no reports at all when there is none), with each customer's incident
+    KPIs from *kpis* and, given ``(exercises, backups)``, the continuity of the services
+    its agreements cover (:func:`~itsm_core.service.report_sections.customer_continuity`).
 
     Raises:
         ConfigError: (``--customer``) a customer the catalogue does not know.
 
+    >>> from itsm_core.service.attainment import attainment
     >>> build_reports(Catalogue.from_dict({}), attainment(Catalogue.from_dict({}), []),
     ...               period=None)
     ([], None)
@@ -281,10 +261,13 @@ def build_reports(catalogue: Catalogue, found: Attainment, *, period: str | None
             WorkloadLine(agreement=item.agreement, tickets=item.count, limit=item.limit,
                          excluded=len(item.excluded)))
     names = [c.name for c in catalogue.customers if name is None or c.name == name]
-    reports = [ServiceReport.build(found.results, customer=who, period=period,
-                                   previous=previous, workload=workload.get((who, period), ()),
-                                   credits=[c for w, c in credits if w == who])
-               for who in names]
+    reports = [ServiceReport.build(
+        found.results, customer=who, period=period, previous=previous,
+        workload=workload.get((who, period), ()), credits=[c for w, c in credits if w == who],
+        kpis=None if kpis is None else kpis.get(who),
+        continuity=None if continuity is None else customer_continuity(
+            catalogue, who, continuity[0], continuity[1], period))
+        for who in names]
     portfolio = PortfolioReport.build(found.results, period=period, credits=credits)
     return [r for r in reports if r.targets or r.credits], portfolio
 
@@ -311,11 +294,29 @@ def render(fmt: str, reports: Sequence[ServiceReport], portfolio: PortfolioRepor
     return "\n".join(parts)
 
 
+def _inputs(catalogue: Catalogue, args: argparse.Namespace,
+            ) -> tuple[KpiSettings, tuple[tuple[Exercise, ...], tuple[BackupRun, ...]] | None]:
+    """The KPI settings (``--kpis``, default settings otherwise) and, when ``--exercises``
+    or ``--backups`` is given, the continuity records."""
+    tz = None if getattr(args, "tz", None) is None else load_zone(args.tz, "--tz")
+    kpis, exercises, backups = (getattr(args, key, None) for key in ("kpis", "exercises",
+                                                                     "backups"))
+    settings = (KpiSettings() if kpis is None
+                else load_kpi_settings(kpis, dict(catalogue.calendars)))
+    if exercises is None and backups is None:
+        return settings, None
+    return settings, (() if exercises is None else load_exercises(exercises, tz),
+                      () if backups is None else load_backups(backups, tz))
+
+
 def run(catalogue: Catalogue, histories: Sequence[History], outages: Sequence[ServiceOutage],
         args: argparse.Namespace, *, as_of: datetime | None, meta: Mapping[str, Any],
-        title: str = "Service report") -> str:
-    """Attainment, reports and their text in ``args.format``: what the command and the
-    demo share.
+        title: str = "Service report", kpi_settings: KpiSettings | None = None,
+        continuity: tuple[Sequence[Exercise], Sequence[BackupRun]] | None = None) -> str:
+    """Attainment, incident KPIs, continuity, reports and their text in ``args.format``:
+    what the command and the demo share.  The tickets are read once: each feeds the
+    attainment and its customer's KPIs in the same loop.  Without *kpi_settings* and
+    *continuity*, ``args.kpis``, ``args.exercises`` and ``args.backups`` name the files.
 
     >>> args = argparse.Namespace(period="month", report_period=None, customer=None,
     ...                           trend=5, format="text")
@@ -332,13 +333,24 @@ def run(catalogue: Catalogue, histories: Sequence[History], outages: Sequence[Se
             ServiceReport.build([], customer="-", period=args.report_period)
         except InvalidArgumentError as exc:
             raise ConfigError("--report-period", str(exc), "a key such as 2025-03") from None
-    found = attainment(catalogue, histories, outages, period=args.period, as_of=as_of)
+    settings, read = _inputs(catalogue, args)
+    settings = kpi_settings or settings
+    records = continuity if continuity is not None else read
+    accumulator = AttainmentAccumulator(catalogue, args.period, as_of=as_of)
+    kpis = CustomerKpis(catalogue, settings, args.period, as_of=as_of)
+    for ticket, events in histories:
+        accumulator.add_ticket(events, ticket)
+        kpis.add(events, ticket)
+    for outage in outages:
+        accumulator.add_outage(outage)
+    found = accumulator.result()
     if histories and not outages and len(found.not_covered) == len(histories):
         raise ConfigError("--catalogue", f"no agreement covers any of the {len(histories):,} "
                           f"tickets (the first: {found.not_covered[0].reason})",
                           "agreements whose customers, services and dates fit the tickets")
     reports, portfolio = build_reports(catalogue, found, period=args.report_period,
-                                       customer=args.customer, previous=args.trend)
+                                       customer=args.customer, previous=args.trend,
+                                       kpis=kpis.result(), continuity=records)
     if portfolio is None:
         raise ConfigError("--catalogue", f"no target of any agreement was measured "
                           f"({len(histories):,} tickets, {len(outages):,} outages)",
@@ -361,8 +373,11 @@ def demo_report(*, seed: int, fmt: str, customer: str | None = None,
     outages = [ServiceOutage.from_dict(o) for o in provider_outages(seed=seed)]
     args = argparse.Namespace(period="month", report_period=PERIOD, customer=customer,
                               trend=trend, format=fmt)
+    records = ([Exercise.from_dict(e) for e in provider_exercises(seed=seed)],
+               [BackupRun.from_dict(b) for b in provider_backups(seed=seed)])
     return run(catalogue, histories_from_demo(tickets, timezone.utc),
                outages, args, as_of=PROVIDER_AS_OF,
                meta={"source": "synthetic provider", "seed": seed, "tickets": len(tickets),
                      "outages": len(outages), "as_of": PROVIDER_AS_OF.isoformat()},
-               title="Service report of a synthetic provider")
+               title="Service report of a synthetic provider",
+               kpi_settings=KpiSettings.from_dict(PROVIDER_KPIS), continuity=records)

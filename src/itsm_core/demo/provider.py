@@ -8,7 +8,10 @@ resolution target with a small-volume rule and a workload limit, linear credits)
 Fabrikam (Sydney, round the clock, an availability target, credits per breach and an
 at-risk pool with earn-back).  Tickets carry the fields the catalogue matches on
 (``customer``, ``service``) and ``assignment_group`` and ``cause``; a few outages are
-customer-caused or too short to count, so the exclusions show.
+customer-caused or too short to count, so the exclusions show.  The services carry
+continuity objectives (RTO, RPO, MTPD, WRT) in the catalogue, with recovery exercises
+(:func:`provider_exercises`) and a nightly backup history (:func:`provider_backups`); the
+incident KPIs group the tickets by ``assignment_group`` (:data:`PROVIDER_KPIS`).
 
 Only integer random draws are used (``randrange``), so the data is the same on every
 platform and Python version for a given seed.
@@ -33,8 +36,8 @@ from itsm_core._instant import US_PER_SECOND, from_us, to_us
 from itsm_core.demo.generator import SyntheticTicket, Update
 from itsm_core.errors import ArgumentTypeError, InvalidArgumentError, shown
 
-__all__ = ["FIRST_MONTH", "PERIOD", "PROVIDER_AS_OF", "load_catalogue_data",
-           "provider_outages", "provider_tickets"]
+__all__ = ["FIRST_MONTH", "PERIOD", "PROVIDER_AS_OF", "PROVIDER_KPIS", "load_catalogue_data",
+           "provider_backups", "provider_exercises", "provider_outages", "provider_tickets"]
 
 #: the demo's six months: January to June 2025; evaluated at the start of July (UTC)
 FIRST_MONTH = date(2025, 1, 1)
@@ -58,6 +61,12 @@ _CAUSE_WEIGHTS = (45, 25, 22, 8)
 _RESPOND = {"P1": 15, "P2": 45, "P3": 120, "P4": 300}  # typical minutes
 _WORK = {"P1": 180, "P2": 480, "P3": 1_200, "P4": 2_400}
 _SERVICES = ("email", "vpn", "erp")
+#: the incident KPI settings of the demo (``KpiSettings.from_dict`` reads them): the
+#: tickets' team is their ``assignment_group``
+PROVIDER_KPIS: dict[str, Any] = {"group_field": "assignment_group"}
+# service -> (months of its recovery exercises, first day of its backups)
+_CONTINUITY = {"email": ((3, 6), date(2024, 12, 31)), "vpn": ((2, 5), date(2024, 12, 31)),
+               "erp": ((4,), date(2025, 2, 1))}
 
 
 def load_catalogue_data() -> dict[str, Any]:
@@ -202,3 +211,51 @@ def provider_outages(*, seed: int = 2025, per_month: int = 3) -> tuple[dict[str,
                 found.append((start, service, item))
     found.sort(key=lambda f: (f[0], f[1]))
     return tuple({"id": f"OUT-{n:04d}", **item} for n, (_, _, item) in enumerate(found, 1))
+
+
+def provider_exercises(*, seed: int = 2025) -> tuple[dict[str, Any], ...]:
+    """The recovery exercises of the three services over the six months, as the plain data
+    ``Exercise.from_dict`` reads: each disrupted one evening, recovered some hours later,
+    restored to a point before the disruption, and back to normal business after it.
+
+    >>> [(e["service"], e["disrupted_at"][:7]) for e in provider_exercises()]
+    [('vpn', '2025-02'), ('email', '2025-03'), ('erp', '2025-04'), ('vpn', '2025-05'), ('email', '2025-06')]
+    """
+    _check(seed, "seed", -(2**63), 2**63)
+    rng = random.Random(seed + 2)
+    utc = ZoneInfo("UTC")
+    found = []
+    for service in _SERVICES:
+        for month in _CONTINUITY[service][0]:
+            disrupted = datetime(2025, month, 1 + rng.randrange(27), 20, tzinfo=utc)
+            recovered = disrupted + timedelta(minutes=rng.randrange(60, 300))
+            found.append({"service": service, "disrupted_at": disrupted.isoformat(),
+                          "recovered_at": recovered.isoformat(),
+                          "restored_to": (disrupted - timedelta(
+                              minutes=rng.randrange(30, 1_200))).isoformat(),
+                          "resumed_at": (recovered + timedelta(
+                              minutes=rng.randrange(30, 300))).isoformat()})
+    found.sort(key=lambda e: (e["disrupted_at"], e["service"]))
+    return tuple(found)
+
+
+def provider_backups(*, seed: int = 2025) -> tuple[dict[str, Any], ...]:
+    """The nightly backups (02:00 UTC) of the three services up to the end of June, as the
+    plain data ``BackupRun.from_dict`` reads; about one in thirty fails.
+
+    >>> backups = provider_backups()
+    >>> backups[0], sum(1 for b in backups if not b["ok"]) > 0
+    ({'service': 'email', 'at': '2024-12-31T02:00:00+00:00', 'ok': True}, True)
+    """
+    _check(seed, "seed", -(2**63), 2**63)
+    rng = random.Random(seed + 3)
+    utc = ZoneInfo("UTC")
+    out = []
+    for service in _SERVICES:
+        day = _CONTINUITY[service][1]
+        while day < PROVIDER_AS_OF.date():
+            out.append({"service": service,
+                        "at": datetime(day.year, day.month, day.day, 2, tzinfo=utc).isoformat(),
+                        "ok": rng.randrange(30) != 0})
+            day += timedelta(days=1)
+    return tuple(out)

@@ -66,6 +66,7 @@ from itsm_core.service.portfolio import (
     WorstTarget,
 )
 from itsm_core.service.report import CreditDue, ServiceReport, TargetLine, TrendPoint, WorkloadLine
+from itsm_core.service.report_sections import CustomerKpis, customer_continuity
 from itsm_core.service.result import Exclusion, TargetResult, Verdict
 from itsm_core.service.target import ServiceTarget, SmallVolume
 from itsm_core.service.validation import Finding
@@ -115,6 +116,8 @@ __all__ = [
     "TrendPoint",
     "WorkloadLine",
     "WorstTarget",
+    "CustomerKpis",
+    "customer_continuity",
     # what-if
     "CreditChange",
     "TargetChange",

@@ -37,8 +37,10 @@ from typing import Any, Protocol
 
 import attrs
 
-from itsm_core.errors import InvalidArgumentError, shown
+from itsm_core.errors import ArgumentTypeError, InvalidArgumentError, shown
 from itsm_core.service._render import render_lines
+from itsm_core.service.continuity_report import ContinuityReport
+from itsm_core.service.kpi_report import KpiReport
 from itsm_core.service.period import shift
 from itsm_core.service.result import TargetResult, Verdict
 
@@ -272,6 +274,10 @@ class ServiceReport:
         targets: each target's line, in the order the results came.
         workload: workload against each agreement's limit.
         credits: the credits due for the period.
+        kpis: the incident KPIs of the customer's tickets per group, the report's period
+            and those of the trend (``None``: not measured).
+        continuity: the continuity of the services the customer's agreements cover over
+            the period (``None``: not reported).
 
     >>> ServiceReport(customer="acme", period="2025-03", targets=()).actions
     ()
@@ -282,14 +288,18 @@ class ServiceReport:
     targets: tuple[TargetLine, ...]
     workload: tuple[WorkloadLine, ...] = ()
     credits: tuple[CreditDue, ...] = ()
+    kpis: KpiReport | None = None
+    continuity: ContinuityReport | None = None
 
     @classmethod
     def build(cls, results: Iterable[TargetResult], *, customer: str, period: str,
               previous: int = TREND, workload: Iterable[WorkloadLine] = (),
-              credits: Iterable[CreditDue] = ()) -> ServiceReport:
+              credits: Iterable[CreditDue] = (), kpis: KpiReport | None = None,
+              continuity: ContinuityReport | None = None) -> ServiceReport:
         """The report of *customer* for *period* from attainment's results (those of
-        other customers are ignored; those of the *previous* periods make the trend) and
-        the credits due (only those of *period* are kept).
+        other customers are ignored; those of the *previous* periods make the trend), the
+        credits due (only those of *period* are kept), the customer's incident KPIs (only
+        the rows of *period* and its trend's are kept) and the continuity report.
 
         >>> ServiceReport.build([], customer="acme", period="2025-03").targets
         ()
@@ -299,6 +309,11 @@ class ServiceReport:
         itsm_core.errors.InvalidArgumentError: period key: expected '2025', '2025-Q1', '2025-03' or '2025-W09', got 'March'
         """
         period = _check_key(period)
+        if kpis is not None and not isinstance(kpis, KpiReport):
+            raise ArgumentTypeError(f"kpis: expected a KpiReport, got {shown(kpis)}")
+        if continuity is not None and not isinstance(continuity, ContinuityReport):
+            raise ArgumentTypeError(f"continuity: expected a ContinuityReport, got "
+                                       f"{shown(continuity)}")
         if previous.__class__ is not int or not 0 <= previous <= 1000:
             raise InvalidArgumentError(f"previous: expected a count of periods from 0 to "
                                        f"1000, got {shown(previous)}")
@@ -306,9 +321,13 @@ class ServiceReport:
         trends = trend_of(mine, period, previous)
         lines = tuple(TargetLine(result=r, trend=trends[_identity(r)])
                       for r in mine if r.period == period)
+        if kpis is not None:
+            window = {shift(period, -k) for k in range(previous + 1)}
+            kpis = attrs.evolve(kpis, rows=tuple(r for r in kpis.rows if r.period in window))
         return cls(customer=customer, period=period, targets=lines,
                    workload=tuple(workload),
-                   credits=tuple(c for c in credits if c.period == period))
+                   credits=tuple(c for c in credits if c.period == period), kpis=kpis,
+                   continuity=continuity)
 
     @property
     def actions(self) -> tuple[TargetLine, ...]:
@@ -346,14 +365,16 @@ class ServiceReport:
         """Plain data.
 
         >>> sorted(ServiceReport(customer="a", period="2025", targets=()).to_dict())
-        ['actions', 'credit_totals', 'credits', 'customer', 'period', 'targets', 'workload']
+        ['actions', 'continuity', 'credit_totals', 'credits', 'customer', 'kpis', 'period', 'targets', 'workload']
         """
         return {"customer": self.customer, "period": self.period,
                 "targets": [line.to_dict() for line in self.targets],
                 "actions": [line.result.target for line in self.actions],
                 "workload": [w.to_dict() for w in self.workload],
                 "credits": [c.to_dict() for c in self.credits],
-                "credit_totals": {k: str(v) for k, v in self.credit_totals().items()}}
+                "credit_totals": {k: str(v) for k, v in self.credit_totals().items()},
+                "kpis": None if self.kpis is None else self.kpis.to_dict(),
+                "continuity": None if self.continuity is None else self.continuity.to_dict()}
 
     def to_text(self) -> str:
         """The report as plain text.
