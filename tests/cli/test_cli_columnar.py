@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -24,9 +25,12 @@ from servicenow_export import write_export
 
 from itsm_core.cli.columnar import (
     ColumnarUnsupported,
+    _run_columns,
     columnar_support,
     evaluate_columnar,
 )
+from itsm_core.cli.columnar_read import instants_us, read_columns
+from itsm_core.cli.columnar_vector import simple_cycles
 from itsm_core.cli.csvread import read_event_log
 from itsm_core.cli.evaluate import events_from_records
 from itsm_core.cli.policyfile import load_demo_policy
@@ -142,13 +146,14 @@ TIMES = st.one_of(
 )
 ROW = st.tuples(st.sampled_from(["A", "B", " C", "C", "?"]), st.sampled_from(STATES), TIMES,
                 st.sampled_from(PRIORITIES), st.sampled_from(["g1", "g2", "?"]))
-POLICIES = st.sampled_from([POLICY, SlaPolicy.from_dict({"definitions": [
+RESTART_POLICY = SlaPolicy.from_dict({"definitions": [
     {"name": "restart", "targets": {"1 - Critical": "PT1H", "2 - High": "PT2H", "4 - Low": "PT3H"},
      "pause": {"state_in": ["Awaiting User Info"]}, "stop": {"state_in": ["Resolved"]},
      "cancel": {"state_in": ["Cancelled"]}, "on_priority_change": "restart",
      "on_reopen": "new_cycle"},
     {"name": "started", "targets": {"*": "PT30M"}, "start": {"state_in": ["Active"]},
-     "stop": {"state_not_in": ["New", "Active"]}}]})])
+     "stop": {"state_not_in": ["New", "Active"]}}]})
+POLICIES = st.sampled_from([POLICY, RESTART_POLICY])
 
 
 @settings(max_examples=60)
@@ -179,3 +184,138 @@ def test_unsupported_policies_and_inputs_say_why() -> None:
                 b'"A\nB",New,2016-03-01T09:00Z,1 - Critical\n')
     with pytest.raises(ColumnarUnsupported, match="spans several lines"):
         evaluate_columnar(io.BytesIO(spanning), POLICY, roles=ROLES)
+
+
+# -- the numpy replay of simple tickets against the per-event machine ------------------
+
+def both_replays(data: bytes, policy: SlaPolicy, *, tz: Any = LONDON,
+                 as_of: datetime | None = None, by: tuple[str, ...] = ("definition", "priority"),
+                 period: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The columnar result with the simple tickets replayed in numpy, and with every
+    ticket through the per-event machine."""
+    read = read_columns(io.BytesIO(data), roles=ROLES, fields=("group",))
+    assert not isinstance(read, str)
+    stamps, reasons, _ = instants_us(read.times, tz=tz)
+    found = []
+    for vector in (True, False):
+        result = _run_columns(read, stamps, reasons, policy, tz=tz, order=DAY_FIRST,
+                              as_of=as_of, by=by, period=period, vector=vector)
+        found.append(summary((result.accumulator, result.rows, result.skipped)))
+    return found[0], found[1]
+
+
+# a ticket's life as a service desk writes it: mostly forward, sometimes back
+LIFE_STATES = ["New", "Active", "Awaiting User Info", "Awaiting Vendor", "Resolved", "Closed",
+               "Cancelled", "Active"]
+LIFE = st.lists(st.tuples(st.sampled_from(["A", "B", "C", "D"]), st.integers(0, 7),
+                          st.integers(0, 3 * 1440),
+                          st.sampled_from([*PRIORITIES[:3], "3 - Moderate"]),
+                          st.sampled_from(["g1", "g2"])), max_size=30)
+REPLAY_POLICIES = st.sampled_from([
+    POLICY, RESTART_POLICY,
+    SlaPolicy.from_dict({"definitions": [
+        {"name": "keep", "targets": {"1 - Critical": "PT1H", "2 - High": "PT2H",
+                                     "3 - Moderate": "PT3H", "4 - Low": "PT4H"},
+         "pause": {"state_in": ["Awaiting User Info"]}, "stop": {"state_in": ["Resolved"]},
+         "cancel": {"state_in": ["Cancelled"]}, "on_priority_change": "keep_elapsed",
+         "on_reopen": "resume"},
+        {"name": "fresh", "targets": {"*": "PT1H"}, "stop": {"state_in": ["Resolved", "Closed"]},
+         "on_reopen": "new_cycle"}]})])
+
+
+@settings(max_examples=80, deadline=None)
+@given(life=LIFE, policy=REPLAY_POLICIES,
+       as_of=st.one_of(st.none(), st.integers(0, 3 * 1440)),
+       by=st.sampled_from([("definition", "priority"), ("definition", "stage", "group"),
+                           ("ticket", "stage")]),
+       period=st.sampled_from([None, "week"]))
+def test_numpy_replay_is_the_machine(life: list[Any], policy: SlaPolicy, as_of: int | None,
+                                     by: tuple[str, ...], period: str | None) -> None:
+    start = datetime(2016, 3, 24, 8, tzinfo=timezone.utc)
+    lines = ["number,incident_state,sys_updated_at,priority,group"]
+    for ticket, step, minute, priority, group in sorted(life, key=lambda r: (r[0], r[2])):
+        when = (start + timedelta(minutes=minute)).isoformat()
+        lines.append(f"{ticket},{LIFE_STATES[step]},{when},{priority},{group}")
+    data = ("\n".join(lines) + "\n").encode()
+    cut = None if as_of is None else start + timedelta(minutes=as_of)
+    vector, machine = both_replays(data, policy, as_of=cut, by=by, period=period)
+    assert vector == machine
+    assert vector == summary(pure(data, policy, roles=ROLES, fields=("group",), tz=LONDON,
+                                  as_of=cut, by=by, period=period))
+
+
+def test_numpy_replay_on_the_servicenow_export() -> None:
+    for data in (SMALL, US):
+        read = read_columns(io.BytesIO(data), roles=ROLES, fields=())
+        assert not isinstance(read, str)
+        stamps, reasons, _ = instants_us(read.times, tz=LONDON,
+                                         order=DAY_FIRST if data is SMALL else MONTH_FIRST)
+        found = [summary(_parts(_run_columns(
+            read, stamps, reasons, POLICY, tz=LONDON,
+            order=DAY_FIRST if data is SMALL else MONTH_FIRST, as_of=None,
+            by=("definition", "stage", "ticket"), period="month", vector=vector)))
+            for vector in (True, False)]
+        assert found[0] == found[1]
+
+
+def _parts(result: Any) -> tuple[ComplianceAccumulator, int, tuple[Any, ...]]:
+    return result.accumulator, result.rows, result.skipped
+
+
+@pytest.mark.parametrize(("steps", "simple", "unstarted"), [
+    ([("New", 0), ("Active", 1), ("Resolved", 2)], True, 0),
+    ([("Resolved", 0), ("Closed", 1)], True, 2),          # stopped before it started
+    ([("Awaiting User Info", 0)], True, 0),                 # starts paused: a cycle
+    ([("New", 0), ("Resolved", 1), ("Active", 2)], False, 0),   # reopened: resumes
+    ([("New", 0), ("Resolved", 1), ("Closed", 2)], True, 0),    # closed after resolved
+    ([("New", 0), ("Cancelled", 1), ("New", 2)], False, 0),     # a second cycle
+], ids=["stopped", "before", "paused", "reopened", "closed", "second"])
+def test_which_histories_are_simple(steps: list[tuple[str, int]], simple: bool,
+                                    unstarted: int) -> None:
+    resolution = POLICY.definitions[1]  # resume, pause, stop, cancel
+    states = ["New", "Active", "Awaiting User Info", "Resolved", "Closed", "Cancelled"]
+    found = simple_cycles(
+        np.zeros(len(steps), dtype=np.int64),
+        np.array([60_000_000 * m for _, m in steps], dtype=np.int64),
+        np.array([states.index(s) for s, _ in steps], dtype=np.int64),
+        np.zeros(len(steps), dtype=np.int64), 1,
+        flags=np.array([resolution._rules.by_state.get(s, resolution._rules.other_states)
+                        for s in states], dtype=np.int64),
+        budgets=np.array([3_600_000_000]), resume=True, restart=False,
+        as_of_us=600_000_000, engine=resolution.calendar._engine)
+    assert found.simple.tolist() == [simple]
+    assert found.unstarted.tolist() == [unstarted]
+    assert len(found.ticket) == (1 if simple and not unstarted else 0)
+
+
+def test_priority_changes_and_missing_budgets_go_to_the_machine() -> None:
+    definition = POLICY.definitions[1]
+    flags = np.array([definition._rules.by_state.get(s, definition._rules.other_states)
+                      for s in ["New", "Resolved"]], dtype=np.int64)
+
+    def simple(keys: list[int], restart: bool) -> bool:
+        found = simple_cycles(np.zeros(2, dtype=np.int64), np.array([0, 60_000_000]),
+                              np.array([0, 0]), np.array(keys), 1, flags=flags,
+                              budgets=np.array([3_600_000_000, 7_200_000_000, -1]),
+                              resume=True, restart=restart, as_of_us=60_000_000,
+                              engine=definition.calendar._engine)
+        return bool(found.simple[0])
+
+    assert simple([0, 1], restart=False)
+    assert not simple([0, 1], restart=True)
+    assert not simple([0, 2], restart=False)
+    assert not simple([2, 2], restart=False)
+
+
+@pytest.mark.parametrize(("minutes", "stage"), [(59, "met"), (60, "met"), (61, "breached")])
+def test_a_cycle_exactly_on_its_budget_is_met(minutes: int, stage: str) -> None:
+    data = (f"number,incident_state,sys_updated_at,priority,group\n"
+            f"A,New,2016-03-01T09:00Z,1 - Critical,g\n"
+            f"A,Active,2016-03-01T09:{minutes // 2:02d}Z,1 - Critical,g\n"
+            f"A,Resolved,2016-03-01T{9 + minutes // 60:02d}:{minutes % 60:02d}Z,1 - Critical,g\n"
+            ).encode()
+    policy = SlaPolicy.from_dict({"definitions": [
+        {"name": "fix", "targets": {"1 - Critical": "PT1H"}, "stop": {"state_in": ["Resolved"]}}]})
+    vector, machine = both_replays(data, policy, by=("stage",))
+    assert vector == machine
+    assert [row["stage"] for row in vector["report"]["rows"]] == [stage]

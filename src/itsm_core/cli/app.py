@@ -26,20 +26,19 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO, cast
+from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from itsm_core import __version__
-from itsm_core._instant import load_zone
-from itsm_core.cli.columns import ColumnMap, header_listing, parse_column_spec
-from itsm_core.cli.csvread import DEFAULT_MISSING, collect_rows, read_header
+from itsm_core.cli.columns import header_listing
+from itsm_core.cli.csvread import collect_rows
 from itsm_core.cli.cycles import CycleLine, check_cycles_path, write_cycles
 from itsm_core.cli.engine import ENGINES, columnar_report
 from itsm_core.cli.evaluate import fields_needed, group_keys
 from itsm_core.cli.jobs import ExportResult, ExportWork, evaluate_demo, evaluate_export
 from itsm_core.cli.output import FORMATS, NotEvaluated, report_meta, write_report
 from itsm_core.cli.policyfile import load_demo_policy, load_policy
-from itsm_core.cli.presets import PRESETS, Preset
+from itsm_core.cli.reading import add_event_options, as_of_instant, reading, zone
 from itsm_core.cli.scan import raise_first_naive_time
 from itsm_core.cli.service_report import FORMATS as SERVICE_FORMATS
 from itsm_core.cli.service_report import (
@@ -50,29 +49,12 @@ from itsm_core.cli.service_report import (
     read_histories,
     run,
 )
-from itsm_core.cli.shapes import (
-    SHAPES,
-    TABLE_STATES,
-    TableReader,
-    choose_shape,
-    split_column_spec,
-)
-from itsm_core.cli.source import (
-    STDIN,
-    decode_events,
-    parse_delimiter,
-    read_events,
-    sniff_delimiter,
-)
+from itsm_core.cli.source import STDIN
 from itsm_core.cli.terminal import HelpFormatter, Parser, printable
-from itsm_core.cli.timeparse import make_time_parser
 from itsm_core.demo.generator import AS_OF, LONDON, MAX_TICKETS, generate_incident_log
-from itsm_core.errors import ConfigError, InvalidArgumentError, ItsmError, NaiveDatetimeError, shown
+from itsm_core.errors import ConfigError, ItsmError, NaiveDatetimeError, shown
 from itsm_core.sla.grouping import PERIODS
 from itsm_core.sla.policy import SlaPolicy
-
-if TYPE_CHECKING:  # pragma: no cover - typing only
-    from _csv import Reader as CsvReader
 
 __all__ = ["main"]
 
@@ -147,7 +129,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
                              "data is decompressed whatever the file is called")
     report.add_argument("--policy", required=True, metavar="POLICY",
                         help="the SLA policy, a .json or .toml file")
-    _event_options(report)
+    add_event_options(report)
     _common(report)
     report.add_argument("--engine", choices=ENGINES, default="auto",
                         help="pure: the csv module and the core; columnar: pyarrow and numpy "
@@ -161,39 +143,8 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     service.add_argument("events", metavar="EVENTS.csv",
                          help="the export, as sla-report reads it; '-' reads standard input")
     add_arguments(service)
-    _event_options(service)
+    add_event_options(service)
     return parser
-
-
-def _event_options(report: argparse.ArgumentParser) -> None:
-    """How an export is read: the options ``sla-report`` and ``service-report`` share."""
-    report.add_argument("--columns", metavar="MAP",
-                        help="role=column pairs, e.g. ticket=number,at=sys_updated_at,"
-                             "state=incident_state,priority=priority; for a ticket table "
-                             "ticket, priority, opened, responded, resolved, closed")
-    report.add_argument("--shape", choices=SHAPES, default="auto",
-                        help="log: one row per ticket update; table: one row per ticket "
-                             "with opened/responded/resolved/closed times (default: auto, "
-                             "a table when no ticket id repeats and opened and resolved "
-                             "columns are found)")
-    report.add_argument("--source", choices=sorted(PRESETS), metavar="TOOL",
-                        help="read the export of a known tool: its columns, shape and date "
-                             "format (" + ", ".join(sorted(PRESETS)) + ")")
-    report.add_argument("--tz", metavar="ZONE",
-                        help="IANA zone of naive timestamps (required if the export has any)")
-    report.add_argument("--time-format", metavar="FMT",
-                        help="strptime format, e.g. '%%d/%%m/%%Y %%H:%%M' (default: ISO 8601, "
-                             "then D/M/YYYY HH:MM[:SS])")
-    report.add_argument("--as-of", metavar="TIME",
-                        help="evaluate at this ISO 8601 instant (default: the latest event)")
-    report.add_argument("--missing", default=",".join(sorted(DEFAULT_MISSING - {""})),
-                        metavar="MARKS", help="comma-separated cell values meaning 'no value', "
-                                               "besides the empty cell (default: ?)")
-    report.add_argument("--encoding", default="utf-8-sig", help="file encoding (default utf-8)")
-    report.add_argument("--delimiter", metavar="CHAR",
-                        help="the field separator: one character, or tab, comma, semicolon, "
-                             "pipe (default: the most frequent of , ; tab | in the header)")
-
 
 
 def _keys(text: str, known: Sequence[str]) -> tuple[str, ...]:
@@ -208,16 +159,6 @@ def _keys(text: str, known: Sequence[str]) -> tuple[str, ...]:
     return keys
 
 
-def _zone(name: str | None) -> ZoneInfo | None:
-    if name is None:
-        return None
-    try:
-        return load_zone(name, "--tz")
-    except ConfigError as exc:
-        raise ConfigError("--tz", f"unknown time zone {shown(name)}",
-                          "an IANA name such as Europe/London or UTC") from exc
-
-
 def _progress(err: TextIO, size: int) -> Callable[[int], None] | None:
     if not (size >= PROGRESS_MIN_BYTES and err.isatty()):
         return None
@@ -227,49 +168,6 @@ def _progress(err: TextIO, size: int) -> Callable[[int], None] | None:
         err.flush()
 
     return show
-
-
-def _reader(args: argparse.Namespace, preset: Preset | None, missing: frozenset[str],
-            ) -> tuple[CsvReader, ColumnMap, int]:
-    """The export's rows (a ticket table's as events), its header read (its rows are read
-    as they are evaluated), and its size in bytes (decompressed).  The whole file is read
-    and decoded first, so an input problem is found before any row is read."""
-    log_text, table_spec = split_column_spec(args.columns)
-    spec = parse_column_spec(log_text)  # a malformed option before a missing file
-    if preset is not None:
-        table_spec = {**{r: c for r, c in preset.columns.items() if r not in spec},
-                      **table_spec}
-    delimiter = parse_delimiter(args.delimiter)
-    data = read_events(args.events, sys.stdin)
-    text = decode_events(data, args.events, args.encoding)
-    delimiter = delimiter or sniff_delimiter(text)
-    requested = args.shape
-    if requested == "auto" and preset is not None:
-        requested = preset.shape
-    if requested == "auto" and table_spec.keys() & set(TABLE_STATES):
-        requested = "table"
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    table_spec = {**table_spec, **{r: c for r, c in spec.items() if r in ("ticket", "priority")}}
-    if choose_shape(text, delimiter, requested, table_spec, spec) == "log":
-        if table_spec.keys() & set(TABLE_STATES):
-            raise ConfigError("--columns", "the roles opened, responded, resolved and closed "
-                              "are the columns of a ticket table", "--shape table, or the "
-                              "roles ticket, at, state, priority for an event log")
-        return reader, read_header(reader, {**_preset_log(preset), **spec}), len(data)
-    if spec.keys() & {"at", "state"}:
-        raise ConfigError("--columns", "the roles at and state are the columns of an event "
-                          "log; a ticket table has opened, responded, resolved and closed",
-                          "--shape log, or the ticket table's roles")
-    table = TableReader(reader, table_spec, missing)
-    rows = cast("CsvReader", table)
-    return rows, read_header(rows, table.log_spec), len(data)
-
-
-def _preset_log(preset: Preset | None) -> dict[str, str]:
-    """A preset's roles that an event log has (ticket, priority) when it is read as one."""
-    if preset is None:
-        return {}
-    return {r: c for r, c in preset.columns.items() if r in ("ticket", "priority")}
 
 
 def _check_output(path: str | None) -> None:
@@ -301,15 +199,6 @@ def _emit(text: str, args: argparse.Namespace, out: TextIO) -> None:
                           f"({exc.strerror or exc})", "a writable file path") from None
 
 
-def _as_of(text: str | None, tz: ZoneInfo | None) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        return make_time_parser(None, tz)(text)
-    except (InvalidArgumentError, NaiveDatetimeError) as exc:
-        raise ConfigError("--as-of", str(exc)) from None
-
-
 def _check_jobs(jobs: int) -> int:
     """*jobs*, checked just before the evaluation (after the input's own errors)."""
     if jobs < 1:
@@ -317,24 +206,13 @@ def _check_jobs(jobs: int) -> int:
     return jobs
 
 
-def _reading(args: argparse.Namespace) -> tuple[str | None, frozenset[str],
-                                               tuple[CsvReader, ColumnMap, int]]:
-    """The time format, the missing marks and :func:`_reader`'s result for the options."""
-    preset = None if args.source is None else PRESETS[args.source]
-    time_format = args.time_format
-    if time_format is None and preset is not None:
-        time_format = preset.time_format
-    missing = frozenset({"", *(m.strip() for m in args.missing.split(","))})
-    return time_format, missing, _reader(args, preset, missing)
-
-
 def _service_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     catalogue = load_catalogue(args.catalogue)
-    tz = _zone(args.tz)
-    as_of = _as_of(args.as_of, tz)
+    tz = zone(args.tz)
+    as_of = as_of_instant(args.as_of, tz)
     outages = () if args.outages is None else load_outages(args.outages, tz)
     _check_output(args.output)
-    time_format, missing, (reader, columns, _) = _reading(args)
+    time_format, missing, (reader, columns, _) = reading(args)
     histories, skipped, rows = read_histories(reader, columns, missing=missing,
                                               time_format=time_format, tz=tz)
     if skipped:
@@ -350,8 +228,8 @@ def _service_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _sla_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     policy = load_policy(args.policy)
-    tz = _zone(args.tz)
-    as_of = _as_of(args.as_of, tz)
+    tz = zone(args.tz)
+    as_of = as_of_instant(args.as_of, tz)
     _check_output(args.output)
     check_cycles_path(args.cycles, args.output)
     result = columnar_report(args, policy, tz=tz, as_of=as_of,  # None: the pure path
@@ -378,7 +256,7 @@ def _pure_result(args: argparse.Namespace, policy: SlaPolicy, tz: ZoneInfo | Non
                  as_of: datetime | None, err: TextIO) -> ExportResult:
     """``sla-report``'s evaluation on the pure path (the csv module, ``--jobs`` processes)."""
     keep = fields_needed(policy, [k.strip() for k in args.by.split(",")])
-    time_format, missing, (reader, columns, size) = _reading(args)
+    time_format, missing, (reader, columns, size) = reading(args)
     progress = _progress(err, size)
     collect = partial(collect_rows, reader, columns=columns, keep=keep, progress=progress,
                       missing=missing)

@@ -33,7 +33,7 @@ from itsm_core.cli.csvread import DEFAULT_MISSING, SkippedRow
 from itsm_core.cli.timeparse import AMBIGUOUS, DAY_FIRST, MONTH_FIRST, date_order, make_time_parser
 from itsm_core.errors import InvalidArgumentError, NaiveDatetimeError, shown
 
-__all__ = ["Columns", "date_kinds", "instants_us", "read_columns"]
+__all__ = ["Columns", "date_kinds", "instants_us", "read_columns", "slash_match"]
 
 _NAIVE_EPOCH = datetime(1970, 1, 1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -119,7 +119,8 @@ def read_columns(source: str | IO[bytes], *, roles: Mapping[str, str], fields: S
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
-        header_line = data.split(b"\n", 1)[0].decode("utf-8")
+        end = data.find(b"\n")
+        header_line = (data if end < 0 else data[:end]).decode("utf-8")
     except UnicodeDecodeError:
         return "the file is not UTF-8"
     if '"' in header_line or "\r" in header_line.rstrip("\r"):
@@ -153,7 +154,10 @@ def read_columns(source: str | IO[bytes], *, roles: Mapping[str, str], fields: S
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         return f"pyarrow cannot read it ({str(exc)[:100]})"
     rows = table.num_rows + len(invalid)
-    lines = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+    # every row one line: sure without quotes and carriage returns, else counted
+    plain = b'"' not in data and b"\r" not in data
+    lines = rows + 1 if plain else (data.count(b"\n")
+                                     + (0 if data.endswith(b"\n") or not data else 1))
     if lines != rows + 1 or any(number is None for number, _ in invalid):
         return "a value spans several lines"
     # the line of each kept row: the data lines 2.. without the invalid rows' lines
@@ -162,7 +166,13 @@ def read_columns(source: str | IO[bytes], *, roles: Mapping[str, str], fields: S
     line = line[~np.isin(line, bad)] if len(bad) else line
     skipped: list[tuple[int, str]] = [
         (number, f"row has {count} fields; the header has {width}") for number, count in invalid]
-    empty = _empty_lines(np, data)
+    # an empty line reads as a row of empty values: look for them only if there is one
+    blank = None
+    for name in wanted:
+        is_blank = pc.equal(table[name], "")
+        blank = is_blank if blank is None else pc.and_(blank, is_blank)
+    maybe = blank is not None and pc.any(blank).as_py()
+    empty = _empty_lines(np, data) if maybe else np.zeros(0, dtype=np.int64)
     marks = frozenset(missing)
     keep = np.ones(len(line), dtype=bool)
     if len(empty):  # an empty line: a row of empty values to pyarrow, no fields to csv
@@ -225,11 +235,12 @@ def _civil_days(np: Any, y: Any, m: Any, d: Any) -> Any:
     return era * 146097 + doe - 719468
 
 
-def _slash_wall_us(np: Any, pa: Any, pc: Any, texts: list[str], order: str
+def _slash_wall_us(np: Any, pa: Any, pc: Any, texts: list[str], order: str, *, match: Any,
                    ) -> tuple[Any, Any]:
     """Wall-clock µs of the slash-form texts, whether each was read, and whether it has
     an offset (never: the slash form is naive)."""
-    found = pc.extract_regex(pa.array(texts, type=pa.string()), _SLASH)
+    found = pc.extract_regex(pa.array(texts, type=pa.string()), _SLASH) if match is None \
+        else match
     ok = np.asarray(found.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
     filled = found.fill_null({"a": "0", "b": "0", "y": "0", "h": "0", "mi": "0", "s": "",
                               "half": ""}) if not ok.all() else found
@@ -280,11 +291,25 @@ def _offset_us(wall_us: int, tz: tzinfo) -> int:
     return 0 if offset is None else offset // _ONE_US
 
 
+def slash_match(times: Sequence[str | None]) -> Any:
+    """The slash-form parts of each text (a pyarrow struct array, null where a text is not
+    in the slash form), for :func:`date_kinds` and :func:`instants_us` to share (pass it
+    as their *match*: the texts are then read once).
+
+    >>> slash_match(["1/3/2016 09:00", "soon", None]).is_valid().to_pylist()
+    [True, False, False]
+    """
+    _, pa, pc, _ = _modules()
+    return pc.extract_regex(pa.array(list(times), type=pa.string()), _SLASH)
+
+
 def instants_us(times: Sequence[str | None], *, tz: tzinfo | None, order: str = DAY_FIRST,
-                at_name: str = "at") -> tuple[Any, list[str | None], dict[int, str]]:
+                at_name: str = "at", match: Any = None,
+                ) -> tuple[Any, list[str | None], dict[int, str]]:
     """UTC µs of each distinct time text; for each the reason it cannot be read (``None``
     when it can), the pure parser's message; and, without *tz*, the naive ones by index
     with the pure parser's message (the caller names the first line holding one).
+    *match*: :func:`slash_match` of *times*, if the caller has it.
 
     >>> from zoneinfo import ZoneInfo
     >>> us, why, naive = instants_us(["27/3/2016 01:30", "31/2/2016 10:00"], tz=ZoneInfo("Europe/London"))
@@ -296,7 +321,8 @@ def instants_us(times: Sequence[str | None], *, tz: tzinfo | None, order: str = 
     texts = ["" if t is None else t for t in times]
     result = np.zeros(n, dtype=np.int64)
     reasons: list[str | None] = [None] * n
-    wall, ok = _slash_wall_us(np, pa, pc, texts, order) if n else (result, np.zeros(0, bool))
+    wall, ok = (_slash_wall_us(np, pa, pc, texts, order, match=match) if n
+                else (result, np.zeros(0, bool)))
     if tz is not None and ok.any():
         result[ok] = _localise(np, wall[ok], tz)
     parse = make_time_parser(None, tz, order=order)
@@ -322,10 +348,11 @@ def instants_us(times: Sequence[str | None], *, tz: tzinfo | None, order: str = 
 _KIND_CODES = {None: 0, DAY_FIRST: 1, MONTH_FIRST: 2, AMBIGUOUS: 3}
 
 
-def date_kinds(times: Sequence[str | None]) -> Any:
+def date_kinds(times: Sequence[str | None], *, match: Any = None) -> Any:
     """The :func:`~itsm_core.cli.timeparse.date_order` of each text as a code (an int64
     array): 0 ``None``, 1 day-first, 2 month-first, 3 ambiguous; the slash form read in
-    one vectorised step, any other text with a ``/`` by ``date_order`` itself.
+    one vectorised step, any other text with a ``/`` by ``date_order`` itself (*match*:
+    :func:`slash_match` of *times*, if the caller has it).
 
     >>> date_kinds(["25/3/2016 09:00", "3/25/2016 9:00 PM", "3/4/2016 09:00",
     ...             "4/4/2016 09:00", "2016-03-04T09:00", None, "\u00a03/4/2016 09:00"]).tolist()
@@ -336,7 +363,7 @@ def date_kinds(times: Sequence[str | None]) -> Any:
     if not len(times):
         return out
     texts = pa.array(times, type=pa.string())
-    found = pc.extract_regex(texts, _SLASH)
+    found = pc.extract_regex(texts, _SLASH) if match is None else match
     ok = np.asarray(found.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
     if ok.any():
         filled = found.fill_null({"a": "0", "b": "0", "y": "0", "h": "0", "mi": "0", "s": "",

@@ -36,7 +36,13 @@ from datetime import datetime, tzinfo
 from typing import Any, TextIO
 
 from itsm_core.cli.columnar import columnar_support, run_columns
-from itsm_core.cli.columnar_read import Columns, date_kinds, instants_us, read_columns
+from itsm_core.cli.columnar_read import (
+    Columns,
+    date_kinds,
+    instants_us,
+    read_columns,
+    slash_match,
+)
 from itsm_core.cli.columns import ColumnMap, parse_column_spec
 from itsm_core.cli.csvread import PROGRESS_EVERY, RowLog
 from itsm_core.cli.evaluate import group_keys
@@ -166,7 +172,8 @@ def _columnar(args: argparse.Namespace, policy: SlaPolicy, tz: tzinfo | None,
         encoding = codecs.lookup(args.encoding).name
     except (LookupError, ValueError):
         encoding = ""
-    decode_events(data, args.events, args.encoding)  # the pure path's decoding errors
+    if encoding not in _UTF8 or not data.isascii():  # ASCII is UTF-8: nothing to refuse
+        decode_events(data, args.events, args.encoding)  # the pure path's decoding errors
     _require(None if encoding in _UTF8 else f"the encoding is {args.encoding}")
     if encoding == "utf-8" and data.startswith(codecs.BOM_UTF8):
         _require("a byte-order mark read as text (--encoding utf-8)")
@@ -190,9 +197,10 @@ def _columnar(args: argparse.Namespace, policy: SlaPolicy, tz: tzinfo | None,
     _require(read if isinstance(read, str) else None)
     assert isinstance(read, Columns)
     display.show(len(data), read.rows)
-    order, notes = _column_facts(read, columns, tz)
+    match = slash_match(read.times)
+    order, notes = _column_facts(read, columns, tz, match)
     stamps, reasons, naive = instants_us(read.times, tz=tz, order=order or DAY_FIRST,
-                                         at_name=columns.names["at"])
+                                         at_name=columns.names["at"], match=match)
     _require("a naive time without --tz" if naive else None)
     found = run_columns(read, stamps, reasons, policy, tz=tz, order=order or DAY_FIRST,
                         as_of=as_of, by=by, period=args.period)
@@ -222,13 +230,13 @@ def _keys(text: str, known: list[str]) -> tuple[str, ...]:
     return keys
 
 
-def _column_facts(read: Columns, columns: ColumnMap, tz: tzinfo | None
+def _column_facts(read: Columns, columns: ColumnMap, tz: tzinfo | None, match: Any,
                   ) -> tuple[str | None, tuple[str, ...]]:
     """The slash dates' order decided from the whole column and the column's notes, by
     the scan's own functions on the rows that mark them (:mod:`itsm_core.cli.stream_facts`).
     """
     import numpy as np  # noqa: PLC0415 - optional dependency
-    kinds = _kinds(read)
+    kinds = date_kinds(read.times, match=match)
     row_kind = kinds[read.at]
     marks: list[tuple[int, str, str, str | None]] = []
     for kind in np.unique(row_kind).tolist():
@@ -249,12 +257,6 @@ def _column_facts(read: Columns, columns: ColumnMap, tz: tzinfo | None
 def _mark(read: Columns, row: int) -> tuple[int, str, str, str | None]:
     return (int(read.line[row]), read.times[int(read.at[row])],
             read.states[int(read.state[row])], read.priorities[int(read.priority[row])])
-
-
-def _kinds(read: Columns) -> Any:
-    """Per distinct time text, its date kind: 0 none, 1 day-first, 2 month-first,
-    3 ambiguous (:func:`~itsm_core.cli.timeparse.date_order`)."""
-    return date_kinds(read.times)
 
 
 def _constant_pair(read: Columns) -> list[tuple[int, str, str, str | None]]:

@@ -1,0 +1,378 @@
+"""The columnar path's replay: every ticket of an export through every definition.
+
+:class:`Replay` takes the rows :func:`~itsm_core.cli.columnar.run_columns` sorted by
+ticket, then time, then line.  Per definition, the tickets with a simple history are
+replayed in numpy (:mod:`itsm_core.cli.columnar_vector`); the others go through a tight
+per-event state machine on integers (the one of :mod:`itsm_core.sla.replay` for the
+definitions the columnar path supports), whose running stretches are measured in bulk on
+the calendar; a ticket that machine cannot decide (a priority without a budget, a span
+the calendar refuses) is evaluated by the core itself, for its exact reason.  Cycles are
+counted in bulk; tickets not evaluated are added in ticket order, then definition order,
+as the pure path adds them.
+
+>>> Replay.__name__
+'Replay'
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone, tzinfo
+from typing import Any
+
+import attrs
+
+from itsm_core.calendar.bulk import _elapsed_many_us
+from itsm_core.cli.columnar_vector import STAGES, simple_cycles
+from itsm_core.cli.timeparse import make_time_parser
+from itsm_core.errors import InvalidArgumentError, NoBusinessTimeError
+from itsm_core.sla.clock import APPLIES, CANCEL, PAUSE, START, STOP
+from itsm_core.sla.compliance import ComplianceAccumulator
+from itsm_core.sla.definition import SlaDefinition
+from itsm_core.sla.events import TicketEvent
+from itsm_core.sla.grouping import getters
+from itsm_core.sla.outcome import SlaOutcome, Stage
+from itsm_core.sla.policy import SlaPolicy
+
+__all__ = ["Replay"]
+
+_ONE_US = timedelta(microseconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_ENDS = STOP | CANCEL
+_ATTACH_MASK = APPLIES | START | STOP | CANCEL
+_ATTACH = APPLIES | START
+_OPEN = (Stage.RUNNING, Stage.PAUSED)
+_STAGE_CODE = {stage: code for code, stage in enumerate(STAGES)}
+_UNSTARTED = ("", "never started", "stopped before it started")  # by code; 0: a cycle
+
+
+def _numpy() -> Any:
+    import numpy  # noqa: PLC0415 - optional dependency
+    return numpy
+
+
+class Replay:
+    """One export's tickets through every definition (see the module docstring).
+
+    Built with the sorted rows and their context: ``read`` (the
+    :class:`~itsm_core.cli.columnar_read.Columns`), ``rows`` (row indices, sorted),
+    ``t`` (their instants), ``cut`` (at or before ``as_of``), ``starts``/``ends`` (each
+    ticket's slice), ``as_of_us``, ``policy``, ``by``, ``period``, ``tz``, ``order``.
+
+    >>> Replay(by=("definition",)).by
+    ('definition',)
+    """
+
+    def __init__(self, **parts: Any) -> None:
+        self.__dict__.update(parts)
+
+    read: Any
+    rows: Any
+    t: Any
+    cut: Any
+    starts: list[int]
+    ends: list[int]
+    as_of_us: int
+    policy: SlaPolicy
+    by: tuple[str, ...]
+    period: str | None
+    tz: tzinfo | None
+    order: str
+
+    def run(self, accumulator: ComplianceAccumulator, *, vector: bool = True) -> None:
+        """Count every ticket's outcomes in *accumulator* (*vector*: the simple tickets
+        in numpy; otherwise every ticket through the per-event machine).
+
+        >>> Replay.run.__name__
+        'run'
+        """
+        np = _numpy()
+        read, rows = self.read, self.rows
+        tickets = len(self.starts)
+        starts = np.array(self.starts, dtype=np.int64)
+        sizes = np.array(self.ends, dtype=np.int64) - starts
+        counts = np.add.reduceat(self.cut.astype(np.int64), starts)
+        self.limit = (starts + counts).tolist()
+        self.ticket_ids = [read.tickets[c] for c in read.ticket[rows[starts]].tolist()]
+        tix = np.repeat(np.arange(tickets, dtype=np.int64), sizes)[self.cut]
+        t_cut = self.t[self.cut]
+        state_cut = read.state[rows][self.cut]
+        key_cut = read.priority[rows][self.cut]
+        self._lists: tuple[list[int], list[int], list[int]] | None = None
+        found: list[Any] = []  # (ticket, definition, stage code, elapsed, key, start, late)
+        others: list[tuple[int, int, str]] = []  # (ticket, definition, reason or "pure")
+        for d_index, definition in enumerate(self.policy.definitions):
+            rules = definition._rules
+            assert rules.by_state is not None
+            flags = [rules.by_state.get(s, rules.other_states) for s in read.states]
+            budgets = [definition.targets._target_us(p) for p in read.priorities]
+            machine = np.arange(tickets)
+            if vector:
+                try:
+                    simple = simple_cycles(
+                        tix, t_cut, state_cut, key_cut, tickets,
+                        flags=np.array(flags, dtype=np.int64),
+                        budgets=np.array([-1 if b is None else b for b in budgets],
+                                         dtype=np.int64),
+                        resume=definition.on_reopen == "resume",
+                        restart=definition.on_priority_change == "restart",
+                        as_of_us=self.as_of_us, engine=definition.calendar._engine)
+                except (InvalidArgumentError, NoBusinessTimeError):
+                    pass  # a span the calendar refuses: ticket by ticket
+                else:
+                    machine = np.flatnonzero(~simple.simple)
+                    found.append((simple.ticket, d_index, simple.stage, simple.elapsed,
+                                  simple.key, simple.start, simple.overdue))
+                    for ticket in np.flatnonzero(simple.unstarted).tolist():
+                        others.append((ticket, d_index,
+                                       _UNSTARTED[int(simple.unstarted[ticket])]))
+            chosen = machine.tolist()
+            if chosen:
+                per_ticket = self._replay(definition, chosen, flags, budgets)
+                columns: list[list[Any]] = [[], [], [], [], [], []]
+                for ticket, cycles in zip(chosen, per_ticket, strict=True):
+                    if isinstance(cycles, str):
+                        others.append((ticket, d_index, cycles))
+                    elif cycles is not None:
+                        for cycle in cycles:
+                            columns[0].append(ticket)
+                            for column, value in zip(columns[1:], cycle, strict=True):
+                                column.append(value)
+                found.append((np.array(columns[0], dtype=np.int64), d_index,
+                              *(np.array(c, dtype=np.int64) for c in columns[1:5]),
+                              np.array(columns[5], dtype=bool)))
+        for ticket, d_index, reason in sorted(others, key=lambda o: (o[0], o[1])):
+            definition = self.policy.definitions[d_index]
+            if reason == "pure":
+                accumulator.add(self._pure(definition, ticket))
+            else:
+                accumulator.add(SlaOutcome(definition=definition.name,
+                                           ticket=self.ticket_ids[ticket], applies=True,
+                                           cycles=(), unstarted=reason))
+        self._count(accumulator, found)
+
+    def _count(self, accumulator: ComplianceAccumulator, found: list[Any]) -> None:
+        """Count the cycles: their group keys built column by column."""
+        np = _numpy()
+        if not found:
+            return
+        ticket = np.concatenate([f[0] for f in found])
+        definition = np.concatenate([np.full(len(f[0]), f[1], dtype=np.int64) for f in found])
+        stage, elapsed, key, start = (np.concatenate([f[k] for f in found]) for k in range(2, 6))
+        late = np.concatenate([f[6] for f in found])
+        read = self.read
+        names = [d.name for d in self.policy.definitions]
+        columns: list[list[Any]] = []
+        for name in self.by:
+            if name == "definition":
+                columns.append(_take(np, names, definition))
+            elif name == "ticket":
+                columns.append(_take(np, self.ticket_ids, ticket))
+            elif name == "priority":
+                columns.append(_take(np, read.priorities, key))
+            elif name == "stage":
+                columns.append(_take(np, [s.value for s in STAGES], stage))
+            else:
+                columns.append(_take(np, self._last_values(np, name), ticket))
+        if self.period is not None:
+            get: Any = getters(("definition",), self.period)[-1]
+            seen: dict[tuple[int, int], str] = {}
+            calendars = [d.calendar.timezone for d in self.policy.definitions]
+            periods = []
+            for d_index, us in zip(definition.tolist(), start.tolist(), strict=True):
+                value = seen.get((d_index, us))
+                if value is None:
+                    started = (_EPOCH + _ONE_US * us).astimezone(calendars[d_index])
+                    value = seen[(d_index, us)] = str(get(None, _Started(started)))
+                periods.append(value)
+            columns.append(periods)
+        keys = list(zip(*columns, strict=True)) if columns else [()] * len(ticket)
+        accumulator._add_counts(keys, _take(np, list(STAGES), stage), elapsed.tolist(),
+                                late.tolist())
+
+    def _last_values(self, np: Any, name: str) -> list[Any]:
+        """Each ticket's value of field *name* at its last event at or before ``as_of``."""
+        codes = self.read.fields[name]
+        values = self.read.values[name]
+        limit = np.array(self.limit, dtype=np.int64)
+        has = limit > np.array(self.starts, dtype=np.int64)
+        at = codes[self.rows[np.maximum(limit - 1, 0)]] if len(limit) else limit
+        return [values[c] if h else None for c, h in zip(at.tolist(), has.tolist(),
+                                                           strict=True)]
+
+    def _pure(self, definition: SlaDefinition, index: int) -> SlaOutcome:
+        """The core's own evaluation of one ticket (for its exact reason)."""
+        parse = make_time_parser(None, self.tz, order=self.order)
+        read = self.read
+        events = []
+        for row in sorted(self.rows[self.starts[index]:self.ends[index]].tolist()):  # file order
+            values = {name: read.values[name][int(read.fields[name][row])]
+                      for name in read.fields}
+            events.append(TicketEvent(parse(read.times[int(read.at[row])]),
+                                      read.states[int(read.state[row])],
+                                      read.priorities[int(read.priority[row])],
+                                      {k: v for k, v in values.items() if v is not None}))
+        as_of = (_EPOCH + _ONE_US * self.as_of_us)
+        return definition.evaluate(events, as_of, self.ticket_ids[index], strict=False)
+
+    def _event_lists(self) -> tuple[list[int], list[int], list[int]]:
+        """Times, state codes and priority codes of the sorted rows, as lists (once)."""
+        if self._lists is None:
+            self._lists = (self.t.tolist(), self.read.state[self.rows].tolist(),
+                           self.read.priority[self.rows].tolist())
+        return self._lists
+
+    def _replay(self, definition: SlaDefinition, chosen: list[int], table: list[int],
+                budgets: list[int | None]) -> list[Any]:
+        """Per ticket of *chosen*: ``None`` (does not apply), a reason it did not start,
+        ``"pure"``, or its cycles ``(stage code, elapsed µs, key, start µs, overdue)``."""
+        times, state, keys = self._event_lists()
+        resume = definition.on_reopen == "resume"
+        restart = definition.on_priority_change == "restart"
+        as_of_us = self.as_of_us
+        # cycles: [start, key, target, running, segs(list of (running, start)), stop, cancelled]
+        per_ticket: list[Any] = []
+        seg_a: list[int] = []
+        seg_b: list[int] = []
+        for index in chosen:
+            cycles: list[list[Any]] = []
+            cur: list[Any] | None = None
+            stopped: list[Any] | None = None
+            applies = ended_first = pure = False
+            for i in range(self.starts[index], self.limit[index]):
+                flags = table[state[i]]
+                t = times[i]
+                key = keys[i]
+                applies = applies or bool(flags & APPLIES)
+                if cur is None:
+                    if stopped is not None and not flags & _ENDS:
+                        if resume and not (restart and key != stopped[1]):
+                            cur = stopped
+                            _switch(cur, False, t if cur[5] is None else cur[5], cur[1])
+                            cur[5] = None
+                        elif resume:
+                            flags |= _ATTACH
+                        stopped = None
+                    if cur is None:
+                        if flags & _ATTACH_MASK == _ATTACH:
+                            target = budgets[key]
+                            if target is None:
+                                pure = True
+                                break
+                            cur = [t, key, target, not flags & PAUSE,
+                                   [(not flags & PAUSE, t)], None, False]
+                            cycles.append(cur)
+                        elif flags & APPLIES and flags & _ENDS and not cycles:
+                            ended_first = True
+                        continue
+                if key != cur[1]:
+                    target = budgets[key]
+                    if target is None:
+                        pure = True
+                        break
+                    if restart:
+                        cur[5] = t
+                        cur[6] = True
+                        cur = None
+                        if not flags & _ENDS:
+                            cur = [t, key, target, not flags & PAUSE,
+                                   [(not flags & PAUSE, t)], None, False]
+                            cycles.append(cur)
+                        continue
+                    cur[2] = target
+                    _switch(cur, cur[3], t, key)
+                if flags & _ENDS:
+                    cur[5] = t
+                    if flags & CANCEL:
+                        cur[6] = True
+                    else:
+                        stopped = cur
+                    cur = None
+                elif (not flags & PAUSE) != cur[3]:
+                    _switch(cur, not cur[3], t, key)
+            if pure:
+                per_ticket.append("pure")
+            elif not cycles:
+                per_ticket.append(None if not applies else
+                                  "stopped before it started" if ended_first else "never started")
+            else:
+                for cycle in cycles:
+                    segs = cycle[4]
+                    stop = as_of_us if cycle[5] is None else cycle[5]
+                    for k, (running, start) in enumerate(segs):
+                        if running:
+                            seg_a.append(start)
+                            seg_b.append(segs[k + 1][1] if k + 1 < len(segs) else stop)
+                per_ticket.append(cycles)
+        try:
+            elapsed = _elapsed_many_us(definition.calendar._engine, seg_a, seg_b).tolist()
+        except (InvalidArgumentError, NoBusinessTimeError):
+            return self._measure_each(definition, per_ticket)
+        return _finish(per_ticket, iter(elapsed))
+
+    def _measure_each(self, definition: SlaDefinition, per_ticket: list[Any]) -> list[Any]:
+        """One ticket at a time, for a calendar that refuses some span: those tickets go
+        to the core (for its exact message)."""
+        engine = definition.calendar._engine
+        out = []
+        for found in per_ticket:
+            if not isinstance(found, list):
+                out.append(found)
+                continue
+            try:
+                values = []
+                for cycle in found:
+                    segs = cycle[4]
+                    stop = self.as_of_us if cycle[5] is None else cycle[5]
+                    for k, (running, start) in enumerate(segs):
+                        if running:
+                            values.append(engine.elapsed(
+                                start, segs[k + 1][1] if k + 1 < len(segs) else stop))
+            except (InvalidArgumentError, NoBusinessTimeError):
+                out.append("pure")
+                continue
+            out.extend(_finish([found], iter(values)))
+        return out
+
+
+def _finish(per_ticket: list[Any], elapsed: Any) -> list[Any]:
+    """The cycles of each ticket as ``(stage code, elapsed, key, start, overdue)``."""
+    out: list[Any] = []
+    for found in per_ticket:
+        if not isinstance(found, list):
+            out.append(found)
+            continue
+        cycles = []
+        for start, key, target, running, segs, stop, cancelled in found:
+            spent = sum(next(elapsed) for run, _ in segs if run)
+            if cancelled:
+                stage = Stage.CANCELLED
+            elif stop is not None:
+                stage = Stage.BREACHED if spent > target else Stage.MET
+            else:
+                stage = Stage.RUNNING if running else Stage.PAUSED
+            cycles.append((_STAGE_CODE[stage], spent, key, start,
+                           stage in _OPEN and spent > target))
+        out.append(cycles)
+    return out
+
+
+def _switch(cycle: list[Any], running: bool, t: int, key: Any) -> None:
+    segs = cycle[4]
+    if segs[-1][1] == t:
+        segs[-1] = (running, t)
+    else:
+        segs.append((running, t))
+    cycle[3] = running
+    cycle[1] = key
+
+
+def _take(np: Any, values: list[Any], codes: Any) -> list[Any]:
+    """``[values[c] for c in codes]``, in numpy."""
+    table = np.empty(len(values), dtype=object)
+    table[:] = values
+    return table[codes].tolist() if len(values) else []
+
+
+@attrs.frozen
+class _Started:
+    started_at: datetime
