@@ -22,8 +22,16 @@ Measured, best of the same number of runs for every contender:
      ``to_datetime`` + ``tz_localize`` (parsing alone, no SLA logic: a lower bound for a
      pandas script).
 
+  4. With ``--sizes N,M,...`` (``--quick``: 30,000 and 120,000 rows, one run): the
+     streaming evaluation (``evaluate_export`` on the open file, as ``sla-report`` does
+     once its input is streamed) in a fresh subprocess per size and per ``--jobs``: wall,
+     CPU of the process and of its workers, rows/s (linearity), peak RSS
+     (``VmHWM``: ``ru_maxrss`` would keep the forking parent's), ``--jobs 2`` against ``--jobs 1`` (and the CPU bound of that ratio:
+     one-process CPU over the busier process's CPU), and ``csv.reader`` alone on the same
+     file, side by side in one table.
+
 Run: ``.venv/bin/python benchmarks/bench_cli.py [rows] [--runs N] [--baseline SRC]
-[--peer-rows M]`` (default 120,000 rows, 3 runs).  On a shared machine wall time
+[--peer-rows M] [--sizes N,M] [--quick]`` (default 120,000 rows, 3 runs).  On a shared machine wall time
 includes waiting for a core; CPU time is printed beside it.
 """
 
@@ -144,14 +152,94 @@ def write(path: Path, rows: int) -> Any:
         return write_export(out, rows=rows)
 
 
+STREAM = """
+import csv, functools, hashlib, resource, sys, time
+from zoneinfo import ZoneInfo
+from itsm_core.cli.csvread import DEFAULT_MISSING, collect_rows, read_header
+from itsm_core.cli.evaluate import fields_needed
+from itsm_core.cli.jobs import ExportWork, evaluate_export
+from itsm_core.cli.policyfile import load_policy
+path, jobs, policy_path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+wall, cpu = time.perf_counter(), time.process_time()
+with open(path, encoding="utf-8", newline="") as text:
+    reader = csv.reader(text)
+    if jobs == 0:  # csv.reader alone
+        rows = sum(1 for _ in reader)
+        digest = str(rows)
+    else:
+        policy = load_policy(policy_path)
+        keep = fields_needed(policy, ["definition", "priority"])
+        columns = read_header(reader, {})
+        work = ExportWork(policy=policy, time_format=None, tz=ZoneInfo("Europe/London"),
+                          at_name=columns.names["at"],
+                          fields=tuple(name for name, _ in columns.kept(keep)),
+                          by=("definition", "priority"), period=None)
+        collect = functools.partial(collect_rows, reader, columns=columns, keep=keep,
+                                    missing=DEFAULT_MISSING)
+        result = evaluate_export(collect, work, jobs=jobs, as_of=None)
+        digest = hashlib.sha256(repr((result.accumulator.report(),
+            result.accumulator.not_evaluated(), result.skipped, result.as_of,
+            result.notes)).encode()).hexdigest()[:16]
+wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+children = resource.getrusage(resource.RUSAGE_CHILDREN)
+with open("/proc/self/status") as status:  # this program's own high-water mark (ru_maxrss
+    peak = next(int(line.split()[1]) * 1024 for line in status  # keeps the forking parent's)
+                if line.startswith("VmHWM"))
+print(wall, cpu, children.ru_utime + children.ru_stime, peak, digest)
+"""
+
+
+def run_stream(path: Path, jobs: int) -> tuple[float, float, float, int, str]:
+    """One streaming run in a fresh interpreter: wall, CPU here, CPU of the workers, peak
+    RSS (bytes), a digest of the result (``jobs=0``: ``csv.reader`` alone)."""
+    done = subprocess.run([sys.executable, "-c", STREAM, str(path), str(jobs), str(POLICY)],
+                          check=True, capture_output=True, text=True)
+    wall, cpu, children, peak, digest = done.stdout.split()
+    return float(wall), float(cpu), float(children), int(peak), digest
+
+
+def streaming_figures(tmp: str, sizes: list[int], runs: int) -> None:
+    """Part 4: the streaming evaluation at each size, side by side."""
+    print(f"\nstreaming evaluation (fresh subprocess per run, best wall of {runs}; load "
+          f"average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)")
+    print("| rows | csv.reader | --jobs 1 wall / CPU | rows/s | x csv.reader (CPU) | "
+          "peak RSS | B/row | --jobs 2 wall / CPU here + workers | ratio | CPU bound |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for rows in sizes:
+        path = Path(tmp) / f"stream{rows}.csv"
+        info = write(path, rows)
+        best: dict[int, tuple[float, float, float, int, str]] = {}
+        for _ in range(runs):
+            for jobs in (0, 1, 2):
+                found = run_stream(path, jobs)
+                if jobs not in best or found[0] < best[jobs][0]:
+                    best[jobs] = found
+        (r_wall, r_cpu, *_), one, two = best[0], best[1], best[2]
+        assert one[4] == two[4], "--jobs 2 must give the --jobs 1 result"
+        bound = one[1] / max(two[1], two[2])
+        print(f"| {info.rows:,} | {r_wall:.2f} s | {one[0]:.2f} s / {one[1]:.2f} s | "
+              f"{info.rows / one[1]:,.0f} (CPU) | {one[1] / r_cpu:.1f}x | "
+              f"{one[3] / 2**20:,.0f} MiB | {one[3] / info.rows:,.0f} | {two[0]:.2f} s / "
+              f"{two[1]:.2f} s + {two[2]:.2f} s | {one[0] / two[0]:.2f}x | {bound:.2f}x |")
+        path.unlink()
+
+
 def main_bench() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("rows", nargs="?", type=int, default=120_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--baseline", type=Path, help="src directory of another checkout")
     parser.add_argument("--peer-rows", type=int, default=20_000)
+    parser.add_argument("--sizes", help="streaming figures at these row counts, e.g. "
+                        "120000,1200000")
+    parser.add_argument("--quick", action="store_true",
+                        help="streaming figures only, at 30,000 and 120,000 rows, one run")
     args = parser.parse_args()
     runs = args.runs
+    if args.quick:
+        with tempfile.TemporaryDirectory() as tmp:
+            streaming_figures(tmp, [30_000, 120_000], 1)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "incident_event_log.csv"
         info = write(path, args.rows)
@@ -203,6 +291,8 @@ def main_bench() -> None:
               f"to_datetime + tz_localize {p_cpu:.2f} s (parsing only, no SLA logic): "
               f"{'pandas' if p_cpu < core_cpu else 'itsm-core'} faster, itsm-core's whole "
               f"job takes {core_cpu / p_cpu:.2f}x pandas' parsing alone")
+        if args.sizes:
+            streaming_figures(tmp, [int(n) for n in args.sizes.split(",")], runs)
 
 
 if __name__ == "__main__":

@@ -21,9 +21,17 @@ give the same report:
   DataFrame of naive London wall-clock strings (parsing and grouping included), against
   a plain ``groupby(...).apply``-style script that builds events row by row.
 
+Beyond one machine (``--dask``): the log written as four CSV files cut by ticket range,
+then ``pd.read_csv`` + ``evaluate_frame`` + ``compliance_frame`` in this process against
+``compliance_report_dask`` on ``dd.read_csv`` (Dask's own reader) on a
+``distributed.LocalCluster`` of two single-threaded worker processes, with
+``partitioned_by_ticket=True`` (no shuffle) and, on one CSV read in blocks that split
+tickets, with the shuffle; the cluster's start is not timed; all give the same report.
+
 The machine's cores may be shared (CI runners, other jobs): figures are noisy, the load
 average is printed.  Run: ``.venv/bin/python benchmarks/bench_scaling.py [tickets]
-[repeats]`` (default 20000 tickets, 3 runs).
+[repeats] [--dask] [--quick]`` (default 20000 tickets, 3 runs; ``--quick``: 3,000
+tickets, one run, with the Dask figures).
 """
 
 from __future__ import annotations
@@ -32,10 +40,12 @@ import json
 import multiprocessing
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from importlib import resources
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -133,9 +143,61 @@ def adapter(frame: pd.DataFrame) -> pd.DataFrame:
     return compliance_frame(cycles, by=BY)
 
 
+def dask_figures(frame: pd.DataFrame, repeats: int) -> None:
+    """The Dask recipe from files against one process reading the same files."""
+    import dask.dataframe as dd  # noqa: PLC0415 - optional dependency
+    from distributed import Client, LocalCluster  # noqa: PLC0415 - optional dependency
+
+    from itsm_core.integrations.dask import (  # noqa: PLC0415 - optional dependency
+        compliance_report_dask,
+    )
+
+    options: dict[str, Any] = {"columns": {"ticket": "number", "at": "sys_updated_on"},
+                               "tz": "Europe/London", "as_of": AS_OF, "by": BY}
+    with tempfile.TemporaryDirectory() as tmp:
+        numbers = frame["number"].drop_duplicates().tolist()
+        cut = len(numbers) // 4 + 1
+        for part in range(4):
+            rows = frame[frame["number"].isin(numbers[part * cut:(part + 1) * cut])]
+            rows.to_csv(Path(tmp) / f"part{part}.csv", index=False)
+        frame.to_csv(Path(tmp) / "whole.csv", index=False)
+        pattern = str(Path(tmp) / "part*.csv")
+        size = (Path(tmp) / "whole.csv").stat().st_size
+
+        def one() -> pd.DataFrame:
+            log = pd.concat([pd.read_csv(Path(tmp) / f"part{p}.csv", dtype=str)
+                             for p in range(4)], ignore_index=True)
+            return adapter(log)
+
+        timing: dict[str, float] = {}
+        timing["one process: pd.read_csv + evaluate_frame + compliance_frame"], expected = \
+            best(repeats, one)
+        with LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                          host="127.0.0.1", dashboard_address=None) as cluster, \
+                Client(cluster):
+            runs = {
+                "Dask, 2 workers: dd.read_csv by ticket, no shuffle": lambda: (
+                    compliance_report_dask(dd.read_csv(pattern, dtype=str), POLICY,
+                                           partitioned_by_ticket=True, **options)),
+                "Dask, 2 workers: dd.read_csv in 4 blocks, shuffled": lambda: (
+                    compliance_report_dask(dd.read_csv(str(Path(tmp) / "whole.csv"),
+                                                       dtype=str, blocksize=size // 4 + 1),
+                                           POLICY, **options)),
+            }
+            for label, run in runs.items():
+                timing[label], got = best(repeats, run)
+                pd.testing.assert_frame_equal(got, expected)
+    base = timing["one process: pd.read_csv + evaluate_frame + compliance_frame"]
+    width = max(len(label) for label in timing)
+    for label, seconds in timing.items():
+        print(f"{label.ljust(width)}  {seconds:8.3f} s  {base / seconds:5.2f}x one process")
+
+
 def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
-    repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    quick = "--quick" in sys.argv
+    count = int(args[0]) if args else 3_000 if quick else 20_000
+    repeats = int(args[1]) if len(args) > 1 else 1 if quick else 3
     log = generate_incident_log(tickets=count, seed=2016)
     tickets: list[Raw] = [(t.number, [(u.at, u.state, u.priority, u.fields) for u in t.updates])
                           for t in log]
@@ -178,6 +240,8 @@ def main() -> None:
           f"back vs one process {one / shipped:.2f}x; evaluate_frame + compliance_frame vs "
           f"the groupby script {groupby / frames:.2f}x "
           f"({'the adapter wins' if frames < groupby else 'the script wins'})")
+    if quick or "--dask" in sys.argv:
+        dask_figures(frame, repeats)
 
 
 if __name__ == "__main__":

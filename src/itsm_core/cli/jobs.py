@@ -58,6 +58,7 @@ from itsm_core.cli.evaluate import group_keys
 from itsm_core.cli.scan import check_evaluated, column_notes, decide_order
 from itsm_core.cli.stream import Stream, bounds
 from itsm_core.cli.stream_facts import column_log, marks_of
+from itsm_core.cli.stream_pack import unpacked
 from itsm_core.cli.timeparse import AMBIGUOUS, DAY_FIRST, ORDERS
 from itsm_core.cli.worker import (
     Counted,
@@ -249,7 +250,7 @@ def _decide(stream: Stream, log: RowLog, work: ExportWork) -> str | None:
     if not orders and AMBIGUOUS not in kinds:
         return None
     parts = [part.result() for part in stream.parts]
-    live = marks_of(list(log.tickets.items()), stream.evaluator.kept, work.time_format,
+    live = marks_of(unpacked(list(log.tickets.items())), stream.evaluator.kept, work.time_format,
                     work.tz, {})
     return decide_order(column_log([*(p.marks for p in parts), live], log.columns),
                         work.time_format, work.tz)

@@ -3,7 +3,7 @@
 :class:`Evaluator` runs in this process (``--jobs 1``) or in each worker process of the
 pool, which receives the fixed part (:class:`ExportWork`: the policy, the reading rules,
 the grouping) once, through :func:`start_worker`, and then chunks of whole tickets
-(:func:`count_chunk`, :func:`recount_chunk`, :func:`demo_chunk`).  What comes back is
+(:func:`fold_chunk`, :func:`recount_chunk`, :func:`demo_chunk`).  What comes back is
 small: a :class:`~itsm_core.sla.compliance.ComplianceAccumulator`, the unreadable rows,
 counts; never outcome objects.
 
@@ -19,7 +19,6 @@ counts; never outcome objects.
 
 from __future__ import annotations
 
-import marshal
 import zlib
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
@@ -27,10 +26,11 @@ from typing import Any
 
 import attrs
 
-from itsm_core.cli.csvread import FlatRows, Parsed, SkippedRow, parse_rows, raw_rows
+from itsm_core.cli.csvread import Parsed, SkippedRow, parse_rows, raw_rows
 from itsm_core.cli.cycles import CycleLine, outcome_lines
 from itsm_core.cli.evaluate import events_from_rows, histories_from_demo
 from itsm_core.cli.stream_facts import Marks, marks_of
+from itsm_core.cli.stream_pack import Ticket, pack_chunk, unarchive, unpack_chunk
 from itsm_core.cli.timeparse import DAY_FIRST, TimeParser, make_time_parser
 from itsm_core.demo.generator import SyntheticTicket
 from itsm_core.sla.compliance import ComplianceAccumulator
@@ -38,11 +38,9 @@ from itsm_core.sla.events import Fields
 from itsm_core.sla.outcome import SlaOutcome
 from itsm_core.sla.policy import SlaPolicy
 
-__all__ = ["ChunkRead", "Counted", "DemoWork", "Evaluator", "ExportWork", "count_chunk",
-           "demo_chunk", "fold_chunk", "pack_chunk", "recount_chunk", "start_worker",
-           "unarchive", "unpack_chunk"]
-
-Ticket = tuple[str, FlatRows]  # a ticket's id and its flat raw rows
+__all__ = ["ChunkRead", "Counted", "DemoWork", "Evaluator", "ExportWork", "demo_chunk",
+           "fold_chunk", "pack_chunk", "recount_chunk", "start_worker", "unarchive",
+           "unpack_chunk"]
 
 
 @attrs.frozen(kw_only=True)
@@ -219,12 +217,13 @@ class Evaluator:
                        earliest=read.earliest, cycles=lines)
 
     def fold(self, chunk: list[Ticket], order: str, as_of: datetime | None,
-             packed: bytes | None = None) -> Counted:
+             packed: bytes | None = None, *, archive: bool = True) -> Counted:
         """Count a chunk of whole tickets (:meth:`read`, :meth:`count`) as the streaming
         report does: with the pending tickets' raw rows (``held``), the chunk's column
         marks (:func:`~itsm_core.cli.stream_facts.marks_of`) and the chunk packed and
-        compressed (``archive``, :func:`unarchive` gives it back), kept in case one of its
-        tickets turns out to have more rows later in the file.
+        compressed (``archive``, :func:`unarchive` gives it back; without *archive*,
+        once the file is read, none), kept in case one of its tickets turns out to have
+        more rows later in the file.
 
         >>> from itsm_core.cli.policyfile import load_demo_policy
         >>> evaluator = Evaluator(ExportWork(policy=load_demo_policy(), time_format=None,
@@ -236,11 +235,13 @@ class Evaluator:
         """
         work = self.work
         counted = self.count(self.read(chunk, order), as_of)
-        blob = pack_chunk(chunk) if packed is None else packed
+        kept = b""
+        if archive:
+            kept = zlib.compress(pack_chunk(chunk) if packed is None else packed, 1)
         return attrs.evolve(
             counted, held=[chunk[position] for position, _ in counted.pending],
             marks=marks_of(chunk, self.kept, work.time_format, work.tz, self.seen),
-            archive=zlib.compress(blob, 1))
+            archive=kept)
 
     def recount(self, chunk: Sequence[tuple[Ticket, tuple[int, ...]]],
                 as_of: datetime, order: str = DAY_FIRST,
@@ -333,46 +334,14 @@ def start_worker(job: ExportWork | DemoWork) -> None:
     >>> rows = [2, "2016-03-01T09:00Z", "New", "2 - High",
     ...         3, "2016-03-01T10:00Z", "Resolved", "2 - High"]
     >>> chunk = pack_chunk([("T1", rows)])
-    >>> [row.keys for row in count_chunk(chunk, None).accumulator.report().rows]
+    >>> [row.keys for row in fold_chunk(chunk, None, "day-first").accumulator.report().rows]
     [(('stage', 'met'),)]
     """
     _WORKER["job"] = Evaluator(job) if isinstance(job, ExportWork) else job
 
 
-def pack_chunk(tickets: Sequence[Ticket]) -> bytes:
-    """*tickets* as one ``marshal`` string for a worker of this same interpreter.
-
-    The rows are plain strings, ints, ``None`` and tuples: ``marshal`` writes and reads
-    them about ten times faster than ``pickle``, which matters because this process packs
-    every chunk while it is still reading the file.
-
-    >>> rows = [2, "2016-03-01T09:00Z", "New", None, "N"]
-    >>> unpack_chunk(pack_chunk([("T1", rows)])) == [("T1", rows)]
-    True
-    """
-    return marshal.dumps(list(tickets))
-
-
-def unpack_chunk(blob: bytes) -> list[Ticket]:
-    """The tickets :func:`pack_chunk` packed.
-
-    >>> unpack_chunk(pack_chunk([("T1", []), ("T2", [4, "x", "New", None])]))
-    [('T1', []), ('T2', [4, 'x', 'New', None])]
-    """
-    tickets: list[Ticket] = marshal.loads(blob)
-    return tickets
-
-
-def unarchive(archive: bytes) -> list[Ticket]:
-    """The tickets of a :meth:`Evaluator.fold` archive.
-
-    >>> unarchive(zlib.compress(pack_chunk([("T1", [2, "x", "New", None])])))
-    [('T1', [2, 'x', 'New', None])]
-    """
-    return unpack_chunk(zlib.decompress(archive))
-
-
-def fold_chunk(chunk: bytes, as_of: datetime | None, order: str) -> Counted:
+def fold_chunk(chunk: bytes, as_of: datetime | None, order: str, *,
+               archive: bool = True) -> Counted:
     """In a worker: :meth:`Evaluator.fold` a chunk packed by :func:`pack_chunk`.
 
     >>> from itsm_core.cli.policyfile import load_demo_policy
@@ -384,21 +353,7 @@ def fold_chunk(chunk: bytes, as_of: datetime | None, order: str) -> Counted:
     []
     """
     evaluator: Evaluator = _WORKER["job"]
-    return evaluator.fold(unpack_chunk(chunk), order, as_of, chunk)
-
-
-def count_chunk(chunk: bytes, as_of: datetime | None, order: str = DAY_FIRST) -> Counted:
-    """In a worker: read (a slash date in *order*) and count a chunk of an export's
-    tickets, packed by :func:`pack_chunk` (see :meth:`Evaluator.count`).
-
-    >>> from itsm_core.cli.policyfile import load_demo_policy
-    >>> start_worker(ExportWork(policy=load_demo_policy(), time_format=None, tz=None,
-    ...                         at_name="at", fields=(), by=("definition",), period=None))
-    >>> count_chunk(pack_chunk([("T1", [2, "2016-03-01 09:00", "New", None])]), None).naive
-    (2, "line 2, column 'at': ...")
-    """
-    evaluator: Evaluator = _WORKER["job"]
-    return evaluator.count(evaluator.read(unpack_chunk(chunk), order), as_of)
+    return evaluator.fold(unpack_chunk(chunk), order, as_of, chunk, archive=archive)
 
 
 def recount_chunk(chunk: Sequence[tuple[Ticket, tuple[int, ...]]], as_of: datetime,

@@ -213,5 +213,6 @@ def compliance_report_dask(events: Any, policy: SlaPolicy, *,
     group_keys(evaluate_frame(events._meta, policy, **options), by, period)  # up front
     delayed = _delayed()
     parts = _by_ticket(events, columns, partitioned_by_ticket).to_delayed()
-    level = [delayed(_evaluated)(part, policy, options, tuple(by), period) for part in parts]
+    shared = delayed(policy, pure=True)  # one copy per worker: its calendars compile once
+    level = [delayed(_evaluated)(part, shared, options, tuple(by), period) for part in parts]
     return report_frame(_reduce(level, tuple(by), period).report())
