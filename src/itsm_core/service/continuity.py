@@ -84,6 +84,18 @@ def _aware(name: str) -> Any:
     return check
 
 
+def _sum_in_words(us: int) -> str:
+    """*us* in words; a sum beyond the range of ``timedelta`` (two targets of up to
+    999,999,999 days each) is shown as more than that range.
+
+    >>> _sum_in_words(3_600_000_000), _sum_in_words(2 * 10**20)
+    ('1 hour', 'more than 142857142 weeks 5 days')
+    """
+    if us > duration_us(timedelta.max, "total"):
+        return f"more than {duration_in_words(timedelta(days=timedelta.max.days))}"
+    return duration_in_words(td(us))
+
+
 def _service(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str) or not value:
         raise ArgumentTypeError(f"service: expected a non-empty str, got {shown(value)}")
@@ -188,12 +200,11 @@ class ContinuityTargets:
             findings.append(ContinuityFinding(
                 kind="rpo_not_positive", path="rpo",
                 message="the RPO is zero: no backup history can show that no data is lost"))
-        total = self.rto + (self.wrt or timedelta(0))
-        if total > self.mtpd:
+        total = duration_us(self.rto, "rto") + duration_us(self.wrt or timedelta(0), "wrt")
+        if total > duration_us(self.mtpd, "mtpd"):
             words = f"RTO {duration_in_words(self.rto)}"
             if self.wrt is not None:
-                words += (f" + WRT {duration_in_words(self.wrt)} = "
-                          f"{duration_in_words(total)}")
+                words += f" + WRT {duration_in_words(self.wrt)} = {_sum_in_words(total)}"
             findings.append(ContinuityFinding(
                 kind="beyond_mtpd", path="rto" if self.wrt is None else "wrt",
                 message=f"{words} exceeds the MTPD {duration_in_words(self.mtpd)}"))

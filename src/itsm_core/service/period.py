@@ -20,7 +20,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta, tzinfo
 
-from itsm_core.errors import ConfigError, InvalidArgumentError, shown
+from itsm_core._instant import to_us
+from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError, shown
 
 __all__ = ["PERIODS", "check_period", "period_bounds", "period_of", "shift"]
 
@@ -45,13 +46,31 @@ def check_period(period: object, path: str = "period") -> str:
 def period_of(instant: datetime, period: str, zone: tzinfo) -> str:
     """The key of the *period* (one of :data:`PERIODS`) holding *instant* in *zone*.
 
+    Raises:
+        ConfigError: *period* is not one of :data:`PERIODS`.
+        ArgumentTypeError: *instant* is not an aware datetime, or *zone* not a tzinfo.
+        InvalidArgumentError: *instant* in *zone* falls outside years 1-9999.
+
     >>> from datetime import timezone
     >>> period_of(datetime(2025, 1, 1, tzinfo=timezone.utc), "week", timezone.utc)
     '2025-W01'
     """
     check_period(period)
-    local = instant.astimezone(zone)
+    if instant.__class__ is not datetime or instant.tzinfo is None:
+        to_us(instant, "instant")  # anything but an aware datetime raises, naming it
+    _check_zone(zone)
+    try:
+        local = instant.astimezone(zone)
+    except (OverflowError, ValueError):
+        raise InvalidArgumentError(f"instant: {shown(instant)} in zone {shown(zone)} is "
+                                   "outside years 1-9999") from None
     return _key(local.date(), period)
+
+
+def _check_zone(zone: object) -> None:
+    if not isinstance(zone, tzinfo):
+        raise ArgumentTypeError(f"zone: expected a tzinfo, got {type(zone).__name__} "
+                                f"{shown(zone)}")
 
 
 def _key(day: date, period: str) -> str:
@@ -99,9 +118,17 @@ def period_bounds(key: str, zone: tzinfo) -> tuple[datetime, datetime]:
     >>> from datetime import timezone
     >>> [d.isoformat() for d in period_bounds("2025-W01", timezone.utc)]
     ['2024-12-30T00:00:00+00:00', '2025-01-06T00:00:00+00:00']
+    >>> period_bounds("9999-Q4", timezone.utc)
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.InvalidArgumentError: period key '9999-Q4': ends after year 9999
     """
     first, kind = _first_day(key)
-    end = _after(first, kind)
+    _check_zone(zone)
+    try:
+        end = _after(first, kind)
+    except (OverflowError, ValueError):
+        raise InvalidArgumentError(f"period key {shown(key)}: ends after year 9999") from None
     return (datetime(first.year, first.month, first.day, tzinfo=zone),
             datetime(end.year, end.month, end.day, tzinfo=zone))
 
@@ -111,12 +138,23 @@ def shift(key: str, n: int) -> str:
 
     >>> shift("2025-Q4", 1), shift("2025", -1)
     ('2026-Q1', '2024')
+    >>> shift("9999-W52", 1)
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.InvalidArgumentError: period '9999-W52' shifted by 1: outside years 1-9999
     """
     first, kind = _first_day(key)
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise ArgumentTypeError(f"n: expected an int, got {type(n).__name__} {shown(n)}")
     if kind == "week":
-        return _key(first + timedelta(days=7 * n), kind)
+        try:
+            return _key(first + timedelta(days=7 * n), kind)
+        except OverflowError:
+            raise InvalidArgumentError(f"period {shown(key)} shifted by {shown(n)}: outside "
+                                       "years 1-9999") from None
     months = {"month": 1, "quarter": 3, "year": 12}[kind]
     index = first.year * 12 + first.month - 1 + months * n
     if not 12 <= index < 12 * 10000:
-        raise InvalidArgumentError(f"period {shown(key)} shifted by {n}: outside years 1-9999")
+        raise InvalidArgumentError(f"period {shown(key)} shifted by {shown(n)}: outside years "
+                                   "1-9999")
     return _key(date(index // 12, index % 12 + 1, 1), kind)

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from itsm_core._config import join
-from itsm_core._instant import format_duration
+from itsm_core._instant import format_duration, to_us
 from itsm_core.calendar import BusinessCalendar
 from itsm_core.errors import ConfigError, ItsmError, UnknownNameError, shown
 from itsm_core.sla import SlaDefinition
@@ -214,17 +214,28 @@ def _alignment(catalogue: Catalogue, index: int, sla: Agreement) -> list[Finding
         else:
             labels = target.priorities or tuple(label for label, _ in own.targets.table)
             instants = _boundaries([own.calendar, *(d.calendar for d in chain)], first)
+            if isinstance(instants, str):
+                out.append(Finding(kind="cannot_compare", path=where, agreement=sla.name,
+                                   message=f"cannot compare: {instants}"))
+                continue
             for priority in labels:
                 out.extend(_check_priority(sla, where, own, chain=chain, priority=priority,
                                            instants=instants))
     return out
 
 
-def _boundaries(calendars: list[BusinessCalendar], first: datetime) -> list[datetime]:
+def _boundaries(calendars: list[BusinessCalendar], first: datetime) -> list[datetime] | str:
+    """Every opening and closing instant of *calendars* over the year from *first*, or
+    why they cannot be listed (a year that runs past the calendars' range)."""
     found = {first}
-    for calendar in calendars:
-        for lo, hi in calendar.open_intervals(first, first + _YEAR):
-            found.update((lo, hi))
+    try:
+        last = first + _YEAR
+        to_us(last, "end")  # within the range instants have in every zone
+        for calendar in calendars:
+            for lo, hi in calendar.open_intervals(first, last):
+                found.update((lo, hi))
+    except (OverflowError, ItsmError):
+        return f"the year from {first.date().isoformat()} runs past the end of year 9999"
     return sorted(found)
 
 

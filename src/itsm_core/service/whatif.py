@@ -39,7 +39,7 @@ import attrs
 
 from itsm_core._args import items_of
 from itsm_core._instant import to_us
-from itsm_core.errors import ArgumentTypeError
+from itsm_core.errors import ArgumentTypeError, shown
 from itsm_core.service.agreement import Agreement
 from itsm_core.service.attainment import Attainment, AttainmentAccumulator
 from itsm_core.service.catalogue import Catalogue
@@ -125,10 +125,10 @@ def _credit_changes(before: dict[tuple[str, str | None, str], PeriodCredits],
         x, y = before.get(key), after.get(key)
         if x is not None and y is not None and (x.total, x.lines) == (y.total, y.lines):
             continue
-        shown = y if y is not None else x
-        assert shown is not None
+        side = y if y is not None else x
+        assert side is not None
         out.append(CreditChange(
-            agreement=key[0], customer=key[1], period=key[2], currency=shown.currency,
+            agreement=key[0], customer=key[1], period=key[2], currency=side.currency,
             before=None if x is None else x.total, after=None if y is None else y.total,
             lines_before=() if x is None else x.lines,
             lines_after=() if y is None else y.lines))
@@ -260,6 +260,32 @@ def _pairs(before: tuple[Agreement, ...], after: tuple[Agreement, ...]
     return pairs
 
 
+def _ticket(pair: object, index: int) -> tuple[Any, list[TicketEvent]]:
+    """The ticket and its events from the *index*-th ``(ticket, events)`` pair, or an
+    :class:`~itsm_core.errors.ArgumentTypeError` naming it.
+
+    >>> _ticket(("INC1", []), 0)
+    ('INC1', [])
+    >>> _ticket("INC1", 3)
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.ArgumentTypeError: tickets[3]: expected a (ticket, events) pair, got 'INC1'
+    """
+    if isinstance(pair, (str, bytes)) or not isinstance(pair, Iterable):
+        raise ArgumentTypeError(f"tickets[{index}]: expected a (ticket, events) pair, got "
+                                f"{shown(pair)}")
+    parts = list(pair)
+    if len(parts) != 2:
+        raise ArgumentTypeError(f"tickets[{index}]: expected a (ticket, events) pair, got "
+                                f"{shown(pair)}")
+    listed = items_of(parts[1], f"tickets[{index}] events", "TicketEvent")
+    for number, event in enumerate(listed):
+        if not isinstance(event, TicketEvent):
+            raise ArgumentTypeError(f"tickets[{index}] events[{number}]: expected a "
+                                    f"TicketEvent, got {type(event).__name__} {shown(event)}")
+    return parts[0], listed
+
+
 def what_if(current: Catalogue, proposed: Catalogue | Agreement,
             tickets: Iterable[tuple[Any, Iterable[TicketEvent]]],
             outages: Iterable[ServiceOutage] = (), *, period: str = "month",
@@ -301,8 +327,11 @@ def what_if(current: Catalogue, proposed: Catalogue | Agreement,
     diff = _TicketDiff(current, after_cat, as_of)
     changes: list[TicketChange] = []
     evaluated = changed = 0
-    for ticket, events in tickets:
-        listed = items_of(events, "events", "TicketEvent")
+    if isinstance(outages, (str, bytes)) or not isinstance(outages, Iterable):
+        raise ArgumentTypeError(f"outages: expected an iterable of ServiceOutage values, "
+                                f"got {type(outages).__name__}")
+    for index, pair in enumerate(tickets):
+        ticket, listed = _ticket(pair, index)
         accumulators[0].add_ticket(listed, ticket)
         accumulators[1].add_ticket(listed, ticket)
         found = diff.changes(ticket, listed)
