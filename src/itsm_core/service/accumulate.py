@@ -9,10 +9,12 @@ period, tickets and availability.  Private helpers of :mod:`itsm_core.service.at
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from datetime import datetime, timedelta, tzinfo
 from fractions import Fraction
-from operator import itemgetter
+from itertools import compress
+from operator import not_
 from typing import Any
 
 import attrs
@@ -21,6 +23,7 @@ from itsm_core._instant import format_duration, from_us, to_us
 from itsm_core.availability import Outage, measure
 from itsm_core.calendar import BusinessCalendar
 from itsm_core.ratios import format_percent
+from itsm_core.service._plan import Contribution, Load, Slot
 from itsm_core.service.agreement import Agreement
 from itsm_core.service.outages import ServiceOutage
 from itsm_core.service.period import period_bounds, period_of, shift
@@ -28,13 +31,10 @@ from itsm_core.service.result import Exclusion, TargetResult, Verdict
 from itsm_core.service.target import ServiceTarget, SmallVolume
 
 __all__ = ["Attainment", "NotCovered", "NotEvaluated", "Pending", "WorkloadUsage",
-           "availability_results", "period_keys", "ticket_results", "verdict"]
+           "availability_results", "period_keys", "ticket_results", "verdict",
+           "workload_usage"]
 
-# one counted cycle: (period, first event us, ticket sequence number, ticket, met, reason
-# the ticket is excluded for or None)
-Contribution = tuple[str, int, int, Any, bool, str | None]
 _FOREVER = 2 ** 62
-_FIRST_SEQ = itemgetter(1, 2)  # a contribution's (first event, ticket sequence)
 
 
 @attrs.frozen(kw_only=True)
@@ -207,40 +207,97 @@ def period_keys(lo: datetime, hi: datetime, period: str, zone: tzinfo) -> list[s
     return keys
 
 
+def workload_usage(slots: Iterable[Slot]
+                   ) -> tuple[list[WorkloadUsage], dict[tuple[str, str | None], dict[int, str]]]:
+    """The workload of every slot per period, sorted by agreement, customer and period, and
+    the tickets beyond the workload limit per ``(agreement, customer)``: their sequence
+    numbers and the reason.  Under a limit, the tickets of a period are taken in order of
+    first event (then of input) and those after the first *limit* are beyond it.
+
+    >>> from datetime import timezone
+    >>> from itsm_core.service._plan import AgreementPlan, PeriodIndex
+    >>> a = Agreement.from_dict({"name": "a", "from": "1970-01-01", "workload": {"limit": 1}})
+    >>> slot = Slot(AgreementPlan(a, (0, 2**62), PeriodIndex("month", timezone.utc)), None)
+    >>> slot.loads["1970-01"] = [(5, 0, "late"), (1, 1, "early")]
+    >>> usage, beyond = workload_usage([slot])
+    >>> usage[0].excluded, beyond
+    (('late',), {('a', None): {0: 'beyond the workload limit of 1'}})
+    """
+    beyond: dict[tuple[str, str | None], dict[int, str]] = {}
+    workload = []
+    for slot in sorted(slots, key=lambda slot: (slot.plan.name, slot.who or "")):
+        limit = slot.plan.limit
+        reason = f"beyond the workload limit of {limit}"
+        for key in sorted(slot.counts if limit is None else slot.loads):
+            over: list[Load] = []
+            if limit is None:
+                count = slot.counts[key]
+            else:
+                loads = slot.loads[key]
+                count = len(loads)
+                if count > limit:
+                    loads.sort()  # by first event, then sequence (unique)
+                    over = loads[limit:]
+                    beyond.setdefault((slot.plan.name, slot.who), {}).update(
+                        (seq, reason) for _, seq, _ in over)
+            workload.append(WorkloadUsage(agreement=slot.plan.name, customer=slot.who,
+                                          period=key, count=count, limit=limit,
+                                          excluded=tuple(t for _, _, t in over)))
+    return workload, beyond
+
+
 def ticket_results(agreement: Agreement, customer: str | None, target: ServiceTarget, *,
-                   keys: Iterable[str], found: list[Contribution],
-                   beyond: dict[int, str]) -> list[TargetResult]:
+                   keys: Iterable[str], found: dict[str, list[Contribution]],
+                   beyond: dict[int, str], static: bool = True, repeat: bool = True,
+                   ) -> list[TargetResult]:
     """One result per period key (those in *keys* and those *found* holds), from the
-    contributions *found* and the tickets *beyond* the workload limit (by sequence).
+    contributions *found* per period and the tickets *beyond* the workload limit (by
+    sequence number).  *static*: whether a contribution may carry a static reason (when
+    false, and nothing is beyond the limit, nothing is excluded); *repeat*: whether a
+    ticket may contribute twice (when false, the tickets need no deduplication).
 
     >>> a = Agreement.from_dict({"name": "a", "from": "2025-01-01"})
     >>> t = ServiceTarget.from_dict({"name": "t", "definition": "d", "at_least": "90%"})
-    >>> found = [("2025-01", 0, 0, "T1", True, None), ("2025-01", 1, 1, "T2", False, None)]
+    >>> found = {"2025-01": [(0, 0, "T1", True, None), (1, 1, "T2", False, None)]}
     >>> r = ticket_results(a, None, t, keys=["2025-01"], found=found, beyond={1: "over"})[0]
     >>> r.tickets, r.measured, [e.reason for e in r.excluded]
     (('T1',), Fraction(1, 1), ['over'])
     """
     by_period: dict[str, list[Contribution]] = {key: [] for key in keys}
-    for item in found:
-        by_period.setdefault(item[0], []).append(item)
+    for key, items in found.items():
+        by_period[key] = items
     out = []
+    slow = static or bool(beyond)
     for key, items in by_period.items():
-        items.sort(key=_FIRST_SEQ)
-        tickets: dict[Any, None] = {}
-        breaches: dict[Any, None] = {}
+        items.sort()  # by first event, then ticket (see Contribution)
         excluded: dict[tuple[Any, str], None] = {}
+        tickets: Iterable[Any] = ()
+        breaches: Iterable[Any] = ()
         met = missed = 0
-        for _, _, seq, ticket, ok, static in items:
-            reason = static or beyond.get(seq)
-            if reason is not None:
-                excluded[ticket, reason] = None
-                continue
-            tickets[ticket] = None
-            if ok:
-                met += 1
-            else:
-                missed += 1
-                breaches[ticket] = None
+        if slow:
+            counted: dict[Any, None] = {}
+            late: dict[Any, None] = {}
+            for _, seq, ticket, ok, static_reason in items:
+                reason = static_reason or beyond.get(seq)
+                if reason is not None:
+                    excluded[ticket, reason] = None
+                    continue
+                counted[ticket] = None
+                if ok:
+                    met += 1
+                else:
+                    missed += 1
+                    late[ticket] = None
+            tickets, breaches = counted, late
+        elif items:
+            _, _, column, oks, _ = zip(*items, strict=True)
+            met = sum(oks)
+            missed = len(items) - met
+            if missed:
+                breaches = compress(column, map(not_, oks))
+            tickets = column
+            if repeat:  # each ticket once, at its first contribution
+                tickets, breaches = dict.fromkeys(tickets), dict.fromkeys(breaches)
         measured, judged, rule = verdict(volume=met + missed, met=met, missed=missed,
                                          goal=target.at_least, min_volume=target.min_volume,
                                          small=target.small_volume)
@@ -284,6 +341,15 @@ def availability_results(agreement: Agreement, customer: str | None, target: Ser
     """
     out = []
     relevant = [o for o in outages if customer is None or o.customer in (None, customer)]
+    # closed outages by start (an index into relevant each), the longest one's length and
+    # the open ones: the outages overlapping [first, hi) start in [first - longest, hi)
+    # or are open
+    closed = sorted((o.outage._start_us, i) for i, o in enumerate(relevant)
+                    if o.outage._end_us is not None)
+    starts = [start for start, _ in closed]
+    longest = max((o.outage._end_us - o.outage._start_us for o in relevant
+                   if o.outage._end_us is not None), default=0)
+    still = [i for i, o in enumerate(relevant) if o.outage._end_us is None]
     for key in keys:
         lo_dt, hi_dt = period_bounds(key, zone)
         first = max(to_us(lo_dt, "start"), window[0])
@@ -292,7 +358,12 @@ def availability_results(agreement: Agreement, customer: str | None, target: Ser
         counted: list[Outage] = []
         ids: list[Any] = []
         excluded: list[Exclusion] = []
-        for item in relevant:
+        near = [i for _, i in closed[bisect_left(starts, first - longest):
+                                     bisect_left(starts, hi)]]
+        near.extend(still)
+        near.sort()  # input order
+        for index in near:
+            item = relevant[index]
             raw = item.outage
             end = _FOREVER if raw._end_us is None else raw._end_us
             if raw._start_us >= hi or end <= first:

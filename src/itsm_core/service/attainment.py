@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timezone
-from operator import itemgetter
 from typing import Any
 
 from itsm_core._args import items_of
@@ -38,13 +37,13 @@ from itsm_core.service._plan import (
     AgreementPlan,
     Final,
     PeriodIndex,
+    Slot,
     definitions_of,
     final_cycles,
     service_start_us,
 )
 from itsm_core.service.accumulate import (
     Attainment,
-    Contribution,
     NotCovered,
     NotEvaluated,
     Pending,
@@ -52,6 +51,7 @@ from itsm_core.service.accumulate import (
     availability_results,
     period_keys,
     ticket_results,
+    workload_usage,
 )
 from itsm_core.service.catalogue import Catalogue
 from itsm_core.service.outages import ServiceOutage
@@ -61,9 +61,6 @@ from itsm_core.sla import SlaOutcome, TicketEvent
 
 __all__ = ["Attainment", "AttainmentAccumulator", "NotCovered", "NotEvaluated", "Pending",
            "WorkloadUsage", "attainment"]
-
-
-_FIRST_SEQ = itemgetter(0, 1)  # a load's (first event, ticket sequence)
 
 
 def _sort_key(result: TargetResult) -> tuple[str, ...]:
@@ -100,8 +97,7 @@ class AttainmentAccumulator:
         self._count = 0
         self._lo: int | None = None
         self._hi: int | None = None
-        self._found: dict[tuple[str, str | None, str], list[Contribution]] = {}
-        self._load: dict[tuple[str, str | None, str], list[tuple[int, int, Any]]] = {}
+        self._slots: dict[tuple[str, str | None], Slot] = {}
         self._outages: list[ServiceOutage] = []
         self._not_covered: list[NotCovered] = []
         self._not_evaluated: list[NotEvaluated] = []
@@ -117,36 +113,37 @@ class AttainmentAccumulator:
                 starts=any(start is not None for start in self._starts.values()))
         self._definitions = definitions_of(list(self._plans.values()), catalogue.definition)
         self._when = tuple(dict.fromkeys(f for a in catalogue.agreements for f, _ in a.when))
-        self._candidates: dict[tuple[Any, ...], tuple[AgreementPlan, ...]] = {}
-        self._buckets: dict[tuple[str, str | None], tuple[list[Contribution], ...]] = {}
+        self._candidates: dict[tuple[Any, ...], tuple[Slot, ...]] = {}
 
     def _seen(self, lo: int, hi: int) -> None:
         self._lo = lo if self._lo is None else min(self._lo, lo)
         self._hi = hi if self._hi is None else max(self._hi, hi)
 
-    def _covering(self, customer: str | None, service: object,
-                  fields: Any) -> tuple[AgreementPlan, ...]:
-        """The plans of the agreements covering a ticket, dates aside, in catalogue order
-        (remembered per customer, service and ``when`` field values)."""
-        found: tuple[AgreementPlan, ...] | None = None
-        key: tuple[Any, ...] | None = (customer, service, *(fields.get(f) for f in self._when))
+    def _slot(self, plan: AgreementPlan, who: str | None) -> Slot:
+        found = self._slots.get((plan.name, who))
+        if found is None:
+            found = self._slots[plan.name, who] = Slot(plan, who)
+        return found
+
+    def _covering(self, raw_customer: object, service: Any, fields: Any) -> tuple[Slot, ...]:
+        """The slots of the agreements covering a ticket, dates aside, in catalogue order
+        (remembered per customer field, service and ``when`` field values)."""
+        found = None
+        key: tuple[Any, ...] | None = ((raw_customer, service, *(fields.get(f) for f in when))
+                                       if (when := self._when) else (raw_customer, service))
         try:
             found = self._candidates.get(key)  # type: ignore[arg-type]
         except TypeError:  # an unhashable field value: not remembered
             key = None
         if found is None:
-            found = tuple(self._plans[a.name]
-                          for a in self._catalogue._index["by_customer"].get(customer, ())
-                          if a.covers(customer, service, fields))
+            customer = self._catalogue.customer_of(raw_customer)
+            found = tuple(
+                self._slot(plan, customer if plan.per_customer else None)
+                for plan in (self._plans[a.name] for a in
+                             self._catalogue._index["by_customer"].get(customer, ()))
+                if plan.agreement.covers(customer, service, fields))
             if key is not None:
                 self._candidates[key] = found
-        return found
-
-    def _bucket(self, plan: AgreementPlan, who: str | None) -> tuple[list[Contribution], ...]:
-        found = self._buckets.get((plan.name, who))
-        if found is None:
-            found = self._buckets[plan.name, who] = tuple(
-                self._found.setdefault((plan.name, who, name), []) for name, _, _ in plan.targets)
         return found
 
     def add_ticket(self, events: Iterable[TicketEvent], ticket: Any = None) -> None:
@@ -159,8 +156,9 @@ class AttainmentAccumulator:
         >>> acc.result().not_covered[0].reason
         'no SLA matches (customer None, service None)'
         """
-        listed = items_of(events, "events", "TicketEvent")
-        seq, self._count = self._count, self._count + 1
+        listed = events if type(events) is list else items_of(events, "events", "TicketEvent")
+        seq = self._count
+        self._count = seq + 1
         as_of = self._as_of_us
         first = last = 0
         last_event = None
@@ -178,33 +176,44 @@ class AttainmentAccumulator:
         if last_event is None:
             self._not_covered.append(NotCovered(ticket=ticket, reason="no event up to as_of"))
             return
-        self._seen(first, last)
+        if self._lo is None or self._hi is None:
+            self._lo, self._hi = first, last
+        else:
+            if first < self._lo:  # noqa: PLR1730 - faster than min() per ticket
+                self._lo = first
+            if last > self._hi:  # noqa: PLR1730 - faster than max() per ticket
+                self._hi = last
         cat = self._catalogue
-        fields = last_event.fields
+        fields = last_event.fields._data  # the plain dict: its get is quicker
         raw_customer = fields.get(cat.customer_field)
-        customer = cat.customer_of(raw_customer)
         service = fields.get(cat.service_field)
-        chosen = []
+        slots = self._covering(raw_customer, service, fields)
         sla = False
-        for plan in self._covering(customer, service, fields):
-            if plan.lo <= first < plan.hi:
-                if plan.sla:
-                    if sla:
-                        continue
-                    sla = True
-                chosen.append(plan)
-        if not sla:
-            self._not_covered.append(NotCovered(
-                ticket=ticket, reason=f"no SLA matches (customer {raw_customer}"
-                                      f", service {service})"))
         outcomes: dict[str, SlaOutcome] = {}
         counted: dict[tuple[str, PeriodIndex], tuple[list[Final], list[tuple[Any, str]]]] = {}
-        for plan in chosen:
-            who = customer if plan.per_customer else None
-            key = plan.key
-            self._load.setdefault((plan.name, who, key(first)), []).append((first, seq, ticket))
-            reason = (plan.static_reason(fields, first, service, self._starts)
-                      if plan.excludes else None)
+        for slot in slots:
+            plan = slot.plan
+            if not plan.lo <= first < plan.hi:
+                continue
+            if plan.sla:
+                if sla:
+                    continue
+                sla = True
+            period = plan.period_of(first)
+            if plan.limit is None:
+                counts = slot.counts
+                counts[period] = counts.get(period, 0) + 1
+            else:
+                loads = slot.loads.get(period)
+                if loads is None:
+                    slot.loads[period] = [(first, seq, ticket)]
+                else:
+                    loads.append((first, seq, ticket))
+            reason = None
+            if plan.excludes:
+                reason = plan.static_reason(fields, first, service, self._starts)
+                if reason is not None:
+                    slot.static = True
             for name in plan.names:
                 outcome = outcomes.get(name)
                 if outcome is None:
@@ -214,23 +223,41 @@ class AttainmentAccumulator:
                 if why is not None:
                     self._not_evaluated.append(NotEvaluated(
                         agreement=plan.name, definition=name, ticket=ticket, reason=why))
-            if not plan.targets:
-                continue
-            buckets = self._bucket(plan, who)
-            for (target, definition, priorities), bucket in zip(plan.targets, buckets, strict=True):
-                cycles = counted.get((definition, key))
+            routes = slot.routes
+            waiting = False
+            for definition, cached in plan.measured:
+                cycles = counted.get(cached)
                 if cycles is None:
-                    cycles = counted[definition, key] = final_cycles(outcomes[definition], key)
+                    cycles = counted[cached] = final_cycles(outcomes[definition],
+                                                                plan.period_of)
                 final, pending = cycles
-                for priority, period, met in final:
-                    if priorities is None or priority in priorities:
-                        bucket.append((period, first, seq, ticket, met, reason))
                 if pending:
+                    waiting = True
+                if len(final) > 1:  # a ticket may count twice for one target
+                    slot.repeat = True
+                route = routes[definition]
+                for priority, stop, met in final:
+                    targets = route.get(priority)
+                    if targets is None:
+                        targets = slot.route(definition, priority)
+                    if targets:
+                        item = (first, seq, ticket, met, reason)
+                        for found in targets:
+                            bucket = found.get(stop)
+                            if bucket is None:
+                                bucket = found[stop] = []
+                            bucket.append(item)
+            if waiting:
+                for target, definition, priorities in plan.targets:
                     self._pending.extend(
-                        Pending(agreement=plan.name, customer=who, target=target,
+                        Pending(agreement=plan.name, customer=slot.who, target=target,
                                 ticket=ticket, stage=stage)
-                        for priority, stage in pending
+                        for priority, stage in counted[definition, plan.key][1]
                         if priorities is None or priority in priorities)
+        if not sla:
+            self._not_covered.append(NotCovered(
+                ticket=ticket, reason=f"no SLA matches (customer {raw_customer}"
+                                      f", service {service})"))
 
     def _service_start(self, name: object) -> int | None:
         service = self._catalogue._index["services"].get(name) if isinstance(name, str) else None
@@ -274,11 +301,8 @@ class AttainmentAccumulator:
         self._count += other._count
         if other._lo is not None and other._hi is not None:
             self._seen(other._lo, other._hi)
-        for key, items in other._found.items():
-            self._found.setdefault(key, []).extend(
-                (p, f, seq + offset, t, m, r) for p, f, seq, t, m, r in items)
-        for key, loads in other._load.items():
-            self._load.setdefault(key, []).extend((f, seq + offset, t) for f, seq, t in loads)
+        for slot in other._slots.values():
+            self._slot(self._plans[slot.plan.name], slot.who).merge(slot, offset)
         self._outages.extend(other._outages)
         self._not_covered.extend(other._not_covered)
         self._not_evaluated.extend(other._not_evaluated)
@@ -292,18 +316,7 @@ class AttainmentAccumulator:
         ()
         """
         cat = self._catalogue
-        beyond: dict[str, dict[int, str]] = {}
-        workload = []
-        for (name, who, key), loads in sorted(self._load.items(),
-                                             key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2])):
-            limit = cat.agreement(name).workload_limit
-            loads.sort(key=_FIRST_SEQ)
-            over = loads[limit:] if limit is not None else []
-            reason = f"beyond the workload limit of {limit}"
-            beyond.setdefault(name, {}).update((seq, reason) for _, seq, _ in over)
-            workload.append(WorkloadUsage(agreement=name, customer=who, period=key,
-                                          count=len(loads), limit=limit,
-                                          excluded=tuple(t for _, _, t in over)))
+        workload, beyond = workload_usage(self._slots.values())
         # outages by service, then by customer (None: every customer's), in input order
         grouped: dict[str, dict[str | None, list[tuple[int, ServiceOutage]]]] = {}
         for index, outage in enumerate(self._outages):
@@ -311,14 +324,14 @@ class AttainmentAccumulator:
                 (index, outage))
         results: list[TargetResult] = []
         for agreement in cat.agreements:
-            results.extend(self._agreement_results(agreement, beyond.get(agreement.name, {}),
-                                                   grouped))
+            results.extend(self._agreement_results(agreement, beyond, grouped))
         results.sort(key=_sort_key)
         return Attainment(results=tuple(results), not_covered=tuple(self._not_covered),
                           not_evaluated=tuple(self._not_evaluated), pending=tuple(self._pending),
                           workload=tuple(workload))
 
-    def _agreement_results(self, agreement: Any, beyond: dict[int, str],
+    def _agreement_results(self, agreement: Any,
+                           beyond: dict[tuple[str, str | None], dict[int, str]],
                            grouped: dict[str, dict[str | None, list[tuple[int, ServiceOutage]]]],
                            ) -> list[TargetResult]:
         cat = self._catalogue
@@ -335,9 +348,16 @@ class AttainmentAccumulator:
         for who in customers:
             for target in agreement.targets:
                 if target.kind == "tickets":
-                    found = self._found.get((agreement.name, who, target.name), [])
-                    out.extend(ticket_results(agreement, who, target, keys=keys, found=found,
-                                              beyond=beyond))
+                    slot = self._slots.get((agreement.name, who))
+                    if slot is None:
+                        out.extend(ticket_results(agreement, who, target, keys=keys, found={},
+                                                  beyond={}, static=False, repeat=False))
+                        continue
+                    index = [t[0] for t in slot.plan.targets].index(target.name)
+                    out.extend(ticket_results(agreement, who, target, keys=keys,
+                                              found=slot.found[index],
+                                              beyond=beyond.get((agreement.name, who), {}),
+                                              static=slot.static, repeat=slot.repeat))
                     continue
                 services = (target.services or agreement.services
                             or tuple(s.name for s in cat.services))
