@@ -22,13 +22,14 @@ Measured, best of the same number of runs for every contender:
      ``to_datetime`` + ``tz_localize`` (parsing alone, no SLA logic: a lower bound for a
      pandas script).
 
-  4. With ``--sizes N,M,...`` (``--quick``: 30,000 and 120,000 rows, one run): the
-     streaming evaluation (``evaluate_export`` on the open file, as ``sla-report`` does
-     once its input is streamed) in a fresh subprocess per size and per ``--jobs``: wall,
-     CPU of the process and of its workers, rows/s (linearity), peak RSS
-     (``VmHWM``: ``ru_maxrss`` would keep the forking parent's), ``--jobs 2`` against ``--jobs 1`` (and the CPU bound of that ratio:
-     one-process CPU over the busier process's CPU), and ``csv.reader`` alone on the same
-     file, side by side in one table.
+  4. With ``--sizes N,M,...`` (``--quick``: 30,000 and 120,000 rows, one run): the whole
+     command, ``python -m itsm_core sla-report FILE --policy ... --tz Europe/London
+     --engine pure`` (``main`` in a fresh interpreter), per size and per ``--jobs``: wall
+     (start-up included), CPU of the process and of its workers, rows/s (linearity),
+     peak RSS (``ru_maxrss`` of the children of a fresh parent: the command's process or
+     its largest worker), ``--jobs 2`` against ``--jobs 1`` (and the CPU bound of that
+     ratio: one-process CPU over the busier process's CPU), the load average, and
+     ``csv.reader`` alone on the same file, side by side in one table.
 
 Run: ``.venv/bin/python benchmarks/bench_cli.py [rows] [--runs N] [--baseline SRC]
 [--peer-rows M] [--sizes N,M] [--quick]`` (default 120,000 rows, 3 runs).  On a shared machine wall time
@@ -152,75 +153,78 @@ def write(path: Path, rows: int) -> Any:
         return write_export(out, rows=rows)
 
 
-STREAM = """
-import csv, functools, hashlib, resource, sys, time
-from zoneinfo import ZoneInfo
-from itsm_core.cli.csvread import DEFAULT_MISSING, collect_rows, read_header
-from itsm_core.cli.evaluate import fields_needed
-from itsm_core.cli.jobs import ExportWork, evaluate_export
-from itsm_core.cli.policyfile import load_policy
-path, jobs, policy_path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-wall, cpu = time.perf_counter(), time.process_time()
-with open(path, encoding="utf-8", newline="") as text:
-    reader = csv.reader(text)
-    if jobs == 0:  # csv.reader alone
-        rows = sum(1 for _ in reader)
-        digest = str(rows)
-    else:
-        policy = load_policy(policy_path)
-        keep = fields_needed(policy, ["definition", "priority"])
-        columns = read_header(reader, {})
-        work = ExportWork(policy=policy, time_format=None, tz=ZoneInfo("Europe/London"),
-                          at_name=columns.names["at"],
-                          fields=tuple(name for name, _ in columns.kept(keep)),
-                          by=("definition", "priority"), period=None)
-        collect = functools.partial(collect_rows, reader, columns=columns, keep=keep,
-                                    missing=DEFAULT_MISSING)
-        result = evaluate_export(collect, work, jobs=jobs, as_of=None)
-        digest = hashlib.sha256(repr((result.accumulator.report(),
-            result.accumulator.not_evaluated(), result.skipped, result.as_of,
-            result.notes)).encode()).hexdigest()[:16]
-wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-children = resource.getrusage(resource.RUSAGE_CHILDREN)
-with open("/proc/self/status") as status:  # this program's own high-water mark (ru_maxrss
-    peak = next(int(line.split()[1]) * 1024 for line in status  # keeps the forking parent's)
-                if line.startswith("VmHWM"))
-print(wall, cpu, children.ru_utime + children.ru_stime, peak, digest)
+# The command in a fresh interpreter: ``main([...])`` as ``python -m itsm_core`` runs it
+# (``jobs`` 0: ``csv.reader`` alone on the file); prints its CPU time, its workers' CPU
+# time and a digest of the report.
+CHILD = """
+import csv, hashlib, io, resource, sys, time
+from contextlib import redirect_stdout
+from itsm_core.cli import main
+path, jobs, policy = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+if jobs == 0:
+    with open(path, encoding="utf-8", newline="") as text:
+        digest = str(sum(1 for _ in csv.reader(text)))
+else:
+    out = io.StringIO()
+    with redirect_stdout(out):
+        code = main(["sla-report", path, "--policy", policy, "--tz", "Europe/London",
+                     "--engine", "pure", "--format", "json", "--jobs", str(jobs)])
+    assert code == 0, code
+    digest = hashlib.sha256(out.getvalue().encode()).hexdigest()[:16]
+kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(time.process_time(), kids.ru_utime + kids.ru_stime, digest)
+"""
+# Runs CHILD as its only child: the peak RSS of the command and of its workers
+# (``ru_maxrss`` of the children, which a fresh parent keeps for this run alone) and the
+# wall time, start-up included.
+WRAP = """
+import resource, subprocess, sys, time
+wall = time.perf_counter()
+done = subprocess.run(sys.argv[1:], check=True, capture_output=True, text=True)
+wall = time.perf_counter() - wall
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+print(wall, peak, done.stdout)
 """
 
 
-def run_stream(path: Path, jobs: int) -> tuple[float, float, float, int, str]:
-    """One streaming run in a fresh interpreter: wall, CPU here, CPU of the workers, peak
-    RSS (bytes), a digest of the result (``jobs=0``: ``csv.reader`` alone)."""
-    done = subprocess.run([sys.executable, "-c", STREAM, str(path), str(jobs), str(POLICY)],
+def run_command(path: Path, jobs: int) -> tuple[float, float, float, int, str]:
+    """``sla-report`` on *path* in a fresh process: wall, CPU of the command's process,
+    CPU of its workers, peak RSS (bytes, the larger of the process and its workers) and a
+    digest of the report (``jobs=0``: ``csv.reader`` alone)."""
+    done = subprocess.run([sys.executable, "-c", WRAP, sys.executable, "-c", CHILD,
+                           str(path), str(jobs), str(POLICY)],
                           check=True, capture_output=True, text=True)
-    wall, cpu, children, peak, digest = done.stdout.split()
-    return float(wall), float(cpu), float(children), int(peak), digest
+    wall, peak, cpu, workers, digest = done.stdout.split()
+    return float(wall), float(cpu), float(workers), int(peak), digest
 
 
 def streaming_figures(tmp: str, sizes: list[int], runs: int) -> None:
-    """Part 4: the streaming evaluation at each size, side by side."""
-    print(f"\nstreaming evaluation (fresh subprocess per run, best wall of {runs}; load "
-          f"average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)")
-    print("| rows | csv.reader | --jobs 1 wall / CPU | rows/s | x csv.reader (CPU) | "
-          "peak RSS | B/row | --jobs 2 wall / CPU here + workers | ratio | CPU bound |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    """Part 4: ``sla-report`` end to end at each size, side by side."""
+    print(f"\nsla-report end to end (python -m itsm_core, --engine pure, a fresh process per "
+          f"run, best wall of {runs}; cpu_count={os.cpu_count()})")
+    print("| rows | csv.reader | --jobs 1 wall / CPU | rows/s (CPU) | x csv.reader (CPU) | "
+          "peak RSS | B/row | --jobs 2 wall / CPU here + workers | peak RSS | wall ratio | "
+          "CPU bound | load average |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for rows in sizes:
         path = Path(tmp) / f"stream{rows}.csv"
         info = write(path, rows)
         best: dict[int, tuple[float, float, float, int, str]] = {}
+        loads = []
         for _ in range(runs):
             for jobs in (0, 1, 2):
-                found = run_stream(path, jobs)
+                loads.append(os.getloadavg()[0])
+                found = run_command(path, jobs)
                 if jobs not in best or found[0] < best[jobs][0]:
                     best[jobs] = found
         (r_wall, r_cpu, *_), one, two = best[0], best[1], best[2]
-        assert one[4] == two[4], "--jobs 2 must give the --jobs 1 result"
+        assert one[4] == two[4], "--jobs 2 must give the --jobs 1 report"
         bound = one[1] / max(two[1], two[2])
         print(f"| {info.rows:,} | {r_wall:.2f} s | {one[0]:.2f} s / {one[1]:.2f} s | "
-              f"{info.rows / one[1]:,.0f} (CPU) | {one[1] / r_cpu:.1f}x | "
+              f"{info.rows / one[1]:,.0f} | {one[1] / r_cpu:.1f}x | "
               f"{one[3] / 2**20:,.0f} MiB | {one[3] / info.rows:,.0f} | {two[0]:.2f} s / "
-              f"{two[1]:.2f} s + {two[2]:.2f} s | {one[0] / two[0]:.2f}x | {bound:.2f}x |")
+              f"{two[1]:.2f} s + {two[2]:.2f} s | {two[3] / 2**20:,.0f} MiB | "
+              f"{one[0] / two[0]:.2f}x | {bound:.2f}x | {min(loads):.1f}-{max(loads):.1f} |")
         path.unlink()
 
 

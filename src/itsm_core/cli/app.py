@@ -160,7 +160,8 @@ def _keys(text: str, known: Sequence[str]) -> tuple[str, ...]:
 
 
 def _progress(err: TextIO, size: int) -> Callable[[int], None] | None:
-    if not (size >= PROGRESS_MIN_BYTES and err.isatty()):
+    """A progress display for an input of *size* bytes (``-1``: unknown, not short)."""
+    if not ((size >= PROGRESS_MIN_BYTES or size < 0) and err.isatty()):
         return None
 
     def show(rows: int) -> None:

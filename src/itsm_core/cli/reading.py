@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import sys
 from datetime import datetime
 from typing import TYPE_CHECKING, cast
@@ -32,7 +31,7 @@ from itsm_core.cli.shapes import (
     choose_shape,
     split_column_spec,
 )
-from itsm_core.cli.source import decode_events, parse_delimiter, read_events, sniff_delimiter
+from itsm_core.cli.source import open_events, parse_delimiter, sniff_delimiter
 from itsm_core.cli.timeparse import make_time_parser
 from itsm_core.errors import ConfigError, InvalidArgumentError, NaiveDatetimeError, shown
 
@@ -119,37 +118,39 @@ def as_of_instant(text: str | None, tz: ZoneInfo | None) -> datetime | None:
 def _reader(args: argparse.Namespace, preset: Preset | None, missing: frozenset[str],
             ) -> tuple[CsvReader, ColumnMap, int]:
     """The export's rows (a ticket table's as events), its header read (its rows are read
-    as they are evaluated), and its size in bytes (decompressed).  The whole file is read
-    and decoded first, so an input problem is found before any row is read."""
+    as they are evaluated), and its size in bytes (``EventLines.size`` of
+    :mod:`itsm_core.cli.source`; ``-1``: unknown).  The input is a stream: its head
+    (about a megabyte) is read and decoded first, so that an input problem there is found
+    before any row is read, and the delimiter and the shape are decided on it; a later
+    problem is raised as its line is read."""
     log_text, table_spec = split_column_spec(args.columns)
     spec = parse_column_spec(log_text)  # a malformed option before a missing file
     if preset is not None:
         table_spec = {**{r: c for r, c in preset.columns.items() if r not in spec},
                       **table_spec}
     delimiter = parse_delimiter(args.delimiter)
-    data = read_events(args.events, sys.stdin)
-    text = decode_events(data, args.events, args.encoding)
-    delimiter = delimiter or sniff_delimiter(text)
+    source = open_events(args.events, sys.stdin, args.encoding)
+    delimiter = delimiter or sniff_delimiter(source.head)
     requested = args.shape
     if requested == "auto" and preset is not None:
         requested = preset.shape
     if requested == "auto" and table_spec.keys() & set(TABLE_STATES):
         requested = "table"
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(source.lines(), delimiter=delimiter)
     table_spec = {**table_spec, **{r: c for r, c in spec.items() if r in ("ticket", "priority")}}
-    if choose_shape(text, delimiter, requested, table_spec, spec) == "log":
+    if choose_shape(source.head, delimiter, requested, table_spec, spec) == "log":
         if table_spec.keys() & set(TABLE_STATES):
             raise ConfigError("--columns", "the roles opened, responded, resolved and closed "
                               "are the columns of a ticket table", "--shape table, or the "
                               "roles ticket, at, state, priority for an event log")
-        return reader, read_header(reader, {**_preset_log(preset), **spec}), len(data)
+        return reader, read_header(reader, {**_preset_log(preset), **spec}), source.size
     if spec.keys() & {"at", "state"}:
         raise ConfigError("--columns", "the roles at and state are the columns of an event "
                           "log; a ticket table has opened, responded, resolved and closed",
                           "--shape log, or the ticket table's roles")
     table = TableReader(reader, table_spec, missing)
     rows = cast("CsvReader", table)
-    return rows, read_header(rows, table.log_spec), len(data)
+    return rows, read_header(rows, table.log_spec), source.size
 
 
 def _preset_log(preset: Preset | None) -> dict[str, str]:

@@ -59,6 +59,7 @@ __all__ = ["Stream", "bounds"]
 
 _PIECE_ROWS = 5_000  # rows per chunk while the file is read
 _LAST_ROWS = 2_500  # rows per chunk once it is read: the last ones end close together
+_AHEAD = 4  # chunks waiting per worker before this process evaluates one itself
 
 
 def bounds(weights: Sequence[int], parts: int) -> list[range]:
@@ -155,11 +156,12 @@ class Stream:
         return self.order or DAY_FIRST
 
     def _fold(self, chunk: list[tuple[str, FlatRows]], order: str) -> None:
-        """Evaluate *chunk* in a free worker, or here when every worker has two."""
+        """Evaluate *chunk* in a free worker, or here when every worker has four
+        waiting (:data:`_AHEAD` each)."""
         if self.evaluator.work.cycles:
             self.order_of += (ticket for ticket, _ in chunk)
         busy = sum(1 for part in self.parts if not part.done())
-        if self.pool is not None and busy < 2 * self.workers:
+        if self.pool is not None and busy < _AHEAD * self.workers:
             self.parts.append(self.pool.submit(fold_chunk, pack_chunk(chunk), self.as_of,
                                                order))
             return
@@ -253,7 +255,7 @@ class Stream:
             if tail[index] is not None:
                 break
             while self.pool is not None and front < index and sum(
-                    1 for f in tail if f is not None and not f.done()) < 2 * self.workers:
+                    1 for f in tail if f is not None and not f.done()) < _AHEAD * self.workers:
                 tail[front] = self.pool.submit(fold_chunk, pack_chunk(take(front)),
                                                self.as_of, order, archive=False)
                 front += 1
