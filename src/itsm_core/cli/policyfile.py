@@ -1,9 +1,11 @@
-"""Loading an SLA policy from a JSON or TOML file (or the demo's packaged JSON).
+"""Loading configuration files: an SLA policy, a service catalogue, KPI settings (JSON or
+TOML), and the demo's packaged policy.
 
-The file holds exactly what :meth:`itsm_core.sla.policy.SlaPolicy.from_dict` reads.
-TOML needs Python 3.11's ``tomllib`` (or the ``tomli`` package on 3.10); without either
-the error says to use JSON.  Every failure is a :class:`~itsm_core.errors.ConfigError`
-whose path starts with the file name.
+A policy file holds exactly what :meth:`itsm_core.sla.policy.SlaPolicy.from_dict` reads;
+:func:`config_from_text` reads any other configuration value the same way.  TOML needs
+Python 3.11's ``tomllib`` (or the ``tomli`` package on 3.10); without either the error says
+to use JSON.  Every failure is a :class:`~itsm_core.errors.ConfigError` whose path starts
+with the file name.
 
 >>> policy = load_demo_policy()
 >>> [d.name for d in policy.definitions]
@@ -14,16 +16,20 @@ from __future__ import annotations
 
 import importlib
 import json
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 from itsm_core._config import MAX_DEPTH, check_depth
 from itsm_core.errors import ArgumentTypeError, ConfigError, UnknownNameError, shown
 from itsm_core.sla.policy import SlaPolicy
 
-__all__ = ["load_demo_policy", "load_policy", "policy_from_text"]
+__all__ = ["config_from_text", "load_config", "load_demo_policy", "load_policy",
+           "policy_from_text"]
+
+T = TypeVar("T")
 
 _KNOWN_SHOWN = 20  # names listed in an "unknown name" message
 _NESTING = f"at most {MAX_DEPTH} levels of mappings and lists"
@@ -61,6 +67,25 @@ def policy_from_text(text: str, name: str, kind: str) -> SlaPolicy:
     ...
     itsm_core.errors.ConfigError: p.json: definitions[0].calendar: unknown name 'uk'; expected a name defined in the file
     """
+    return config_from_text(text, name, kind, SlaPolicy.from_dict, _FORMS)
+
+
+def config_from_text(text: str, name: str, kind: str, build: Callable[[Any], T],
+                     forms: str) -> T:
+    """Parse *text* as *kind* (``"json"`` or ``"toml"``) and *build* the value from the data;
+    *forms* says what the file should hold.
+
+    Raises:
+        ConfigError: the text does not parse, or *build* refuses the data (a name it
+            refers to included); the path starts with *name*.
+
+    >>> from itsm_core.service import Catalogue
+    >>> config_from_text('{"agreements": [{"name": "a"}]}', "c.json", "json",
+    ...                  Catalogue.from_dict, "a catalogue")
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.ConfigError: c.json: agreements[0].from: ...
+    """
     data: Any
     if not isinstance(text, str):
         raise ArgumentTypeError(f"text: expected a str, got {type(text).__name__}")
@@ -70,32 +95,59 @@ def policy_from_text(text: str, name: str, kind: str) -> SlaPolicy:
         except RecursionError:
             raise ConfigError(name, "nested too deeply to read", _NESTING) from None
         except ValueError as exc:  # JSONDecodeError, or an integer too long to convert
-            raise ConfigError(name, f"not valid JSON ({str(exc)[:200]})", _FORMS) from None
+            raise ConfigError(name, f"not valid JSON ({str(exc)[:200]})", forms) from None
     elif kind == "toml":
         toml = _toml()
         if toml is None:  # pragma: no cover - Python 3.10 without tomli
             raise ConfigError(name, "reading TOML needs Python 3.11+ or the 'tomli' package",
-                              "the same policy as a .json file")
+                              "the same value as a .json file")
         try:
             data = toml.loads(text)
         except RecursionError:
             raise ConfigError(name, "nested too deeply to read", _NESTING) from None
         except ValueError as exc:  # TOMLDecodeError, or an integer too long to convert
-            raise ConfigError(name, f"not valid TOML ({str(exc)[:200]})", _FORMS) from None
+            raise ConfigError(name, f"not valid TOML ({str(exc)[:200]})", forms) from None
     else:
-        raise ConfigError(name, f"unknown policy file kind {shown(kind)}", _FORMS)
+        raise ConfigError(name, f"unknown file kind {shown(kind)}", forms)
     try:
         check_depth(data)
-        return SlaPolicy.from_dict(data)
+        return build(data)
     except ConfigError as exc:
         raise ConfigError(f"{name}: {exc.path}" if exc.path else name, exc.problem,
                           exc.expected) from None
-    except UnknownNameError as exc:  # a definition naming a calendar the file lacks
+    except UnknownNameError as exc:  # a value naming something the file lacks
         known = ", ".join(shown(k) for k in exc.known[:_KNOWN_SHOWN])
         if len(exc.known) > _KNOWN_SHOWN:
             known += f", ... ({len(exc.known)} in all)"
         raise ConfigError(f"{name}: {exc.what}", f"unknown name {shown(exc.name)}",
                           f"one of {known}" if known else "a name defined in the file") from None
+
+
+def load_config(path: str, option: str, build: Callable[[Any], T], forms: str, *,
+                other: str | None = None) -> T:
+    """Read the configuration file at *path* (``.json`` or ``.toml``, by its suffix) given
+    as *option*, and *build* the value (see :func:`config_from_text`); a file with another
+    suffix is read as *other* (``"json"``), or refused when *other* is ``None``.
+
+    Raises:
+        ConfigError: the file is missing or unreadable, has another suffix, or holds an
+            invalid value.
+
+    >>> load_config("no-such.yaml", "--kpis", dict, "KPI settings")
+    Traceback (most recent call last):
+    ...
+    itsm_core.errors.ConfigError: --kpis: 'no-such.yaml' is neither .json nor .toml; expected KPI settings
+    """
+    suffix = Path(path).suffix.lower()
+    kind = suffix[1:] if suffix in (".json", ".toml") else other
+    if kind is None:
+        raise ConfigError(option, f"{shown(path)} is neither .json nor .toml", forms)
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(option, f"cannot read {shown(path)} ({reason})", forms) from None
+    return config_from_text(text, f"{option} {path}", kind, build, forms)
 
 
 def load_policy(path: str) -> SlaPolicy:
@@ -110,15 +162,7 @@ def load_policy(path: str) -> SlaPolicy:
     ...
     itsm_core.errors.ConfigError: --policy: cannot read 'no-such-policy.json' (No such file or directory); expected a .json or .toml file holding {'calendars': {...}, 'definitions': [...]}
     """
-    suffix = Path(path).suffix.lower()
-    if suffix not in (".json", ".toml"):
-        raise ConfigError("--policy", f"{shown(path)} is neither .json nor .toml", _FORMS)
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ConfigError("--policy", f"cannot read {shown(path)} ({reason})", _FORMS) from None
-    return policy_from_text(text, path, suffix[1:])
+    return load_config(path, "--policy", SlaPolicy.from_dict, _FORMS)
 
 
 def load_demo_policy() -> SlaPolicy:

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Callable, Iterator, Mapping
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
-from itsm_core._config import check_depth
 from itsm_core.calendar import BusinessCalendar
+from itsm_core.cli.policyfile import load_config
 from itsm_core.cli.timeparse import make_time_parser
 from itsm_core.errors import ConfigError, InvalidArgumentError, NaiveDatetimeError, shown
 from itsm_core.service.backups import BackupRun
@@ -34,7 +33,7 @@ _OUTAGE_COLUMNS = ("id", "service", "start", "end", "kind", "impact", "cause", "
 _EXERCISE_FORM = ("a CSV file with the columns service, disrupted_at, recovered_at, "
                   "restored_to[, resumed_at]")
 _BACKUP_FORM = "a CSV file with the columns service, at[, ok]"
-_KPI_FORM = ("a .json file holding KPI settings such as {'group_field': 'assignment_group', "
+_KPI_FORM = ("a .json or .toml file holding KPI settings such as {'group_field': 'assignment_group', "
              "'buckets': ['P1D', 'P7D']}")
 _TRUE = {"true", "yes", "1", "ok", "y"}
 _FALSE = {"false", "no", "0", "failed", "n"}
@@ -163,25 +162,11 @@ def load_kpi_settings(path: str,
     >>> load_kpi_settings("no-such-kpis.json")
     Traceback (most recent call last):
     ...
-    itsm_core.errors.ConfigError: --kpis: cannot read 'no-such-kpis.json' (No such file or directory); expected a .json file holding KPI settings such as {'group_field': 'assignment_group', 'buckets': ['P1D', 'P7D']}
+    itsm_core.errors.ConfigError: --kpis: cannot read 'no-such-kpis.json' (No such file or directory); expected a .json or .toml file holding KPI settings such as {'group_field': 'assignment_group', 'buckets': ['P1D', 'P7D']}
     """
-    text = _read("--kpis", path, _KPI_FORM)
-    try:
-        data = json.loads(text)
-    except RecursionError:
-        raise ConfigError(f"--kpis {path}", "nested too deeply to read", _KPI_FORM) from None
-    except ValueError as exc:
-        raise ConfigError(f"--kpis {path}", f"not valid JSON ({str(exc)[:200]})",
-                          _KPI_FORM) from None
-    try:
-        check_depth(data)
-        return KpiSettings.from_dict(data, calendars=calendars)
-    except ConfigError as exc:
-        where = f"--kpis {path}: {exc.path}" if exc.path else f"--kpis {path}"
-        raise ConfigError(where, exc.problem, exc.expected) from None
-    except LookupError as exc:  # UnknownNameError: a calendar the catalogue lacks
-        raise ConfigError(f"--kpis {path}", str(exc.args[0] if exc.args else exc),
-                          "a calendar of the catalogue") from None
+    return load_config(path, "--kpis",
+                       lambda data: KpiSettings.from_dict(data, calendars=calendars), _KPI_FORM,
+                       other="json")
 
 
 def load_outages(path: str, tz: tzinfo | None) -> tuple[ServiceOutage, ...]:

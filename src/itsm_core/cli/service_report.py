@@ -22,14 +22,13 @@ import argparse
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone, tzinfo
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from itsm_core._config import check_depth
 from itsm_core._instant import load_zone
 from itsm_core.cli.csvread import SkippedRow, collect_rows, parse_rows
 from itsm_core.cli.evaluate import History, events_from_rows, histories_from_demo
 from itsm_core.cli.html_report import html_page
+from itsm_core.cli.policyfile import config_from_text, load_config
 from itsm_core.cli.scan import decide_order
 from itsm_core.cli.service_inputs import (
     load_backups,
@@ -71,7 +70,7 @@ __all__ = ["FORMATS", "add_arguments", "build_reports", "demo_report", "load_cat
            "load_outages", "read_histories", "render", "run"]
 
 FORMATS = ("text", "json", "markdown", "html")
-_CATALOGUE_FORM = "a .json file holding {'services': [...], 'customers': [...], 'agreements': [...]}"
+_CATALOGUE_FORM = "a .json or .toml file holding {'services': [...], 'customers': [...], 'agreements': [...]}"
 # ticket id -> the fields the breach charts count
 Facts = dict[object, dict[str, object]]
 
@@ -116,24 +115,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def load_catalogue(path: str) -> Catalogue:
-    """Read the catalogue file at *path* (JSON).
+    """Read the catalogue file at *path* (``.json`` or ``.toml``).
 
     Raises:
-        ConfigError: the file is missing, unreadable, not JSON, or an invalid catalogue
-            (the message names the file and the path inside it).
+        ConfigError: the file is missing, unreadable, does not parse, or holds an invalid
+            catalogue (the message names the file and the path inside it).
 
     >>> load_catalogue("no-such-catalogue.json")
     Traceback (most recent call last):
     ...
-    itsm_core.errors.ConfigError: --catalogue: cannot read 'no-such-catalogue.json' (No such file or directory); expected a .json file holding {'services': [...], 'customers': [...], 'agreements': [...]}
+    itsm_core.errors.ConfigError: --catalogue: cannot read 'no-such-catalogue.json' (No such file or directory); expected a .json or .toml file holding {'services': [...], 'customers': [...], 'agreements': [...]}
     """
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ConfigError("--catalogue", f"cannot read {shown(path)} ({reason})",
-                          _CATALOGUE_FORM) from None
-    return catalogue_from_text(text, path)
+    return load_config(path, "--catalogue", Catalogue.from_dict, _CATALOGUE_FORM,
+                       other="json")
 
 
 def catalogue_from_text(text: str, name: str) -> Catalogue:
@@ -144,20 +138,7 @@ def catalogue_from_text(text: str, name: str) -> Catalogue:
     ...
     itsm_core.errors.ConfigError: c.json: agreements[0].from: ...
     """
-    try:
-        data = json.loads(text)
-    except RecursionError:
-        raise ConfigError(name, "nested too deeply to read", _CATALOGUE_FORM) from None
-    except ValueError as exc:
-        raise ConfigError(name, f"not valid JSON ({str(exc)[:200]})", _CATALOGUE_FORM) from None
-    try:
-        check_depth(data)
-        return Catalogue.from_dict(data)
-    except ConfigError as exc:
-        raise ConfigError(f"{name}: {exc.path}" if exc.path else name, exc.problem,
-                          exc.expected) from None
-    except (KeyError, LookupError) as exc:  # UnknownNameError: a name the file lacks
-        raise ConfigError(name, str(exc).strip("'\""), "names defined in the file") from None
+    return config_from_text(text, name, "json", Catalogue.from_dict, _CATALOGUE_FORM)
 
 
 def read_histories(reader: CsvReader, columns: ColumnMap, *, missing: frozenset[str],
