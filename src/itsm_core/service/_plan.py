@@ -13,15 +13,17 @@ Attainment).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, tzinfo
+from datetime import datetime, timezone, tzinfo
 from typing import Any
 
 from itsm_core._instant import _MAX_US, _MIN_US, from_us, to_us
 from itsm_core.service.agreement import Agreement
+from itsm_core.service.catalogue import Catalogue
 from itsm_core.service.period import period_of
 from itsm_core.sla import SlaDefinition, SlaOutcome, Stage
 
-__all__ = ["AgreementPlan", "PeriodIndex", "Slot", "final_cycles", "service_start_us"]
+__all__ = ["AgreementPlan", "PeriodIndex", "Slot", "final_cycles", "outages_of",
+           "service_start_us", "service_starts"]
 
 _HOUR = 3600 * 10**6  # microseconds
 _QUARTER = 900 * 10**6
@@ -141,6 +143,24 @@ def final_cycles(outcome: SlaOutcome, key: Callable[[int], str]
     return final, pending
 
 
+def outages_of(by_customer: dict[Any, list[tuple[int, Any]]], customer: str | None
+               ) -> list[Any]:
+    """The outages that count for *customer* (all of them for ``None``), in input order,
+    from ``(input index, outage)`` pairs by customer (``None``: every customer's).
+
+    >>> outages_of({None: [(2, "all")], "acme": [(0, "acme's")], "globex": [(1, "x")]},
+    ...            "acme")
+    ["acme's", 'all']
+    """
+    if customer is None:
+        lists = list(by_customer.values())
+    else:
+        lists = [by_customer.get(None, []), by_customer.get(customer, [])]
+    merged = [item for part in lists for item in part]
+    merged.sort(key=lambda item: item[0])
+    return [outage for _, outage in merged]
+
+
 def service_start_us(start: Any, zone: tzinfo) -> int | None:
     """The local midnight of a service's start day in *zone*, or ``None``.
 
@@ -153,17 +173,38 @@ def service_start_us(start: Any, zone: tzinfo) -> int | None:
     return to_us(datetime(start.year, start.month, start.day, tzinfo=zone), "start")
 
 
+def service_starts(catalogue: Catalogue) -> dict[str, int | None]:
+    """Each service's start (:func:`service_start_us` in its calendar's zone, else UTC).
+
+    >>> service_starts(Catalogue.from_dict({"services": [{"name": "vpn",
+    ...                                                   "start": "1970-01-02"}]}))
+    {'vpn': 86400000000}
+    """
+    out: dict[str, int | None] = {}
+    for service in catalogue.services:
+        zone = (catalogue.calendar(service.calendar).timezone
+                if service.calendar is not None else timezone.utc)
+        out[service.name] = service_start_us(service.start, zone)
+    return out
+
+
 class AgreementPlan:
     """One agreement as attainment applies it to each ticket.
 
     Attributes:
         targets: ``(target name, definition name, priorities or None)`` of its ticket
             targets, in order.
-        measured: ``(definition name, (definition name, key))`` of each definition its
-            ticket targets count, without repeats (the pair keys a ticket's final cycles
-            of that definition in that period index).
+        measured: ``(definition name, token, (token, key))`` of each definition its
+            ticket targets count, without repeats (the token keys a ticket's outcome of
+            that definition, the pair its final cycles in that period index).
         names: the definitions it evaluates (its own, then its targets'), without repeats.
+        evaluates: ``(definition name, token)`` of each of *names*.
+        cycles: the ``(token, key)`` of each definition of *measured*, by name.
         limit: its workload limit, or ``None``.
+
+    A definition's token is its name unless *token* says otherwise: two accumulators
+    that share a ticket's outcomes (a what-if) give equal tokens only to equal
+    definitions.
 
     >>> from datetime import timezone
     >>> a = Agreement.from_dict({"name": "a", "from": "1970-01-01", "definitions": ["fix"],
@@ -179,8 +220,11 @@ class AgreementPlan:
         "before_start",
         "cause_field",
         "causes",
+        "cycles",
+        "evaluates",
         "excludes",
         "hi",
+        "idle",
         "key",
         "limit",
         "lo",
@@ -194,7 +238,7 @@ class AgreementPlan:
     )
 
     def __init__(self, agreement: Agreement, bounds: tuple[int, int], key: PeriodIndex, *,
-                 starts: bool = True) -> None:
+                 starts: bool = True, token: Callable[[str], object] = str) -> None:
         self.agreement = agreement
         self.name = agreement.name
         self.sla = agreement.kind == "sla"
@@ -211,10 +255,15 @@ class AgreementPlan:
         self.excludes = bool(rules.causes) or (rules.before_service_start and starts)
         self.targets = tuple((t.name, t.definition, frozenset(t.priorities) or None)
                              for t in agreement.targets if t.definition is not None)
-        self.measured = tuple((name, (name, key))
-                              for name in dict.fromkeys(d for _, d, _ in self.targets))
+        self.cycles = {name: (token(name), key)
+                       for name in dict.fromkeys(d for _, d, _ in self.targets)}
+        self.measured = tuple((name, pair[0], pair) for name, pair in self.cycles.items())
         self.names = tuple(dict.fromkeys([*agreement.definitions,
                                           *(d for _, d, _ in self.targets)]))
+        self.evaluates = tuple((name, token(name)) for name in self.names)
+        # whether the accumulator leaves this agreement to another one that measures it
+        # the same (a what-if's unchanged agreement): it applies, and counts nothing
+        self.idle = False
 
     def static_reason(self, fields: Any, first: int, service: object,
                       starts: dict[str, int | None]) -> str | None:
@@ -277,7 +326,7 @@ class Slot:
         self.repeat = False
         # definition -> priority -> the found of the targets such a cycle counts for
         self.routes: dict[str, dict[Any, tuple[dict[str, list[Contribution]], ...]]] = {
-            name: {} for name, _ in plan.measured}
+            name: {} for name, _, _ in plan.measured}
 
     def route(self, definition: str, priority: Any) -> tuple[dict[str, list[Contribution]], ...]:
         """The ``found`` of the targets that count a cycle of *definition* and *priority*

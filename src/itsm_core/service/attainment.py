@@ -26,8 +26,8 @@ takes tickets and outages one at a time and merges with another exactly.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from itsm_core._args import items_of
@@ -40,8 +40,10 @@ from itsm_core.service._plan import (
     Slot,
     definitions_of,
     final_cycles,
-    service_start_us,
+    outages_of,
+    service_starts,
 )
+from itsm_core.service._tickets import Scanned, check_iterable, checked_outage, scan, ticket_pair
 from itsm_core.service.accumulate import (
     Attainment,
     NotCovered,
@@ -102,18 +104,27 @@ class AttainmentAccumulator:
         self._not_covered: list[NotCovered] = []
         self._not_evaluated: list[NotEvaluated] = []
         self._pending: list[Pending] = []
-        self._starts = {s.name: self._service_start(s.name) for s in catalogue.services}
-        zones: dict[int, PeriodIndex] = {}
-        self._plans: dict[str, AgreementPlan] = {}
-        for agreement in catalogue.agreements:
-            zone = catalogue._index["zones"][agreement.name]
-            key = zones.setdefault(id(zone), PeriodIndex(self._period, zone))
-            self._plans[agreement.name] = AgreementPlan(
-                agreement, catalogue._index["bounds"][agreement.name], key,
-                starts=any(start is not None for start in self._starts.values()))
-        self._definitions = definitions_of(list(self._plans.values()), catalogue.definition)
+        self._starts = service_starts(catalogue)
+        self._zones: dict[int, PeriodIndex] = {}
+        self._plan_agreements(str)
         self._when = tuple(dict.fromkeys(f for a in catalogue.agreements for f, _ in a.when))
         self._candidates: dict[tuple[Any, ...], tuple[Slot, ...]] = {}
+
+    def _plan_agreements(self, token: Callable[[str], object]) -> None:
+        """Plan every agreement, a ticket's outcome of a definition keyed by
+        ``token(name)`` (a what-if gives two accumulators tokens that are equal only for
+        equal definitions, and lets them share a ticket's outcomes)."""
+        cat = self._catalogue
+        starts = any(start is not None for start in self._starts.values())
+        self._token = token
+        self._plans: dict[str, AgreementPlan] = {}
+        for agreement in cat.agreements:
+            zone = cat._index["zones"][agreement.name]
+            key = self._zones.setdefault(id(zone), PeriodIndex(self._period, zone))
+            self._plans[agreement.name] = AgreementPlan(
+                agreement, cat._index["bounds"][agreement.name], key, starts=starts,
+                token=token)
+        self._definitions = definitions_of(list(self._plans.values()), cat.definition)
 
     def _seen(self, lo: int, hi: int) -> None:
         self._lo = lo if self._lo is None else min(self._lo, lo)
@@ -157,25 +168,27 @@ class AttainmentAccumulator:
         'no SLA matches (customer None, service None)'
         """
         listed = events if type(events) is list else items_of(events, "events", "TicketEvent")
+        self._add(listed, ticket, scan(listed, self._as_of_us, None), {}, {})
+
+    def _add(self, listed: list[TicketEvent], ticket: Any, scanned: Scanned | None,
+             outcomes: dict[object, SlaOutcome],
+             counted: dict[tuple[object, PeriodIndex], tuple[list[Final], list[Any]]],
+             ) -> list[AgreementPlan]:
+        """Add a scanned ticket; *outcomes* (by definition token) and *counted* (final
+        cycles by token and period index) are what is known of it, shared with a what-if's
+        other side.  Returns the plans that applied.
+
+        >>> from itsm_core.service.catalogue import Catalogue
+        >>> AttainmentAccumulator(Catalogue())._add([], "T1", None, {}, {})
+        []
+        """
         seq = self._count
         self._count = seq + 1
-        as_of = self._as_of_us
-        first = last = 0
-        last_event = None
-        for event in listed:
-            at = event._at_us
-            if as_of is not None and at > as_of:
-                continue
-            if last_event is None:
-                first = last = at
-                last_event = event
-            elif at >= last:  # ties: the last in input order
-                last, last_event = at, event
-            elif at < first:
-                first = at
-        if last_event is None:
+        applied: list[AgreementPlan] = []
+        if scanned is None:
             self._not_covered.append(NotCovered(ticket=ticket, reason="no event up to as_of"))
-            return
+            return applied
+        first, last, last_event = scanned
         if self._lo is None or self._hi is None:
             self._lo, self._hi = first, last
         else:
@@ -189,8 +202,6 @@ class AttainmentAccumulator:
         service = fields.get(cat.service_field)
         slots = self._covering(raw_customer, service, fields)
         sla = False
-        outcomes: dict[str, SlaOutcome] = {}
-        counted: dict[tuple[str, PeriodIndex], tuple[list[Final], list[tuple[Any, str]]]] = {}
         for slot in slots:
             plan = slot.plan
             if not plan.lo <= first < plan.hi:
@@ -199,6 +210,9 @@ class AttainmentAccumulator:
                 if sla:
                     continue
                 sla = True
+            applied.append(plan)
+            if plan.idle:
+                continue
             period = plan.period_of(first)
             if plan.limit is None:
                 counts = slot.counts
@@ -214,10 +228,10 @@ class AttainmentAccumulator:
                 reason = plan.static_reason(fields, first, service, self._starts)
                 if reason is not None:
                     slot.static = True
-            for name in plan.names:
-                outcome = outcomes.get(name)
+            for name, token in plan.evaluates:
+                outcome = outcomes.get(token)
                 if outcome is None:
-                    outcome = outcomes[name] = self._definitions[name].evaluate(
+                    outcome = outcomes[token] = self._definitions[name].evaluate(
                         listed, self._as_of, ticket, strict=False)
                 why = outcome.skipped or outcome.unstarted
                 if why is not None:
@@ -225,11 +239,10 @@ class AttainmentAccumulator:
                         agreement=plan.name, definition=name, ticket=ticket, reason=why))
             routes = slot.routes
             waiting = False
-            for definition, cached in plan.measured:
+            for definition, token, cached in plan.measured:
                 cycles = counted.get(cached)
                 if cycles is None:
-                    cycles = counted[cached] = final_cycles(outcomes[definition],
-                                                                plan.period_of)
+                    cycles = counted[cached] = final_cycles(outcomes[token], plan.period_of)
                 final, pending = cycles
                 if pending:
                     waiting = True
@@ -252,20 +265,13 @@ class AttainmentAccumulator:
                     self._pending.extend(
                         Pending(agreement=plan.name, customer=slot.who, target=target,
                                 ticket=ticket, stage=stage)
-                        for priority, stage in counted[definition, plan.key][1]
+                        for priority, stage in counted[plan.cycles[definition]][1]
                         if priorities is None or priority in priorities)
         if not sla:
             self._not_covered.append(NotCovered(
                 ticket=ticket, reason=f"no SLA matches (customer {raw_customer}"
                                       f", service {service})"))
-
-    def _service_start(self, name: object) -> int | None:
-        service = self._catalogue._index["services"].get(name) if isinstance(name, str) else None
-        if service is None:
-            return None
-        zone = (self._catalogue.calendar(service.calendar).timezone
-                if service.calendar is not None else timezone.utc)
-        return service_start_us(service.start, zone)
+        return applied
 
     def add_outage(self, outage: ServiceOutage) -> None:
         """Add one outage.
@@ -324,7 +330,8 @@ class AttainmentAccumulator:
                 (index, outage))
         results: list[TargetResult] = []
         for agreement in cat.agreements:
-            results.extend(self._agreement_results(agreement, beyond, grouped))
+            if not self._plans[agreement.name].idle:
+                results.extend(self._agreement_results(agreement, beyond, grouped))
         results.sort(key=_sort_key)
         return Attainment(results=tuple(results), not_covered=tuple(self._not_covered),
                           not_evaluated=tuple(self._not_evaluated), pending=tuple(self._pending),
@@ -362,9 +369,9 @@ class AttainmentAccumulator:
                 services = (target.services or agreement.services
                             or tuple(s.name for s in cat.services))
                 for service in services:
-                    start = (self._service_start(service)
+                    start = (self._starts.get(service)
                              if agreement.exclusions.before_service_start else None)
-                    outages = _outages_of(grouped.get(service, {}), who)
+                    outages = outages_of(grouped.get(service, {}), who)
                     out.extend(availability_results(
                         agreement, who, target, service=service, keys=keys,
                         window=(lo_a, min(hi_a, horizon or 0)), calendar=calendar, zone=zone,
@@ -372,18 +379,6 @@ class AttainmentAccumulator:
                         as_of=from_us(horizon, zone) if horizon is not None else None,
                         service_start_us=start))
         return out
-
-
-def _outages_of(by_customer: dict[str | None, list[tuple[int, ServiceOutage]]],
-                customer: str | None) -> list[ServiceOutage]:
-    """The outages that count for *customer* (all of them for ``None``), in input order."""
-    if customer is None:
-        lists = list(by_customer.values())
-    else:
-        lists = [by_customer.get(None, []), by_customer.get(customer, [])]
-    merged = [item for part in lists for item in part]
-    merged.sort(key=lambda item: item[0])
-    return [outage for _, outage in merged]
 
 
 def attainment(catalogue: Catalogue, tickets: Iterable[tuple[Any, Iterable[TicketEvent]]],
@@ -396,9 +391,14 @@ def attainment(catalogue: Catalogue, tickets: Iterable[tuple[Any, Iterable[Ticke
     >>> attainment(Catalogue(), []).results
     ()
     """
+    check_iterable(tickets, "tickets", "(ticket, events) pairs")
+    check_iterable(outages, "outages", "ServiceOutage values")
     accumulator = AttainmentAccumulator(catalogue, period, as_of=as_of)
-    for ticket, events in tickets:
-        accumulator.add_ticket(events, ticket)
-    for outage in outages:
-        accumulator.add_outage(outage)
+    as_of_us = accumulator._as_of_us
+    for index, pair in enumerate(tickets):
+        ticket, listed = ticket_pair(pair, index)
+        accumulator._add(listed, ticket, scan(listed, as_of_us, index), {}, {})
+    for index, outage in enumerate(outages):
+        accumulator.add_outage(checked_outage(outage, index))
     return accumulator.result()
+

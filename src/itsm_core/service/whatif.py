@@ -5,8 +5,12 @@ changes: the verdicts of ticket cycles, the attainment of targets, the credits p
 Tickets are read once.  Each one goes to two attainment accumulators (the current catalogue
 and the proposal), so every figure is the one :func:`~itsm_core.service.attainment.attainment`
 gives; per-ticket verdicts are compared only where the proposal can change them (a target
-whose definition or priorities differ, or a ticket whose agreement differs), with the
-definitions' own ``evaluate``, called as attainment calls it.
+whose definition or priorities differ, or a ticket whose agreement differs), from the
+outcomes the accumulators found.  Each SLA definition is evaluated at most once per ticket
+when both catalogues hold it equal (the two sides and the comparison share the ticket's
+outcomes), and when the proposal leaves matching alone, the proposal's side measures only
+the agreements it can change: every other agreement's results are the current ones (see
+``docs/service-whatif.md``, Cost).
 
 >>> from datetime import datetime, timezone
 >>> from itsm_core.service.catalogue import Catalogue
@@ -31,24 +35,24 @@ gold / - / fix / 2025-03: 100.00% met -> 0.00% missed
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
 from typing import Any
 
 import attrs
 
-from itsm_core._args import items_of
-from itsm_core._instant import to_us
-from itsm_core.errors import ArgumentTypeError, shown
+from itsm_core.errors import ArgumentTypeError
+from itsm_core.service._plan import AgreementPlan
+from itsm_core.service._tickets import check_iterable, checked_outage, scan, ticket_pair
 from itsm_core.service.agreement import Agreement
-from itsm_core.service.attainment import Attainment, AttainmentAccumulator
+from itsm_core.service.attainment import Attainment, AttainmentAccumulator, _sort_key
 from itsm_core.service.catalogue import Catalogue
 from itsm_core.service.credit_lines import PeriodCredits
 from itsm_core.service.credits_due import credits_due
 from itsm_core.service.outages import ServiceOutage
 from itsm_core.service.result import TargetResult
 from itsm_core.service.whatif_report import CreditChange, TargetChange, TicketChange, WhatIf
-from itsm_core.sla import SlaCycle, Stage, TicketEvent
+from itsm_core.sla import SlaCycle, SlaOutcome, Stage, TicketEvent
 
 __all__ = ["proposed_catalogue", "what_if"]
 
@@ -135,18 +139,76 @@ def _credit_changes(before: dict[tuple[str, str | None, str], PeriodCredits],
     return out
 
 
-class _TicketDiff:
-    """The cycles of one ticket whose stage differs between two catalogues."""
+def _paired(current: Catalogue, proposed: Catalogue, period: str, as_of: datetime | None, *,
+            same: Collection[str], idle: Collection[str] = ()
+            ) -> tuple[AttainmentAccumulator, AttainmentAccumulator]:
+    """Accumulators of *current* and *proposed* that may share a ticket's outcomes and
+    final cycles (the *outcomes* and *counted* of ``AttainmentAccumulator._add``): the
+    definitions named in *same* are equal in both catalogues (one token), every other
+    one of *proposed* has a token of its own; both use the same period indexes.  The
+    proposal's accumulator measures none of the agreements named in *idle* (those
+    :func:`_unchanged` finds): their results are the current ones.
 
-    def __init__(self, before: Catalogue, after: Catalogue, as_of: datetime | None) -> None:
+    >>> before, after = _paired(Catalogue(), Catalogue(), "month", None, same=())
+    >>> after._zones is before._zones
+    True
+    """
+    before = AttainmentAccumulator(current, period, as_of=as_of)
+    after = AttainmentAccumulator(proposed, period, as_of=as_of)
+    after._zones = before._zones
+    after._plan_agreements(lambda name: name if name in same else (name, "proposed"))
+    for name in idle:
+        after._plans[name].idle = True
+    return before, after
+
+
+def _unchanged(current: Catalogue, proposed: Catalogue, same: Collection[str]) -> set[str]:
+    """The agreements whose results the proposal cannot change: matching is the same in
+    both catalogues (so each takes the same tickets), the agreement is equal to its
+    namesake, its definitions are equal, and so are its calendar, its zone and the
+    services (their starts and calendars).
+
+    >>> cat = Catalogue.from_dict({"agreements": [{"name": "a", "from": "2025-01-01"}]})
+    >>> _unchanged(cat, cat, ())
+    {'a'}
+    """
+    if (_matching_key(current) != _matching_key(proposed)
+            or current.services != proposed.services
+            or any(current.calendar(s.calendar) != proposed.calendar(s.calendar)
+                   for s in current.services if s.calendar is not None)):
+        return set()
+    out = set()
+    for agreement in current.agreements:
+        name = agreement.name
+        calendar = agreement.calendar
+        if (proposed.agreement(name) == agreement
+                and all(t.definition is None or t.definition in same
+                        for t in agreement.targets)
+                and all(d in same for d in agreement.definitions)
+                and current._index["zones"][name] == proposed._index["zones"][name]
+                and (calendar is None
+                     or current.calendar(calendar) == proposed.calendar(calendar))):
+            out.add(name)
+    return out
+
+
+class _TicketDiff:
+    """The cycles of one ticket whose stage differs between two catalogues, from what the
+    two accumulators found: the agreements that applied on each side and the ticket's
+    outcomes (by definition token, see ``_paired``)."""
+
+    def __init__(self, before: Catalogue, after: Catalogue, as_of: datetime | None,
+                 same: set[str], tokens: tuple[Callable[[str], object], ...]) -> None:
         self._cats = (before, after)
         self._as_of = as_of
-        self._as_of_us = None if as_of is None else to_us(as_of, "as_of")
-        shared = before._index["definitions"].keys() & after._index["definitions"].keys()
-        self._same = {name for name in shared
-                      if before.definition(name) == after.definition(name)}
+        self._same = same
+        self._tokens = tokens
         self._plans: dict[tuple[str | None, str | None], list[_Plan]] = {}
-        self._same_matching = _matching_key(before) == _matching_key(after)
+        named = after._index["agreements"]
+        # when matching is the same, each agreement applies with its namesake: only
+        # those whose targets may count differently can change a ticket
+        self._changing = ({a.name for a in before.agreements if self._plan(a, named[a.name])}
+                          if _matching_key(before) == _matching_key(after) else None)
 
     def _plan(self, x: Agreement | None, y: Agreement | None) -> list[_Plan]:
         """The targets of a pair of agreements whose cycle stages may differ."""
@@ -169,25 +231,16 @@ class _TicketDiff:
         self._plans[key] = plan
         return plan
 
-    def changes(self, ticket: Any, listed: list[TicketEvent]) -> list[TicketChange]:
-        """The changes of one ticket (its events already read into a list)."""
-        considered = [e for e in listed if self._as_of_us is None or e._at_us <= self._as_of_us]
-        if not considered:
+    def changes(self, ticket: Any, listed: list[TicketEvent],
+                applied: tuple[list[AgreementPlan], list[AgreementPlan]],
+                outcomes: dict[object, SlaOutcome]) -> list[TicketChange]:
+        """The changes of one ticket: *applied* are the plans that applied to it on each
+        side, *outcomes* the outcomes the accumulators evaluated."""
+        changing = self._changing
+        if changing is not None and not any(p.name in changing for p in applied[0]):
             return []
-        first = min(e._at_us for e in considered)
-        last = max(e._at_us for e in considered)
-        fields = [e for e in considered if e._at_us == last][-1].fields  # ties: input order
-        sides = []
-        for cat in self._cats:
-            customer = cat.customer_of(fields.get(cat.customer_field))
-            sides.append(cat._matching(customer, fields, first))
-            if self._same_matching:  # the namesakes of these apply on the other side
-                named = self._cats[1]._index["agreements"]
-                sides.append(tuple(named[a.name] for a in sides[0]))
-                if not any(self._plan(a, b) for a, b in zip(*sides, strict=True)):
-                    return []
-                break
-        pairs = _pairs(sides[0], sides[1])
+        pairs = _pairs(tuple(p.agreement for p in applied[0]),
+                       tuple(p.agreement for p in applied[1]))
         out: list[TicketChange] = []
         stages: tuple[dict[str, list[tuple[str, str | None]]], ...] = ({}, {})
         for x, y in pairs:
@@ -197,8 +250,10 @@ class _TicketDiff:
                 continue
             count = len(out)
             for target, dx, px, dy, py in plan:
-                sx = self._stages(0, ticket, listed, name=dx, priorities=px, known=stages[0])
-                sy = self._stages(1, ticket, listed, name=dy, priorities=py, known=stages[1])
+                sx = self._stages(0, ticket, listed, outcomes, name=dx, priorities=px,
+                                  known=stages[0])
+                sy = self._stages(1, ticket, listed, outcomes, name=dy, priorities=py,
+                                  known=stages[1])
                 for cycle in range(max(len(sx), len(sy))):
                     bx = sx[cycle] if cycle < len(sx) else None
                     by = sy[cycle] if cycle < len(sy) else None
@@ -214,17 +269,22 @@ class _TicketDiff:
                     stage_before=None, stage_after=None))
         return out
 
-    def _stages(self, side: int, ticket: Any, listed: list[TicketEvent], *, name: str | None,
+    def _stages(self, side: int, ticket: Any, listed: list[TicketEvent],
+                outcomes: dict[object, SlaOutcome], *, name: str | None,
                 priorities: tuple[str, ...],
                 known: dict[str, list[tuple[str, str | None]]]) -> list[str | None]:
         """The stage of each cycle of definition *name* the target counts (``None``: a
-        cycle of another priority), evaluated as attainment evaluates it."""
+        cycle of another priority), evaluated as attainment evaluates it (the
+        accumulator's outcome when it has one)."""
         if name is None:
             return []
         cycles = known.get(name)
         if cycles is None:
-            outcome = self._cats[side].definition(name).evaluate(
-                listed, self._as_of, ticket, strict=False)
+            token = self._tokens[side](name)
+            outcome = outcomes.get(token)
+            if outcome is None:
+                outcome = outcomes[token] = self._cats[side].definition(name).evaluate(
+                    listed, self._as_of, ticket, strict=False)
             cycles = known[name] = [(_stage(c), c.priority) for c in outcome.cycles]
         return [stage if not priorities or priority in priorities else None
                 for stage, priority in cycles]
@@ -260,32 +320,6 @@ def _pairs(before: tuple[Agreement, ...], after: tuple[Agreement, ...]
     return pairs
 
 
-def _ticket(pair: object, index: int) -> tuple[Any, list[TicketEvent]]:
-    """The ticket and its events from the *index*-th ``(ticket, events)`` pair, or an
-    :class:`~itsm_core.errors.ArgumentTypeError` naming it.
-
-    >>> _ticket(("INC1", []), 0)
-    ('INC1', [])
-    >>> _ticket("INC1", 3)
-    Traceback (most recent call last):
-    ...
-    itsm_core.errors.ArgumentTypeError: tickets[3]: expected a (ticket, events) pair, got 'INC1'
-    """
-    if isinstance(pair, (str, bytes)) or not isinstance(pair, Iterable):
-        raise ArgumentTypeError(f"tickets[{index}]: expected a (ticket, events) pair, got "
-                                f"{shown(pair)}")
-    parts = list(pair)
-    if len(parts) != 2:
-        raise ArgumentTypeError(f"tickets[{index}]: expected a (ticket, events) pair, got "
-                                f"{shown(pair)}")
-    listed = items_of(parts[1], f"tickets[{index}] events", "TicketEvent")
-    for number, event in enumerate(listed):
-        if not isinstance(event, TicketEvent):
-            raise ArgumentTypeError(f"tickets[{index}] events[{number}]: expected a "
-                                    f"TicketEvent, got {type(event).__name__} {shown(event)}")
-    return parts[0], listed
-
-
 def what_if(current: Catalogue, proposed: Catalogue | Agreement,
             tickets: Iterable[tuple[Any, Iterable[TicketEvent]]],
             outages: Iterable[ServiceOutage] = (), *, period: str = "month",
@@ -319,30 +353,40 @@ def what_if(current: Catalogue, proposed: Catalogue | Agreement,
     what-if: 0 tickets evaluated, 0 changed; 0 target results changed; 0 credit periods changed
     """
     after_cat = proposed_catalogue(current, proposed)
-    if isinstance(tickets, (str, bytes)) or not isinstance(tickets, Iterable):
-        raise ArgumentTypeError(f"tickets: expected an iterable of (ticket, events) pairs, "
-                                f"got {type(tickets).__name__}")
-    accumulators = (AttainmentAccumulator(current, period, as_of=as_of),
-                    AttainmentAccumulator(after_cat, period, as_of=as_of))
-    diff = _TicketDiff(current, after_cat, as_of)
+    check_iterable(tickets, "tickets", "(ticket, events) pairs")
+    check_iterable(outages, "outages", "ServiceOutage values")
+    shared = current._index["definitions"].keys() & after_cat._index["definitions"].keys()
+    same = {name for name in shared
+            if current.definition(name) == after_cat.definition(name)}
+    idle = _unchanged(current, after_cat, same)
+    accumulators = _paired(current, after_cat, period, as_of, same=same, idle=idle)
+    diff = _TicketDiff(current, after_cat, as_of, same,
+                       tuple(a._token for a in accumulators))
+    as_of_us = accumulators[0]._as_of_us
     changes: list[TicketChange] = []
     evaluated = changed = 0
-    if isinstance(outages, (str, bytes)) or not isinstance(outages, Iterable):
-        raise ArgumentTypeError(f"outages: expected an iterable of ServiceOutage values, "
-                                f"got {type(outages).__name__}")
     for index, pair in enumerate(tickets):
-        ticket, listed = _ticket(pair, index)
-        accumulators[0].add_ticket(listed, ticket)
-        accumulators[1].add_ticket(listed, ticket)
-        found = diff.changes(ticket, listed)
+        ticket, listed = ticket_pair(pair, index)
+        scanned = scan(listed, as_of_us, index)
+        # one ticket's outcomes and final cycles, shared by both sides and the diff
+        outcomes: dict[object, SlaOutcome] = {}
+        counted: dict[Any, Any] = {}
+        applied = (accumulators[0]._add(listed, ticket, scanned, outcomes, counted),
+                   accumulators[1]._add(listed, ticket, scanned, outcomes, counted))
+        found = diff.changes(ticket, listed, applied, outcomes)
         evaluated += 1
         if found:
             changed += 1
             changes.extend(found)
-    for outage in outages:
-        accumulators[0].add_outage(outage)
-        accumulators[1].add_outage(outage)
+    for index, outage in enumerate(outages):
+        checked = checked_outage(outage, index)
+        accumulators[0].add_outage(checked)
+        accumulators[1].add_outage(checked)
     before, after = accumulators[0].result(), accumulators[1].result()
+    if idle:  # the results of the agreements the proposal leaves unchanged
+        after = attrs.evolve(after, results=tuple(sorted(
+            (*after.results, *(r for r in before.results if r.agreement in idle)),
+            key=_sort_key)))
     return WhatIf(evaluated=evaluated, changed=changed, tickets=tuple(changes),
                   targets=tuple(_target_changes(before, after)),
                   credits=tuple(_credit_changes(_credits(current, before),
