@@ -201,3 +201,36 @@ def test_progress_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert main(["sla-report", str(path), "--policy", SERVICENOW_POLICY, "--engine",
                  "columnar", "--format", "json"]) == 0
     assert "\rread 10,000 rows...\rread 20,000 rows...\r" in tty.getvalue()
+
+
+def test_replayed_in_small_chunks_same_report(capsys: pytest.CaptureFixture[str], export: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whole tickets a few rows at a time give the report of the whole export at once."""
+    args = ("sla-report", str(export), "--policy", SERVICENOW_POLICY, "--tz", "Europe/London",
+            "--format", "json", "--by", "ticket,definition,stage")
+    whole = run(capsys, *args, "--engine", "columnar")
+    monkeypatch.setattr("itsm_core.cli.columnar.CHUNK_ROWS", 7)
+    assert run(capsys, *args, "--engine", "columnar") == whole
+    assert run(capsys, *args, "--engine", "pure") == whole
+
+
+def test_streamed_input_problems_are_the_pure_paths(capsys: pytest.CaptureFixture[str],
+                                                    export: Path, tmp_path: Path) -> None:
+    """Gzip members, bytes that are not UTF-8 and gzip data cut short, past the first
+    megabyte: the same report or the same message (naming the line) as the pure path."""
+    data = export.read_bytes()
+    data = data + b"".join(data.split(b"\n", 1)[1] for _ in range(6))  # over a megabyte
+    assert len(data) > 2 * (1 << 20)
+    members = tmp_path / "members.csv.gz"
+    half = data.rfind(b"\n", 0, len(data) // 2) + 1
+    members.write_bytes(gzip.compress(data[:half]) + gzip.compress(data[half:]))
+    args = ("--policy", SERVICENOW_POLICY, "--tz", "Europe/London", "--format", "json")
+    assert both(capsys, "sla-report", str(members), *args)[0] == 0
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(data[:-40] + "Résolu\n".encode("cp1252"))
+    code, out, err = both(capsys, "sla-report", str(latin), *args)
+    assert (code, out) == (2, "") and "line " in err and "is not utf-8" in err
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(gzip.compress(data)[:-20])
+    code, out, err = both(capsys, "sla-report", str(cut), *args)
+    assert (code, out) == (2, "") and "cannot be decompressed" in err

@@ -50,6 +50,8 @@ __all__ = ["ColumnarResult", "ColumnarUnsupported", "columnar_support", "evaluat
            "run_columns"]
 
 _NEVER = Always(False)
+#: Rows replayed at a time (whole tickets; a ticket longer than this is one chunk).
+CHUNK_ROWS = 1 << 19
 
 
 class ColumnarUnsupported(Exception):
@@ -210,11 +212,14 @@ def _run_columns(read: Columns, stamps: Any, reasons: Sequence[str | None],
     present, first_rows = np.unique(ticket_codes, return_index=True)
     rank = np.empty(len(read.tickets) or 1, dtype=np.int64)
     rank[present[np.argsort(first_rows, kind="stable")]] = np.arange(len(present))
-    t = stamps[read.at][keep]
+    t = stamps[read.at[keep]]
     rows_kept = np.flatnonzero(keep)
-    order_rows = np.lexsort((rows_kept, t, rank[ticket_codes[keep]]))
+    del keep
+    order_rows = np.lexsort((rows_kept, t, rank[ticket_codes[rows_kept]]))
     rows_sorted = rows_kept[order_rows]
+    del rows_kept
     t = t[order_rows]
+    del order_rows
     parse = make_time_parser(None, tz, order=order)
     latest = earliest = None
     if len(t):  # the first row (ticket order, then file order) holding each, as read
@@ -224,13 +229,23 @@ def _run_columns(read: Columns, stamps: Any, reasons: Sequence[str | None],
     as_of_us = None if shown_as_of is None else to_us(shown_as_of, "as_of")
     tk = ticket_codes[rows_sorted]
     bounds = np.flatnonzero(np.diff(tk)) + 1
-    starts = np.concatenate(([0], bounds)).tolist() if len(tk) else []
-    ends = np.concatenate((bounds, [len(tk)])).tolist() if len(tk) else []
+    del tk
+    starts = np.concatenate(([0], bounds)) if len(t) else np.zeros(0, dtype=np.int64)
+    ends = np.concatenate((bounds, [len(t)])) if len(t) else starts
     accumulator = ComplianceAccumulator(tuple(by), period)
     tickets = len(starts)
-    if tickets:
-        Replay(read=read, rows=rows_sorted, t=t, cut=t <= as_of_us, starts=starts, ends=ends,
+    # whole tickets, about CHUNK_ROWS rows at a time (in ticket order): the replay's
+    # working memory is bounded by a chunk, not the export
+    first = 0
+    while first < tickets:
+        lo = int(starts[first])
+        last = max(int(np.searchsorted(ends, lo + CHUNK_ROWS, side="right")), first + 1)
+        hi = int(ends[last - 1])
+        t_part = t[lo:hi]
+        Replay(read=read, rows=rows_sorted[lo:hi], t=t_part, cut=t_part <= as_of_us,
+               starts=(starts[first:last] - lo).tolist(), ends=(ends[first:last] - lo).tolist(),
                as_of_us=as_of_us, policy=policy, by=tuple(by), period=period, tz=tz,
                order=order).run(accumulator, vector=vector)
+        first = last
     return ColumnarResult(accumulator=accumulator, rows=read.rows, skipped=tuple(skipped),
                           tickets=tickets, as_of=shown_as_of, earliest=earliest)

@@ -29,6 +29,7 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from typing import IO, Any
 
 from itsm_core._instant import to_us
+from itsm_core.cli.columnar_source import NOT_UTF8, ScannedBytes
 from itsm_core.cli.csvread import DEFAULT_MISSING, SkippedRow
 from itsm_core.cli.timeparse import AMBIGUOUS, DAY_FIRST, MONTH_FIRST, date_order, make_time_parser
 from itsm_core.errors import InvalidArgumentError, NaiveDatetimeError, shown
@@ -83,18 +84,31 @@ class Columns:
     rows: int
 
 
-def _codes(np: Any, pc: Any, column: Any, clean: Callable[[str], Any]) -> tuple[Any, list[Any]]:
-    """Codes into the distinct *clean* values of a string column (Python's own rules on the
-    distinct raw values, so no Unicode subtlety differs from the pure reader)."""
-    encoded = pc.dictionary_encode(column.combine_chunks() if hasattr(column, "combine_chunks")
-                                   else column)
-    raw = encoded.dictionary.to_pylist()
+def _codes(np: Any, column: Any, clean: Callable[[str], Any]) -> tuple[Any, list[Any]]:
+    """Codes into the distinct *clean* values of a dictionary-typed string column (Python's
+    own rules on the distinct raw values, so no Unicode subtlety differs from the pure
+    reader)."""
+    raw, indices = _raw_codes(np, column)
     cleaned = [clean(v) for v in raw]
     distinct: dict[Any, int] = {}
     remap = np.array([distinct.setdefault(v, len(distinct)) for v in cleaned] or [0],
                      dtype=np.int64)
-    indices = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     return remap[indices] if len(raw) else indices, list(distinct)
+
+
+def _raw_codes(np: Any, column: Any) -> tuple[list[str], Any]:
+    """The distinct raw values of a dictionary-typed column and each row's code."""
+    chunks = column.unify_dictionaries().chunks
+    if not chunks:
+        return [], np.zeros(0, dtype=np.int64)
+    raw = chunks[0].dictionary.to_pylist()
+    indices = np.concatenate([c.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+                              for c in chunks])
+    return raw, indices
+
+
+def _open(source: str | IO[bytes]) -> IO[bytes]:
+    return open(source, "rb") if isinstance(source, str) else source
 
 
 def read_columns(source: str | IO[bytes], *, roles: Mapping[str, str], fields: Sequence[str],
@@ -102,30 +116,41 @@ def read_columns(source: str | IO[bytes], *, roles: Mapping[str, str], fields: S
                  ) -> Columns | str:
     """Read the columns of *roles* (ticket, at, state, optional priority) and *fields*.
 
+    The export (a path, or a binary file: UTF-8, or gzip data of it) is read once, in
+    blocks (:class:`~itsm_core.cli.columnar_source.ScannedBytes`): never held whole.
     Returns the :class:`Columns`, or why the columnar reader cannot read this input as the
-    pure reader does (then use the pure path).
+    pure reader does (then use the pure path; a reason among
+    :data:`~itsm_core.cli.columnar_source.NOT_UTF8`,
+    :data:`~itsm_core.cli.columnar_source.BAD_GZIP` and
+    :data:`~itsm_core.cli.columnar_source.UNREADABLE` is an input error the pure reader
+    reports).
 
     >>> import io
     >>> read_columns(io.BytesIO(b'n,s,t\\n"A\\nB",New,x\\n'),
     ...              roles={"ticket": "n", "state": "s", "at": "t"}, fields=())
     'a value spans several lines'
     """
-    np, pa, pc, pcsv = _modules()
-    if isinstance(source, str):
-        with open(source, "rb") as file:
-            data = file.read()
-    else:
-        data = source.read()
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+    file = _open(source)
     try:
-        end = data.find(b"\n")
-        header_line = (data if end < 0 else data[:end]).decode("utf-8")
+        return _read_columns(ScannedBytes(file), roles=roles, fields=fields,
+                             delimiter=delimiter, missing=missing)
+    finally:
+        if isinstance(source, str):
+            file.close()
+
+
+def _read_columns(stream: ScannedBytes, *, roles: Mapping[str, str], fields: Sequence[str],
+                  delimiter: str, missing: Collection[str]) -> Columns | str:
+    np, pa, _pc, pcsv = _modules()
+    if stream.problem is not None:
+        return stream.problem
+    try:
+        header_line = stream.header.decode("utf-8")
     except UnicodeDecodeError:
-        return "the file is not UTF-8"
-    if '"' in header_line or "\r" in header_line.rstrip("\r"):
+        return stream.finish() or NOT_UTF8
+    if '"' in header_line or "\r" in header_line:
         return "a quoted header"
-    header = header_line.rstrip("\r").split(delimiter)
+    header = header_line.split(delimiter)
     if len(set(header)) != len(header):
         return "duplicate column names"
     names = [roles["ticket"], roles["at"], roles["state"]]
@@ -141,23 +166,25 @@ def read_columns(source: str | IO[bytes], *, roles: Mapping[str, str], fields: S
         invalid.append((row.number, row.actual_columns))
         return "skip"
 
+    coded = pa.dictionary(pa.int32(), pa.string())
     try:
         table = pcsv.read_csv(
-            pa.py_buffer(data),
+            stream,
             read_options=pcsv.ReadOptions(use_threads=False, block_size=1 << 24),
             parse_options=pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
                                             ignore_empty_lines=False,
                                             invalid_row_handler=handler),
             convert_options=pcsv.ConvertOptions(
-                include_columns=wanted, column_types={n: pa.string() for n in wanted},
+                include_columns=wanted, column_types=dict.fromkeys(wanted, coded),
                 strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        return f"pyarrow cannot read it ({str(exc)[:100]})"
+        return stream.finish() or f"pyarrow cannot read it ({str(exc)[:100]})"
+    problem = stream.finish()
+    if problem is not None:
+        return problem
     rows = table.num_rows + len(invalid)
     # every row one line: sure without quotes and carriage returns, else counted
-    plain = b'"' not in data and b"\r" not in data
-    lines = rows + 1 if plain else (data.count(b"\n")
-                                     + (0 if data.endswith(b"\n") or not data else 1))
+    lines = rows + 1 if not stream.quoted else stream.lines
     if lines != rows + 1 or any(number is None for number, _ in invalid):
         return "a value spans several lines"
     # the line of each kept row: the data lines 2.. without the invalid rows' lines
@@ -166,23 +193,24 @@ def read_columns(source: str | IO[bytes], *, roles: Mapping[str, str], fields: S
     line = line[~np.isin(line, bad)] if len(bad) else line
     skipped: list[tuple[int, str]] = [
         (number, f"row has {count} fields; the header has {width}") for number, count in invalid]
-    # an empty line reads as a row of empty values: look for them only if there is one
-    blank = None
-    for name in wanted:
-        is_blank = pc.equal(table[name], "")
-        blank = is_blank if blank is None else pc.and_(blank, is_blank)
-    maybe = blank is not None and pc.any(blank).as_py()
-    empty = _empty_lines(np, data) if maybe else np.zeros(0, dtype=np.int64)
     marks = frozenset(missing)
     keep = np.ones(len(line), dtype=bool)
+    empty = np.array(stream.empty, dtype=np.int64)
     if len(empty):  # an empty line: a row of empty values to pyarrow, no fields to csv
         is_empty = np.isin(line, empty)
         skipped += [(int(n), "empty line") for n in line[is_empty]]
         keep &= ~is_empty
     strip_or_none = (lambda v: None if v.strip() in marks else v.strip())  # noqa: E731
-    ticket, tickets = _codes(np, pc, table[roles["ticket"]], strip_or_none)
-    state, states = _codes(np, pc, table[roles["state"]], strip_or_none)
-    at, times = _codes(np, pc, table[roles["at"]], lambda v: None if v.strip() in marks else v)
+    # each column let go once coded (the text is never held twice)
+    column = {name: table.column(name) for name in wanted}
+    del table
+
+    def take(name: str) -> Any:
+        return column[name] if name in fields else column.pop(name)
+
+    ticket, tickets = _codes(np, take(roles["ticket"]), strip_or_none)
+    state, states = _codes(np, take(roles["state"]), strip_or_none)
+    at, times = _codes(np, take(roles["at"]), lambda v: None if v.strip() in marks else v)
     for code_array, found, what in ((ticket, tickets, f"no ticket id in column "
                                      f"{shown(roles['ticket'])}"),
                                     (state, states, f"no state in column {shown(roles['state'])}"),
@@ -192,37 +220,25 @@ def read_columns(source: str | IO[bytes], *, roles: Mapping[str, str], fields: S
             skipped += [(int(n), what) for n in line[hole]]
             keep &= ~hole
     if roles.get("priority") is not None:
-        priority, priorities = _codes(np, pc, table[roles["priority"]], strip_or_none)
+        priority, priorities = _codes(np, take(roles["priority"]), strip_or_none)
     else:
         priority, priorities = np.zeros(len(line), dtype=np.int64), [None]
     kept_fields = {}
     values = {}
     for name in fields:
         kept_fields[name], values[name] = _codes(
-            np, pc, table[name], lambda v: None if v in marks else v)
+            np, column[name], lambda v: None if v in marks else v)
         kept_fields[name] = kept_fields[name][keep]
     skipped.sort()
-    return Columns(line=line[keep], ticket=ticket[keep], state=state[keep],
-                   priority=priority[keep], at=at[keep], fields=kept_fields, tickets=tickets,
+    line = line[keep]  # one copy at a time
+    ticket = ticket[keep]
+    state = state[keep]
+    priority = priority[keep]
+    at = at[keep]
+    return Columns(line=line, ticket=ticket, state=state,
+                   priority=priority, at=at, fields=kept_fields, tickets=tickets,
                    states=states, priorities=priorities, times=times, values=values,
                    skipped=[SkippedRow(n, r) for n, r in skipped], rows=rows)
-
-
-def _empty_lines(np: Any, data: bytes) -> Any:
-    """The numbers of the empty lines of *data* (none of the end of the file's last line)."""
-    starts = [0] if data[:1] == b"\n" or data[:2] == b"\r\n" else []
-    for pattern in (b"\n\n", b"\n\r\n"):  # an empty line starts after the first newline
-        at = data.find(pattern)
-        while at >= 0:
-            starts.append(at + 1)
-            at = data.find(pattern, at + 1)
-    found = []
-    line, at = 1, 0
-    for start in sorted(starts):
-        line += data.count(b"\n", at, start)
-        at = start
-        found.append(line)
-    return np.array(found, dtype=np.int64)
 
 
 def _civil_days(np: Any, y: Any, m: Any, d: Any) -> Any:

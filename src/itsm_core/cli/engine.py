@@ -43,6 +43,7 @@ from itsm_core.cli.columnar_read import (
     read_columns,
     slash_match,
 )
+from itsm_core.cli.columnar_source import BAD_GZIP, NOT_UTF8, UNREADABLE
 from itsm_core.cli.columns import ColumnMap, parse_column_spec
 from itsm_core.cli.csvread import PROGRESS_EVERY, RowLog
 from itsm_core.cli.evaluate import group_keys
@@ -50,10 +51,10 @@ from itsm_core.cli.jobs import ExportResult
 from itsm_core.cli.scan import check_evaluated, column_notes, decide_order
 from itsm_core.cli.shapes import TABLE_STATES, choose_shape, split_column_spec
 from itsm_core.cli.source import (
+    HEAD_CHARS,
     STDIN,
-    decode_events,
+    open_events,
     parse_delimiter,
-    read_events,
     sniff_delimiter,
 )
 from itsm_core.cli.timeparse import DAY_FIRST
@@ -66,7 +67,7 @@ __all__ = ["ENGINES", "columnar_available", "columnar_report"]
 ENGINES = ("auto", "pure", "columnar")
 
 _BUILTIN_KEYS = ("definition", "priority", "ticket", "stage")
-_PREFIX_BYTES = 1 << 20  # the part of the file the shape is decided on (then checked whole)
+_INPUT_ERRORS = (NOT_UTF8, BAD_GZIP, UNREADABLE)  # reported by the pure path
 _UTF8 = frozenset({"utf-8", "utf-8-sig"})
 
 
@@ -165,19 +166,22 @@ def _columnar(args: argparse.Namespace, policy: SlaPolicy, tz: tzinfo | None,
              if table_spec.keys() & set(TABLE_STATES) else None)
     # standard input cannot be read twice: the pure path reads it (when auto falls back)
     _require("the export is standard input" if args.events == STDIN else None)
-    data = read_events(args.events, io.StringIO())
-    _require(None if isinstance(data, bytes) else "the input is text, not bytes")
-    assert isinstance(data, bytes)
+    # the head (about a megabyte) as the pure path reads it, with its errors; the whole
+    # file is read once, in blocks, by pyarrow (never held whole)
+    source = open_events(args.events, io.StringIO(), args.encoding)
+    prefix, size = source.head, source.size
+    del source  # (closes the file)
     try:
         encoding = codecs.lookup(args.encoding).name
     except (LookupError, ValueError):
         encoding = ""
-    if encoding not in _UTF8 or not data.isascii():  # ASCII is UTF-8: nothing to refuse
-        decode_events(data, args.events, args.encoding)  # the pure path's decoding errors
+    if encoding not in _UTF8 and args.engine == "columnar":
+        _pure_input_error(args)  # the pure path's decoding errors come first
     _require(None if encoding in _UTF8 else f"the encoding is {args.encoding}")
-    if encoding == "utf-8" and data.startswith(codecs.BOM_UTF8):
+    if encoding == "utf-8" and prefix.startswith("\ufeff"):
         _require("a byte-order mark read as text (--encoding utf-8)")
-    prefix = _prefix(data)
+    _require(None if "\n" in prefix or "\r" in prefix or len(prefix) < HEAD_CHARS
+             else "the header line is over a megabyte")
     delimiter = delimiter or sniff_delimiter(prefix)
     table_spec = {**table_spec, **{r: c for r, c in spec.items() if r in ("ticket", "priority")}}
     shape = choose_shape(prefix, delimiter, args.shape, table_spec, spec)
@@ -192,11 +196,13 @@ def _columnar(args: argparse.Namespace, policy: SlaPolicy, tz: tzinfo | None,
     field_names = tuple(k for k in by if k not in _BUILTIN_KEYS)
     roles = dict(columns.names)
     missing = frozenset({"", *(m.strip() for m in args.missing.split(","))})
-    read = read_columns(io.BytesIO(data), roles=roles, fields=field_names,
-                        delimiter=delimiter, missing=missing)
+    read = read_columns(args.events, roles=roles, fields=field_names, delimiter=delimiter,
+                        missing=missing)
+    if read in _INPUT_ERRORS:
+        _pure_input_error(args)
     _require(read if isinstance(read, str) else None)
     assert isinstance(read, Columns)
-    display.show(len(data), read.rows)
+    display.show(size, read.rows)
     match = slash_match(read.times)
     order, notes = _column_facts(read, columns, tz, match)
     stamps, reasons, naive = instants_us(read.times, tz=tz, order=order or DAY_FIRST,
@@ -211,15 +217,11 @@ def _columnar(args: argparse.Namespace, policy: SlaPolicy, tz: tzinfo | None,
     return result
 
 
-def _prefix(data: bytes) -> str:
-    """The file's first lines (about a megabyte), decoded: enough to sniff the delimiter
-    and decide the shape (checked against the whole file when it is read)."""
-    start = 3 if data.startswith(codecs.BOM_UTF8) else 0
-    if len(data) <= _PREFIX_BYTES:
-        return data[start:].decode("utf-8")
-    end = data.rfind(b"\n", 0, _PREFIX_BYTES)
-    _require(None if end > 0 else "the header line is over a megabyte")
-    return data[start:end + 1].decode("utf-8")
+def _pure_input_error(args: argparse.Namespace) -> None:
+    """Read the export as the pure path does, to raise its error (naming the line) for
+    data that is not in the encoding or not gzip data after all."""
+    for _ in open_events(args.events, io.StringIO(), args.encoding).lines():
+        pass
 
 
 def _keys(text: str, known: list[str]) -> tuple[str, ...]:
