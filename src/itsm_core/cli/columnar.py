@@ -199,7 +199,7 @@ def _run_columns(read: Columns, stamps: Any, reasons: Sequence[str | None],
     machine (the tests compare it with the numpy replay of the simple tickets)."""
     import numpy as np  # noqa: PLC0415 - optional dependency
     skipped = list(read.skipped)
-    bad = [k for k, why in enumerate(reasons) if why is not None]
+    bad = [k for k, why in enumerate(reasons) if why is not None] if any(reasons) else []
     keep = np.ones(len(read.line), dtype=bool)
     if bad:
         unreadable = np.isin(read.at, np.array(bad, dtype=np.int64))
@@ -212,14 +212,17 @@ def _run_columns(read: Columns, stamps: Any, reasons: Sequence[str | None],
     present, first_rows = np.unique(ticket_codes, return_index=True)
     rank = np.empty(len(read.tickets) or 1, dtype=np.int64)
     rank[present[np.argsort(first_rows, kind="stable")]] = np.arange(len(present))
-    t = stamps[read.at[keep]]
     rows_kept = np.flatnonzero(keep)
     del keep
-    order_rows = np.lexsort((rows_kept, t, rank[ticket_codes[rows_kept]]))
+    # one stable sort on (ticket rank, time rank): rows of a ticket in time, then file order
+    instants, time_rank = np.unique(stamps, return_inverse=True)
+    at_kept = read.at[rows_kept]
+    order_rows = np.argsort(rank[ticket_codes[rows_kept]] * max(len(instants), 1)
+                            + time_rank.reshape(-1)[at_kept], kind="stable")
+    t = stamps[at_kept[order_rows]]
+    del at_kept
     rows_sorted = rows_kept[order_rows]
-    del rows_kept
-    t = t[order_rows]
-    del order_rows
+    del rows_kept, order_rows
     parse = make_time_parser(None, tz, order=order)
     latest = earliest = None
     if len(t):  # the first row (ticket order, then file order) holding each, as read

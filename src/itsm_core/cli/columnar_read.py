@@ -24,12 +24,12 @@ caller uses the pure path (:func:`itsm_core.cli.columnar.evaluate_columnar`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import IO, Any
 
 from itsm_core._instant import to_us
-from itsm_core.cli.columnar_source import NOT_UTF8, ScannedBytes
+from itsm_core.cli.columnar_source import BLOCK, NOT_UTF8, ScannedBytes
 from itsm_core.cli.csvread import DEFAULT_MISSING, SkippedRow
 from itsm_core.cli.timeparse import AMBIGUOUS, DAY_FIRST, MONTH_FIRST, date_order, make_time_parser
 from itsm_core.errors import InvalidArgumentError, NaiveDatetimeError, shown
@@ -40,6 +40,7 @@ _NAIVE_EPOCH = datetime(1970, 1, 1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _ONE_US = timedelta(microseconds=1)
 _HOUR_US = 3_600_000_000
+_ASCII_SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f "  # what str.strip strips, in ASCII
 # the slash form as the CLI's parser reads it (ASCII digits; blanks around stripped)
 _SLASH = (r"^[ \t]*(?P<a>[0-9]{1,2})/(?P<b>[0-9]{1,2})/(?P<y>[0-9]{4}) (?P<h>[0-9]{1,2}):"
           r"(?P<mi>[0-9]{2})(?::(?P<s>[0-9]{2}))?(?: ?(?P<half>[AaPp][Mm]))?[ \t]*$")
@@ -84,27 +85,38 @@ class Columns:
     rows: int
 
 
-def _codes(np: Any, column: Any, clean: Callable[[str], Any]) -> tuple[Any, list[Any]]:
-    """Codes into the distinct *clean* values of a dictionary-typed string column (Python's
-    own rules on the distinct raw values, so no Unicode subtlety differs from the pure
-    reader)."""
-    raw, indices = _raw_codes(np, column)
-    cleaned = [clean(v) for v in raw]
-    distinct: dict[Any, int] = {}
-    remap = np.array([distinct.setdefault(v, len(distinct)) for v in cleaned] or [0],
-                     dtype=np.int64)
-    return remap[indices] if len(raw) else indices, list(distinct)
-
-
-def _raw_codes(np: Any, column: Any) -> tuple[list[str], Any]:
-    """The distinct raw values of a dictionary-typed column and each row's code."""
+def _codes(np: Any, column: Any, marks: frozenset[str], *, strip: bool = True,
+           strip_test: bool = True) -> tuple[Any, list[str | None]]:
+    """Codes into the distinct clean values of a dictionary-typed string column: a value
+    whose text (stripped if *strip_test*) is one of *marks* is ``None``, any other is
+    stripped if *strip*.  An ASCII dictionary is cleaned by pyarrow; any other by
+    Python's own ``str.strip`` (so no Unicode subtlety differs from the pure reader)."""
     chunks = column.unify_dictionaries().chunks
     if not chunks:
-        return [], np.zeros(0, dtype=np.int64)
-    raw = chunks[0].dictionary.to_pylist()
+        return np.zeros(0, dtype=np.int64), []
+    dictionary = chunks[0].dictionary
     indices = np.concatenate([c.indices.to_numpy(zero_copy_only=False).astype(np.int64)
                               for c in chunks])
-    return raw, indices
+    if not len(dictionary):
+        return indices, []
+    _, pa, pc, _ = _modules()
+    if pc.all(pc.string_is_ascii(dictionary)).as_py():
+        stripped = pc.ascii_trim(dictionary, characters=_ASCII_SPACE) if strip or strip_test \
+            else dictionary
+        missing = pc.is_in(stripped if strip_test else dictionary,
+                           value_set=pa.array(sorted(marks), type=pa.string()))
+        cleaned = pc.if_else(missing, pa.scalar(None, pa.string()),
+                             stripped if strip else dictionary)
+        encoded = pc.dictionary_encode(cleaned, null_encoding="encode")
+        remap = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        return remap[indices], encoded.dictionary.to_pylist()
+    distinct: dict[str | None, int] = {}
+    codes = []
+    for raw in dictionary.to_pylist():
+        test = raw.strip() if strip_test else raw
+        codes.append(distinct.setdefault(None if test in marks else raw.strip() if strip
+                                         else raw, len(distinct)))
+    return np.array(codes, dtype=np.int64)[indices], list(distinct)
 
 
 def _open(source: str | IO[bytes]) -> IO[bytes]:
@@ -170,7 +182,7 @@ def _read_columns(stream: ScannedBytes, *, roles: Mapping[str, str], fields: Seq
     try:
         table = pcsv.read_csv(
             stream,
-            read_options=pcsv.ReadOptions(use_threads=False, block_size=1 << 24),
+            read_options=pcsv.ReadOptions(use_threads=False, block_size=BLOCK),
             parse_options=pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
                                             ignore_empty_lines=False,
                                             invalid_row_handler=handler),
@@ -200,7 +212,6 @@ def _read_columns(stream: ScannedBytes, *, roles: Mapping[str, str], fields: Seq
         is_empty = np.isin(line, empty)
         skipped += [(int(n), "empty line") for n in line[is_empty]]
         keep &= ~is_empty
-    strip_or_none = (lambda v: None if v.strip() in marks else v.strip())  # noqa: E731
     # each column let go once coded (the text is never held twice)
     column = {name: table.column(name) for name in wanted}
     del table
@@ -208,9 +219,9 @@ def _read_columns(stream: ScannedBytes, *, roles: Mapping[str, str], fields: Seq
     def take(name: str) -> Any:
         return column[name] if name in fields else column.pop(name)
 
-    ticket, tickets = _codes(np, take(roles["ticket"]), strip_or_none)
-    state, states = _codes(np, take(roles["state"]), strip_or_none)
-    at, times = _codes(np, take(roles["at"]), lambda v: None if v.strip() in marks else v)
+    ticket, tickets = _codes(np, take(roles["ticket"]), marks)
+    state, states = _codes(np, take(roles["state"]), marks)
+    at, times = _codes(np, take(roles["at"]), marks, strip=False)
     for code_array, found, what in ((ticket, tickets, f"no ticket id in column "
                                      f"{shown(roles['ticket'])}"),
                                     (state, states, f"no state in column {shown(roles['state'])}"),
@@ -220,14 +231,14 @@ def _read_columns(stream: ScannedBytes, *, roles: Mapping[str, str], fields: Seq
             skipped += [(int(n), what) for n in line[hole]]
             keep &= ~hole
     if roles.get("priority") is not None:
-        priority, priorities = _codes(np, take(roles["priority"]), strip_or_none)
+        priority, priorities = _codes(np, take(roles["priority"]), marks)
     else:
         priority, priorities = np.zeros(len(line), dtype=np.int64), [None]
     kept_fields = {}
     values = {}
     for name in fields:
-        kept_fields[name], values[name] = _codes(
-            np, column[name], lambda v: None if v in marks else v)
+        kept_fields[name], values[name] = _codes(np, column[name], marks, strip=False,
+                                                 strip_test=False)
         kept_fields[name] = kept_fields[name][keep]
     skipped.sort()
     line = line[keep]  # one copy at a time
@@ -258,17 +269,10 @@ def _slash_wall_us(np: Any, pa: Any, pc: Any, texts: list[str], order: str, *, m
     found = pc.extract_regex(pa.array(texts, type=pa.string()), _SLASH) if match is None \
         else match
     ok = np.asarray(found.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-    filled = found.fill_null({"a": "0", "b": "0", "y": "0", "h": "0", "mi": "0", "s": "",
-                              "half": ""}) if not ok.all() else found
-
-    def number(name: str) -> Any:
-        part = pc.struct_field(filled, name)
-        part = pc.if_else(pc.equal(part, ""), "0", part)
-        return pc.cast(part, pa.int64()).to_numpy(zero_copy_only=False)
-
-    first, second, year = number("a"), number("b"), number("y")
-    hour, minute, sec = number("h"), number("mi"), number("s")
-    half = pc.utf8_lower(pc.struct_field(filled, "half")).to_numpy(zero_copy_only=False)
+    first, second, year, hour, minute, sec = (_part_numbers(np, pa, pc, found, name)
+                                              for name in ("a", "b", "y", "h", "mi", "s"))
+    half = pc.fill_null(pc.utf8_lower(pc.struct_field(found, "half")), "").to_numpy(
+        zero_copy_only=False)
     day, month = (first, second) if order == DAY_FIRST else (second, first)
     has_half = half != ""
     ok &= ~has_half | ((hour >= 1) & (hour <= 12))
@@ -281,6 +285,14 @@ def _slash_wall_us(np: Any, pa: Any, pc: Any, texts: list[str], order: str, *, m
     wall = (_civil_days(np, year, np.clip(month, 1, 12), day) * 86_400
             + hour * 3600 + minute * 60 + sec) * 1_000_000
     return np.where(ok, wall, 0), ok
+
+
+def _part_numbers(np: Any, pa: Any, pc: Any, found: Any, name: str) -> Any:
+    """The numbers in part *name* of the slash-form matches (0 where a part is empty or
+    the text did not match)."""
+    part = pc.struct_field(found, name)
+    part = pc.if_else(pc.equal(part, ""), "0", part)
+    return pc.fill_null(pc.cast(part, pa.int64()), 0).to_numpy(zero_copy_only=False)
 
 
 def _localise(np: Any, wall: Any, tz: tzinfo) -> Any:
@@ -382,10 +394,7 @@ def date_kinds(times: Sequence[str | None], *, match: Any = None) -> Any:
     found = pc.extract_regex(texts, _SLASH) if match is None else match
     ok = np.asarray(found.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
     if ok.any():
-        filled = found.fill_null({"a": "0", "b": "0", "y": "0", "h": "0", "mi": "0", "s": "",
-                                  "half": ""})
-        a = pc.cast(pc.struct_field(filled, "a"), pa.int64()).to_numpy(zero_copy_only=False)
-        b = pc.cast(pc.struct_field(filled, "b"), pa.int64()).to_numpy(zero_copy_only=False)
+        a, b = _part_numbers(np, pa, pc, found, "a"), _part_numbers(np, pa, pc, found, "b")
         a_month = (a >= 1) & (a <= 12)
         b_month = (b >= 1) & (b <= 12)
         kind = np.where((a > 12) & b_month, 1,

@@ -161,18 +161,18 @@ class Replay:
         late = np.concatenate([f[6] for f in found])
         read = self.read
         names = [d.name for d in self.policy.definitions]
-        columns: list[list[Any]] = []
+        columns: list[tuple[Any, list[Any]]] = []  # (codes, the values they index)
         for name in self.by:
             if name == "definition":
-                columns.append(_take(np, names, definition))
+                columns.append(_distinct(np, names, definition))
             elif name == "ticket":
-                columns.append(_take(np, self.ticket_ids, ticket))
+                columns.append(_distinct(np, self.ticket_ids, ticket))
             elif name == "priority":
-                columns.append(_take(np, read.priorities, key))
+                columns.append(_distinct(np, read.priorities, key))
             elif name == "stage":
-                columns.append(_take(np, [s.value for s in STAGES], stage))
+                columns.append(_distinct(np, [s.value for s in STAGES], stage))
             else:
-                columns.append(_take(np, self._last_values(np, name), ticket))
+                columns.append(_distinct(np, self._last_values(np, name), ticket))
         if self.period is not None:
             get: Any = getters(("definition",), self.period)[-1]
             seen: dict[tuple[int, int], str] = {}
@@ -184,10 +184,8 @@ class Replay:
                     started = (_EPOCH + _ONE_US * us).astimezone(calendars[d_index])
                     value = seen[(d_index, us)] = str(get(None, _Started(started)))
                 periods.append(value)
-            columns.append(periods)
-        keys = list(zip(*columns, strict=True)) if columns else [()] * len(ticket)
-        accumulator._add_counts(keys, _take(np, list(STAGES), stage), elapsed.tolist(),
-                                late.tolist())
+            columns.append(_distinct(np, periods, np.arange(len(periods))))
+        _add_groups(np, accumulator, columns, stage=stage, elapsed=elapsed, late=late)
 
     def _last_values(self, np: Any, name: str) -> list[Any]:
         """Each ticket's value of field *name* at its last event at or before ``as_of``."""
@@ -366,11 +364,46 @@ def _switch(cycle: list[Any], running: bool, t: int, key: Any) -> None:
     cycle[1] = key
 
 
-def _take(np: Any, values: list[Any], codes: Any) -> list[Any]:
-    """``[values[c] for c in codes]``, in numpy."""
-    table = np.empty(len(values), dtype=object)
-    table[:] = values
-    return table[codes].tolist() if len(values) else []
+def _distinct(np: Any, values: list[Any], codes: Any) -> tuple[Any, list[Any]]:
+    """*codes* into *values* as codes into the distinct values (equal values, one code)."""
+    index: dict[Any, int] = {}
+    remap = np.array([index.setdefault(v, len(index)) for v in values] or [0], dtype=np.int64)
+    return remap[codes], list(index)
+
+
+def _add_groups(np: Any, accumulator: ComplianceAccumulator, columns: list[tuple[Any, list[Any]]],
+                *, stage: Any, elapsed: Any, late: Any) -> None:
+    """Count the cycles in *accumulator* group by group (a group: the cycles with the same
+    code in every column), each group's elapsed times in the cycles' order, the groups in
+    the order of their first cycle."""
+    if not len(stage):
+        return
+    group = np.zeros(len(stage), dtype=np.int64)
+    size = 1
+    for codes, values in columns:
+        radix = max(len(values), 1)
+        if size * radix >= 1 << 62:  # keep the combined code in range
+            _, group = np.unique(group, return_inverse=True)
+            group = group.reshape(-1)
+            size = int(group.max()) + 1
+        group = group * radix + codes
+        size *= radix
+    _, first, inverse = np.unique(group, return_index=True, return_inverse=True)
+    groups = len(first)
+    inverse = inverse.reshape(-1)
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(inverse, minlength=groups)))).tolist()
+    times = elapsed[order].tolist()
+    stages = np.bincount(inverse * len(STAGES) + stage, minlength=groups * len(STAGES))
+    stages = stages.reshape(groups, len(STAGES)).tolist()
+    overdue = np.bincount(inverse, weights=late, minlength=groups).astype(np.int64).tolist()
+    firsts = first.tolist()
+    key_codes = [codes[first].tolist() for codes, _ in columns]
+    for g in sorted(range(groups), key=firsts.__getitem__):
+        accumulator._add_counts(
+            tuple(values[codes[g]] for (_, values), codes in zip(columns, key_codes, strict=True)),
+            [(s, n) for s, n in zip(STAGES, stages[g], strict=True) if n],
+            overdue[g], times[bounds[g]:bounds[g + 1]])
 
 
 @attrs.frozen

@@ -23,14 +23,15 @@ import codecs
 import zlib
 from typing import IO
 
-__all__ = ["BAD_GZIP", "NOT_UTF8", "UNREADABLE", "ScannedBytes"]
+__all__ = ["BAD_GZIP", "BLOCK", "NOT_UTF8", "UNREADABLE", "ScannedBytes"]
 
 #: :attr:`ScannedBytes.problem` values.
 NOT_UTF8 = "the file is not UTF-8"
 BAD_GZIP = "the gzip data cannot be decompressed"
 UNREADABLE = "the file cannot be read"
 
-_BLOCK = 1 << 24  # bytes per read, and at most per decompressed piece
+#: Bytes per read (and at most per decompressed piece): pyarrow's block size too.
+BLOCK = 1 << 22
 _GZIP_MAGIC = b"\x1f\x8b"
 _BOM = codecs.BOM_UTF8
 
@@ -54,6 +55,7 @@ class ScannedBytes:
     """
 
     def __init__(self, raw: IO[bytes]) -> None:
+        import numpy as np  # noqa: PLC0415 - optional dependency
         self._raw = raw
         self._inflater: zlib._Decompress | None = None
         self._compressed = b""  # gzip data not decompressed yet
@@ -63,8 +65,9 @@ class ScannedBytes:
         self._buffer: list[bytes] = []  # read, scanned, not handed out yet
         self._buffered = 0
         self._ended = False
-        self._tail = b""  # the last two bytes scanned
         self._last = b""  # the last byte scanned
+        self._start = 0  # where the current line starts, from the next block's start
+        self._np = np
         self.problem: str | None = None
         self.newlines = 0
         self.empty: list[int] = []
@@ -82,11 +85,12 @@ class ScannedBytes:
         if first:
             self._take(first)
         while not self._ended and not any(b"\n" in b for b in self._buffer) \
-                and self._buffered < _BLOCK:
+                and self._buffered < BLOCK:
             self._pull()
         head = b"".join(self._buffer)
         self._buffer = [head] if head else []
-        self.header = head.split(b"\n", 1)[0].rstrip(b"\r")
+        end = head.find(b"\n")
+        self.header = (head if end < 0 else head[:end]).rstrip(b"\r")
 
     @property
     def lines(self) -> int:
@@ -164,7 +168,7 @@ class ScannedBytes:
         if self._ended:
             return b""
         try:
-            return self._raw.read(_BLOCK)
+            return self._raw.read(BLOCK)
         except OSError:
             self._stop(UNREADABLE)
             return b""
@@ -191,7 +195,7 @@ class ScannedBytes:
                         self._stop(BAD_GZIP)
                     return b""
             try:
-                out = self._inflater.decompress(self._compressed, _BLOCK)
+                out = self._inflater.decompress(self._compressed, BLOCK)
             except zlib.error:
                 self._stop(BAD_GZIP)
                 return b""
@@ -209,7 +213,8 @@ class ScannedBytes:
         self.problem = self.problem or problem
 
     def _take(self, block: bytes) -> None:
-        """Scan *block* and keep it to hand out."""
+        """Scan *block* and keep it to hand out: bytes methods and one numpy pass (the
+        newlines' offsets), a decoding attempt only for a block that is not ASCII."""
         if self._undecoded or not block.isascii():
             try:
                 self._decoder.decode(block)
@@ -219,28 +224,26 @@ class ScannedBytes:
             self._undecoded = bool(self._decoder.getstate()[0])
         if not self.quoted:
             self.quoted = b'"' in block or b"\r" in block
-        self._scan_empty(block)
-        self.newlines += block.count(b"\n")
+        self._scan_lines(block)
         self._last = block[-1:]
-        self._tail = (self._tail + block)[-2:]
         self._buffer.append(block)
         self._buffered += len(block)
 
-    def _scan_empty(self, block: bytes) -> None:
-        """Note the empty lines that end in *block* (line 1 when the data starts empty)."""
-        if not self._tail and (block[:1] == b"\n" or block[:2] == b"\r\n"):
-            self.empty.append(1)
-        tail = self._tail
-        data = tail + block
-        starts = []
-        for pattern in (b"\n\n", b"\n\r\n"):  # an empty line starts after the first newline
-            at = data.find(pattern)
-            while at >= 0:
-                if at + len(pattern) > len(tail):  # not found in the last block already
-                    starts.append(at + 1)
-                at = data.find(pattern, at + 1)
-        line, at = 1 + self.newlines - tail.count(b"\n"), 0
-        for start in sorted(starts):
-            line += data.count(b"\n", at, start)
-            at = start
-            self.empty.append(line)
+    def _scan_lines(self, block: bytes) -> None:
+        """Count the lines that end in *block* and note the empty ones (nothing before
+        their ``\n`` but, at most, a ``\r``)."""
+        np = self._np
+        ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
+        if not len(ends):
+            self._start -= len(block)
+            return
+        # each line's length: from its start (offset in this block; negative when it
+        # started in an earlier block) to its newline
+        lengths = np.diff(ends, prepend=self._start - 1) - 1
+        for k in np.flatnonzero(lengths <= 1).tolist():
+            end = int(ends[k])
+            before = block[end - 1:end] if end else self._last
+            if lengths[k] == 0 or before == b"\r":
+                self.empty.append(self.newlines + k + 1)
+        self.newlines += len(ends)
+        self._start = int(ends[-1]) + 1 - len(block)

@@ -267,6 +267,10 @@ def _constant_pair(read: Columns) -> list[tuple[int, str, str, str | None]]:
     import numpy as np  # noqa: PLC0415 - optional dependency
     if len(read.ticket) < 2:
         return []
+    some = np.zeros(len(read.tickets) or 1, dtype=np.int64)
+    some[read.ticket] = read.at  # one of the times of each ticket
+    if (some[read.ticket] != read.at).any():  # a ticket whose times vary
+        return []
     order = np.lexsort((read.at, read.ticket))
     tk, at = read.ticket[order], read.at[order]
     same_ticket = tk[1:] == tk[:-1]

@@ -13,8 +13,8 @@ the shape are decided from the head; the rows are then read on from the same str
   byte after the head that does not decode is an error naming its line;
 - the delimiter is ``--delimiter`` or, by default, sniffed from the header line.
 
-:func:`read_events` and :func:`decode_events` read and decode a whole file at once (the
-columnar engine reads the file whole).
+The columnar engine reads the export itself, once, in blocks
+(:mod:`itsm_core.cli.columnar_source`); it uses this module for the head.
 
 >>> sniff_delimiter("ticket;at;state\\nT1;2016-03-01T09:00Z;New\\n")
 ';'
@@ -25,7 +25,6 @@ columnar engine reads the file whole).
 from __future__ import annotations
 
 import codecs
-import gzip
 import io
 import itertools
 import os
@@ -37,8 +36,8 @@ from typing import BinaryIO, TextIO
 
 from itsm_core.errors import ConfigError, shown
 
-__all__ = ["DELIMITERS", "HEAD_CHARS", "STDIN", "EventLines", "decode_events", "open_events",
-           "parse_delimiter", "read_events", "sniff_delimiter"]
+__all__ = ["DELIMITERS", "HEAD_CHARS", "STDIN", "EventLines", "open_events", "parse_delimiter",
+           "sniff_delimiter"]
 
 #: The EVENTS argument that means standard input.
 STDIN = "-"
@@ -58,67 +57,6 @@ _DELIMITER_FORM = "one character such as ';' or '|', or 'tab' (or '\\t')"
 
 def _label(path: str) -> str:
     return "standard input" if path == STDIN else shown(path)
-
-
-def read_events(path: str, stdin: TextIO) -> bytes | str:
-    """The bytes of the export at *path*, gunzipped if they are gzip data; ``-`` reads
-    *stdin* (its text, when it has no byte buffer).
-
-    Raises:
-        ConfigError: the file cannot be read, or its gzip data is corrupt.
-
-    >>> import io
-    >>> read_events("-", io.TextIOWrapper(io.BytesIO(gzip.compress(b"ticket,at,state\\n"))))
-    b'ticket,at,state\\n'
-    >>> read_events("no-such-events.csv", io.StringIO())
-    Traceback (most recent call last):
-    ...
-    itsm_core.errors.ConfigError: EVENTS.csv: cannot read 'no-such-events.csv' (No such file or directory); expected a CSV file with a header line (or '-' for standard input)
-    """
-    data: bytes | str
-    try:
-        if path == STDIN:
-            buffer: BinaryIO | None = getattr(stdin, "buffer", None)
-            data = stdin.read() if buffer is None else buffer.read()
-        else:
-            with open(path, "rb") as file:
-                data = file.read()
-    except OSError as exc:
-        raise ConfigError(_EVENTS, f"cannot read {_label(path)} ({exc.strerror or exc})",
-                          _EVENTS_FORM) from None
-    if isinstance(data, bytes) and data.startswith(_GZIP_MAGIC):
-        try:
-            return gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile is an OSError
-            raise ConfigError(_EVENTS, f"{_label(path)} starts like gzip data but cannot be "
-                                       f"decompressed ({str(exc)[:200]})",
-                              "a complete .gz file, or plain CSV text") from None
-    return data
-
-
-def decode_events(data: bytes | str, path: str, encoding: str) -> str:
-    """*data* decoded with *encoding* (text is returned as it is).
-
-    Raises:
-        ConfigError: the encoding is unknown or not a text encoding (path ``--encoding``),
-            or *data* is not in it (path ``EVENTS.csv``).
-
-    >>> decode_events("Résolu".encode("cp1252"), "x.csv", "cp1252")
-    'Résolu'
-    >>> decode_events(b"\\xff", "x.csv", "utf-8")
-    Traceback (most recent call last):
-    ...
-    itsm_core.errors.ConfigError: EVENTS.csv: 'x.csv' is not utf-8 (invalid start byte); expected --encoding NAME, e.g. --encoding cp1252
-    """
-    if isinstance(data, str):
-        return data
-    _check_encoding(encoding)
-    try:
-        return data.decode(encoding)
-    except UnicodeError as exc:
-        reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)[:200]
-        raise ConfigError(_EVENTS, f"{_label(path)} is not {encoding} ({reason})",
-                          "--encoding NAME, e.g. --encoding cp1252") from None
 
 
 def parse_delimiter(text: str | None) -> str | None:
@@ -378,7 +316,7 @@ def open_events(path: str, stdin: TextIO, encoding: str) -> EventLines:
             ``EVENTS.csv``).  Past the head, the same problems are raised as the lines
             are read, naming the line.
 
-    >>> import io
+    >>> import gzip, io
     >>> open_events("-", io.TextIOWrapper(io.BytesIO(gzip.compress(b"ticket,at\\n"))),
     ...             "utf-8").head
     'ticket,at\\n'
