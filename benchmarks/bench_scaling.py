@@ -21,12 +21,15 @@ give the same report:
   DataFrame of naive London wall-clock strings (parsing and grouping included), against
   a plain ``groupby(...).apply``-style script that builds events row by row.
 
-Beyond one machine (``--dask``): the log written as four CSV files cut by ticket range,
-then ``pd.read_csv`` + ``evaluate_frame`` + ``compliance_frame`` in this process against
+Beyond one machine (``--dask``, only these figures): the log written as one CSV and as
+four CSV files cut by ticket range; one process is ``itsm-core sla-report`` on the whole
+CSV (``--engine columnar`` and ``--engine pure``, a child process each), against
 ``compliance_report_dask`` on ``dd.read_csv`` (Dask's own reader) on a
 ``distributed.LocalCluster`` of two single-threaded worker processes, with
-``partitioned_by_ticket=True`` (no shuffle) and, on one CSV read in blocks that split
-tickets, with the shuffle; the cluster's start is not timed; all give the same report.
+``partitioned_by_ticket=True`` (no shuffle) on both engines and, on the whole CSV read in
+blocks that split tickets, with the shuffle; wall and CPU seconds (CPU: the child process,
+or this process and the cluster's); the cluster's start is not timed; all give the same
+report.  About 1.2 million rows: ``bench_scaling.py 207000 --dask``.
 
 The machine's cores may be shared (CI runners, other jobs): figures are noisy, the load
 average is printed.  Run: ``.venv/bin/python benchmarks/bench_scaling.py [tickets]
@@ -39,6 +42,8 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -143,9 +148,37 @@ def adapter(frame: pd.DataFrame) -> pd.DataFrame:
     return compliance_frame(cycles, by=BY)
 
 
-def dask_figures(frame: pd.DataFrame, repeats: int) -> None:
-    """The Dask recipe from files against one process reading the same files."""
+def _cpu_seconds(process: Any, gone: type[Exception]) -> float:
+    """CPU seconds (user + system) of *process* and all its live descendants (*gone*:
+    psutil's error for a process that ended meanwhile)."""
+    total = 0.0
+    for proc in [process, *process.children(recursive=True)]:
+        try:
+            times = proc.cpu_times()
+        except gone:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def _cli(args: list[str]) -> tuple[float, float, bytes]:
+    """Wall and CPU seconds of one ``itsm-core sla-report`` run in a child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, "-m", "itsm_core", "sla-report", *args],
+                         check=True, capture_output=True).stdout
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, out
+
+
+def dask_figures(frame: pd.DataFrame) -> None:
+    """The Dask recipe from files (2 worker processes, columnar and pure engines) against
+    one process (``sla-report --engine columnar`` and ``--engine pure``) on the same rows:
+    wall and CPU seconds, one run each."""
     import dask.dataframe as dd  # noqa: PLC0415 - optional dependency
+    import psutil  # type: ignore[import-untyped]  # noqa: PLC0415 - optional dependency
     from distributed import Client, LocalCluster  # noqa: PLC0415 - optional dependency
 
     from itsm_core.integrations.dask import (  # noqa: PLC0415 - optional dependency
@@ -154,6 +187,7 @@ def dask_figures(frame: pd.DataFrame, repeats: int) -> None:
 
     options: dict[str, Any] = {"columns": {"ticket": "number", "at": "sys_updated_on"},
                                "tz": "Europe/London", "as_of": AS_OF, "by": BY}
+    timing: dict[str, tuple[float, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         numbers = frame["number"].drop_duplicates().tolist()
         cut = len(numbers) // 4 + 1
@@ -161,36 +195,56 @@ def dask_figures(frame: pd.DataFrame, repeats: int) -> None:
             rows = frame[frame["number"].isin(numbers[part * cut:(part + 1) * cut])]
             rows.to_csv(Path(tmp) / f"part{part}.csv", index=False)
         frame.to_csv(Path(tmp) / "whole.csv", index=False)
+        policy = Path(tmp) / "policy.json"
+        policy.write_text((resources.files("itsm_core.demo") / "policy.json").read_text(
+            encoding="utf-8"), encoding="utf-8")
         pattern = str(Path(tmp) / "part*.csv")
         size = (Path(tmp) / "whole.csv").stat().st_size
+        cli_args = ["--policy", str(policy), "--columns",
+                    "ticket=number,at=sys_updated_on,state=state,priority=priority",
+                    "--tz", "Europe/London", "--as-of", AS_OF.isoformat(), "--format", "json",
+                    "--quiet", str(Path(tmp) / "whole.csv")]
+        outputs = {}
+        for engine in ("columnar", "pure"):
+            wall, cpu, out = _cli([*cli_args, "--engine", engine])
+            timing[f"one process: sla-report --engine {engine}"] = (wall, cpu)
+            outputs[engine] = json.loads(out)
+        rows_of = {engine: [(r.get("definition"), r.get("priority"), r.get("total"))
+                            for r in found.get("rows", [])] for engine, found in outputs.items()}
+        assert rows_of["columnar"] == rows_of["pure"]
+        me = psutil.Process()
+        reports = []
+        cluster = LocalCluster(n_workers=2, processes=True,  # type: ignore[no-untyped-call]
+                               threads_per_worker=1, host="127.0.0.1", dashboard_address=None)
+        with cluster, Client(cluster):  # type: ignore[no-untyped-call]
+            def by_ticket(engine: str) -> Callable[[], pd.DataFrame]:
+                return lambda: compliance_report_dask(
+                    dd.read_csv(pattern, dtype=str), POLICY, partitioned_by_ticket=True,
+                    engine=engine, **options)
 
-        def one() -> pd.DataFrame:
-            log = pd.concat([pd.read_csv(Path(tmp) / f"part{p}.csv", dtype=str)
-                             for p in range(4)], ignore_index=True)
-            return adapter(log)
-
-        timing: dict[str, float] = {}
-        timing["one process: pd.read_csv + evaluate_frame + compliance_frame"], expected = \
-            best(repeats, one)
-        with LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                          host="127.0.0.1", dashboard_address=None) as cluster, \
-                Client(cluster):
-            runs = {
-                "Dask, 2 workers: dd.read_csv by ticket, no shuffle": lambda: (
-                    compliance_report_dask(dd.read_csv(pattern, dtype=str), POLICY,
-                                           partitioned_by_ticket=True, **options)),
-                "Dask, 2 workers: dd.read_csv in 4 blocks, shuffled": lambda: (
-                    compliance_report_dask(dd.read_csv(str(Path(tmp) / "whole.csv"),
-                                                       dtype=str, blocksize=size // 4 + 1),
-                                           POLICY, **options)),
-            }
+            runs: dict[str, Callable[[], pd.DataFrame]] = {
+                f"Dask, 2 workers, {engine}: dd.read_csv by ticket, no shuffle": by_ticket(engine)
+                for engine in ("columnar", "pure")}
+            runs["Dask, 2 workers, columnar: dd.read_csv in 4 blocks, shuffled"] = lambda: (
+                compliance_report_dask(dd.read_csv(str(Path(tmp) / "whole.csv"), dtype=str,
+                                                   blocksize=size // 4 + 1),
+                                       POLICY, engine="columnar", **options))
             for label, run in runs.items():
-                timing[label], got = best(repeats, run)
-                pd.testing.assert_frame_equal(got, expected)
-    base = timing["one process: pd.read_csv + evaluate_frame + compliance_frame"]
+                cpu = _cpu_seconds(me, psutil.Error)
+                start = time.perf_counter()
+                reports.append(run())
+                timing[label] = (time.perf_counter() - start, _cpu_seconds(me, psutil.Error) - cpu)
+        for report in reports[1:]:
+            pd.testing.assert_frame_equal(report, reports[0])
+        found = list(zip(reports[0]["definition"], reports[0]["priority"],
+                         reports[0]["total"].tolist(), strict=True))
+        assert found == rows_of["pure"], "Dask and sla-report disagree"
+    base = timing["one process: sla-report --engine columnar"][0]
     width = max(len(label) for label in timing)
-    for label, seconds in timing.items():
-        print(f"{label.ljust(width)}  {seconds:8.3f} s  {base / seconds:5.2f}x one process")
+    print(f"{'contender'.ljust(width)}  {'wall s':>8}  {'CPU s':>8}  wall vs sla-report columnar")
+    for label, (wall, cpu) in timing.items():
+        print(f"{label.ljust(width)}  {wall:8.2f}  {cpu:8.2f}  {base / wall:5.2f}x")
+    print(f"load average after: {os.getloadavg()[0]:.2f} (cores shared)")
 
 
 def main() -> None:
@@ -206,6 +260,11 @@ def main() -> None:
                            .isoformat(sep=" "), **dict(u.fields)}
                           for t in log for u in t.updates])
     n = len(tickets)
+    if "--dask" in sys.argv:
+        print(f"{n} tickets, {len(frame)} events; cpu_count={os.cpu_count()}, load average "
+              f"{os.getloadavg()[0]:.2f} (cores may be shared: figures are noisy); one run each")
+        dask_figures(frame)
+        return
     print(f"{n} tickets, {len(frame)} events, {len(POLICY.definitions)} definitions; "
           f"cpu_count={os.cpu_count()}, load average {os.getloadavg()[0]:.2f} "
           f"(cores may be shared: figures are noisy); best of {repeats} runs each")
@@ -240,8 +299,8 @@ def main() -> None:
           f"back vs one process {one / shipped:.2f}x; evaluate_frame + compliance_frame vs "
           f"the groupby script {groupby / frames:.2f}x "
           f"({'the adapter wins' if frames < groupby else 'the script wins'})")
-    if quick or "--dask" in sys.argv:
-        dask_figures(frame, repeats)
+    if quick:
+        dask_figures(frame)
 
 
 if __name__ == "__main__":

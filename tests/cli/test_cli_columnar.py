@@ -30,12 +30,12 @@ from itsm_core.cli.columnar import (
     evaluate_columnar,
 )
 from itsm_core.cli.columnar_read import instants_us, read_columns
-from itsm_core.cli.columnar_vector import simple_cycles
 from itsm_core.cli.csvread import read_event_log
 from itsm_core.cli.evaluate import events_from_records
 from itsm_core.cli.policyfile import load_demo_policy
 from itsm_core.cli.timeparse import DAY_FIRST, MONTH_FIRST, make_time_parser
 from itsm_core.errors import NaiveDatetimeError
+from itsm_core.integrations.columnar_core_vector import simple_cycles
 from itsm_core.sla import SlaPolicy
 from itsm_core.sla.compliance import ComplianceAccumulator
 

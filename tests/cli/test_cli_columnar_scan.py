@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from itsm_core.cli import columnar_source
 from itsm_core.cli.columnar_read import _codes
-from itsm_core.cli.columnar_replay import _add_groups, _distinct
 from itsm_core.cli.columnar_source import ScannedBytes
-from itsm_core.cli.columnar_vector import STAGES
+from itsm_core.integrations.columnar_core_replay import _add_groups, _distinct
+from itsm_core.integrations.columnar_core_vector import STAGES
 from itsm_core.sla.compliance import ComplianceAccumulator
 
 # -- the block scan ---------------------------------------------------------------------

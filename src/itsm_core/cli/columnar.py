@@ -2,9 +2,10 @@
 
 :func:`evaluate_columnar` reads an event-log CSV with pyarrow (only the needed columns;
 times parsed and localised in one vectorised step, :mod:`itsm_core.cli.columnar_read`),
-replays each ticket through each definition (:mod:`itsm_core.cli.columnar_replay`: the
-tickets with a simple history in numpy, the others on a per-event state machine on plain
-integers), measures every running stretch on the calendar in bulk
+replays each ticket through each definition (the I/O-free core
+:mod:`itsm_core.integrations.columnar_core`, shared with the Dask recipe: the tickets with
+a simple history in numpy, the others on a per-event state machine on plain integers),
+measures every running stretch on the calendar in bulk
 (:meth:`~itsm_core.calendar.business.BusinessCalendar.elapsed_many`) and counts the cycles in a :class:`~itsm_core.sla.compliance.ComplianceAccumulator`:
 exactly the accumulator, skipped rows and not-evaluated tickets the pure path gives
 (``tests/cli/test_cli_columnar.py`` runs one suite against both).
@@ -35,23 +36,17 @@ from typing import IO, Any
 
 import attrs
 
-from itsm_core._instant import to_us
 from itsm_core.cli.columnar_read import Columns, instants_us, read_columns
-from itsm_core.cli.columnar_replay import Replay
 from itsm_core.cli.csvread import DEFAULT_MISSING, SkippedRow
 from itsm_core.cli.timeparse import DAY_FIRST, make_time_parser
 from itsm_core.errors import NaiveDatetimeError
+from itsm_core.integrations.columnar_core import CHUNK_ROWS, evaluate_columns
+from itsm_core.integrations.columnar_core import columnar_support as policy_support
 from itsm_core.sla.compliance import ComplianceAccumulator
-from itsm_core.sla.conditions import Always
-from itsm_core.sla.definition import SlaDefinition
 from itsm_core.sla.policy import SlaPolicy
 
 __all__ = ["ColumnarResult", "ColumnarUnsupported", "columnar_support", "evaluate_columnar",
            "run_columns"]
-
-_NEVER = Always(False)
-#: Rows replayed at a time (whole tickets; a ticket longer than this is one chunk).
-CHUNK_ROWS = 1 << 19
 
 
 class ColumnarUnsupported(Exception):
@@ -82,24 +77,9 @@ class ColumnarResult:
     earliest: datetime | None = None
 
 
-def _definition_support(definition: SlaDefinition) -> str | None:
-    targets = definition.targets
-    budgets = (*targets._lookup.values(), targets._default_us)
-    if definition.versions or definition.calendar_by is not None or definition.goals:
-        return f"SLA {definition.name!r} uses versions, calendar_by or goals"
-    if definition.start_from is not None or definition.reset != _NEVER:
-        return f"SLA {definition.name!r} uses start_from or reset"
-    if not all(goal is None or type(goal) is int for goal in budgets):
-        return f"SLA {definition.name!r} has deadline targets"
-    if targets.by != "priority":
-        return f"SLA {definition.name!r} keys its targets by a field"
-    if definition._rules.by_state is None:
-        return f"SLA {definition.name!r} has conditions that read more than the state"
-    return None
-
-
 def columnar_support(policy: SlaPolicy, *, time_format: str | None = None) -> str | None:
-    """Why the columnar path cannot evaluate *policy* (``None``: it can).
+    """Why the columnar path cannot evaluate *policy* (``None``: it can): a *time_format*,
+    or what :func:`~itsm_core.integrations.columnar_core.columnar_support` says.
 
     >>> from itsm_core.sla import SlaPolicy
     >>> columnar_support(SlaPolicy.from_dict({"definitions": [{"name": "r", "targets": "PT1H",
@@ -108,11 +88,7 @@ def columnar_support(policy: SlaPolicy, *, time_format: str | None = None) -> st
     """
     if time_format is not None:
         return "a --time-format is given"
-    for definition in policy.definitions:
-        reason = _definition_support(definition)
-        if reason is not None:
-            return reason
-    return None
+    return policy_support(policy)
 
 
 def evaluate_columnar(source: str | IO[bytes], policy: SlaPolicy, *,
@@ -200,55 +176,16 @@ def _run_columns(read: Columns, stamps: Any, reasons: Sequence[str | None],
     import numpy as np  # noqa: PLC0415 - optional dependency
     skipped = list(read.skipped)
     bad = [k for k, why in enumerate(reasons) if why is not None] if any(reasons) else []
-    keep = np.ones(len(read.line), dtype=bool)
+    keep = None
     if bad:
         unreadable = np.isin(read.at, np.array(bad, dtype=np.int64))
         skipped += [SkippedRow(int(n), reasons[int(c)]) for n, c in  # type: ignore[arg-type]
                     zip(read.line[unreadable], read.at[unreadable], strict=True)]
         skipped.sort(key=lambda s: s.line)
         keep = ~unreadable
-    # ticket order: first row passing the checks made before times are read
-    ticket_codes = read.ticket
-    present, first_rows = np.unique(ticket_codes, return_index=True)
-    rank = np.empty(len(read.tickets) or 1, dtype=np.int64)
-    rank[present[np.argsort(first_rows, kind="stable")]] = np.arange(len(present))
-    rows_kept = np.flatnonzero(keep)
-    del keep
-    # one stable sort on (ticket rank, time rank): rows of a ticket in time, then file order
-    instants, time_rank = np.unique(stamps, return_inverse=True)
-    at_kept = read.at[rows_kept]
-    order_rows = np.argsort(rank[ticket_codes[rows_kept]] * max(len(instants), 1)
-                            + time_rank.reshape(-1)[at_kept], kind="stable")
-    t = stamps[at_kept[order_rows]]
-    del at_kept
-    rows_sorted = rows_kept[order_rows]
-    del rows_kept, order_rows
-    parse = make_time_parser(None, tz, order=order)
-    latest = earliest = None
-    if len(t):  # the first row (ticket order, then file order) holding each, as read
-        latest = parse(read.times[int(read.at[rows_sorted[int(np.argmax(t))]])])
-        earliest = parse(read.times[int(read.at[rows_sorted[int(np.argmin(t))]])])
-    shown_as_of = as_of if as_of is not None else latest
-    as_of_us = None if shown_as_of is None else to_us(shown_as_of, "as_of")
-    tk = ticket_codes[rows_sorted]
-    bounds = np.flatnonzero(np.diff(tk)) + 1
-    del tk
-    starts = np.concatenate(([0], bounds)) if len(t) else np.zeros(0, dtype=np.int64)
-    ends = np.concatenate((bounds, [len(t)])) if len(t) else starts
-    accumulator = ComplianceAccumulator(tuple(by), period)
-    tickets = len(starts)
-    # whole tickets, about CHUNK_ROWS rows at a time (in ticket order): the replay's
-    # working memory is bounded by a chunk, not the export
-    first = 0
-    while first < tickets:
-        lo = int(starts[first])
-        last = max(int(np.searchsorted(ends, lo + CHUNK_ROWS, side="right")), first + 1)
-        hi = int(ends[last - 1])
-        t_part = t[lo:hi]
-        Replay(read=read, rows=rows_sorted[lo:hi], t=t_part, cut=t_part <= as_of_us,
-               starts=(starts[first:last] - lo).tolist(), ends=(ends[first:last] - lo).tolist(),
-               as_of_us=as_of_us, policy=policy, by=tuple(by), period=period, tz=tz,
-               order=order).run(accumulator, vector=vector)
-        first = last
-    return ColumnarResult(accumulator=accumulator, rows=read.rows, skipped=tuple(skipped),
-                          tickets=tickets, as_of=shown_as_of, earliest=earliest)
+    found = evaluate_columns(read, stamps, keep, policy,
+                             parse=make_time_parser(None, tz, order=order), as_of=as_of, by=by,
+                             period=period, vector=vector, chunk_rows=CHUNK_ROWS)
+    return ColumnarResult(accumulator=found.accumulator, rows=read.rows,
+                          skipped=tuple(skipped), tickets=found.tickets, as_of=found.as_of,
+                          earliest=found.earliest)

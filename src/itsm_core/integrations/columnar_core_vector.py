@@ -1,7 +1,8 @@
-"""The columnar path's common case in numpy: every ticket with a simple history at once.
+"""The columnar evaluation's common case in numpy: every ticket with a simple history at once.
 
 A ticket's history is *simple* for a definition when its replay
-(:mod:`itsm_core.cli.columnar_replay`, the state machine of :mod:`itsm_core.sla.replay`)
+(:mod:`itsm_core.integrations.columnar_core_replay`, the state machine of
+:mod:`itsm_core.sla.replay`)
 opens at most one cycle and never needs a decision that depends on the cycles before:
 
 - the cycle opens at the first event whose state applies and starts it (and neither stops
@@ -17,7 +18,7 @@ the flags).  For the simple tickets the running stretches are the event pairs be
 the points where the clock pauses, resumes or changes priority, measured in ONE
 :func:`~itsm_core.calendar.bulk._elapsed_many_us` call and summed per cycle; stages are
 comparisons.  Every other ticket goes through the per-event machine, so the result is
-the machine's, exactly (``tests/cli/test_cli_columnar.py`` runs both on the same logs).
+the machine's, exactly (the tests run both on the same logs).
 
 >>> [stage.value for stage in STAGES]
 ['met', 'breached', 'running', 'paused', 'cancelled']

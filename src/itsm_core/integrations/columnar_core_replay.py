@@ -1,8 +1,9 @@
-"""The columnar path's replay: every ticket of an export through every definition.
+"""The columnar evaluation's replay: every ticket of an export through every definition.
 
-:class:`Replay` takes the rows :func:`~itsm_core.cli.columnar.run_columns` sorted by
-ticket, then time, then line.  Per definition, the tickets with a simple history are
-replayed in numpy (:mod:`itsm_core.cli.columnar_vector`); the others go through a tight
+:class:`Replay` takes the rows
+:func:`~itsm_core.integrations.columnar_core.evaluate_columns` sorted by ticket, then
+time, then line.  Per definition, the tickets with a simple history are replayed in numpy
+(:mod:`itsm_core.integrations.columnar_core_vector`); the others go through a tight
 per-event state machine on integers (the one of :mod:`itsm_core.sla.replay` for the
 definitions the columnar path supports), whose running stretches are measured in bulk on
 the calendar; a ticket that machine cannot decide (a priority without a budget, a span
@@ -16,15 +17,15 @@ as the pure path adds them.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone, tzinfo
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import attrs
 
 from itsm_core.calendar.bulk import _elapsed_many_us
-from itsm_core.cli.columnar_vector import STAGES, simple_cycles
-from itsm_core.cli.timeparse import make_time_parser
 from itsm_core.errors import InvalidArgumentError, NoBusinessTimeError
+from itsm_core.integrations.columnar_core_vector import STAGES, simple_cycles
 from itsm_core.sla.clock import APPLIES, CANCEL, PAUSE, START, STOP
 from itsm_core.sla.compliance import ComplianceAccumulator
 from itsm_core.sla.definition import SlaDefinition
@@ -54,9 +55,11 @@ class Replay:
     """One export's tickets through every definition (see the module docstring).
 
     Built with the sorted rows and their context: ``read`` (the
-    :class:`~itsm_core.cli.columnar_read.Columns`), ``rows`` (row indices, sorted),
-    ``t`` (their instants), ``cut`` (at or before ``as_of``), ``starts``/``ends`` (each
-    ticket's slice), ``as_of_us``, ``policy``, ``by``, ``period``, ``tz``, ``order``.
+    :class:`~itsm_core.integrations.columnar_core.ColumnArrays`), ``rows`` (row indices,
+    sorted), ``t`` (their instants), ``cut`` (at or before ``as_of``), ``starts``/``ends``
+    (each ticket's slice), ``as_of_us``, ``policy``, ``by``, ``period``, ``parse`` (the
+    time text of ``read.times`` to an aware datetime, as the caller reads it) and
+    ``strict`` (a ticket the core evaluates itself: as ``SlaDefinition.evaluate``).
 
     >>> Replay(by=("definition",)).by
     ('definition',)
@@ -75,8 +78,8 @@ class Replay:
     policy: SlaPolicy
     by: tuple[str, ...]
     period: str | None
-    tz: tzinfo | None
-    order: str
+    parse: Callable[[Any], datetime]
+    strict: bool = False
 
     def run(self, accumulator: ComplianceAccumulator, *, vector: bool = True) -> None:
         """Count every ticket's outcomes in *accumulator* (*vector*: the simple tickets
@@ -199,7 +202,7 @@ class Replay:
 
     def _pure(self, definition: SlaDefinition, index: int) -> SlaOutcome:
         """The core's own evaluation of one ticket (for its exact reason)."""
-        parse = make_time_parser(None, self.tz, order=self.order)
+        parse = self.parse
         read = self.read
         events = []
         for row in sorted(self.rows[self.starts[index]:self.ends[index]].tolist()):  # file order
@@ -210,7 +213,8 @@ class Replay:
                                       read.priorities[int(read.priority[row])],
                                       {k: v for k, v in values.items() if v is not None}))
         as_of = (_EPOCH + _ONE_US * self.as_of_us)
-        return definition.evaluate(events, as_of, self.ticket_ids[index], strict=False)
+        return definition.evaluate(events, as_of, self.ticket_ids[index],
+                                   strict=self.strict)
 
     def _event_lists(self) -> tuple[list[int], list[int], list[int]]:
         """Times, state codes and priority codes of the sorted rows, as lists (once)."""
