@@ -1,32 +1,32 @@
 """What attainment works out once per catalogue rather than once per ticket: each
 agreement's plan (its dates as integer microseconds, the definitions it evaluates, its
-ticket targets), period keys of integer instants, the final cycles of an outcome, and
-what an agreement took for one customer (its :class:`Slot`).  Private helpers of :mod:`itsm_core.service.attainment` (see ``docs/service.md``,
-Attainment).
+ticket targets), the final cycles of an outcome, and what an agreement took for one
+customer (its :class:`Slot`, with its routing of a final cycle to its targets' periods).
+Private helpers of :mod:`itsm_core.service.attainment` (see ``docs/service.md``,
+Attainment); :class:`PeriodIndex` is :mod:`itsm_core.service._period_index`'s.
 
 >>> from datetime import timezone
->>> keys = PeriodIndex("month", timezone.utc)
->>> keys(0), keys(-1)
-('1970-01', '1969-12')
+>>> a = Agreement.from_dict({"name": "a", "from": "1970-01-01", "workload": {"limit": 9}})
+>>> plan = AgreementPlan(a, (0, 2**62), PeriodIndex("month", timezone.utc))
+>>> plan.sla, plan.limit, plan.period_of(0)
+(True, 9, '1970-01')
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone, tzinfo
 from typing import Any
 
-from itsm_core._instant import _MAX_US, _MIN_US, from_us, to_us
+from itsm_core._instant import to_us
+from itsm_core.service._period_index import QUARTER, CycleKey, PeriodIndex
 from itsm_core.service.agreement import Agreement
 from itsm_core.service.catalogue import Catalogue
-from itsm_core.service.period import period_of
 from itsm_core.sla import SlaDefinition, SlaOutcome, Stage
 
-__all__ = ["AgreementPlan", "PeriodIndex", "Slot", "final_cycles", "outages_of",
+__all__ = ["QUARTER", "AgreementPlan", "CycleKey", "PeriodIndex", "Slot", "final_cycles",
            "service_start_us", "service_starts"]
 
-_HOUR = 3600 * 10**6  # microseconds
-_QUARTER = 900 * 10**6
 _MET = Stage.MET
 _BREACHED = Stage.BREACHED
 _CANCELLED = Stage.CANCELLED
@@ -43,76 +43,8 @@ Contribution = tuple[int, int, Any, bool, str | None]
 Load = tuple[int, int, Any]
 
 
-class PeriodIndex:
-    """``period_of`` for integer-microsecond instants, for one period kind and zone.
-
-    Keys are remembered per hour of UTC time, and only for an hour whose first and last
-    microsecond have the same UTC offset and the same local date: local time then runs
-    straight through the hour (no zone changes its offset twice within an hour), so every
-    instant in it has that key.  An hour holding a local midnight (zones at a half or
-    quarter hour offset) is remembered per quarter hour the same way; a quarter hour
-    that still does not qualify (offsets of historical local mean time) is computed each
-    time.  Exact in every zone.
-
-    >>> from datetime import timezone
-    >>> from zoneinfo import ZoneInfo
-    >>> keys = PeriodIndex("month", ZoneInfo("Asia/Kolkata"))
-    >>> [keys(to_us(datetime(2025, 3, 31, 18, m, tzinfo=timezone.utc), "at")) for m in (29, 30)]
-    ['2025-03', '2025-04']
-    """
-
-    __slots__ = ("_hours", "_period", "_quarters", "_zone")
-
-    def __init__(self, period: str, zone: tzinfo) -> None:
-        self._period = period
-        self._zone = zone
-        self._hours: dict[int, str | None] = {}
-        self._quarters: dict[int, str | None] = {}
-
-    def of(self, us: int) -> str:
-        """The key of *us* (calling the index does the same; a bound ``of`` is quicker).
-
-        >>> from datetime import timezone
-        >>> PeriodIndex("year", timezone.utc).of(0)
-        '1970'
-        """
-        # the hour as the quarter hour // 4: two divisions by numbers below 2**30 are
-        # cheaper than one by 3_600_000_000 on a 64-bit CPython
-        quarter = us // _QUARTER
-        found = self._hours.get(quarter >> 2)
-        if found:
-            return found
-        return self._miss(us, quarter)
-
-    __call__ = of
-
-    def _miss(self, us: int, quarter: int) -> str:
-        """The key of *us* when its hour is not remembered or does not qualify."""
-        hour = quarter >> 2
-        if hour not in self._hours:
-            found = self._hours[hour] = self._slot(hour * _HOUR, _HOUR)
-            if found:
-                return found
-        key = self._quarters.get(quarter, "")
-        if key == "":
-            key = self._quarters[quarter] = self._slot(quarter * _QUARTER, _QUARTER)
-        if key:
-            return key
-        return period_of(from_us(us, self._zone), self._period, self._zone)
-
-    def _slot(self, lo: int, size: int) -> str | None:
-        """The key of every instant of ``[lo, lo + size)``, or ``None`` when they may differ."""
-        hi = lo + size - 1
-        if lo <= _MIN_US or hi >= _MAX_US:
-            return None
-        first, last = from_us(lo, self._zone), from_us(hi, self._zone)
-        if first.utcoffset() != last.utcoffset() or first.date() != last.date():
-            return None
-        return period_of(first, self._period, self._zone)
-
-
-def final_cycles(outcome: SlaOutcome, key: Callable[[int], str]
-                 ) -> tuple[list[Final], list[tuple[Any, str]]]:
+def final_cycles(outcome: SlaOutcome, key: PeriodIndex
+                 ) -> tuple[Sequence[Final], Sequence[tuple[Any, str]]]:
     """The final cycles of *outcome* as ``(priority, period key, met)`` and the pending ones
     as ``(priority, stage)``: met or breached count at their stop, a running cycle already
     breached at its breach; cancelled cycles never count.
@@ -124,14 +56,22 @@ def final_cycles(outcome: SlaOutcome, key: Callable[[int], str]
     >>> at = lambda h: datetime(2025, 1, 31, h, tzinfo=timezone.utc)
     >>> final_cycles(d.evaluate([TicketEvent(at(9), "New"), TicketEvent(at(10), "Resolved")]),
     ...              PeriodIndex("month", timezone.utc))
-    ([(None, '2025-01', True)], [])
+    (((None, '2025-01', True),), ())
     """
-    final: list[Final] = []
-    pending: list[tuple[Any, str]] = []
-    for cycle in outcome.cycles:
+    cycles = outcome.cycles
+    if len(cycles) == 1:  # the common case: one cycle, met or breached
+        cycle = cycles[0]
         stage = cycle.stage
         if stage is _MET or stage is _BREACHED:
             # _stop_us is the engine's integer twin of stopped_at (set when met/breached)
+            stop: int = cycle._stop_us  # type: ignore[assignment]
+            return ((cycle.priority, key.hours.get(stop // QUARTER >> 2) or key.of(stop),
+                     stage is _MET),), ()
+    final: list[Final] = []
+    pending: list[tuple[Any, str]] = []
+    for cycle in cycles:
+        stage = cycle.stage
+        if stage is _MET or stage is _BREACHED:
             final.append((cycle.priority, key(cycle._stop_us),  # type: ignore[arg-type]
                           stage is _MET))
         elif stage is not _CANCELLED:
@@ -141,24 +81,6 @@ def final_cycles(outcome: SlaOutcome, key: Callable[[int], str]
             else:
                 final.append((cycle.priority, key(to_us(breached_at, "breached_at")), False))
     return final, pending
-
-
-def outages_of(by_customer: dict[Any, list[tuple[int, Any]]], customer: str | None
-               ) -> list[Any]:
-    """The outages that count for *customer* (all of them for ``None``), in input order,
-    from ``(input index, outage)`` pairs by customer (``None``: every customer's).
-
-    >>> outages_of({None: [(2, "all")], "acme": [(0, "acme's")], "globex": [(1, "x")]},
-    ...            "acme")
-    ["acme's", 'all']
-    """
-    if customer is None:
-        lists = list(by_customer.values())
-    else:
-        lists = [by_customer.get(None, []), by_customer.get(customer, [])]
-    merged = [item for part in lists for item in part]
-    merged.sort(key=lambda item: item[0])
-    return [outage for _, outage in merged]
 
 
 def service_start_us(start: Any, zone: tzinfo) -> int | None:
@@ -194,12 +116,17 @@ class AgreementPlan:
     Attributes:
         targets: ``(target name, definition name, priorities or None)`` of its ticket
             targets, in order.
-        measured: ``(definition name, token, (token, key))`` of each definition its
+        measured: ``(definition name, token, cycle key)`` of each definition its
             ticket targets count, without repeats (the token keys a ticket's outcome of
-            that definition, the pair its final cycles in that period index).
+            that definition, the :class:`CycleKey` its final cycles in the period index).
         names: the definitions it evaluates (its own, then its targets'), without repeats.
         evaluates: ``(definition name, token)`` of each of *names*.
-        cycles: the ``(token, key)`` of each definition of *measured*, by name.
+        cycles: the :class:`CycleKey` of each definition of *measured*, by name.
+        steps: ``(definition name, token, cycle key or None)`` of each of *names*:
+            *evaluates*, with the key of *cycles* for those its ticket targets count.
+        hours: the period keys its :class:`PeriodIndex` remembers per hour (see
+            :meth:`PeriodIndex.of`; a lookup of ``us // QUARTER >> 2`` that finds no key
+            falls back to ``period_of``).
         limit: its workload limit, or ``None``.
 
     A definition's token is its name unless *token* says otherwise: two accumulators
@@ -224,6 +151,7 @@ class AgreementPlan:
         "evaluates",
         "excludes",
         "hi",
+        "hours",
         "idle",
         "key",
         "limit",
@@ -234,6 +162,7 @@ class AgreementPlan:
         "per_customer",
         "period_of",
         "sla",
+        "steps",
         "targets",
     )
 
@@ -255,12 +184,15 @@ class AgreementPlan:
         self.excludes = bool(rules.causes) or (rules.before_service_start and starts)
         self.targets = tuple((t.name, t.definition, frozenset(t.priorities) or None)
                              for t in agreement.targets if t.definition is not None)
-        self.cycles = {name: (token(name), key)
+        self.cycles = {name: key.cycle_key(token(name))
                        for name in dict.fromkeys(d for _, d, _ in self.targets)}
-        self.measured = tuple((name, pair[0], pair) for name, pair in self.cycles.items())
+        self.measured = tuple((name, cycle_key.token, cycle_key)
+                              for name, cycle_key in self.cycles.items())
         self.names = tuple(dict.fromkeys([*agreement.definitions,
                                           *(d for _, d, _ in self.targets)]))
         self.evaluates = tuple((name, token(name)) for name in self.names)
+        self.steps = tuple((name, tok, self.cycles.get(name)) for name, tok in self.evaluates)
+        self.hours = key.hours
         # whether the accumulator leaves this agreement to another one that measures it
         # the same (a what-if's unchanged agreement): it applies, and counts nothing
         self.idle = False
@@ -313,7 +245,8 @@ class Slot:
     ('acme', ({},), {}, ({},))
     """
 
-    __slots__ = ("counts", "found", "loads", "plan", "repeat", "routes", "static", "who")
+    __slots__ = ("cells", "counts", "found", "loads", "plan", "repeat", "routes", "static",
+                 "who")
 
     def __init__(self, plan: AgreementPlan, who: str | None) -> None:
         self.plan = plan
@@ -326,6 +259,9 @@ class Slot:
         self.repeat = False
         # definition -> priority -> the found of the targets such a cycle counts for
         self.routes: dict[str, dict[Any, tuple[dict[str, list[Contribution]], ...]]] = {
+            name: {} for name, _, _ in plan.measured}
+        # definition -> final cycle -> the period lists of the targets it counts in
+        self.cells: dict[str, dict[Final, tuple[list[Contribution], ...]]] = {
             name: {} for name, _, _ in plan.measured}
 
     def route(self, definition: str, priority: Any) -> tuple[dict[str, list[Contribution]], ...]:
@@ -344,6 +280,25 @@ class Slot:
             bucket for (_, name, priorities), bucket in zip(self.plan.targets, self.found,
                                                             strict=True)
             if name == definition and (priorities is None or priority in priorities))
+        return found
+
+    def cell(self, definition: str, cycle: Final) -> tuple[list[Contribution], ...]:
+        """The lists (in ``found``, one per target) a final *cycle* of *definition* counts
+        in: those of its period, in the targets :meth:`route` gives (remembered).
+
+        >>> from datetime import timezone
+        >>> a = Agreement.from_dict({"name": "a", "from": "1970-01-01", "definitions": ["fix"],
+        ...     "targets": [{"name": "t", "definition": "fix", "at_least": "90%"}]})
+        >>> slot = Slot(AgreementPlan(a, (0, 1), PeriodIndex("month", timezone.utc)), None)
+        >>> slot.cell("fix", ("P1", "1970-01", True)) == ([],) and slot.found
+        ({'1970-01': []},)
+        """
+        priority, period, _ = cycle
+        targets = self.routes[definition].get(priority)
+        if targets is None:
+            targets = self.route(definition, priority)
+        found = self.cells[definition][cycle] = tuple(
+            target.setdefault(period, []) for target in targets)
         return found
 
     def merge(self, other: Slot, offset: int) -> None:

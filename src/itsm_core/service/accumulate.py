@@ -9,32 +9,35 @@ period, tickets and availability.  Private helpers of :mod:`itsm_core.service.at
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Iterable
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from fractions import Fraction
 from itertools import compress
-from operator import not_
+from operator import itemgetter, not_
 from typing import Any
 
 import attrs
 
-from itsm_core._instant import format_duration, from_us, to_us
-from itsm_core.availability import Outage, measure
-from itsm_core.calendar import BusinessCalendar
+from itsm_core._instant import from_us
 from itsm_core.ratios import format_percent
+from itsm_core.service._availability import (
+    Window,
+    availability_results,
+    outages_of,
+    period_windows,
+)
 from itsm_core.service._plan import Contribution, Load, Slot
 from itsm_core.service.agreement import Agreement
+from itsm_core.service.catalogue import Catalogue
 from itsm_core.service.outages import ServiceOutage
-from itsm_core.service.period import period_bounds, period_of, shift
+from itsm_core.service.period import period_of, shift
 from itsm_core.service.result import Exclusion, TargetResult, Verdict
 from itsm_core.service.target import ServiceTarget, SmallVolume
 
 __all__ = ["Attainment", "NotCovered", "NotEvaluated", "Pending", "WorkloadUsage",
-           "availability_results", "period_keys", "ticket_results", "verdict",
-           "workload_usage"]
+           "agreement_results", "period_keys", "ticket_results", "verdict", "workload_usage"]
 
-_FOREVER = 2 ** 62
+_first, _ticket, _met = itemgetter(0), itemgetter(2), itemgetter(3)  # of a Contribution
 
 
 @attrs.frozen(kw_only=True)
@@ -172,8 +175,11 @@ class Attainment:
 
 
 def verdict(*, volume: int, met: int, missed: int, goal: Fraction, min_volume: int,
-            small: SmallVolume | None) -> tuple[Fraction | None, Verdict, str]:
-    """The measured share, the verdict and the rule that decided it (see docs/service.md).
+            small: SmallVolume | None, at_least: str | None = None,
+            ) -> tuple[Fraction | None, Verdict, str]:
+    """The measured share, the verdict and the rule that decided it (see docs/service.md);
+    *at_least* is the rule of the goal, ``"at least <goal as a percent>"``, when the caller
+    already has it.
 
     >>> verdict(volume=10, met=8, missed=2, goal=Fraction(95, 100), min_volume=1,
     ...         small=SmallVolume(below=40, max_misses=2))[1:]
@@ -186,7 +192,7 @@ def verdict(*, volume: int, met: int, missed: int, goal: Fraction, min_volume: i
         return (measured, Verdict.MET if missed <= small.max_misses else Verdict.MISSED,
                 f"at most {small.max_misses} misses (fewer than {small.below} cycles)")
     return (measured, Verdict.MET if measured >= goal else Verdict.MISSED,
-            f"at least {format_percent(goal)}")
+            at_least or f"at least {format_percent(goal)}")
 
 
 def period_keys(lo: datetime, hi: datetime, period: str, zone: tzinfo) -> list[str]:
@@ -236,7 +242,7 @@ def workload_usage(slots: Iterable[Slot]
                 loads = slot.loads[key]
                 count = len(loads)
                 if count > limit:
-                    loads.sort()  # by first event, then sequence (unique)
+                    loads.sort(key=_first)  # by first event, then sequence (see Load)
                     over = loads[limit:]
                     beyond.setdefault((slot.plan.name, slot.who), {}).update(
                         (seq, reason) for _, seq, _ in over)
@@ -268,8 +274,11 @@ def ticket_results(agreement: Agreement, customer: str | None, target: ServiceTa
         by_period[key] = items
     out = []
     slow = static or bool(beyond)
+    at_least = f"at least {format_percent(target.at_least)}"
     for key, items in by_period.items():
-        items.sort()  # by first event, then ticket (see Contribution)
+        # by first event, then ticket: a bucket holds its contributions in sequence order
+        # (see Contribution), which a stable sort on the first event alone keeps
+        items.sort(key=_first)
         excluded: dict[tuple[Any, str], None] = {}
         tickets: Iterable[Any] = ()
         breaches: Iterable[Any] = ()
@@ -290,17 +299,16 @@ def ticket_results(agreement: Agreement, customer: str | None, target: ServiceTa
                     late[ticket] = None
             tickets, breaches = counted, late
         elif items:
-            _, _, column, oks, _ = zip(*items, strict=True)
-            met = sum(oks)
+            met = sum(map(_met, items))
             missed = len(items) - met
+            tickets = tuple(map(_ticket, items))
             if missed:
-                breaches = compress(column, map(not_, oks))
-            tickets = column
+                breaches = compress(tickets, map(not_, map(_met, items)))
             if repeat:  # each ticket once, at its first contribution
                 tickets, breaches = dict.fromkeys(tickets), dict.fromkeys(breaches)
         measured, judged, rule = verdict(volume=met + missed, met=met, missed=missed,
                                          goal=target.at_least, min_volume=target.min_volume,
-                                         small=target.small_volume)
+                                         small=target.small_volume, at_least=at_least)
         out.append(TargetResult(
             agreement=agreement.name, customer=customer, service=None, target=target.name,
             kind="tickets", period=key, goal=target.at_least, measured=measured,
@@ -310,85 +318,65 @@ def ticket_results(agreement: Agreement, customer: str | None, target: ServiceTa
     return out
 
 
-def _outage_reason(agreement: Agreement, outage: ServiceOutage) -> str | None:
-    rules = agreement.exclusions
-    if outage.cause is not None and outage.cause in rules.causes:
-        return f"cause {outage.cause}"
-    end = outage.outage.end
-    if rules.min_outage is not None and end is not None and end - outage.start < rules.min_outage:
-        return f"shorter than {format_duration(rules.min_outage)}"
-    return None
+def agreement_results(catalogue: Catalogue, agreement: Agreement, *,
+                      slots: dict[tuple[str, str | None], Slot], lo: int | None,
+                      horizon: int | None, period: str, starts: dict[str, int | None],
+                      beyond: dict[tuple[str, str | None], dict[int, str]],
+                      grouped: dict[str, dict[str | None, list[tuple[int, ServiceOutage]]]],
+                      ) -> list[TargetResult]:
+    """Every result of *agreement*: per customer (``None`` for an agreement of any
+    customer), target (and service, for availability) and period of ``[lo, horizon]``
+    within its dates, from the *slots* the accumulator filled, the tickets *beyond* the
+    workload limit (see :func:`workload_usage`) and the outages *grouped* by service and
+    customer (see :func:`~itsm_core.service._availability.group_outages`).
 
-
-def availability_results(agreement: Agreement, customer: str | None, target: ServiceTarget, *,
-                         service: str, keys: Iterable[str], window: tuple[int, int],
-                         calendar: BusinessCalendar | None, zone: tzinfo,
-                         outages: list[ServiceOutage], as_of: datetime | None,
-                         service_start_us: int | None) -> list[TargetResult]:
-    """One availability result per period key: ``availability.measure`` over the period
-    cut to *window* (the agreement in force, up to the horizon) and to the service start.
-
-    >>> from datetime import datetime, timezone
-    >>> a = Agreement.from_dict({"name": "a", "from": "2025-01-01"})
-    >>> t = ServiceTarget.from_dict({"name": "up", "kind": "availability", "at_least": "99%"})
-    >>> day = datetime(2025, 1, 1, tzinfo=timezone.utc)
-    >>> down = ServiceOutage(id="O1", outage=Outage(day, day.replace(hour=6), service="vpn"))
-    >>> r = availability_results(a, None, t, service="vpn", keys=["2025-01"],
-    ...     window=(to_us(day, "lo"), to_us(day.replace(day=2), "hi")), calendar=None,
-    ...     zone=timezone.utc, outages=[down], as_of=None, service_start_us=None)[0]
-    >>> r.measured, r.verdict.value
-    (Fraction(3, 4), 'missed')
+    >>> from itsm_core.service.catalogue import Catalogue
+    >>> cat = Catalogue.from_dict({
+    ...     "definitions": [{"name": "fix", "targets": "PT4H"}],
+    ...     "agreements": [{"name": "a", "from": "2025-01-01", "definitions": ["fix"],
+    ...                     "targets": [{"name": "t", "definition": "fix", "at_least": "90%"}]}]})
+    >>> jan = 1_736_000_000 * 10**6
+    >>> [(r.period, r.verdict.value) for r in agreement_results(
+    ...     cat, cat.agreements[0], slots={}, lo=jan, horizon=jan, period="month", starts={},
+    ...     beyond={}, grouped={})]
+    [('2025-01', 'not enough volume')]
     """
-    out = []
-    relevant = [o for o in outages if customer is None or o.customer in (None, customer)]
-    # closed outages by start (an index into relevant each), the longest one's length and
-    # the open ones: the outages overlapping [first, hi) start in [first - longest, hi)
-    # or are open
-    closed = sorted((o.outage._start_us, i) for i, o in enumerate(relevant)
-                    if o.outage._end_us is not None)
-    starts = [start for start, _ in closed]
-    longest = max((o.outage._end_us - o.outage._start_us for o in relevant
-                   if o.outage._end_us is not None), default=0)
-    still = [i for i, o in enumerate(relevant) if o.outage._end_us is None]
-    for key in keys:
-        lo_dt, hi_dt = period_bounds(key, zone)
-        first = max(to_us(lo_dt, "start"), window[0])
-        hi = min(to_us(hi_dt, "end"), window[1])
-        lo = first if service_start_us is None else max(first, service_start_us)
-        counted: list[Outage] = []
-        ids: list[Any] = []
-        excluded: list[Exclusion] = []
-        near = [i for _, i in closed[bisect_left(starts, first - longest):
-                                     bisect_left(starts, hi)]]
-        near.extend(still)
-        near.sort()  # input order
-        for index in near:
-            item = relevant[index]
-            raw = item.outage
-            end = _FOREVER if raw._end_us is None else raw._end_us
-            if raw._start_us >= hi or end <= first:
+    zone = catalogue._index["zones"][agreement.name]
+    lo_a, hi_a = catalogue._index["bounds"][agreement.name]
+    keys: list[str] = []
+    if lo is not None and horizon is not None:
+        first, last = max(lo_a, lo), min(hi_a - 1, horizon)
+        keys = period_keys(from_us(first, zone), from_us(last, zone), period, zone)
+    customers: list[str | None] = list(agreement.customers) or [None]
+    calendar = (None if agreement.calendar is None
+                else catalogue.calendar(agreement.calendar))
+    out: list[TargetResult] = []
+    windows: list[Window] | None = None
+    for who in customers:
+        for target in agreement.targets:
+            if target.kind == "tickets":
+                slot = slots.get((agreement.name, who))
+                if slot is None:
+                    out.extend(ticket_results(agreement, who, target, keys=keys, found={},
+                                              beyond={}, static=False, repeat=False))
+                    continue
+                index = [t[0] for t in slot.plan.targets].index(target.name)
+                out.extend(ticket_results(agreement, who, target, keys=keys,
+                                          found=slot.found[index],
+                                          beyond=beyond.get((agreement.name, who), {}),
+                                          static=slot.static, repeat=slot.repeat))
                 continue
-            reason = "before the service start" if end <= lo else _outage_reason(agreement, item)
-            if reason is not None:
-                excluded.append(Exclusion(kind="outage", item=item.id, reason=reason))
-                continue
-            counted.append(raw)
-            ids.append(item.id)
-        if hi <= lo:
-            measured = None
-            agreed = downtime = timedelta(0)
-        else:
-            result = measure(tuple(counted), from_us(lo, zone), from_us(hi, zone), calendar,
-                             as_of=as_of)
-            measured, agreed, downtime = result.availability, result.agreed_time, result.downtime
-        if measured is None or not agreed:
-            measured, judged, rule = None, Verdict.NOT_ENOUGH_VOLUME, "no agreed service time"
-        else:
-            judged = Verdict.MET if measured >= target.at_least else Verdict.MISSED
-            rule = f"at least {format_percent(target.at_least)}"
-        out.append(TargetResult(
-            agreement=agreement.name, customer=customer, service=service, target=target.name,
-            kind="availability", period=key, goal=target.at_least, measured=measured,
-            verdict=judged, rule=rule, volume=len(ids), outages=tuple(ids),
-            excluded=tuple(excluded), agreed_time=agreed, downtime=downtime))
+            services = (target.services or agreement.services
+                        or tuple(s.name for s in catalogue.services))
+            if windows is None:
+                windows = period_windows(keys, zone, (lo_a, min(hi_a, horizon or 0)))
+            for service in services:
+                start = (starts.get(service)
+                         if agreement.exclusions.before_service_start else None)
+                out.extend(availability_results(
+                    agreement, who, target, service=service, windows=windows,
+                    calendar=calendar, zone=zone,
+                    outages=outages_of(grouped.get(service, {}), who),
+                    as_of=from_us(horizon, zone) if horizon is not None else None,
+                    service_start_us=start))
     return out

@@ -26,21 +26,23 @@ takes tickets and outages one at a time and merges with another exactly.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from itsm_core._args import items_of
-from itsm_core._instant import from_us, to_us
+from itsm_core._instant import to_us
 from itsm_core.errors import ArgumentTypeError
+from itsm_core.service._availability import group_outages
 from itsm_core.service._plan import (
+    QUARTER,
     AgreementPlan,
+    CycleKey,
     Final,
     PeriodIndex,
     Slot,
     definitions_of,
     final_cycles,
-    outages_of,
     service_starts,
 )
 from itsm_core.service._tickets import Scanned, check_iterable, checked_outage, scan, ticket_pair
@@ -50,9 +52,7 @@ from itsm_core.service.accumulate import (
     NotEvaluated,
     Pending,
     WorkloadUsage,
-    availability_results,
-    period_keys,
-    ticket_results,
+    agreement_results,
     workload_usage,
 )
 from itsm_core.service.catalogue import Catalogue
@@ -125,6 +125,7 @@ class AttainmentAccumulator:
                 agreement, cat._index["bounds"][agreement.name], key, starts=starts,
                 token=token)
         self._definitions = definitions_of(list(self._plans.values()), cat.definition)
+        self._evaluators = {name: d.evaluate for name, d in self._definitions.items()}
 
     def _seen(self, lo: int, hi: int) -> None:
         self._lo = lo if self._lo is None else min(self._lo, lo)
@@ -136,25 +137,24 @@ class AttainmentAccumulator:
             found = self._slots[plan.name, who] = Slot(plan, who)
         return found
 
-    def _covering(self, raw_customer: object, service: Any, fields: Any) -> tuple[Slot, ...]:
-        """The slots of the agreements covering a ticket, dates aside, in catalogue order
-        (remembered per customer field, service and ``when`` field values)."""
-        found = None
-        key: tuple[Any, ...] | None = ((raw_customer, service, *(fields.get(f) for f in when))
-                                       if (when := self._when) else (raw_customer, service))
-        try:
-            found = self._candidates.get(key)  # type: ignore[arg-type]
-        except TypeError:  # an unhashable field value: not remembered
-            key = None
-        if found is None:
-            customer = self._catalogue.customer_of(raw_customer)
-            found = tuple(
-                self._slot(plan, customer if plan.per_customer else None)
-                for plan in (self._plans[a.name] for a in
-                             self._catalogue._index["by_customer"].get(customer, ()))
-                if plan.agreement.covers(customer, service, fields))
-            if key is not None:
-                self._candidates[key] = found
+    def _covering(self, raw_customer: object, service: Any, fields: Any,
+                  key: tuple[Any, ...] | None) -> tuple[Slot, ...]:
+        """The slots of the agreements covering a ticket, dates aside, in catalogue order,
+        remembered under *key* (the customer field, service and ``when`` field values;
+        ``None``: not remembered).
+
+        >>> from itsm_core.service.catalogue import Catalogue
+        >>> AttainmentAccumulator(Catalogue())._covering("acme", None, {}, None)
+        ()
+        """
+        customer = self._catalogue.customer_of(raw_customer)
+        found = tuple(
+            self._slot(plan, customer if plan.per_customer else None)
+            for plan in (self._plans[a.name] for a in
+                         self._catalogue._index["by_customer"].get(customer, ()))
+            if plan.agreement.covers(customer, service, fields))
+        if key is not None:
+            self._candidates[key] = found
         return found
 
     def add_ticket(self, events: Iterable[TicketEvent], ticket: Any = None) -> None:
@@ -172,11 +172,11 @@ class AttainmentAccumulator:
 
     def _add(self, listed: list[TicketEvent], ticket: Any, scanned: Scanned | None,
              outcomes: dict[object, SlaOutcome],
-             counted: dict[tuple[object, PeriodIndex], tuple[list[Final], list[Any]]],
+             counted: dict[CycleKey, tuple[Sequence[Final], Sequence[Any]]],
              ) -> list[AgreementPlan]:
         """Add a scanned ticket; *outcomes* (by definition token) and *counted* (final
-        cycles by token and period index) are what is known of it, shared with a what-if's
-        other side.  Returns the plans that applied.
+        cycles by :class:`~itsm_core.service._plan.CycleKey`) are what is known of it,
+        shared with a what-if's other side.  Returns the plans that applied.
 
         >>> from itsm_core.service.catalogue import Catalogue
         >>> AttainmentAccumulator(Catalogue())._add([], "T1", None, {}, {})
@@ -200,8 +200,19 @@ class AttainmentAccumulator:
         fields = last_event.fields._data  # the plain dict: its get is quicker
         raw_customer = fields.get(cat.customer_field)
         service = fields.get(cat.service_field)
-        slots = self._covering(raw_customer, service, fields)
+        when = self._when
+        key: tuple[Any, ...] | None = ((raw_customer, service, *(fields.get(f) for f in when))
+                                       if when else (raw_customer, service))
+        try:
+            slots = self._candidates.get(key)  # type: ignore[arg-type]
+        except TypeError:  # an unhashable field value: not remembered
+            slots = key = None
+        if slots is None:
+            slots = self._covering(raw_customer, service, fields, key)
         sla = False
+        evaluators = self._evaluators
+        as_of = self._as_of
+        hour = first // QUARTER >> 2  # the UTC hour of the first event (see PeriodIndex)
         for slot in slots:
             plan = slot.plan
             if not plan.lo <= first < plan.hi:
@@ -213,7 +224,7 @@ class AttainmentAccumulator:
             applied.append(plan)
             if plan.idle:
                 continue
-            period = plan.period_of(first)
+            period = plan.hours.get(hour) or plan.period_of(first)
             if plan.limit is None:
                 counts = slot.counts
                 counts[period] = counts.get(period, 0) + 1
@@ -228,37 +239,37 @@ class AttainmentAccumulator:
                 reason = plan.static_reason(fields, first, service, self._starts)
                 if reason is not None:
                     slot.static = True
-            for name, token in plan.evaluates:
+            waiting = False
+            # evaluate each definition (once per ticket: *outcomes*), then count the final
+            # cycles of those the ticket targets measure into their targets' periods
+            for name, token, cached in plan.steps:
                 outcome = outcomes.get(token)
                 if outcome is None:
-                    outcome = outcomes[token] = self._definitions[name].evaluate(
-                        listed, self._as_of, ticket, strict=False)
+                    outcome = outcomes[token] = evaluators[name](listed, as_of, ticket,
+                                                                 strict=False)
                 why = outcome.skipped or outcome.unstarted
                 if why is not None:
                     self._not_evaluated.append(NotEvaluated(
                         agreement=plan.name, definition=name, ticket=ticket, reason=why))
-            routes = slot.routes
-            waiting = False
-            for definition, token, cached in plan.measured:
+                if cached is None:
+                    continue
                 cycles = counted.get(cached)
                 if cycles is None:
-                    cycles = counted[cached] = final_cycles(outcomes[token], plan.period_of)
+                    cycles = counted[cached] = final_cycles(outcome, plan.key)
                 final, pending = cycles
-                if pending:
-                    waiting = True
-                if len(final) > 1:  # a ticket may count twice for one target
-                    slot.repeat = True
-                route = routes[definition]
-                for priority, stop, met in final:
-                    targets = route.get(priority)
-                    if targets is None:
-                        targets = slot.route(definition, priority)
-                    if targets:
-                        item = (first, seq, ticket, met, reason)
-                        for found in targets:
-                            bucket = found.get(stop)
-                            if bucket is None:
-                                bucket = found[stop] = []
+                if pending or len(final) != 1:
+                    if pending:
+                        waiting = True
+                    if len(final) > 1:  # a ticket may count twice for one target
+                        slot.repeat = True
+                cells = slot.cells[name]
+                for cycle in final:
+                    lists = cells.get(cycle)
+                    if lists is None:
+                        lists = slot.cell(name, cycle)
+                    if lists:  # else a priority none of the targets counts
+                        item = (first, seq, ticket, cycle[2], reason)
+                        for bucket in lists:
                             bucket.append(item)
             if waiting:
                 for target, definition, priorities in plan.targets:
@@ -321,64 +332,20 @@ class AttainmentAccumulator:
         >>> AttainmentAccumulator(Catalogue()).result().results
         ()
         """
-        cat = self._catalogue
         workload, beyond = workload_usage(self._slots.values())
-        # outages by service, then by customer (None: every customer's), in input order
-        grouped: dict[str, dict[str | None, list[tuple[int, ServiceOutage]]]] = {}
-        for index, outage in enumerate(self._outages):
-            grouped.setdefault(outage.service, {}).setdefault(outage.customer, []).append(
-                (index, outage))
+        grouped = group_outages(self._outages)
+        horizon = self._as_of_us if self._as_of_us is not None else self._hi
         results: list[TargetResult] = []
-        for agreement in cat.agreements:
+        for agreement in self._catalogue.agreements:
             if not self._plans[agreement.name].idle:
-                results.extend(self._agreement_results(agreement, beyond, grouped))
+                results.extend(agreement_results(
+                    self._catalogue, agreement, slots=self._slots, lo=self._lo,
+                    horizon=horizon, period=self._period, starts=self._starts,
+                    beyond=beyond, grouped=grouped))
         results.sort(key=_sort_key)
         return Attainment(results=tuple(results), not_covered=tuple(self._not_covered),
                           not_evaluated=tuple(self._not_evaluated), pending=tuple(self._pending),
                           workload=tuple(workload))
-
-    def _agreement_results(self, agreement: Any,
-                           beyond: dict[tuple[str, str | None], dict[int, str]],
-                           grouped: dict[str, dict[str | None, list[tuple[int, ServiceOutage]]]],
-                           ) -> list[TargetResult]:
-        cat = self._catalogue
-        zone = cat._index["zones"][agreement.name]
-        lo_a, hi_a = cat._index["bounds"][agreement.name]
-        horizon = self._as_of_us if self._as_of_us is not None else self._hi
-        keys: list[str] = []
-        if self._lo is not None and horizon is not None:
-            lo, hi = max(lo_a, self._lo), min(hi_a - 1, horizon)
-            keys = period_keys(from_us(lo, zone), from_us(hi, zone), self._period, zone)
-        customers: list[str | None] = list(agreement.customers) or [None]
-        calendar = None if agreement.calendar is None else cat.calendar(agreement.calendar)
-        out: list[TargetResult] = []
-        for who in customers:
-            for target in agreement.targets:
-                if target.kind == "tickets":
-                    slot = self._slots.get((agreement.name, who))
-                    if slot is None:
-                        out.extend(ticket_results(agreement, who, target, keys=keys, found={},
-                                                  beyond={}, static=False, repeat=False))
-                        continue
-                    index = [t[0] for t in slot.plan.targets].index(target.name)
-                    out.extend(ticket_results(agreement, who, target, keys=keys,
-                                              found=slot.found[index],
-                                              beyond=beyond.get((agreement.name, who), {}),
-                                              static=slot.static, repeat=slot.repeat))
-                    continue
-                services = (target.services or agreement.services
-                            or tuple(s.name for s in cat.services))
-                for service in services:
-                    start = (self._starts.get(service)
-                             if agreement.exclusions.before_service_start else None)
-                    outages = outages_of(grouped.get(service, {}), who)
-                    out.extend(availability_results(
-                        agreement, who, target, service=service, keys=keys,
-                        window=(lo_a, min(hi_a, horizon or 0)), calendar=calendar, zone=zone,
-                        outages=outages,
-                        as_of=from_us(horizon, zone) if horizon is not None else None,
-                        service_start_us=start))
-        return out
 
 
 def attainment(catalogue: Catalogue, tickets: Iterable[tuple[Any, Iterable[TicketEvent]]],
@@ -395,9 +362,15 @@ def attainment(catalogue: Catalogue, tickets: Iterable[tuple[Any, Iterable[Ticke
     check_iterable(outages, "outages", "ServiceOutage values")
     accumulator = AttainmentAccumulator(catalogue, period, as_of=as_of)
     as_of_us = accumulator._as_of_us
+    add = accumulator._add
+    listed: list[Any]
     for index, pair in enumerate(tickets):
-        ticket, listed = ticket_pair(pair, index)
-        accumulator._add(listed, ticket, scan(listed, as_of_us, index), {}, {})
+        if type(pair) is tuple and len(pair) == 2 and type(pair[1]) is list:
+            # the common case, without a call (the events are checked by scan)
+            ticket, listed = pair  # type: ignore[assignment]
+        else:
+            ticket, listed = ticket_pair(pair, index)
+        add(listed, ticket, scan(listed, as_of_us, index), {}, {})
     for index, outage in enumerate(outages):
         accumulator.add_outage(checked_outage(outage, index))
     return accumulator.result()
