@@ -276,13 +276,21 @@ def collect_rows(
     rows = 0
     offset = 1 - reader.line_num  # the reader has read the header: file line = offset + line_num
     line = reader.line_num + offset + 1
+    # the next row count at which progress or watch is due (one comparison a row)
+    due_progress = PROGRESS_EVERY if progress is not None else -1
+    due_watch = watch_every if watch is not None else -1
+    due = _next_due(due_progress, due_watch)
     try:
         for row in reader:
             rows += 1
-            if progress is not None and rows % PROGRESS_EVERY == 0:
-                progress(rows)
-            if watch is not None and rows % watch_every == 0:
-                watch(tickets)
+            if rows == due:
+                if rows == due_progress and progress is not None:
+                    progress(rows)
+                    due_progress += PROGRESS_EVERY
+                if rows == due_watch and watch is not None:
+                    watch(tickets)
+                    due_watch += watch_every
+                due = _next_due(due_progress, due_watch)
             start, line = line, offset + reader.line_num + 1
             if len(row) != width:
                 reason = (f"row has {len(row)} fields; the header has {width}" if row
@@ -307,12 +315,20 @@ def collect_rows(
             history = tickets.get(ticket)
             if history is None:
                 history = tickets[ticket] = []
-            history += (start, at_text, state, priority,
-                        *[None if row[i] in missing else row[i] for i in places])
+            if places:
+                history += (start, at_text, state, priority,
+                            *[None if row[i] in missing else row[i] for i in places])
+            else:  # no field kept (the policy reads none): no list a row
+                history += (start, at_text, state, priority)
     except csv.Error as exc:
         raise _unreadable(offset + reader.line_num, exc) from None
     return RowLog(tickets=tickets, skipped=tuple(skipped), rows=rows, columns=cols,
                   fields=tuple(name for name, _ in kept))
+
+
+def _next_due(*dues: int) -> int:
+    """The least of the row counts due (``-1``: never), or ``-1`` when none is."""
+    return min((due for due in dues if due > 0), default=-1)
 
 
 def _unreadable(line: int, exc: csv.Error) -> ConfigError:

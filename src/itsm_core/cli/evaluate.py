@@ -25,14 +25,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import tzinfo
 
-from itsm_core.cli.csvread import Parsed, Record
+from itsm_core.cli.csvread import FlatRows, Parsed, Record, SkippedRow
+from itsm_core.cli.timeparse import TimeParser
 from itsm_core.demo.generator import SyntheticTicket
-from itsm_core.errors import ConfigError
+from itsm_core.errors import ConfigError, InvalidArgumentError, NaiveDatetimeError, shown
 from itsm_core.sla.events import Fields, TicketEvent
 from itsm_core.sla.policy import SlaPolicy
 
 __all__ = [
     "History",
+    "events_from_flat",
     "events_from_records",
     "events_from_rows",
     "fields_needed",
@@ -128,6 +130,70 @@ def events_from_rows(rows: Iterable[Parsed], names: Sequence[str],
                 {name: v for name, v in zip(names, values, strict=True) if v is not None})
         events.append(TicketEvent(at, state, priority, found))
     return events
+
+
+def events_from_flat(flat: FlatRows, names: Sequence[str], parse_time: TimeParser, *,
+                     at_name: str, skipped: list[SkippedRow],
+                     shared: dict[tuple[str | None, ...], Fields],
+                     ) -> tuple[list[TicketEvent], tuple[int, str] | None]:
+    """One ticket's flat raw rows (:class:`~itsm_core.cli.csvread.RowLog`: line, time text,
+    state, priority, then the values of the fields *names*) read straight into events, in
+    order: :func:`~itsm_core.cli.csvread.parse_rows` then :func:`events_from_rows` in one
+    pass, with no tuple per row on the way (what ``sla-report`` runs on every row).
+
+    A row whose time cannot be read is appended to *skipped* and left out; at the first
+    naive time (the parser has no zone) the events read so far come back with
+    ``(line, message)``, as :func:`~itsm_core.cli.csvread.parse_rows` gives it.  Equal
+    value tuples share one :class:`~itsm_core.sla.events.Fields` through *shared*, and a
+    row equal to the one before it but for its line gives the same (immutable) event
+    again: exports repeat rows.
+
+    >>> from datetime import timezone
+    >>> from itsm_core.cli.timeparse import make_time_parser
+    >>> skipped = []
+    >>> flat = [2, "1/3/2016 09:00", "New", None, "N", 3, "soon", "Active", None, "N",
+    ...         4, "1/3/2016 10:30", "Active", "P1", None, 5, "1/3/2016 10:30", "Active", "P1", None]
+    >>> events, naive = events_from_flat(flat, ("group",), make_time_parser(None, timezone.utc),
+    ...                                  at_name="at", skipped=skipped, shared={})
+    >>> [(e.at.hour, e.state, e.priority, dict(e.fields)) for e in events], naive
+    ([(9, 'New', None, {'group': 'N'}), (10, 'Active', 'P1', {}), (10, 'Active', 'P1', {})], None)
+    >>> events[1] is events[2], skipped
+    (True, [SkippedRow(line=3, reason="column 'at': cannot read 'soon' as a time; expected ISO 8601 (2016-02-29T01:16:00Z) or D/M/YYYY HH:MM[:SS] (29/2/2016 01:16)")])
+    """
+    stride = 4 + len(names)
+    events: list[TicketEvent] = []
+    append = events.append
+    fields = shared.get(())
+    if fields is None:
+        fields = shared[()] = Fields.of({})
+    values: tuple[str | None, ...] = ()
+    last: TicketEvent | None = None
+    last_text = last_state = last_priority = last_values = None
+    for index in range(0, len(flat), stride):
+        text, state, priority = flat[index + 1], flat[index + 2], flat[index + 3]
+        if stride > 4:
+            values = tuple(flat[index + 4:index + stride])
+        if (last is not None and text == last_text and state == last_state
+                and priority == last_priority and values == last_values):
+            append(last)
+            continue
+        try:
+            at = parse_time(text)
+        except NaiveDatetimeError as exc:
+            line = flat[index]
+            return events, (line, f"line {line}, column {shown(at_name)}: {exc}")
+        except InvalidArgumentError as exc:
+            skipped.append(SkippedRow(flat[index], f"column {shown(at_name)}: {exc}"))
+            continue
+        if stride > 4:
+            fields = shared.get(values)
+            if fields is None:
+                fields = shared[values] = Fields.of(
+                    {name: v for name, v in zip(names, values, strict=True) if v is not None})
+        last = TicketEvent(at, state, priority, fields)
+        last_text, last_state, last_priority, last_values = text, state, priority, values
+        append(last)
+    return events, None
 
 
 def histories_from_records(tickets: Iterable[tuple[str, Iterable[Record]]]) -> list[History]:

@@ -182,7 +182,9 @@ def make_time_parser(time_format: str | None, tz: tzinfo | None, *,
             value = None
         if value is None:
             raise InvalidArgumentError(f"cannot read {shown(text)} as a time; expected {expected}")
-        if value.tzinfo is None or value.utcoffset() is None:
+        # a value read in a zone *tz* needs no check (its zone replaced by *tz*: no change)
+        if (tz is None or value.tzinfo is not tz) and (value.tzinfo is None
+                                                       or value.utcoffset() is None):
             if tz is None:
                 raise NaiveDatetimeError(
                     f"naive timestamp {shown(text)} has no UTC offset; expected --tz ZONE "

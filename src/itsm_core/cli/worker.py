@@ -26,15 +26,15 @@ from typing import Any
 
 import attrs
 
-from itsm_core.cli.csvread import Parsed, SkippedRow, parse_rows, raw_rows
+from itsm_core.cli.csvread import SkippedRow
 from itsm_core.cli.cycles import CycleLine, outcome_lines
-from itsm_core.cli.evaluate import events_from_rows, histories_from_demo
+from itsm_core.cli.evaluate import events_from_flat, histories_from_demo
 from itsm_core.cli.stream_facts import Marks, marks_of
 from itsm_core.cli.stream_pack import Ticket, pack_chunk, unarchive, unpack_chunk
 from itsm_core.cli.timeparse import DAY_FIRST, TimeParser, make_time_parser
 from itsm_core.demo.generator import SyntheticTicket
 from itsm_core.sla.compliance import ComplianceAccumulator
-from itsm_core.sla.events import Fields
+from itsm_core.sla.events import Fields, TicketEvent
 from itsm_core.sla.outcome import SlaOutcome
 from itsm_core.sla.policy import SlaPolicy
 
@@ -65,13 +65,14 @@ class ExportWork:
 
 @attrs.frozen(kw_only=True)
 class ChunkRead:
-    """A chunk's tickets with their times read, or the first naive time it holds.
+    """A chunk's tickets with their times read (as events), or the first naive time it
+    holds.
 
     >>> ChunkRead(tickets=[], skipped=[], naive=(7, "line 7: naive"), latest=None).naive[0]
     7
     """
 
-    tickets: list[tuple[int, str, list[Parsed]]]  # (position in the chunk, id, rows)
+    tickets: list[tuple[int, str, list[TicketEvent]]]  # (position in the chunk, id, events)
     skipped: list[SkippedRow]
     naive: tuple[int, str] | None
     latest: datetime | None
@@ -103,21 +104,15 @@ class Counted:
     archive: bytes = b""  # the chunk, packed and compressed (see fold_chunk)
 
 
-def _span(tickets: list[tuple[int, str, list[Parsed]]]) -> tuple[datetime | None,
-                                                                 datetime | None]:
+def _span(tickets: list[tuple[int, str, list[TicketEvent]]]) -> tuple[datetime | None,
+                                                                      datetime | None]:
     """The earliest and the latest time; at a tie for the latest, the first ticket's first
-    row holding it."""
-    low: datetime | None = None
-    top: datetime | None = None
-    for _, _, rows in tickets:
-        for row in rows:
-            if top is None or row[0] > top:
-                top = row[0]
-            if low is None or row[0] < low:
-                low = row[0]
-    if top is None:
+    event holding it."""
+    stamps = [event.at for _, _, events in tickets for event in events]
+    if not stamps:
         return None, None
-    return low, next(row[0] for _, _, rows in tickets for row in rows if row[0] >= top)
+    top = max(stamps)
+    return min(stamps), next(at for at in stamps if at >= top)
 
 
 class Evaluator:
@@ -172,13 +167,14 @@ class Evaluator:
         naive: list[tuple[int, str]] = []
         tickets = []
         parse_time = self.parser(order)
+        fields, at_name, shared = self.work.fields, self.work.at_name, self.shared
         for position, (ticket, rows) in enumerate(chunk):
-            parsed, error = parse_rows(raw_rows(rows, self.kept), parse_time,
-                                       self.work.at_name, skipped)
+            events, error = events_from_flat(rows, fields, parse_time, at_name=at_name,
+                                             skipped=skipped, shared=shared)
             if error is not None:
                 naive.append(error)
-            elif parsed:
-                tickets.append((position, ticket, parsed))
+            elif events:
+                tickets.append((position, ticket, events))
         if naive:
             return ChunkRead(tickets=[], skipped=skipped, naive=min(naive), latest=None)
         earliest, latest = _span(tickets)
@@ -201,10 +197,10 @@ class Evaluator:
         accumulator = ComplianceAccumulator(work.by, work.period)
         pending = []
         lines: list[tuple[int, CycleLine]] = []
-        for position, ticket, rows in read.tickets:
-            events = events_from_rows(rows, work.fields, self.shared)
+        for position, ticket, events in read.tickets:
             outcomes = work.policy.evaluate(events, as_of, ticket, strict=False)
-            later = tuple(i for i, o in enumerate(outcomes) if as_of is None and _open(o))
+            later = () if as_of is not None else tuple(
+                i for i, o in enumerate(outcomes) if _open(o))
             for index, outcome in enumerate(outcomes):
                 if index not in later:
                     accumulator.add(outcome)
@@ -262,8 +258,8 @@ class Evaluator:
         accumulator = ComplianceAccumulator(work.by, work.period)
         parse_time = self.parser(order)
         for (ticket, rows), definitions in chunk:
-            parsed, _ = parse_rows(raw_rows(rows, self.kept), parse_time, work.at_name, [])
-            events = events_from_rows(parsed, work.fields, self.shared)
+            events, _ = events_from_flat(rows, work.fields, parse_time, at_name=work.at_name,
+                                         skipped=[], shared=self.shared)
             for index in definitions:
                 outcome = work.policy.definitions[index].evaluate(events, as_of, ticket,
                                                                   strict=False)
