@@ -56,7 +56,8 @@ def module_names() -> list[str]:
 def _import(name: str) -> ModuleType:
     needs = OPTIONAL.get(name)
     if needs is not None and importlib.util.find_spec(needs) is None:
-        pytest.skip(f"{name} needs the optional dependency {needs!r}")
+        pytest.fail(f"{name} needs the optional dependency {needs!r}: install the test "
+                    "extra, pip install '.[test]'")
     return importlib.import_module(name)
 
 

@@ -110,6 +110,9 @@ class Stream:
         self.seen = evaluator.seen  # time text -> its date kind (shared with the marks)
         self.kinds: set[str | None] = set()  # the date kinds of the folded chunks
         self.order: str | None = None  # the slash dates' order decided so far
+        # a chunk was folded while no order was decided: its unreadable times' messages
+        # name the day-first form, which the column's order may later contradict
+        self.guessed = False
         self.calls = self.packed_at = 0  # calls since folding stopped, the last packing's
 
     def __call__(self, rows: dict[str, FlatRows]) -> None:
@@ -153,6 +156,7 @@ class Stream:
         if self.order is None and AMBIGUOUS in kinds:
             return None
         self.kinds |= kinds
+        self.guessed = self.guessed or self.order is None
         return self.order or DAY_FIRST
 
     def _fold(self, chunk: list[tuple[str, FlatRows]], order: str) -> None:
@@ -221,7 +225,9 @@ class Stream:
         in small chunks, the workers taking them from the front and this process from the
         back; every
         chunk's result, folded ones first, in first-row order (rows read since the last
-        call that reach a ticket folded put every chunk back first).
+        call that reach a ticket folded put every chunk back first, and so does an order
+        other than the day-first one the folded chunks assumed, when they skipped rows: the
+        reasons name the form in the column's order).
 
         >>> from itsm_core.cli.policyfile import load_demo_policy
         >>> from itsm_core.cli.worker import Evaluator, ExportWork
@@ -232,8 +238,10 @@ class Stream:
         >>> [(part.tickets, part.pending) for part in parts]  # both clocks run: pending
         [(1, [(0, (0, 1))])]
         """
-        if self.streaming and any(t in self.done for t in itertools.islice(rows, self.known,
-                                                                              None)):
+        if self.streaming and (
+                any(t in self.done for t in itertools.islice(rows, self.known, None))
+                or (self.guessed and order != DAY_FIRST
+                    and any(part.result().skipped for part in self.parts))):
             self._put_back(rows)
         if self.evaluator.work.cycles:
             self.order_of += rows
