@@ -30,11 +30,12 @@ from itsm_core._config import check_depth, join, read_at, reject_unknown
 from itsm_core.calendar.config import parse_date
 from itsm_core.errors import ConfigError, shown
 from itsm_core.ratios import parse_number
+from itsm_core.service.credit_terms import read_money
 from itsm_core.service.credits import MAX_MINOR_UNITS, CreditScheme
 from itsm_core.service.exclusions import Exclusions
 from itsm_core.service.target import ServiceTarget, names_of
 
-__all__ = ["AGREEMENT_KINDS", "Agreement", "decimal_amount"]
+__all__ = ["AGREEMENT_KINDS", "Agreement"]
 
 #: The kinds of agreement: with a customer, with an internal team, with a supplier.
 AGREEMENT_KINDS = ("sla", "ola", "uc")
@@ -42,37 +43,6 @@ _KEYS = ("name", "kind", "from", "until", "customers", "services", "when", "cale
          "definitions", "targets", "workload", "exclusions", "fee", "currency", "minor_units",
          "credits",
          "path")
-_AMOUNT_FORM = "an exact decimal amount >= 0 such as '12000.00'"
-
-
-def decimal_amount(value: object, path: str) -> Decimal:
-    """An amount of money from configuration, exact: ``"12000.00"``, ``12000``, a
-    ``Decimal``; read through the one number parser, refused unless it is a finite decimal.
-
-    >>> decimal_amount("12000.50", "fee")
-    Decimal('12000.50')
-    >>> decimal_amount("1/3", "fee")
-    Traceback (most recent call last):
-    ...
-    itsm_core.errors.ConfigError: fee: '1/3' is not a finite decimal; expected an exact decimal amount >= 0 such as '12000.00'
-    """
-    number = parse_number(value, path)
-    if number < 0:
-        raise ConfigError(path, f"{shown(value)} is negative", _AMOUNT_FORM)
-    if isinstance(value, Decimal):
-        return value
-    den = number.denominator
-    places = 0
-    while den % 10 == 0 or den % 2 == 0 or den % 5 == 0:
-        den //= 10 if den % 10 == 0 else 2 if den % 2 == 0 else 5
-        places += 1
-    if den != 1:
-        raise ConfigError(path, f"{shown(value)} is not a finite decimal", _AMOUNT_FORM)
-    if isinstance(value, str) and "/" not in value and "%" not in value:
-        written = value.strip()
-        if "." in written and "e" not in written.lower():
-            places = max(places, len(written.split(".")[1]))  # keep the places written
-    return Decimal(number.numerator * 10 ** places // number.denominator).scaleb(-places)
 
 
 def _when(data: object) -> tuple[tuple[str, tuple[Any, ...]], ...]:
@@ -209,7 +179,7 @@ class Agreement:
         path = names_of(data.get("path", []), "path", "agreement names")
         if path and kind != "sla":
             raise ConfigError("path", f"given on an {shown(kind)} agreement", "path on SLAs only")
-        fee = None if data.get("fee") is None else decimal_amount(data["fee"], "fee")
+        fee = None if data.get("fee") is None else read_money(data["fee"], "fee")
         minor_units = 2
         if data.get("minor_units") is not None:
             minor_units = int(parse_number(data["minor_units"], "minor_units", integer=True))

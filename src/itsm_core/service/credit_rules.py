@@ -28,7 +28,7 @@ import attrs
 from itsm_core._config import check_depth, join, read_at, reject_unknown
 from itsm_core.errors import ConfigError, shown
 from itsm_core.ratios import format_percent, parse_ratio, ratio_text
-from itsm_core.service.credit_terms import _read_money
+from itsm_core.service.credit_terms import read_money
 from itsm_core.service.result import TargetResult, Verdict
 
 __all__ = ["CreditBand", "CreditRule", "LinearRule", "PerBreachRule", "TiersRule"]
@@ -58,7 +58,7 @@ def _share_or_amount(data: Mapping[Any, Any], share_key: str, amount_key: str,
                           f"{amount_key!r} (an amount such as '500.00')")
     if has_share:
         return parse_ratio(data[share_key], join(path, share_key)), None
-    return None, _read_money(data[amount_key], join(path, amount_key))
+    return None, read_money(data[amount_key], join(path, amount_key))
 
 
 def _worth_dict(out: dict[str, Any], share_key: str, share: Fraction | None,

@@ -24,7 +24,7 @@ from itsm_core._config import join, reject_unknown
 from itsm_core.errors import ConfigError, shown
 from itsm_core.ratios import parse_number, parse_ratio, ratio_text
 
-__all__ = ["AtRisk", "EarnBack"]
+__all__ = ["AtRisk", "EarnBack", "read_money"]
 
 #: The most periods an earn-back may wait for.
 MAX_EARN_BACK_PERIODS = 120
@@ -33,12 +33,12 @@ MONEY_FORM = ("an amount of money at least 0, written exactly in decimal: a stri
               "'500.00', an int or a Decimal")
 
 
-def _read_money(value: object, path: str) -> Decimal:
+def read_money(value: object, path: str) -> Decimal:
     """*value* as an exact, non-negative :class:`~decimal.Decimal` amount, read by the one
     number parser; a ``ConfigError`` at *path* if it is not one.
 
-    >>> _read_money("500.00", "amount"), _read_money(12, "amount")
-    (Decimal('500.00'), Decimal('12'))
+    >>> read_money("500.00", "amount"), read_money(12, "amount"), read_money("1e3", "amount")
+    (Decimal('500.00'), Decimal('12'), Decimal('1000'))
     """
     number = parse_number(value, path)
     if number < 0:
@@ -46,7 +46,10 @@ def _read_money(value: object, path: str) -> Decimal:
     if isinstance(value, Decimal):
         return value
     if isinstance(value, str) and "/" not in value:  # a decimal string, checked above
-        return Decimal(value.strip()).copy_abs()
+        amount = Decimal(value.strip()).copy_abs()  # the places written: "12.50" stays
+        exponent = amount.as_tuple().exponent
+        return amount if isinstance(exponent, int) and exponent <= 0 \
+            else amount.quantize(Decimal(1))  # "1e3" is 1000, not 1E+3
     return _exact_decimal(number, value, path)
 
 
