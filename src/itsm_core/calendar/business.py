@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Protocol, overload
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -32,10 +32,9 @@ import attrs
 from itsm_core._config import join
 from itsm_core._instant import duration_us, format_duration, from_us, to_us
 from itsm_core.calendar.bulk import elapsed_many
+from itsm_core.calendar.business_days import BusinessDays
 from itsm_core.calendar.compose import IntersectionSpec, MinusSpec, UnionSpec, VersionedSpec
 from itsm_core.calendar.config import DAYS, parse_date
-from itsm_core.calendar.days import add_to, as_day, count_between, day_bound
-from itsm_core.calendar.days import is_business_day as holds_open_time
 from itsm_core.calendar.explanation import CalendarExplanation
 from itsm_core.calendar.reading import check_versions, read_calendar
 from itsm_core.calendar.timeline import Timeline
@@ -90,7 +89,7 @@ def _business_us(d: timedelta) -> int:
 
 
 @attrs.frozen(repr=False)
-class BusinessCalendar:
+class BusinessCalendar(BusinessDays):
     """Business time: open intervals compiled from rules, with exact queries.
 
     Build one with :meth:`from_dict` (the configuration form; ``docs/design.md``, "Business
@@ -327,61 +326,6 @@ class BusinessCalendar:
         '2025-01-06T17:00:00+00:00'
         """
         return from_us(self._engine.previous_close(to_us(t, "t")), self._zone)
-
-    # -- business days: dates with open time (docs/calendar.md, "Business days") -------------
-
-    def is_business_day(self, day: date | datetime) -> bool:
-        """Whether local date *day* (an aware datetime: its date here) holds open time.
-
-        >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"mon": [["22:00", "02:00"]]}})
-        >>> [cal.is_business_day(date(2025, 1, d)) for d in (6, 7, 8)]   # Monday night into Tuesday
-        [True, True, False]
-        """
-        return holds_open_time(self._engine, self._zone, as_day(day, self._zone, "day"))
-
-    def business_days_between(self, a: date | datetime, b: date | datetime) -> int:
-        """The business days in ``(a, b]`` (dates; aware datetimes by their date), signed.
-
-        >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}})
-        >>> cal.business_days_between(date(2025, 1, 6), date(2025, 1, 20)), cal.business_days_between(date(2025, 1, 20), date(2025, 1, 6))
-        (2, -2)
-        """
-        return count_between(self._engine, self._zone, a, b)
-
-    @overload
-    def add_business_days(self, start: datetime, n: int) -> datetime: ...
-    @overload
-    def add_business_days(self, start: date, n: int) -> date: ...
-    def add_business_days(self, start: date | datetime, n: int) -> date | datetime:
-        """The *n*-th business day after the date *start* (before it if ``n < 0``; *start* is
-        never counted); for an aware datetime, the same wall-clock time on that date.
-
-        Raises:
-            InvalidArgumentError: ``abs(n)`` over ``calendar.days.MAX_DAY_COUNT`` (36,525).
-
-        >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}})
-        >>> cal.add_business_days(date(2025, 1, 6), 1), cal.add_business_days(datetime(2025, 1, 8, 7, 30, tzinfo=timezone.utc), -1).isoformat()
-        (datetime.date(2025, 1, 13), '2025-01-06T07:30:00+00:00')
-        """
-        return add_to(self._engine, self._zone, start, n)
-
-    def start_of_business_day(self, day: date | datetime) -> datetime:
-        """The first open instant of business day *day* (InvalidArgumentError if closed).
-
-        >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}})
-        >>> cal.start_of_business_day(date(2025, 1, 6)).isoformat()
-        '2025-01-06T09:00:00+00:00'
-        """
-        return day_bound(self._engine, self._zone, day, 0)
-
-    def end_of_business_day(self, day: date | datetime) -> datetime:
-        """The end of business day *day*'s last open time, clipped to the date.
-
-        >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "hours": {"mon": [["22:00", "02:00"]]}})
-        >>> cal.end_of_business_day(date(2025, 1, 6)).isoformat()   # an overnight shift is cut at midnight
-        '2025-01-07T00:00:00+00:00'
-        """
-        return day_bound(self._engine, self._zone, day, 1)
 
     def open_intervals(self, a: datetime, b: datetime) -> list[tuple[datetime, datetime]]:
         """The open intervals clipped to ``[a, b)``, in the calendar's zone.

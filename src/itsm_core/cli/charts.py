@@ -56,6 +56,17 @@ def available() -> bool:
     return _figure_class() is not None
 
 
+def _figure(width: float) -> tuple[Any, Any, Any, Any] | None:
+    """A new figure *width* inches wide and 2.4 high, its axes, the SVG canvas and the
+    integer tick locator; ``None`` when matplotlib is not installed."""
+    classes = _figure_class()
+    if classes is None:
+        return None
+    figure_class, canvas, integer_ticks = classes
+    figure = figure_class(figsize=(width, 2.4), dpi=72)
+    return figure, figure.add_subplot(), canvas, integer_ticks
+
+
 def _svg(figure: Any, canvas: Any, prefix: str) -> str:
     canvas(figure)
     buffer = io.StringIO()
@@ -79,12 +90,10 @@ def trend_svg(title: str, points: Sequence[tuple[str, Fraction | None]], goal: F
     >>> trend_svg("t", [], Fraction(1)) is None or True
     True
     """
-    classes = _figure_class()
-    if classes is None:
+    drawn = _figure(5.2)
+    if drawn is None:
         return None
-    figure_class, canvas, _ = classes
-    figure = figure_class(figsize=(5.2, 2.4), dpi=72)
-    axes = figure.add_subplot()
+    figure, axes, canvas, _ = drawn
     labels = [p for p, _ in points]
     values = [None if v is None else float(v) * 100 for _, v in points]
     xs = list(range(len(labels)))
@@ -111,12 +120,10 @@ def bars_svg(title: str, counts: Mapping[str, int], prefix: str = "chart") -> st
     >>> svg is None or svg.count("<svg") == 1
     True
     """
-    classes = _figure_class()
-    if classes is None:
+    drawn = _figure(4.2)
+    if drawn is None:
         return None
-    figure_class, canvas, integer_ticks = classes
-    figure = figure_class(figsize=(4.2, 2.4), dpi=72)
-    axes = figure.add_subplot()
+    figure, axes, canvas, integer_ticks = drawn
     items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     axes.bar(range(len(items)), [v for _, v in items], color=_COLOURS["bar"])
     axes.set_xticks(range(len(items)), [k for k, _ in items], fontsize=8)
@@ -136,12 +143,10 @@ def hours_svg(title: str, periods: Sequence[str],
     >>> svg is None or svg.count("<svg") == 1
     True
     """
-    classes = _figure_class()
-    if classes is None:
+    drawn = _figure(5.2)
+    if drawn is None:
         return None
-    figure_class, canvas, _ = classes
-    figure = figure_class(figsize=(5.2, 2.4), dpi=72)
-    axes = figure.add_subplot()
+    figure, axes, canvas, _ = drawn
     xs = list(range(len(periods)))
     for name, values in series.items():
         axes.plot(xs, [float("nan") if v is None else v for v in values], marker="o",

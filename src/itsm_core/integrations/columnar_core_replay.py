@@ -25,6 +25,7 @@ import attrs
 
 from itsm_core.calendar.bulk import _elapsed_many_us
 from itsm_core.errors import InvalidArgumentError, NoBusinessTimeError
+from itsm_core.integrations.columnar_core_groups import _add_groups, _distinct
 from itsm_core.integrations.columnar_core_vector import STAGES, simple_cycles
 from itsm_core.sla.clock import APPLIES, CANCEL, PAUSE, START, STOP
 from itsm_core.sla.compliance import ComplianceAccumulator
@@ -366,48 +367,6 @@ def _switch(cycle: list[Any], running: bool, t: int, key: Any) -> None:
         segs.append((running, t))
     cycle[3] = running
     cycle[1] = key
-
-
-def _distinct(np: Any, values: list[Any], codes: Any) -> tuple[Any, list[Any]]:
-    """*codes* into *values* as codes into the distinct values (equal values, one code)."""
-    index: dict[Any, int] = {}
-    remap = np.array([index.setdefault(v, len(index)) for v in values] or [0], dtype=np.int64)
-    return remap[codes], list(index)
-
-
-def _add_groups(np: Any, accumulator: ComplianceAccumulator, columns: list[tuple[Any, list[Any]]],
-                *, stage: Any, elapsed: Any, late: Any) -> None:
-    """Count the cycles in *accumulator* group by group (a group: the cycles with the same
-    code in every column), each group's elapsed times in the cycles' order, the groups in
-    the order of their first cycle."""
-    if not len(stage):
-        return
-    group = np.zeros(len(stage), dtype=np.int64)
-    size = 1
-    for codes, values in columns:
-        radix = max(len(values), 1)
-        if size * radix >= 1 << 62:  # keep the combined code in range
-            _, group = np.unique(group, return_inverse=True)
-            group = group.reshape(-1)
-            size = int(group.max()) + 1
-        group = group * radix + codes
-        size *= radix
-    _, first, inverse = np.unique(group, return_index=True, return_inverse=True)
-    groups = len(first)
-    inverse = inverse.reshape(-1)
-    order = np.argsort(inverse, kind="stable")
-    bounds = np.concatenate(([0], np.cumsum(np.bincount(inverse, minlength=groups)))).tolist()
-    times = elapsed[order].tolist()
-    stages = np.bincount(inverse * len(STAGES) + stage, minlength=groups * len(STAGES))
-    stages = stages.reshape(groups, len(STAGES)).tolist()
-    overdue = np.bincount(inverse, weights=late, minlength=groups).astype(np.int64).tolist()
-    firsts = first.tolist()
-    key_codes = [codes[first].tolist() for codes, _ in columns]
-    for g in sorted(range(groups), key=firsts.__getitem__):
-        accumulator._add_counts(
-            tuple(values[codes[g]] for (_, values), codes in zip(columns, key_codes, strict=True)),
-            [(s, n) for s, n in zip(STAGES, stages[g], strict=True) if n],
-            overdue[g], times[bounds[g]:bounds[g + 1]])
 
 
 @attrs.frozen

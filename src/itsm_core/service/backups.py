@@ -20,7 +20,7 @@ import attrs
 
 from itsm_core._instant import format_duration, from_us, parse_instant, td, to_us
 from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError, shown
-from itsm_core.service.continuity import _aware, _mapping, _name, _required, _service
+from itsm_core.service._continuity_fields import _aware, _mapping, _name, _required, _service
 
 __all__ = ["BackupRun", "RecoveryPointGap", "worst_recovery_point"]
 

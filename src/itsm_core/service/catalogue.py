@@ -20,7 +20,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timezone, tzinfo
 from typing import Any
 
@@ -39,6 +39,14 @@ __all__ = ["Catalogue", "Customer", "Service"]
 
 _KEYS = ("fields", "calendars", "definitions", "services", "customers", "agreements")
 _FOREVER = 2 ** 62
+
+
+def _named(what: str, name: str, index: Mapping[str, Any], known: Iterable[str]) -> Any:
+    """The value *index* holds under *name*, or an UnknownNameError listing *known*."""
+    found = index.get(name)
+    if found is None:
+        raise UnknownNameError(what, name, known)
+    return found
 
 
 def _list(data: Mapping[str, Any], key: str, read: Any) -> tuple[Any, ...]:
@@ -191,9 +199,8 @@ class Catalogue:
         ...
         itsm_core.errors.UnknownNameError: agreement: unknown name 'gold'
         """
-        found: Agreement | None = self._index["agreements"].get(name)
-        if found is None:
-            raise UnknownNameError("agreement", name, [a.name for a in self.agreements])
+        found: Agreement = _named("agreement", name, self._index["agreements"],
+                                  (a.name for a in self.agreements))
         return found
 
     def service(self, name: str) -> Service:
@@ -205,9 +212,8 @@ class Catalogue:
         >>> Catalogue.from_dict({"services": [{"name": "vpn"}]}).service("vpn").name
         'vpn'
         """
-        found: Service | None = self._index["services"].get(name)
-        if found is None:
-            raise UnknownNameError("service", name, [s.name for s in self.services])
+        found: Service = _named("service", name, self._index["services"],
+                                (s.name for s in self.services))
         return found
 
     def definition(self, name: str) -> SlaDefinition:
@@ -221,9 +227,8 @@ class Catalogue:
         ...
         itsm_core.errors.UnknownNameError: definition: unknown name 'fix'
         """
-        found: SlaDefinition | None = self._index["definitions"].get(name)
-        if found is None:
-            raise UnknownNameError("definition", name, [d.name for d in self.definitions])
+        found: SlaDefinition = _named("definition", name, self._index["definitions"],
+                                      (d.name for d in self.definitions))
         return found
 
     def calendar(self, name: str) -> BusinessCalendar:
@@ -237,9 +242,8 @@ class Catalogue:
         ...
         itsm_core.errors.UnknownNameError: calendar: unknown name 'london'
         """
-        found: BusinessCalendar | None = self._index["calendars"].get(name)
-        if found is None:
-            raise UnknownNameError("calendar", name, [n for n, _ in self.calendars])
+        found: BusinessCalendar = _named("calendar", name, self._index["calendars"],
+                                         (n for n, _ in self.calendars))
         return found
 
     def customer_of(self, value: object) -> str | None:
