@@ -36,6 +36,8 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from service_samples import CROSS_FIELD as SERVICE_CROSS_FIELD
+from service_samples import SAMPLES as SERVICE_SAMPLES
 
 from itsm_core import capacity
 from itsm_core.availability.alerts import AlertPolicy
@@ -398,6 +400,7 @@ SAMPLES: list[tuple[str, Reader, object]] = [
                      "intervals": [["2025-12-20T00:00+00:00", "2026-01-02T00:00+00:00"]]}],
         "maintenance_exempt": ["standard"]}),
 ]
+SAMPLES += SERVICE_SAMPLES  # the service layer's readers (service_samples.py)
 _IDS = [s[0] for s in SAMPLES]
 
 #: (sample, top-level key) pairs where changing the key may legitimately be reported at
@@ -417,6 +420,7 @@ _CROSS_FIELD: dict[tuple[str, str], str] = {
     # 'default' must name one of the answers: new answers make the default unknown
     ("Scale-answers", "answers"): "default names an answer",
 }
+_CROSS_FIELD.update(SERVICE_CROSS_FIELD)
 
 
 # --------------------------------------------------------------------------- from_dict tests

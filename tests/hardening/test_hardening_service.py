@@ -2,9 +2,10 @@
 configuration: the answer is a value or an ``ItsmError``, quickly, with a bounded message
 naming the key changed, and a value accepted round-trips.
 
-The machinery (junk values, mutations, the checks) is that of ``test_hardening_junk``;
-this module adds the service catalogue, agreements, targets, exclusions, outages, parties,
-credit schemes, continuity, backups and KPI settings, and the calls ``attainment``,
+The readers' samples (``service_samples``: the service catalogue, agreements, targets,
+exclusions, outages, parties, credit schemes, continuity, backups and KPI settings) run
+through ``test_hardening_junk``'s reader tests; this module checks that every service reader
+has a sample, that an unknown empty key is always refused, and the calls ``attainment``,
 ``what_if``, ``period_bounds``, ``shift`` and ``CreditScheme.apply``.  "Nothing
 half-applied": a catalogue that is refused leaves no state behind (the service modules keep
 no caches), checked below.  Error messages and their bounds are described in
@@ -14,7 +15,6 @@ no caches), checked below.  Error messages and their bounds are described in
 from __future__ import annotations
 
 import copy
-import functools
 import sys
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
@@ -26,20 +26,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from service_samples import CATALOGUE, GOLD, SAMPLES, SCHEME, WEEKDAYS, Reader, catalogue
 from test_hardening_junk import (
     _EMPTY_KEY,
-    _UNKNOWN_KEYS,
     BUDGET,
     JUNK,
-    Mutation,
     _call,
     _names,
-    _round_trips,
-    _too_deep_at_root,
     mutations,
 )
 
-from itsm_core.demo.provider import load_catalogue_data
 from itsm_core.errors import ConfigError, ItsmError, UnknownNameError
 from itsm_core.service import (
     Agreement,
@@ -70,120 +66,7 @@ from itsm_core.service.period import period_bounds, period_of, shift
 from itsm_core.sla import TicketEvent
 
 UTC = timezone.utc
-WEEKDAYS = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
-
-# --------------------------------------------------------------------------- samples
-
-_SCHEME = {
-    "rules": [
-        {"kind": "tiers", "target": "availability", "bands": [
-            {"from": "99%", "to": "99.9%", "credit": "5%"},
-            {"from": "0%", "to": "99%", "credit": "10%"}]},
-        {"kind": "linear", "target": "fix", "per_point": "1%"},
-        {"kind": "per_breach", "target": "fix", "amount": "50.00"}],
-    "cap": "20%",
-    "at_risk": {"pool": "10%", "weights": {"fix": 2, "availability": 1}},
-    "earn_back": {"periods": 2},
-}
-_GOLD = {
-    "name": "acme-gold", "from": "2025-01-01", "until": "2026-01-01",
-    "customers": ["acme"], "services": ["email", "vpn"], "when": {"type": ["incident"]},
-    "calendar": "london", "definitions": ["gold-fix"],
-    "targets": [{"name": "fix", "definition": "gold-fix", "priorities": ["P1", "P2"],
-                 "at_least": "95%", "min_volume": 2,
-                 "small_volume": {"below": 40, "max_misses": 2}},
-                {"name": "availability", "kind": "availability", "at_least": "99.9%",
-                 "services": ["email"]}],
-    "workload": {"limit": 200}, "fee": "12000.00", "currency": "EUR", "minor_units": 2,
-    "exclusions": {"causes": ["customer"], "cause_field": "cause", "min_outage": "PT5M",
-                   "before_service_start": True},
-    "credits": _SCHEME,
-    "path": ["ola-desk", "uc-carrier"],
-}
-_CATALOGUE = {
-    "fields": {"customer": "customer", "service": "service"},
-    "calendars": {"london": {"timezone": "Europe/London", "hours": WEEKDAYS}},
-    "definitions": [
-        {"name": "gold-fix", "calendar": "london", "targets": {"P1": "PT8H", "P2": "PT16H"},
-         "stop": {"state_in": ["Resolved"]}},
-        {"name": "desk-fix", "calendar": "london", "targets": {"P1": "PT4H", "P2": "PT8H"},
-         "stop": {"state_in": ["Resolved"]}}],
-    "services": [{"name": "email", "start": "2025-01-01", "calendar": "london",
-                  "continuity": {"rto": "PT4H", "rpo": "PT1H", "mtpd": "P1D", "wrt": "PT2H"}},
-                 {"name": "vpn"}],
-    "customers": [{"name": "acme", "aliases": ["ACME Corp"]}, {"name": "globex"}],
-    "agreements": [
-        _GOLD,
-        {"name": "ola-desk", "kind": "ola", "from": "2025-01-01", "definitions": ["desk-fix"],
-         "targets": [{"name": "fix", "definition": "desk-fix", "at_least": "95%"}]},
-        {"name": "uc-carrier", "kind": "uc", "from": "2025-01-01", "services": ["vpn"],
-         "targets": [{"name": "fix", "definition": "desk-fix", "at_least": "95%"}]}],
-}
-
-@functools.cache
-def _catalogue() -> Catalogue:
-    return Catalogue.from_dict(_CATALOGUE)
-
-
-Reader = Callable[[Any], object]
-
-SAMPLES: list[tuple[str, Reader, object]] = [
-    ("Catalogue-demo", Catalogue.from_dict, load_catalogue_data()),
-    ("Catalogue", Catalogue.from_dict, _CATALOGUE),
-    ("Agreement", Agreement.from_dict, _GOLD),
-    ("ServiceTarget", ServiceTarget.from_dict, _GOLD["targets"][0]),  # type: ignore[index]
-    ("ServiceTarget-availability", ServiceTarget.from_dict, {
-        "name": "availability", "kind": "availability", "at_least": "99.9%",
-        "min_volume": 1, "services": ["email"]}),
-    ("SmallVolume", SmallVolume.from_dict, {"below": 40, "max_misses": 2}),
-    ("Exclusions", Exclusions.from_dict, _GOLD["exclusions"]),
-    ("ServiceOutage", ServiceOutage.from_dict, {
-        "id": "OUT-1", "service": "email", "start": "2025-03-01T09:00:00+00:00",
-        "end": "2025-03-01T10:00:00+00:00", "kind": "degraded", "impact": "50%",
-        "cause": "power", "customer": "acme"}),
-    ("Service", Service.from_dict, _CATALOGUE["services"][0]),  # type: ignore[index]
-    ("Customer", Customer.from_dict, {"name": "acme", "aliases": ["ACME Corp", "Acme"]}),
-    ("CreditScheme", CreditScheme.from_dict, _SCHEME),
-    ("CreditBand", CreditBand.from_dict, {"from": "90%", "to": "95%", "credit": "5%"}),
-    ("CreditBand-amount", CreditBand.from_dict, {"from": 0, "to": "90%", "amount": "250.00"}),
-    ("TiersRule", TiersRule.from_dict, _SCHEME["rules"][0]),  # type: ignore[index]
-    ("LinearRule", LinearRule.from_dict, {"kind": "linear", "target": "t",
-                                          "per_point_amount": "80.00"}),
-    ("PerBreachRule", PerBreachRule.from_dict, {"kind": "per_breach", "target": "t",
-                                                "credit": "0.5%"}),
-    ("AtRisk", AtRisk.from_dict, _SCHEME["at_risk"]),
-    ("EarnBack", EarnBack.from_dict, {"periods": 3}),
-    ("ContinuityTargets", ContinuityTargets.from_dict, {"rto": "PT4H", "rpo": "PT1H",
-                                                        "mtpd": "P1D", "wrt": "PT2H"}),
-    ("Exercise", Exercise.from_dict, {
-        "service": "vpn", "disrupted_at": "2025-05-01T09:00:00Z",
-        "recovered_at": "2025-05-01T12:00:00Z", "restored_to": "2025-05-01T08:00:00Z",
-        "resumed_at": "2025-05-01T14:00:00+01:00"}),
-    ("BackupRun", BackupRun.from_dict, {"service": "email", "at": "2025-05-01T02:00:00Z",
-                                        "ok": False}),
-    ("KpiSettings", KpiSettings.from_dict, {
-        "acknowledged": {"state_not_in": ["New"]}, "resolved": {"state_in": ["Resolved"]},
-        "reopened": {"state_in": ["Reopened"]}, "calendar": {"timezone": "Europe/London",
-                                                             "hours": WEEKDAYS},
-        "group_field": "team", "buckets": ["P1D", "P3D", "P7D"]}),
-    ("KpiSettings-named", lambda d: KpiSettings.from_dict(
-        d, calendars=dict(_catalogue().calendars)), {"calendar": "london", "buckets": ["P2D"]}),
-]
-_IDS = [s[0] for s in SAMPLES]
-
-#: (sample, top-level key) pairs where changing the key may be reported at ANOTHER
-#: field, because the check is across fields.  Each has its reason:
-_CROSS_FIELD: dict[tuple[str, str], str] = {
-    # the definitions, services and agreements name calendars, definitions, services and
-    # customers: deleting or breaking the table is reported where a name is used
-    **{(cat, key): "a reference to it is reported where it is used"
-       for cat in ("Catalogue", "Catalogue-demo")
-       for key in ("calendars", "definitions", "services", "customers")},
-    # the credit scheme names the agreement's targets: reported at credits...target
-    ("Agreement", "targets"): "credits.rules[i].target names a target",
-    # without its kind the target is read as a tickets target, which lacks a definition
-    ("ServiceTarget-availability", "kind"): "kind decides which keys are allowed",
-}
+_TOP_LEVEL = [(n, r, b) for n, r, b in SAMPLES if isinstance(b, Mapping)]
 
 
 def test_the_service_readers_are_all_here() -> None:
@@ -193,54 +76,6 @@ def test_the_service_readers_are_all_here() -> None:
                 PerBreachRule, AtRisk, EarnBack, ContinuityTargets, Exercise, BackupRun,
                 KpiSettings):
         assert cls.from_dict in readers, cls.__name__
-
-
-@pytest.mark.parametrize(("name", "read", "base"), SAMPLES, ids=_IDS)
-def test_the_sample_is_valid_and_round_trips(name: str, read: Reader, base: object) -> None:
-    value = read(base)
-    assert read(value.to_dict()) == value  # type: ignore[attr-defined]
-
-
-@pytest.mark.parametrize(("name", "read", "base"), SAMPLES, ids=_IDS)
-@BUDGET
-@given(data=st.data())
-def test_junk_inside_a_valid_value(name: str, read: Reader, base: object,
-                                   data: st.DataObject) -> None:
-    junk = data.draw(mutations(base)).apply(base)
-    value, _ = _call(lambda: read(junk))
-    _round_trips(read, value)
-
-
-@pytest.mark.parametrize(("name", "read", "base"), SAMPLES, ids=_IDS)
-@BUDGET
-@given(junk=JUNK)
-def test_junk_as_the_whole_value(name: str, read: Reader, base: object, junk: Any) -> None:
-    built = junk.make()
-    value, _ = _call(lambda: read(built))
-    _round_trips(read, value)
-
-
-_TOP_LEVEL = [(n, r, b) for n, r, b in SAMPLES if isinstance(b, Mapping)]
-
-
-@pytest.mark.parametrize(("name", "read", "base"), _TOP_LEVEL, ids=[s[0] for s in _TOP_LEVEL])
-@BUDGET
-@given(data=st.data())
-def test_an_error_at_a_top_level_key_names_the_key(name: str, read: Reader, base: Any,
-                                                   data: st.DataObject) -> None:
-    op = data.draw(st.sampled_from(["replace", "delete", "add"]))
-    if op == "add":
-        key: object = data.draw(st.sampled_from(_UNKNOWN_KEYS))
-        mutation = Mutation("add", (), data.draw(JUNK), key)
-    else:
-        key = data.draw(st.sampled_from(sorted(base)))
-        mutation = Mutation(op, (key,), data.draw(JUNK))
-    junk = mutation.apply(base)
-    value, error = _call(lambda: read(junk))
-    _round_trips(read, value)
-    if (isinstance(error, (ConfigError, UnknownNameError)) and (name, key) not in _CROSS_FIELD
-            and not _too_deep_at_root(error)):
-        assert _names(error, key), f"{mutation!r} gave an error not naming {key!r}: {error}"
 
 
 @pytest.mark.parametrize(("name", "read", "base"), _TOP_LEVEL, ids=[s[0] for s in _TOP_LEVEL])
@@ -278,12 +113,12 @@ def _results() -> list[TargetResult]:
 
 
 def _attainment(period: object, as_of: object) -> object:
-    return attainment(_catalogue(), _tickets(), _outages(), period=period,  # type: ignore[arg-type]
+    return attainment(catalogue(), _tickets(), _outages(), period=period,  # type: ignore[arg-type]
                       as_of=as_of)  # type: ignore[arg-type]
 
 
 def _apply(fee: object, currency: object, minor_units: object) -> object:
-    scheme = CreditScheme.from_dict({**_SCHEME, "at_risk": {"pool": "10%",
+    scheme = CreditScheme.from_dict({**SCHEME, "at_risk": {"pool": "10%",
                                                             "weights": {"fix": 1}}})
     return scheme.apply(_results(), fee, currency=currency,  # type: ignore[arg-type]
                         minor_units=minor_units)  # type: ignore[arg-type]
@@ -295,7 +130,7 @@ Call = Callable[..., object]
 CALLS: list[tuple[str, Call, dict[str, object]]] = [
     ("attainment", _attainment, {"period": "month", "as_of": T0 + timedelta(days=30)}),
     ("what_if", lambda proposed, tickets, outages, period, as_of: what_if(
-        _catalogue(), proposed, tickets, outages, period=period, as_of=as_of),
+        catalogue(), proposed, tickets, outages, period=period, as_of=as_of),
      {"proposed": None, "tickets": None, "outages": None, "period": "quarter",
       "as_of": None}),
     ("period_of", period_of, {"instant": T0, "period": "week", "zone": UTC}),
@@ -309,7 +144,7 @@ _CALL_IDS = [c[0] for c in CALLS]
 
 def _resolved(name: str, kwargs: dict[str, object]) -> dict[str, object]:
     if name == "what_if":  # the proposal: an agreement of the catalogue, built late
-        return {**kwargs, "proposed": Agreement.from_dict(_GOLD), "tickets": _tickets(),
+        return {**kwargs, "proposed": Agreement.from_dict(GOLD), "tickets": _tickets(),
                 "outages": _outages()}
     return kwargs
 
@@ -364,10 +199,10 @@ def test_what_if_with_a_junk_proposal(data: st.DataObject) -> None:
     """A proposed agreement read from junk: refused when read, or replayed (an unknown
     calendar, definition or service it names is refused by ``what_if`` before any ticket
     is read, naming the path)."""
-    raw = data.draw(mutations(_GOLD)).apply(_GOLD)
+    raw = data.draw(mutations(GOLD)).apply(GOLD)
     proposal, error = _call(lambda: Agreement.from_dict(raw))
     if error is None:
-        found, _ = _call(lambda: what_if(_catalogue(), proposal, _tickets(),  # type: ignore[arg-type]
+        found, _ = _call(lambda: what_if(catalogue(), proposal, _tickets(),  # type: ignore[arg-type]
                                          _outages()))
         assert found is None or found.evaluated == 3  # type: ignore[attr-defined]
 
@@ -376,7 +211,7 @@ def test_what_if_with_a_junk_proposal(data: st.DataObject) -> None:
 @given(data=st.data())
 def test_junk_catalogue_in_attainment(data: st.DataObject) -> None:
     """A catalogue read from junk: refused, or attainment over it answers."""
-    raw = data.draw(mutations(_CATALOGUE)).apply(_CATALOGUE)
+    raw = data.draw(mutations(CATALOGUE)).apply(CATALOGUE)
     catalogue, error = _call(lambda: Catalogue.from_dict(raw))
     if error is None:
         _call(lambda: attainment(catalogue, _tickets(), _outages()))  # type: ignore[arg-type]
@@ -394,7 +229,7 @@ def test_dates_at_the_ends_of_the_calendar(zone: str, start: str, until: str | N
     """An agreement and a service in force from year 1 or to year 9999, in zones far
     from UTC: read, validated (the alignment year may run past year 9999: a finding, not
     an error) and measured, or an ItsmError."""
-    data: dict[str, Any] = copy.deepcopy(_CATALOGUE)
+    data: dict[str, Any] = copy.deepcopy(CATALOGUE)
     data["calendars"]["edge"] = {"timezone": zone, "hours": WEEKDAYS}
     gold = data["agreements"][0]
     gold.update({"from": start, "until": until, "calendar": "edge"})
@@ -456,13 +291,13 @@ def test_the_service_modules_keep_no_caches() -> None:
     lambda d: d["agreements"][0]["path"].append("nope"),
 ], ids=["calendar", "definition", "service", "overlapping-band", "cap", "path"])
 def test_a_refused_catalogue_leaves_nothing_behind(edit: Callable[[Any], None]) -> None:
-    before = Catalogue.from_dict(_CATALOGUE)
+    before = Catalogue.from_dict(CATALOGUE)
     state = _module_state()
-    bad = copy.deepcopy(_CATALOGUE)
+    bad = copy.deepcopy(CATALOGUE)
     edit(bad)
     with pytest.raises(ItsmError) as caught:
         Catalogue.from_dict(bad)
     assert str(caught.value).startswith("agreements[")  # the path names the entry
     assert _module_state() == state
-    assert Catalogue.from_dict(_CATALOGUE) == before
-    assert Catalogue.from_dict(_CATALOGUE).to_dict() == before.to_dict()
+    assert Catalogue.from_dict(CATALOGUE) == before
+    assert Catalogue.from_dict(CATALOGUE).to_dict() == before.to_dict()
