@@ -9,7 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from itsm_core.cli.timeparse import _parse_dmy, make_time_parser
+from itsm_core._instant import to_us
+from itsm_core.cli.slashdates import SlashDates
+from itsm_core.cli.timeparse import _SLASH, _parse_dmy, make_time_parser
 from itsm_core.errors import InvalidArgumentError, NaiveDatetimeError
 
 LONDON = ZoneInfo("Europe/London")
@@ -121,10 +123,73 @@ class TestZones:
 class TestCache:
     def test_repeated_text_gives_the_same_answer(self) -> None:
         parse = make_time_parser(None, LONDON)
-        assert parse("1/7/2016 09:00") is parse("1/7/2016 09:00")
+        assert parse("1/7/2016 09:00") == parse("1/7/2016 09:00")  # read from its parts
+        assert parse.stamp("1/7/2016 09:00") == parse.stamp("1/7/2016 09:00")
+        assert parse("2016-07-01T09:00") is parse("2016-07-01T09:00")  # kept
 
     def test_failure_is_not_cached_as_success(self) -> None:
         parse = make_time_parser(None, UTC)
         for _ in range(2):
             with pytest.raises(InvalidArgumentError, match="expected ISO 8601"):
                 parse("?")
+
+
+# texts near the slash form: both orders, 12- and 24-hour clocks, impossible fields, junk
+slashy = (st.text(alphabet="0123456789/: APMapm", max_size=24)
+          | st.builds("{}/{}/{:04d} {}:{:02d}{}{}".format, st.integers(0, 40),
+                      st.integers(0, 40), st.integers(1, 2200), st.integers(0, 25),
+                      st.integers(0, 61), st.sampled_from(["", ":00", ":59", ":60"]),
+                      st.sampled_from(["", " AM", "PM", " pm", " XM"])))
+
+
+def _whole(text: str, order: str) -> datetime | None:
+    """The slash form read with the whole pattern at once (the reference)."""
+    match = _SLASH.fullmatch(text)
+    if match is None:
+        return None
+    first, second, year, hour, minute, sec, half = match.groups()
+    day, month = (first, second) if order == "day-first" else (second, first)
+    h = int(hour)
+    if half is not None:  # 12 AM is midnight, 12 PM noon; 0 and 13+ are no 12-hour times
+        if not 1 <= h <= 12:
+            return None
+        h = h % 12 + (12 if half.upper() == "PM" else 0)
+    return datetime(int(year), int(month), int(day), h, int(minute), int(sec or 0), tzinfo=UTC)
+
+
+class TestPartByPart:
+    """Reading a slash date part by part (SlashDates) gives what the whole pattern does."""
+
+    @given(slashy, st.sampled_from(["day-first", "month-first"]))
+    def test_parts_agree_with_the_whole_pattern(self, text: str, order: str) -> None:
+        match = _SLASH.fullmatch(text)
+        try:
+            got = SlashDates(order, UTC).read(text)
+        except ValueError:
+            got = "impossible"
+        if match is None:
+            assert got is None
+            return
+        try:
+            expected = _whole(text, order)
+        except ValueError:
+            expected = None
+        if expected is None:
+            assert got == "impossible"
+        else:
+            assert got != "impossible" and got is not None
+            assert got[0] == expected
+
+    @given(st.one_of(slashy, st.datetimes(min_value=datetime(1, 1, 2),
+                                          max_value=datetime(9999, 12, 30)).map(str)),
+           st.sampled_from(["day-first", "month-first"]))
+    def test_stamp_is_the_instant_of_the_time(self, text: str, order: str) -> None:
+        """The µs a parser gives with a time is that time's instant (the slash form's
+        comes from its wall-clock reading and the zone's offset, across DST)."""
+        parse = make_time_parser(None, LONDON, order=order)
+        try:
+            value, us = parse.stamp(text)
+        except InvalidArgumentError:
+            return
+        assert us == to_us(value, "at")
+        assert parse(text) == value

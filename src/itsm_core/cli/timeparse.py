@@ -1,8 +1,11 @@
 """Reading timestamps from exports: ISO 8601, ``D/M/YYYY HH:MM``, or a strptime format.
 
-:func:`make_time_parser` returns a function from a cell's text to an aware ``datetime``.
-Each distinct string is parsed once (exports repeat timestamps a lot), and the exact
-ServiceNow form ``D/M/YYYY HH:MM`` takes a hand-rolled fast path.
+:func:`make_time_parser` returns a :class:`TimeParser`, a function from a cell's text to
+an aware ``datetime`` whose :meth:`~TimeParser.stamp` also gives the instant in
+microseconds.  Slash dates are read date part and clock part apart, each part once
+(:mod:`itsm_core.cli.slashdates`); any other text is read once and kept (up to 65,536 of
+them); the strptime formats of the ServiceNow form ``D/M/YYYY HH:MM`` take a hand-rolled
+fast path.
 
 * Without a format: ISO 8601 (``2016-02-29T01:16:00Z``, ``2016-02-29 01:16``), then the
   slash form ``D/M/YYYY HH:MM[:SS]`` that ServiceNow and most European exports write, or
@@ -28,15 +31,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
+from itsm_core._instant import to_us
+from itsm_core.cli.slashdates import SlashDates
 from itsm_core.errors import InvalidArgumentError, NaiveDatetimeError, shown
 
 __all__ = ["AMBIGUOUS", "DAY_FIRST", "DEFAULT_FORMS", "MONTH_FIRST", "ORDERS", "TimeParser",
            "date_order", "make_time_parser"]
 
-TimeParser = Callable[[str], datetime]
-
+_ONE_US = timedelta(microseconds=1)
+_CACHED = 1 << 16  # distinct texts a parser keeps (then it starts again)
 DAY_FIRST, MONTH_FIRST, AMBIGUOUS = "day-first", "month-first", "ambiguous"
 ORDERS = (DAY_FIRST, MONTH_FIRST)
 DEFAULT_FORMS = "ISO 8601 (2016-02-29T01:16:00Z) or D/M/YYYY HH:MM[:SS] (29/2/2016 01:16)"
@@ -66,22 +71,6 @@ def _parse_dmy(text: str, pattern: re.Pattern[str] = _DMY,
                     int(second) if second else 0, tzinfo=tz)
 
 
-def _parse_slash(text: str, order: str, tz: tzinfo | None) -> datetime | None:
-    """The slash form in *order*, 24-hour or with ``AM``/``PM``, or ``None``."""
-    match = _SLASH.fullmatch(text)
-    if match is None:
-        return None
-    first, second, year, hour, minute, second_, half = match.groups()
-    day, month = (first, second) if order == DAY_FIRST else (second, first)
-    h = int(hour)
-    if half is not None:  # 12 AM is midnight, 12 PM noon; 0 and 13+ are not 12-hour times
-        if not 1 <= h <= 12:
-            return None
-        h = h % 12 + (12 if half in ("PM", "pm", "Pm", "pM") else 0)
-    return datetime(int(year), int(month), int(day), h, int(minute),
-                    int(second_) if second_ else 0, tzinfo=tz)
-
-
 def date_order(text: str) -> str | None:
     """What one value says about its column's date order: :data:`DAY_FIRST` (its first
     field is above 12, the second is not), :data:`MONTH_FIRST` (the other way),
@@ -103,22 +92,6 @@ def date_order(text: str) -> str | None:
     if 1 <= first <= 12 and 1 <= second <= 12 and first != second:
         return AMBIGUOUS
     return None  # equal fields, or fields no order reads: the order changes nothing
-
-
-def _parse_default(text: str, tz: tzinfo | None = None,
-                   order: str = DAY_FIRST) -> datetime | None:
-    # A D/M/YYYY text never reads as ISO 8601 (whose year comes first), so trying it first
-    # when the text has a "/" gives the same answer, without a failed ISO attempt; a text
-    # it does not fit may still be ISO 8601 ("2016-02-29/01:16": any separator is allowed).
-    if "/" in text:
-        value = (_parse_dmy(text, tz=tz) if order == DAY_FIRST else None) \
-            or _parse_slash(text, order, tz)
-        if value is not None:
-            return value
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 def make_time_parser(time_format: str | None, tz: tzinfo | None, *,
@@ -158,10 +131,15 @@ def make_time_parser(time_format: str | None, tz: tzinfo | None, *,
                                    f"got {shown(order)}")
     expected = _FORMS[order] if time_format is None else f"the --time-format {shown(time_format)}"
     raw: Callable[[str], datetime | None]
-    if time_format is None:
+    if time_format is None:  # the slash form is read by SlashDates first: ISO 8601 is left
         def raw(text: str) -> datetime | None:
-            return _parse_default(text, tz, order)
-    elif time_format in _FAST_FORMATS:
+            try:
+                return datetime.fromisoformat(text)
+            except ValueError:
+                return None
+
+        return TimeParser(raw, tz, expected, SlashDates(order, tz))
+    if time_format in _FAST_FORMATS:
         pattern = _FAST_FORMATS[time_format]
 
         def raw(text: str) -> datetime | None:
@@ -170,18 +148,55 @@ def make_time_parser(time_format: str | None, tz: tzinfo | None, *,
         def raw(text: str) -> datetime | None:
             return datetime.strptime(text, time_format)
 
-    cache: dict[str, datetime] = {}
+    return TimeParser(raw, tz, expected)
 
-    def parse(text: str) -> datetime:
-        found = cache.get(text)
+
+class TimeParser:
+    """A caching reader of time texts (what :func:`make_time_parser` returns): called
+    with a text, the aware ``datetime``; :meth:`stamp` gives it with its instant in
+    microseconds too, each computed once per distinct text.
+
+    >>> from datetime import timezone
+    >>> parse = make_time_parser(None, timezone.utc)
+    >>> parse("1/3/2016 09:00").hour, parse.stamp("1/3/2016 09:00")[1]
+    (9, 1456822800000000)
+    """
+
+    def __init__(self, raw: Callable[[str], datetime | None], tz: tzinfo | None,
+                 expected: str, slash: SlashDates | None = None) -> None:
+        self._raw, self._tz, self._expected, self._slash = raw, tz, expected, slash
+        self._cache: dict[str, tuple[datetime, int]] = {}
+
+    def __call__(self, text: str) -> datetime:
+        return self.stamp(text)[0]
+
+    def stamp(self, text: str) -> tuple[datetime, int]:
+        """The aware ``datetime`` *text* names, and that instant in µs since the epoch.
+
+        Raises:
+            InvalidArgumentError: *text* is not a time in the expected form.
+            NaiveDatetimeError: *text* is naive and the parser has no zone.
+
+        >>> make_time_parser(None, None).stamp("2016-03-01T09:00Z")[1]
+        1456822800000000
+        """
+        found = self._cache.get(text)
         if found is not None:
             return found
+        tz = self._tz
+        wall = None  # a slash date's wall-clock reading (µs), from which the instant follows
         try:
-            value = raw(text.strip())
+            stripped = text.strip()
+            found = None if self._slash is None else self._slash.read(stripped)
+            if found is None:
+                value = self._raw(stripped)
+            else:
+                value, wall = found
         except ValueError:  # out-of-range fields, e.g. 30/2/2016, or strptime's mismatch
             value = None
         if value is None:
-            raise InvalidArgumentError(f"cannot read {shown(text)} as a time; expected {expected}")
+            raise InvalidArgumentError(f"cannot read {shown(text)} as a time; "
+                                       f"expected {self._expected}")
         # a value read in a zone *tz* needs no check (its zone replaced by *tz*: no change)
         if (tz is None or value.tzinfo is not tz) and (value.tzinfo is None
                                                        or value.utcoffset() is None):
@@ -191,7 +206,12 @@ def make_time_parser(time_format: str | None, tz: tzinfo | None, *,
                     "(e.g. --tz Europe/London) to say which zone the export's local times are in"
                 )
             value = value.replace(tzinfo=tz)
-        cache[text] = value
-        return value
-
-    return parse
+        offset = None if wall is None else value.utcoffset()
+        if wall is not None and offset is not None:
+            # a slash date is read again from its parts next time (about as fast as a
+            # lookup): an export has too many distinct ones, seen too far apart, to keep
+            return value, wall - offset // _ONE_US
+        if len(self._cache) >= _CACHED:  # memory follows the open tickets, not the file
+            self._cache.clear()
+        found = self._cache[text] = (value, to_us(value, "at"))
+        return found

@@ -1,0 +1,128 @@
+"""Slash dates (``D/M/YYYY HH:MM[:SS] [AM|PM]``, or month first) read part by part.
+
+An export's time column holds a few hundred dates and at most 86,400 clock readings, in
+tens of thousands of combinations.  :class:`SlashDates` reads each date part and each
+clock part once and puts a text together from the two, with its wall-clock instant in
+microseconds, so that a new text costs two dictionary lookups and one ``datetime``
+(:class:`~itsm_core.cli.timeparse.TimeParser` reads every slash date with it, and keeps
+no text: a column has too many distinct ones, repeated too far apart;
+``benchmarks/bench_columnar.py`` measures the command it serves).
+
+A text is in the slash form exactly when its part before the first space is a date part
+``(\\d{1,2})/(\\d{1,2})/(\\d{4})`` and the rest a clock part ``(\\d{1,2}):(\\d{2})(?::(\\d{2}))?``
+with an optional ``AM``/``PM`` (a date part holds no space, so the first space is the one
+after the year): the same texts, and the same fields, as the whole pattern in
+:mod:`itsm_core.cli.timeparse`.
+
+>>> from zoneinfo import ZoneInfo
+>>> dates = SlashDates("day-first", ZoneInfo("Europe/London"))
+>>> value, wall = dates.read("29/2/2016 01:16")
+>>> value.isoformat(), wall
+('2016-02-29T01:16:00+00:00', 1456708560000000)
+>>> dates.read("2016-02-29T01:16") is None
+True
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, tzinfo
+
+__all__ = ["SlashDates"]
+
+_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?(?: ?([AaPp][Mm]))?")
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
+_US_PER_DAY = 86_400_000_000
+# a part that matches but names no date or time (31/2/2016, 13:00 PM), and one not looked
+# at yet (both compared by identity)
+_IMPOSSIBLE = (0, 0, 0, -1)
+_UNREAD = (0, 0, 0, -2)
+_PARTS = 1 << 17  # parts kept (a real column has a few thousand dates, 86,400 clocks)
+
+
+class SlashDates:
+    """Reads slash dates in one *order* (``"day-first"`` or ``"month-first"``) as times in
+    *tz* (naive without one), each date part and each clock part once.
+
+    >>> from datetime import timezone
+    >>> us = SlashDates("month-first", timezone.utc)
+    >>> us.read("02/29/2016 01:23:00 PM")[0].isoformat()
+    '2016-02-29T13:23:00+00:00'
+    """
+
+    def __init__(self, order: str, tz: tzinfo | None) -> None:
+        self._day_first = order == "day-first"
+        self._tz = tz
+        # part -> (year, month, day, µs of the day's start) or (hour, minute, second,
+        # µs into the day); None: not such a part; _IMPOSSIBLE: no such date or time
+        self._dates: dict[str, tuple[int, int, int, int] | None] = {}
+        self._clocks: dict[str, tuple[int, int, int, int] | None] = {}
+
+    def read(self, text: str) -> tuple[datetime, int] | None:
+        """The time *text* names, with its wall-clock reading in µs since 1970-01-01
+        (subtract the offset to get the instant); ``None`` when *text* is not in the slash
+        form.
+
+        Raises:
+            ValueError: the form, naming no date or time (``31/2/2016 09:00``,
+                ``0:30 AM``).
+
+        >>> SlashDates("day-first", None).read("31/2/2016 09:00")
+        Traceback (most recent call last):
+        ...
+        ValueError: no such date or time: '31/2/2016 09:00'
+        """
+        head, space, tail = text.partition(" ")
+        if not space:
+            return None
+        day = self._dates.get(head, _UNREAD)
+        if day is _UNREAD:
+            day = _kept(self._dates, head, self._date(head))
+        if day is None:
+            return None
+        clock = self._clocks.get(tail, _UNREAD)
+        if clock is _UNREAD:
+            clock = _kept(self._clocks, tail, self._clock(tail))
+        if clock is None:
+            return None
+        if day is _IMPOSSIBLE or clock is _IMPOSSIBLE:
+            raise ValueError(f"no such date or time: {text!r}")
+        return (datetime(day[0], day[1], day[2], clock[0], clock[1], clock[2], tzinfo=self._tz),
+                day[3] + clock[3])
+
+    def _date(self, part: str) -> tuple[int, int, int, int] | None:
+        match = _DATE.fullmatch(part)
+        if match is None:
+            return None
+        first, second, year = int(match[1]), int(match[2]), int(match[3])
+        day, month = (first, second) if self._day_first else (second, first)
+        try:
+            start = (date(year, month, day).toordinal() - _EPOCH_DAY) * _US_PER_DAY
+        except ValueError:
+            return _IMPOSSIBLE
+        return year, month, day, start
+
+    @staticmethod
+    def _clock(part: str) -> tuple[int, int, int, int] | None:
+        match = _CLOCK.fullmatch(part)
+        if match is None:
+            return None
+        hour, minute, second = int(match[1]), int(match[2]), int(match[3] or 0)
+        half = match[4]
+        if half is not None:  # 12 AM is midnight, 12 PM noon; 0 and 13+ are not 12-hour times
+            if not 1 <= hour <= 12:
+                return _IMPOSSIBLE
+            hour = hour % 12 + (12 if half in ("PM", "pm", "Pm", "pM") else 0)
+        if hour > 23 or minute > 59 or second > 59:
+            return _IMPOSSIBLE
+        return hour, minute, second, ((hour * 60 + minute) * 60 + second) * 1_000_000
+
+
+def _kept(parts: dict[str, tuple[int, int, int, int] | None], part: str,
+          value: tuple[int, int, int, int] | None) -> tuple[int, int, int, int] | None:
+    """*value*, kept as *part*'s in *parts* (which a column of junk cannot grow forever)."""
+    if len(parts) >= _PARTS:
+        parts.clear()
+    parts[part] = value
+    return value
