@@ -29,7 +29,7 @@ from itsm_core.cli.csvread import FlatRows, Parsed, Record, SkippedRow
 from itsm_core.cli.timeparse import TimeParser
 from itsm_core.demo.generator import SyntheticTicket
 from itsm_core.errors import ConfigError, InvalidArgumentError, NaiveDatetimeError, shown
-from itsm_core.sla.events import Fields, TicketEvent
+from itsm_core.sla.events import Fields, TicketEvent, event_of
 from itsm_core.sla.policy import SlaPolicy
 
 __all__ = [
@@ -163,6 +163,7 @@ def events_from_flat(flat: FlatRows, names: Sequence[str], parse_time: TimeParse
     stride = 4 + len(names)
     events: list[TicketEvent] = []
     append = events.append
+    stamp = parse_time.stamp
     fields = shared.get(())
     if fields is None:
         fields = shared[()] = Fields.of({})
@@ -178,7 +179,7 @@ def events_from_flat(flat: FlatRows, names: Sequence[str], parse_time: TimeParse
             append(last)
             continue
         try:
-            at = parse_time(text)
+            at, at_us = stamp(text)
         except NaiveDatetimeError as exc:
             line = flat[index]
             return events, (line, f"line {line}, column {shown(at_name)}: {exc}")
@@ -190,7 +191,8 @@ def events_from_flat(flat: FlatRows, names: Sequence[str], parse_time: TimeParse
             if fields is None:
                 fields = shared[values] = Fields.of(
                     {name: v for name, v in zip(names, values, strict=True) if v is not None})
-        last = TicketEvent(at, state, priority, fields)
+        # the reader's values are checked: a str state, a label or None, an aware time
+        last = event_of(at, at_us, state, priority, fields)
         last_text, last_state, last_priority, last_values = text, state, priority, values
         append(last)
     return events, None
