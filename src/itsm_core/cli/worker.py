@@ -35,12 +35,14 @@ from itsm_core.cli.timeparse import DAY_FIRST, TimeParser, make_time_parser
 from itsm_core.demo.generator import SyntheticTicket
 from itsm_core.sla.compliance import ComplianceAccumulator
 from itsm_core.sla.events import Fields, TicketEvent
-from itsm_core.sla.outcome import SlaOutcome
+from itsm_core.sla.outcome import SlaOutcome, Stage
 from itsm_core.sla.policy import SlaPolicy
 
 __all__ = ["ChunkRead", "Counted", "DemoWork", "Evaluator", "ExportWork", "demo_chunk",
            "fold_chunk", "pack_chunk", "recount_chunk", "start_worker", "unarchive",
            "unpack_chunk"]
+
+_OPEN = frozenset({Stage.RUNNING, Stage.PAUSED})  # a cycle evaluated again at the end
 
 
 @attrs.frozen(kw_only=True)
@@ -197,17 +199,18 @@ class Evaluator:
         accumulator = ComplianceAccumulator(work.by, work.period)
         pending = []
         lines: list[tuple[int, CycleLine]] = []
+        add, evaluate, cycles = accumulator.add, work.policy.evaluate, work.cycles
         for position, ticket, events in read.tickets:
-            outcomes = work.policy.evaluate(events, as_of, ticket, strict=False)
-            later = () if as_of is not None else tuple(
-                i for i, o in enumerate(outcomes) if _open(o))
-            for index, outcome in enumerate(outcomes):
-                if index not in later:
-                    accumulator.add(outcome)
-                    if work.cycles:
-                        lines += ((index, line) for line in outcome_lines(outcome))
+            later: list[int] = []
+            for index, outcome in enumerate(evaluate(events, as_of, ticket, strict=False)):
+                if as_of is None and _open(outcome):
+                    later.append(index)
+                    continue
+                add(outcome)
+                if cycles:
+                    lines += ((index, line) for line in outcome_lines(outcome))
             if later:
-                pending.append((position, later))
+                pending.append((position, tuple(later)))
         return Counted(accumulator=accumulator, skipped=read.skipped, naive=read.naive,
                        tickets=len(read.tickets), latest=read.latest, pending=pending,
                        earliest=read.earliest, cycles=lines)
@@ -270,7 +273,7 @@ class Evaluator:
 
 
 def _open(outcome: SlaOutcome) -> bool:
-    return any(cycle.is_open for cycle in outcome.cycles)
+    return any(cycle.stage in _OPEN for cycle in outcome.cycles)
 
 
 @attrs.frozen(kw_only=True)

@@ -40,7 +40,7 @@ from itsm_core.sla.clock import APPLIES, CANCEL, PAUSE, START, STOP
 from itsm_core.sla.conditions import Always
 from itsm_core.sla.events import Fields, TicketEvent
 from itsm_core.sla.outcome import SlaOutcome
-from itsm_core.sla.replay import ordered, replay, skip
+from itsm_core.sla.replay import _AT_US, ordered, replay, skip
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from itsm_core.sla.definition import SlaDefinition
@@ -100,7 +100,7 @@ def plain_replay(definition: SlaDefinition, events: Iterable[TicketEvent],
     if as_of is not None:
         as_of_us = to_us(as_of, "as_of")
     elif listed:
-        as_of_us = max(event._at_us for event in listed)
+        as_of_us = max(map(_AT_US, listed))
     else:
         as_of_us = 0
     rules = definition._rules

@@ -163,4 +163,4 @@ class SlaPolicy:
             ArgumentTypeError: *events* is not an iterable of ``TicketEvent`` values.
         """
         listed = items_of(events, "events", "TicketEvent")
-        return tuple(d.evaluate(listed, as_of, ticket, strict=strict) for d in self.definitions)
+        return tuple([d.evaluate(listed, as_of, ticket, strict=strict) for d in self.definitions])

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from itsm_core._instant import parse_instant, to_us
@@ -69,6 +70,10 @@ _RESET_ATTACH = APPLIES | START | RESET
 _Seen = tuple[int, int, TicketEvent]
 
 
+_ONLY_EVENTS = frozenset({TicketEvent})
+_AT_US = attrgetter("_at_us")
+
+
 def ordered(events: Iterable[TicketEvent]) -> tuple[list[TicketEvent], list[int] | None]:
     """The events as a list, and ``None`` if already in time order, else the stable order."""
     if type(events) is list:
@@ -83,13 +88,14 @@ def ordered(events: Iterable[TicketEvent]) -> tuple[list[TicketEvent], list[int]
                 f"events: expected an iterable of TicketEvent, got {type(events).__name__} "
                 f"{shown(events)}"
             ) from None
-    for index, event in enumerate(listed):
-        if not isinstance(event, TicketEvent):
-            raise ArgumentTypeError(
-                f"events[{index}]: expected a TicketEvent, got {type(event).__name__} "
-                f"{shown(event)}"
-            )
-    stamps = [event._at_us for event in listed]
+    if not _ONLY_EVENTS.issuperset(map(type, listed)):  # a subclass, or not an event
+        for index, event in enumerate(listed):
+            if not isinstance(event, TicketEvent):
+                raise ArgumentTypeError(
+                    f"events[{index}]: expected a TicketEvent, got {type(event).__name__} "
+                    f"{shown(event)}"
+                )
+    stamps = list(map(_AT_US, listed))
     if stamps == sorted(stamps):
         return listed, None
     return listed, sorted(range(len(listed)), key=stamps.__getitem__)  # stable for ties
@@ -161,7 +167,7 @@ def replay(definition: SlaDefinition, events: Iterable[TicketEvent], as_of: date
     if as_of is not None:
         as_of_us = to_us(as_of, "as_of")
     elif listed:
-        as_of_us = max(event._at_us for event in listed)
+        as_of_us = max(map(_AT_US, listed))
     else:
         as_of_us = 0
     rules = definition._rules
