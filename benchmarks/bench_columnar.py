@@ -104,7 +104,9 @@ def run(rows: int, *, columnar_only: bool = False) -> None:
               f"cpu {cpu:7.3f} s  {cpu / base_cpu:5.1f}x")
     if not columnar_only:
         print(f"  reports byte-identical: {same}; pure CLI / columnar CLI: "
-              f"{figures['pure CLI --jobs 1'][0] / figures['CLI --engine columnar'][0]:.2f}x")
+              f"{figures['pure CLI --jobs 1'][0] / figures['CLI --engine columnar'][0]:.2f}x; "
+              f"pure CLI / csv.reader (CPU): "
+              f"{figures['pure CLI --jobs 1'][1] / figures['csv.reader alone'][1]:.2f}x")
 
 
 if __name__ == "__main__":
