@@ -41,6 +41,7 @@ __all__ = [
     "parse_number",
     "parse_ratio",
     "ratio_text",
+    "report_percent",
 ]
 
 #: The most digits the numerator, and the denominator, of a number from configuration may
@@ -250,6 +251,27 @@ def format_percent(ratio: Fraction, places: int | None = None) -> str:
     text = f"{whole}.{frac:0{digits}d}" if digits else str(whole)
     if places is None and "." in text:
         text = text.rstrip("0").rstrip(".")
+    return f"{sign}{text}%"
+
+
+def report_percent(share: Fraction | None, *, higher_is_worse: bool = False) -> str:
+    """*share* as a report shows it: a percentage with at most three decimals, cut towards
+    the worse side so that it never looks better than it is (down for a share where higher
+    is better, such as tickets met; up where higher is worse, such as tickets reopened);
+    ``"-"`` for ``None``.  Display only: never decide with it.
+
+    >>> report_percent(Fraction(1, 3)), report_percent(Fraction(1, 3), higher_is_worse=True)
+    ('33.333%', '33.334%')
+    >>> report_percent(Fraction(19, 20)), report_percent(Fraction(199999, 200000)), report_percent(None)
+    ('95%', '99.999%', '-')
+    """
+    if share is None:
+        return "-"
+    scaled = share.numerator * 100_000  # thousandths of a percent, floored or ceiled
+    thousandths = -(-scaled // share.denominator) if higher_is_worse else scaled // share.denominator
+    sign = "-" if thousandths < 0 else ""
+    whole, frac = divmod(abs(thousandths), 1000)
+    text = f"{whole}.{frac:03d}".rstrip("0").rstrip(".")
     return f"{sign}{text}%"
 
 

@@ -8,11 +8,11 @@ of a :class:`~itsm_core.service.report.ServiceReport`.
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from itsm_core._instant import format_duration
+from itsm_core.ratios import report_percent as percent
 from itsm_core.service.continuity_report import ContinuityReport, ServiceContinuity
 from itsm_core.service.kpi_report import KpiRow
 from itsm_core.service.result import Verdict
@@ -34,23 +34,9 @@ CHECK_HEADER = ["service", "measure", "objective", "target", "achieved", "verdic
 ACTION = "improvement action needed"
 
 
-def percent(share: Fraction | None) -> str:
-    """*share* as a percentage, truncated towards zero to at most three decimals (a value
-    shown never looks better than it is); ``"-"`` for ``None``.
-
-    >>> percent(Fraction(19, 20)), percent(Fraction(199999, 200000)), percent(None)
-    ('95%', '99.999%', '-')
-    """
-    if share is None:
-        return "-"
-    value = (Decimal(share.numerator * 100_000 // share.denominator) / 1000).quantize(
-        Decimal("0.001"), ROUND_DOWN)
-    text = f"{value:f}".rstrip("0").rstrip(".")
-    return f"{text}%"
-
-
 def points(margin: Fraction | None) -> str:
-    """A margin over a goal in percentage points, signed, truncated like :func:`percent`.
+    """A margin over a goal in percentage points, signed, cut down like
+    :func:`~itsm_core.ratios.report_percent`.
 
     >>> points(Fraction(-1, 200)), points(Fraction(1, 20)), points(None)
     ('-0.5 pt', '+5 pt', '-')
@@ -92,7 +78,8 @@ def kpi_rows(report: ServiceReport) -> list[KpiRow]:
 
 def kpi_cells(row: KpiRow) -> list[str]:
     """One group's row of the incident KPI table (times rounded up to the minute, rates
-    truncated like :func:`percent`, the ageing buckets' counts in order).
+    cut towards the worse side by :func:`~itsm_core.ratios.report_percent`: first contact
+    down, reopened up; the ageing buckets' counts in order).
 
     >>> kpi_cells(KpiRow(group=("Desk",), period="2025", resolved=2, first_contact=1,
     ...                  mttr=timedelta(minutes=90), backlog=1, ageing=(1, 0)))
@@ -101,7 +88,8 @@ def kpi_cells(row: KpiRow) -> list[str]:
     group = ", ".join("-" if v is None else str(v) for v in row.group) or "all"
     return [group, str(row.acknowledged), duration_up(row.mtta), duration_up(row.mtta_business),
             str(row.resolved), duration_up(row.mttr), duration_up(row.mttr_business),
-            percent(row.first_contact_rate), percent(row.reopen_rate), str(row.backlog),
+            percent(row.first_contact_rate), percent(row.reopen_rate, higher_is_worse=True),
+            str(row.backlog),
             " ".join(map(str, row.ageing))]
 
 

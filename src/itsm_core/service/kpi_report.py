@@ -19,6 +19,7 @@ from typing import Any
 import attrs
 
 from itsm_core._instant import duration_in_words, format_duration
+from itsm_core.ratios import report_percent
 
 __all__ = ["KpiReport", "KpiRow"]
 
@@ -104,10 +105,6 @@ def _words(value: timedelta | None) -> str:
     return "-" if value is None else duration_in_words(value)
 
 
-def _percent(value: Fraction | None) -> str:
-    return "-" if value is None else f"{float(value * 100):.1f}%"
-
-
 @attrs.frozen(kw_only=True)
 class KpiReport:
     """Incident KPIs per group (the values of the *by* fields) and period.
@@ -159,7 +156,8 @@ class KpiReport:
                 f"{row.period} {group}: MTTA {_words(row.mtta)} ({_words(row.mtta_business)} "
                 f"business, {row.acknowledged}), MTTR {_words(row.mttr)} "
                 f"({_words(row.mttr_business)} business, {row.resolved}), first contact "
-                f"{_percent(row.first_contact_rate)}, reopened {_percent(row.reopen_rate)}, "
+                f"{report_percent(row.first_contact_rate)}, reopened "
+                f"{report_percent(row.reopen_rate, higher_is_worse=True)}, "
                 f"backlog {row.backlog} "
                 f"[{' '.join(f'{n}' for n in row.ageing)}]")
         return "\n".join(lines)

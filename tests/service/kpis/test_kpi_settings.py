@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from itsm_core.calendar import BusinessCalendar
 from itsm_core.errors import ArgumentTypeError, ConfigError, InvalidArgumentError, UnknownNameError
+from itsm_core.ratios import report_percent
+from itsm_core.service._render import kpi_cells
 from itsm_core.service.kpi_report import KpiReport, KpiRow
 from itsm_core.service.kpi_settings import DEFAULT_BUCKETS, KpiSettings
 
@@ -97,7 +102,26 @@ def test_report_text_and_data() -> None:
                ageing=(2, 1)),))
     assert str(report).splitlines()[1] == (
         "2025-03 DB: MTTA 30 minutes (20 minutes business, 2), MTTR 5 hours (3 hours "
-        "business, 2), first contact 50.0%, reopened 50.0%, backlog 3 [2 1]")
+        "business, 2), first contact 50%, reopened 50%, backlog 3 [2 1]")
     row = report.to_dict()["rows"][0]
     assert (row["mttr"], row["reopen_rate"], row["ageing"]) == ("PT5H", "1/2", [2, 1])
     assert report.to_dict()["buckets"] == ["PT0S-P1D", "P1D+"]
+
+
+def test_rates_never_look_better_than_they_are() -> None:
+    """A third of the tickets reopened shows as 33.334% (up: higher is worse), a third
+    resolved at first contact as 33.333% (down), in the KPI text and the report's table."""
+    row = KpiRow(group=("DB",), period="2025-03", resolved=3, first_contact=1, reopened=1)
+    text = str(KpiReport(by=("group",), period="month", buckets=(), rows=(row,)))
+    assert "first contact 33.333%, reopened 33.334%" in text
+    cells = kpi_cells(row)
+    assert (cells[7], cells[8]) == ("33.333%", "33.334%")
+
+
+@given(st.integers(0, 10**6), st.integers(1, 10**6))
+def test_report_percent_is_within_a_thousandth_on_the_worse_side(part: int, whole: int) -> None:
+    share = Fraction(part, whole)
+    down = Fraction(report_percent(share)[:-1]) / 100
+    up = Fraction(report_percent(share, higher_is_worse=True)[:-1]) / 100
+    assert down <= share <= up
+    assert share - down < Fraction(1, 100_000) and up - share < Fraction(1, 100_000)
