@@ -29,7 +29,8 @@ from itsm_core.cli.columnar import (
     columnar_support,
     evaluate_columnar,
 )
-from itsm_core.cli.columnar_read import instants_us, read_columns
+from itsm_core.cli.columnar_read import read_columns
+from itsm_core.cli.columnar_times import instants_us
 from itsm_core.cli.csvread import read_event_log
 from itsm_core.cli.evaluate import events_from_records
 from itsm_core.cli.policyfile import load_demo_policy

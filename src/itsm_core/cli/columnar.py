@@ -36,7 +36,8 @@ from typing import IO, Any
 
 import attrs
 
-from itsm_core.cli.columnar_read import Columns, instants_us, read_columns
+from itsm_core.cli.columnar_read import Columns, read_columns
+from itsm_core.cli.columnar_times import instants_us
 from itsm_core.cli.csvread import DEFAULT_MISSING, SkippedRow
 from itsm_core.cli.timeparse import DAY_FIRST, make_time_parser
 from itsm_core.errors import NaiveDatetimeError
@@ -149,12 +150,13 @@ def run_columns(read: Columns, stamps: Any, reasons: Sequence[str | None],
                 ) -> ColumnarResult:
     """Evaluate the rows *read* (:func:`~itsm_core.cli.columnar_read.read_columns`) whose
     distinct times are *stamps* (UTC µs) or, where *reasons* says, unreadable
-    (:func:`~itsm_core.cli.columnar_read.instants_us`); the arguments as for
+    (:func:`~itsm_core.cli.columnar_times.instants_us`); the arguments as for
     :func:`evaluate_columnar`.
 
     >>> import io
     >>> from itsm_core.sla import SlaPolicy
-    >>> from itsm_core.cli.columnar_read import Columns, instants_us, read_columns
+    >>> from itsm_core.cli.columnar_read import Columns, read_columns
+    >>> from itsm_core.cli.columnar_times import instants_us
     >>> p = SlaPolicy.from_dict({"definitions": [{"name": "r", "targets": "PT1H"}]})
     >>> read = read_columns(io.BytesIO(b"n,s,t\\nA,New,2016-03-01T09:00+01:00\\n"),
     ...                     roles={"ticket": "n", "state": "s", "at": "t"}, fields=())

@@ -36,14 +36,9 @@ from datetime import datetime, tzinfo
 from typing import Any, TextIO
 
 from itsm_core.cli.columnar import columnar_support, run_columns
-from itsm_core.cli.columnar_read import (
-    Columns,
-    date_kinds,
-    instants_us,
-    read_columns,
-    slash_match,
-)
+from itsm_core.cli.columnar_read import Columns, read_columns
 from itsm_core.cli.columnar_source import BAD_GZIP, NOT_UTF8, UNREADABLE
+from itsm_core.cli.columnar_times import date_kinds, instants_us, slash_match
 from itsm_core.cli.columns import ColumnMap, parse_column_spec
 from itsm_core.cli.csvread import PROGRESS_EVERY, RowLog
 from itsm_core.cli.evaluate import group_keys
