@@ -10,6 +10,7 @@ by ticket and shuffled, on a local two-process cluster.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 from datetime import timedelta
 from pathlib import Path
@@ -55,7 +56,8 @@ def dask_report(frame: pd.DataFrame, engine: str, by: Any, period: Any, parts: i
 @given(st.data())
 def test_columnar_equals_pure_on_random_slices(data: st.DataObject) -> None:
     """Random row subsets (whole tickets cut in the middle, priorities blanked, rows
-    reordered), random grouping and as_of: both engines give the one-process report."""
+    reordered), random grouping and as_of (or none: each ticket as of its own last event):
+    both engines give the one-process report."""
     rows = data.draw(st.lists(st.integers(0, len(FRAME) - 1), min_size=0, max_size=120,
                               unique=True))
     frame = FRAME.iloc[sorted(rows) if data.draw(st.booleans()) else rows].copy()
@@ -63,7 +65,7 @@ def test_columnar_equals_pure_on_random_slices(data: st.DataObject) -> None:
     if len(frame):
         frame.iloc[[b % len(frame) for b in blanks], frame.columns.get_loc("priority")] = None
     by, period = data.draw(st.sampled_from(GROUPINGS))
-    as_of = AS_OF - timedelta(days=data.draw(st.integers(0, 200)))
+    as_of = data.draw(st.none() | st.integers(0, 200).map(lambda d: AS_OF - timedelta(days=d)))
     expected = one_process(frame, by, period, as_of=as_of, strict=False)
     for engine in ("columnar", "pure"):
         got = dask_report(frame, engine, by, period, as_of=as_of, strict=False)
@@ -72,12 +74,13 @@ def test_columnar_equals_pure_on_random_slices(data: st.DataObject) -> None:
 
 def test_count_frame_is_the_pure_accumulator() -> None:
     """The columnar count of one frame, report for report, not only the report frame."""
-    for by, period in GROUPINGS:
-        counted = count_frame(FRAME, POLICY, roles=ROLES, tz="Europe/London", as_of=AS_OF,
+    for (by, period), as_of in itertools.product(GROUPINGS, (AS_OF, None)):
+        counted = count_frame(FRAME, POLICY, roles=ROLES, tz="Europe/London", as_of=as_of,
                               strict=True, by=by, period=period)
         assert counted is not None
-        pure = _counted(evaluate_frame(FRAME, POLICY, **OPTIONS), by, period)
+        pure = _counted(evaluate_frame(FRAME, POLICY, **{**OPTIONS, "as_of": as_of}), by, period)
         assert counted.report().rows == pure.report().rows
+        assert counted.not_evaluated() == pure.not_evaluated()
 
 
 def test_strict_raises_the_pure_error() -> None:
@@ -118,18 +121,20 @@ def test_a_partition_the_core_cannot_read_goes_pure(hole: object) -> None:
 def test_engine_choice() -> None:
     with pytest.raises(InvalidArgumentError, match="engine: unknown engine 'fast'"):
         dask_report(FRAME, "fast", ("definition",), None)
-    with pytest.raises(InvalidArgumentError, match="no as_of"):
-        dask_report(FRAME, "columnar", ("definition",), None, as_of=None)
+    # no as_of: each ticket as of its own last event, on the columnar core too
+    pd.testing.assert_frame_equal(dask_report(FRAME, "columnar", ("definition",), None,
+                                              as_of=None),
+                                  one_process(FRAME, ("definition",), None, as_of=None))
     with pytest.raises(InvalidArgumentError, match="a cycle column"):
         dask_report(FRAME, "columnar", ("definition", "cycle"), None)
     fielded = SlaPolicy.from_dict({"definitions": [{"name": "r", "targets": "PT1H",
                                                     "applies": {"field": "category",
                                                                 "in": ["Network"]}}]})
-    assert frame_support(fielded, by=(), period=None, as_of=AS_OF, fields=()) == \
+    assert frame_support(fielded, by=(), period=None, fields=()) == \
         "SLA 'r' has conditions that read more than the state"
     # auto: the pure engine where the columnar one cannot run, the same report
-    pd.testing.assert_frame_equal(dask_report(FRAME, "auto", ("definition",), None, as_of=None),
-                                  one_process(FRAME, ("definition",), None, as_of=None))
+    pd.testing.assert_frame_equal(dask_report(FRAME, "auto", ("definition", "cycle"), None),
+                                  one_process(FRAME, ("definition", "cycle"), None))
 
 
 def test_both_engines_from_files_on_a_local_cluster(tmp_path: Path) -> None:

@@ -45,6 +45,7 @@ from typing import Any
 import attrs
 
 from itsm_core._instant import to_us
+from itsm_core.errors import InvalidArgumentError
 from itsm_core.integrations.columnar_core_replay import Replay
 from itsm_core.sla.compliance import ComplianceAccumulator
 from itsm_core.sla.conditions import Always
@@ -143,7 +144,8 @@ def columnar_support(policy: SlaPolicy) -> str | None:
 def evaluate_columns(read: Any, stamps: Any, keep: Any, policy: SlaPolicy, *,
                      parse: Callable[[Any], datetime], as_of: datetime | None,
                      by: Sequence[str], period: str | None, strict: bool = False,
-                     vector: bool = True, chunk_rows: int = CHUNK_ROWS) -> ColumnsEvaluated:
+                     vector: bool = True, chunk_rows: int = CHUNK_ROWS,
+                     each_own: bool = False) -> ColumnsEvaluated:
     """Evaluate every ticket of *read* (a :class:`ColumnArrays`) through *policy*.
 
     Args:
@@ -160,6 +162,12 @@ def evaluate_columns(read: Any, stamps: Any, keep: Any, policy: SlaPolicy, *,
         vector: ``False`` replays every ticket with the per-event machine (the tests
             compare it with the numpy replay of the simple tickets).
         chunk_rows: rows replayed at a time (whole tickets; a longer ticket is one chunk).
+        each_own: evaluate each ticket as of its own last event, as ``SlaPolicy.evaluate``
+            does without an ``as_of`` (*as_of* must be ``None``; the result's ``as_of``
+            is then ``None``).
+
+    Raises:
+        InvalidArgumentError: *each_own* with an *as_of*.
 
     >>> import numpy as np
     >>> from itsm_core.sla import SlaPolicy
@@ -172,6 +180,8 @@ def evaluate_columns(read: Any, stamps: Any, keep: Any, policy: SlaPolicy, *,
     ...                  by=("definition",), period=None).tickets
     0
     """
+    if each_own and as_of is not None:
+        raise InvalidArgumentError("each_own: given with an as_of; expected one or the other")
     np = _numpy()
     ticket_codes = read.ticket
     # ticket order: first row (kept or not: the order the caller's rows give)
@@ -192,7 +202,7 @@ def evaluate_columns(read: Any, stamps: Any, keep: Any, policy: SlaPolicy, *,
     if len(t):  # the first row (ticket order, then row order) holding each, as read
         latest = parse(read.times[int(read.at[rows_sorted[int(np.argmax(t))]])])
         earliest = parse(read.times[int(read.at[rows_sorted[int(np.argmin(t))]])])
-    shown_as_of = as_of if as_of is not None else latest
+    shown_as_of = None if each_own else as_of if as_of is not None else latest
     as_of_us = None if shown_as_of is None else to_us(shown_as_of, "as_of")
     tk = ticket_codes[rows_sorted]
     bounds = np.flatnonzero(np.diff(tk)) + 1
@@ -209,7 +219,8 @@ def evaluate_columns(read: Any, stamps: Any, keep: Any, policy: SlaPolicy, *,
         last = max(int(np.searchsorted(ends, lo + chunk_rows, side="right")), first + 1)
         hi = int(ends[last - 1])
         t_part = t[lo:hi]
-        Replay(read=read, rows=rows_sorted[lo:hi], t=t_part, cut=t_part <= as_of_us,
+        cut = np.ones(len(t_part), dtype=bool) if as_of_us is None else t_part <= as_of_us
+        Replay(read=read, rows=rows_sorted[lo:hi], t=t_part, cut=cut,
                starts=(starts[first:last] - lo).tolist(), ends=(ends[first:last] - lo).tolist(),
                as_of_us=as_of_us, policy=policy, by=tuple(by), period=period, parse=parse,
                strict=strict).run(accumulator, vector=vector)

@@ -20,7 +20,7 @@ neither text nor an integer) gives ``None``: the caller evaluates it with
 >>> as_of = datetime(2025, 1, 7, tzinfo=timezone.utc)
 >>> frame = pd.DataFrame({"ticket": ["A", "A"], "state": ["New", "Resolved"],
 ...                       "at": ["2025-01-06T09:00Z", "2025-01-06T15:00Z"]})
->>> frame_support(policy, by=("definition", "stage"), period=None, as_of=as_of, fields=[])
+>>> frame_support(policy, by=("definition", "stage"), period=None, fields=[])
 >>> counted = count_frame(frame, policy, roles={"ticket": "ticket", "at": "at", "state": "state",
 ...                       "priority": "priority"}, tz=None, as_of=as_of, strict=True,
 ...                       by=("definition", "stage"), period=None)
@@ -58,7 +58,7 @@ def _numpy() -> Any:
 
 
 def frame_support(policy: SlaPolicy, *, by: Sequence[str], period: str | None,
-                  as_of: datetime | None, fields: Sequence[str]) -> str | None:
+                  fields: Sequence[str]) -> str | None:
     """Why :func:`count_frame` cannot count frames for this evaluation (``None``: it can).
 
     *fields* are the frame's columns carried as ticket fields (every grouping key that
@@ -66,14 +66,12 @@ def frame_support(policy: SlaPolicy, *, by: Sequence[str], period: str | None,
 
     >>> from itsm_core.sla import SlaPolicy
     >>> p = SlaPolicy.from_dict({"definitions": [{"name": "r", "targets": "PT1H"}]})
-    >>> frame_support(p, by=("definition",), period=None, as_of=None, fields=())
-    'no as_of: each ticket would be evaluated as of its own last event'
+    >>> frame_support(p, by=("definition", "group"), period=None, fields=())
+    "grouping by 'group', a cycle column"
     """
     reason = columnar_support(policy)
     if reason is not None:
         return reason
-    if as_of is None:
-        return "no as_of: each ticket would be evaluated as of its own last event"
     other = [name for name in by if name not in _BUILT_IN and name not in fields]
     if other:
         return f"grouping by {other[0]!r}, a cycle column"
@@ -100,7 +98,7 @@ def _coded(pdm: Any, np: Any, column: Any, kinds: tuple[type, ...],
 
 
 def count_frame(frame: pd.DataFrame, policy: SlaPolicy, *, roles: Mapping[str, str],
-                tz: str | tzinfo | None, as_of: datetime, strict: bool, by: Sequence[str],
+                tz: str | tzinfo | None, as_of: datetime | None, strict: bool, by: Sequence[str],
                 period: str | None) -> ComplianceAccumulator | None:
     """The outcomes of every ticket of *frame* counted (cycles grouped by *by* and
     *period*), as ``evaluate_frame`` and ``compliance_frame`` count them; ``None`` when a
@@ -149,7 +147,7 @@ def count_frame(frame: pd.DataFrame, policy: SlaPolicy, *, roles: Mapping[str, s
                         tickets=ticket_values.tolist(), states=state[1],
                         priorities=priority[1], times=instants.tolist(), values=values)
     return evaluate_columns(read, instants, None, policy, parse=_utc, as_of=as_of, by=by,
-                            period=period, strict=strict).accumulator
+                            period=period, strict=strict, each_own=as_of is None).accumulator
 
 
 def _utc(us: int) -> datetime:

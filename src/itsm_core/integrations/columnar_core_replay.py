@@ -58,8 +58,9 @@ class Replay:
     Built with the sorted rows and their context: ``read`` (the
     :class:`~itsm_core.integrations.columnar_core.ColumnArrays`), ``rows`` (row indices,
     sorted), ``t`` (their instants), ``cut`` (at or before ``as_of``), ``starts``/``ends``
-    (each ticket's slice), ``as_of_us``, ``policy``, ``by``, ``period``, ``parse`` (the
-    time text of ``read.times`` to an aware datetime, as the caller reads it) and
+    (each ticket's slice), ``as_of_us`` (``None``: each ticket as of its own last event),
+    ``policy``, ``by``, ``period``, ``parse`` (the time text of ``read.times`` to an aware
+    datetime, as the caller reads it) and
     ``strict`` (a ticket the core evaluates itself: as ``SlaDefinition.evaluate``).
 
     >>> Replay(by=("definition",)).by
@@ -75,7 +76,7 @@ class Replay:
     cut: Any
     starts: list[int]
     ends: list[int]
-    as_of_us: int
+    as_of_us: int | None  # None: each ticket as of its own last event
     policy: SlaPolicy
     by: tuple[str, ...]
     period: str | None
@@ -96,6 +97,10 @@ class Replay:
         sizes = np.array(self.ends, dtype=np.int64) - starts
         counts = np.add.reduceat(self.cut.astype(np.int64), starts)
         self.limit = (starts + counts).tolist()
+        # the instant each ticket's open cycle is measured to: as_of, or its last event
+        own = self.as_of_us is None
+        self.until: list[int] = (self.t[np.array(self.ends, dtype=np.int64) - 1].tolist()
+                                 if self.as_of_us is None else [self.as_of_us] * tickets)
         self.ticket_ids = [read.tickets[c] for c in read.ticket[rows[starts]].tolist()]
         tix = np.repeat(np.arange(tickets, dtype=np.int64), sizes)[self.cut]
         t_cut = self.t[self.cut]
@@ -119,7 +124,8 @@ class Replay:
                                          dtype=np.int64),
                         resume=definition.on_reopen == "resume",
                         restart=definition.on_priority_change == "restart",
-                        as_of_us=self.as_of_us, engine=definition.calendar._engine)
+                        as_of_us=np.array(self.until, dtype=np.int64) if own
+                        else self.as_of_us, engine=definition.calendar._engine)
                 except (InvalidArgumentError, NoBusinessTimeError):
                     pass  # a span the calendar refuses: ticket by ticket
                 else:
@@ -213,7 +219,7 @@ class Replay:
                                       read.states[int(read.state[row])],
                                       read.priorities[int(read.priority[row])],
                                       {k: v for k, v in values.items() if v is not None}))
-        as_of = (_EPOCH + _ONE_US * self.as_of_us)
+        as_of = None if self.as_of_us is None else _EPOCH + _ONE_US * self.as_of_us
         return definition.evaluate(events, as_of, self.ticket_ids[index],
                                    strict=self.strict)
 
@@ -231,7 +237,7 @@ class Replay:
         times, state, keys = self._event_lists()
         resume = definition.on_reopen == "resume"
         restart = definition.on_priority_change == "restart"
-        as_of_us = self.as_of_us
+        until = self.until
         # cycles: [start, key, target, running, segs(list of (running, start)), stop, cancelled]
         per_ticket: list[Any] = []
         seg_a: list[int] = []
@@ -300,7 +306,7 @@ class Replay:
             else:
                 for cycle in cycles:
                     segs = cycle[4]
-                    stop = as_of_us if cycle[5] is None else cycle[5]
+                    stop = until[index] if cycle[5] is None else cycle[5]
                     for k, (running, start) in enumerate(segs):
                         if running:
                             seg_a.append(start)
@@ -309,15 +315,16 @@ class Replay:
         try:
             elapsed = _elapsed_many_us(definition.calendar._engine, seg_a, seg_b).tolist()
         except (InvalidArgumentError, NoBusinessTimeError):
-            return self._measure_each(definition, per_ticket)
+            return self._measure_each(definition, chosen, per_ticket)
         return _finish(per_ticket, iter(elapsed))
 
-    def _measure_each(self, definition: SlaDefinition, per_ticket: list[Any]) -> list[Any]:
+    def _measure_each(self, definition: SlaDefinition, chosen: list[int],
+                      per_ticket: list[Any]) -> list[Any]:
         """One ticket at a time, for a calendar that refuses some span: those tickets go
         to the core (for its exact message)."""
         engine = definition.calendar._engine
         out = []
-        for found in per_ticket:
+        for index, found in zip(chosen, per_ticket, strict=True):
             if not isinstance(found, list):
                 out.append(found)
                 continue
@@ -325,7 +332,7 @@ class Replay:
                 values = []
                 for cycle in found:
                     segs = cycle[4]
-                    stop = self.as_of_us if cycle[5] is None else cycle[5]
+                    stop = self.until[index] if cycle[5] is None else cycle[5]
                     for k, (running, start) in enumerate(segs):
                         if running:
                             values.append(engine.elapsed(

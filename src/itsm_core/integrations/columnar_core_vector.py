@@ -74,7 +74,7 @@ class VectorCycles:
 
 
 def simple_cycles(tix: Any, t: Any, state: Any, key: Any, tickets: int, *, flags: Any,
-                  budgets: Any, resume: bool, restart: bool, as_of_us: int, engine: Any,
+                  budgets: Any, resume: bool, restart: bool, as_of_us: Any, engine: Any,
                   ) -> VectorCycles:
     """Replay the simple tickets of one definition (see the module docstring).
 
@@ -86,7 +86,8 @@ def simple_cycles(tix: Any, t: Any, state: Any, key: Any, tickets: int, *, flags
         flags: the clock flags of each state code; budgets: the budget (µs) of each
             priority code, ``-1`` for none.
         resume, restart: ``on_reopen == "resume"``, ``on_priority_change == "restart"``.
-        as_of_us: the instant an open cycle is measured to; engine: the calendar's timeline.
+        as_of_us: the instant an open cycle is measured to (µs), or an array of one per
+            ticket; engine: the calendar's timeline.
 
     Raises:
         InvalidArgumentError, NoBusinessTimeError: the calendar refuses a span (the caller
@@ -158,7 +159,8 @@ def simple_cycles(tix: Any, t: Any, state: Any, key: Any, tickets: int, *, flags
     changed = np.zeros(n, dtype=bool)
     changed[1:] = run[1:] != run[:-1]
     bounds = np.flatnonzero(ok[segno] & ((idx == first_ev) | (body & (changed | key_change))))
-    stop_us = np.where(ended, t[np.minimum(stop_at, n - 1)], as_of_us)
+    until = as_of_us[who] if np.ndim(as_of_us) else as_of_us  # per ticket, or one instant
+    stop_us = np.where(ended, t[np.minimum(stop_at, n - 1)], until)
     owner = segno[bounds]
     upto = stop_us[owner]
     if len(bounds) > 1:

@@ -204,8 +204,8 @@ def compliance_report_dask(events: Any, policy: SlaPolicy, *,
     columnar core the command line's ``--engine columnar`` uses (numpy; see
     :mod:`itsm_core.integrations.columnar_core`), several times faster, for a policy
     and grouping it supports (:func:`~itsm_core.integrations.columnar_core_frame.frame_support`:
-    state-only conditions, targets by priority, an *as_of*, grouping keys that are
-    built in or ticket fields); ``"auto"`` (the default) the columnar core when it
+    state-only conditions, targets by priority, grouping keys that are built in or
+    ticket fields; with or without *as_of*); ``"auto"`` (the default) the columnar core when it
     supports them, else pure.  A partition whose values the core would read otherwise
     (a state that is not text, a missing ticket id) is evaluated pure.  The report is
     the same whichever engine runs.
@@ -260,8 +260,7 @@ def _columnar_roles(meta: pd.DataFrame, policy: SlaPolicy, options: dict[str, An
     if engine == "pure":
         return None
     roles, carried = _roles(meta, options["columns"], options["fields"])
-    reason = frame_support(policy, by=by, period=period, as_of=options["as_of"],
-                           fields=carried)
+    reason = frame_support(policy, by=by, period=period, fields=carried)
     if reason is None:
         return roles
     if engine == "columnar":
