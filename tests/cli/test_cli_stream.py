@@ -20,10 +20,11 @@ from datetime import timezone
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from itsm_core.cli import stream as stream_module
+from itsm_core.cli import worker as worker_module
 from itsm_core.cli.csvread import collect_rows, read_header
 from itsm_core.cli.jobs import ExportResult, ExportWork, evaluate_export
 from itsm_core.cli.policyfile import load_policy
@@ -89,6 +90,30 @@ def test_folding_while_reading_changes_nothing(lines: list[tuple[str, ...]], eve
     text = _text(lines)
     work = _work(timezone.utc if zone else None, cycles)
     assert _outcome(text, every, work, 1) == _outcome(text, NEVER, work, 1)
+
+
+OPEN_THREE = [("INC0", "New", "2016-03-01T09:00:00Z", "1 - Critical", "N"),
+              ("INC1", "New", "2016-03-01T10:00:00Z", "3 - Moderate", "N"),
+              ("INC2", "New", "2016-03-02T10:00:00Z", "1 - Critical", "N"),
+              ("INC2", "Active", "2016-03-03T10:00:00Z", "1 - Critical", "N")]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(rows, max_size=40), st.integers(1, 3),
+       st.sampled_from([True, True, True, False]), st.booleans())
+@example(OPEN_THREE, 1, True, False)  # three tickets still open: evaluated again at the end
+def test_counting_a_chunk_in_pieces_changes_nothing(
+        lines: list[tuple[str, ...]], piece: int, zone: bool, cycles: bool) -> None:
+    """A chunk is read and counted a few tickets at a time (worker._PIECE): one ticket or
+    two at a time gives what the whole chunk at once gives (counts, lists, the latest and
+    earliest times, the open tickets evaluated again, a naive time's error)."""
+    text = _text(lines)
+    work = _work(timezone.utc if zone else None, cycles)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(worker_module, "_PIECE", 10**9)
+        whole = _outcome(text, NEVER, work, 1)
+        patch.setattr(worker_module, "_PIECE", piece)
+        assert _outcome(text, NEVER, work, 1) == whole
 
 
 def test_unreadable_times_folded_early_name_the_columns_order() -> None:

@@ -43,6 +43,7 @@ __all__ = ["ChunkRead", "Counted", "DemoWork", "Evaluator", "ExportWork", "demo_
            "unpack_chunk"]
 
 _OPEN = frozenset({Stage.RUNNING, Stage.PAUSED})  # a cycle evaluated again at the end
+_PIECE = 64  # tickets read and counted at a time
 
 
 @attrs.frozen(kw_only=True)
@@ -233,7 +234,11 @@ class Evaluator:
         (True, True)
         """
         work = self.work
-        counted = self.count(self.read(chunk, order), as_of)
+        # a few tickets at a time: their events and outcomes die young, and the garbage
+        # collector is not kept walking a whole chunk's objects
+        counted = _joined([(start, self.count(self.read(chunk[start:start + _PIECE], order),
+                                              as_of))
+                           for start in range(0, len(chunk), _PIECE)], work)
         kept = b""
         if archive:
             kept = zlib.compress(pack_chunk(chunk) if packed is None else packed, 1)
@@ -270,6 +275,29 @@ class Evaluator:
                 if work.cycles and lines is not None:
                     lines += ((index, line) for line in outcome_lines(outcome))
         return accumulator
+
+
+def _joined(parts: list[tuple[int, Counted]], work: ExportWork) -> Counted:
+    """The pieces of a chunk counted (each with its first position), as one count of the
+    whole chunk: what :meth:`Evaluator.count` gives on :meth:`Evaluator.read` of it."""
+    accumulator = ComplianceAccumulator(work.by, work.period)
+    naive = [part.naive for _, part in parts if part.naive is not None]
+    latest = earliest = None
+    for _, part in parts:
+        accumulator.merge(part.accumulator)
+        if part.latest is not None and (latest is None or part.latest > latest):
+            latest = part.latest  # at a tie, the first piece's (as the whole chunk's)
+        if part.earliest is not None and (earliest is None or part.earliest < earliest):
+            earliest = part.earliest
+    skipped = [row for _, part in parts for row in part.skipped]
+    if naive:  # as the whole chunk read: nothing counted, the first naive time
+        return Counted(accumulator=ComplianceAccumulator(work.by, work.period),
+                       skipped=skipped, naive=min(naive), tickets=0, latest=None, pending=[])
+    return Counted(accumulator=accumulator, skipped=skipped, naive=None,
+                   tickets=sum(part.tickets for _, part in parts), latest=latest,
+                   pending=[(start + position, later) for start, part in parts
+                            for position, later in part.pending],
+                   earliest=earliest, cycles=[line for _, part in parts for line in part.cycles])
 
 
 def _open(outcome: SlaOutcome) -> bool:
