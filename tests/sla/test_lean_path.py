@@ -19,11 +19,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies_sla import CALENDARS, MINUTE, T0, at
 
+from itsm_core.calendar import BusinessCalendar
 from itsm_core.errors import InvalidArgumentError
-from itsm_core.sla import SlaDefinition, SlaOutcome, TicketEvent
+from itsm_core.sla import SlaDefinition, SlaOutcome, Stage, TicketEvent
+from itsm_core.sla.building import OpenCycle, finish, finish_on
 from itsm_core.sla.cycle import SlaCycle
 from itsm_core.sla.lean import is_plain, plain_replay, replay_for
-from itsm_core.sla.replay import replay
+from itsm_core.sla.replay import ordered, replay
 
 STATES = ("New", "Active", "Waiting", "Resolved", "Closed", "Cancelled", "Draft")
 PRIORITIES = ("P1", "P2", "P3", None)
@@ -193,3 +195,105 @@ def test_the_bench_definition_is_plain_and_both_replays_agree_on_a_workday() -> 
     # 09-11 and 12-14 running: exactly the P1 target, which meets it
     assert (cycle.stage.value, cycle.elapsed, cycle.target) == ("met", timedelta(hours=4),
                                                                 timedelta(hours=4))
+
+
+@settings(max_examples=100, deadline=None)
+@given(plain_definitions(), histories(), st.one_of(st.none(), st.integers(-60, 20_000)))
+def test_outcomes_built_by_the_plain_replay_equal_outcomes_built_by_init(
+        definition: SlaDefinition, events: list[TicketEvent], as_of_minutes: int | None) -> None:
+    first = min((event.at for event in events), default=at(T0))
+    as_of = None if as_of_minutes is None else first + as_of_minutes * timedelta(minutes=1)
+    outcome = plain_replay(definition, events, as_of, "T", strict=False)
+    again = attrs.evolve(outcome)  # through SlaOutcome.__init__
+    assert again == outcome
+    assert [(a.name, getattr(again, a.name)) for a in attrs.fields(SlaOutcome)] == [
+        (a.name, getattr(outcome, a.name)) for a in attrs.fields(SlaOutcome)]
+    assert again.to_dict() == outcome.to_dict()
+    assert hash(again) == hash(outcome)
+
+
+@settings(max_examples=200, deadline=None)
+@given(histories())
+def test_ordered_gives_the_stable_time_order_and_the_latest_instant(
+        events: list[TicketEvent]) -> None:
+    listed, order, latest = ordered(iter(events))
+    assert listed == events
+    stable = sorted(range(len(events)), key=lambda i: events[i]._at_us)
+    assert (order if order is not None else list(range(len(events)))) == stable
+    assert (order is None) == (stable == list(range(len(events))))
+    assert latest == max((event._at_us for event in events), default=0)
+
+
+def _reference_finish(calendar: BusinessCalendar, cycle: OpenCycle,
+                      as_of_us: int) -> tuple[Any, ...]:
+    """A cycle's figures the plain way: each segment runs to the next one's start (or to the
+    stop, else *as_of_us*); empty ones are dropped, but an open cycle keeps its current one."""
+    end = as_of_us if cycle.stop is None else cycle.stop
+    raw, elapsed, paused = [], 0, 0
+    for i, (running, start, key, event) in enumerate(cycle.segs):
+        is_last = i == len(cycle.segs) - 1
+        seg_end = end if is_last else cycle.segs[i + 1][1]
+        if seg_end == start and (cycle.stop is not None or not is_last):
+            continue
+        spent = calendar._engine.elapsed(start, seg_end)
+        if running:
+            elapsed += spent
+        else:
+            paused += spent
+        raw.append((running, start, seg_end, key, event, calendar))
+    if cycle.cancelled:
+        stage = Stage.CANCELLED
+    elif cycle.stop is not None:
+        if cycle.due is None:
+            late = elapsed > cycle.target
+        else:
+            late = cycle.stop > calendar._engine.add(cycle.due, paused)
+        stage = Stage.BREACHED if late else Stage.MET
+    else:
+        stage = Stage.RUNNING if cycle.running else Stage.PAUSED
+    return (stage, cycle.key, calendar, cycle.start, cycle.stop, cycle.target, elapsed,
+            tuple(raw), cycle.due, list(cycle.marks))
+
+
+@st.composite
+def open_cycles(draw: st.DrawFn) -> tuple[OpenCycle, int]:
+    """A cycle as a replay leaves it (segments at non-decreasing instants, ties replacing
+    a segment; stopped, cancelled or open; a budget or a due instant), and an ``as_of``."""
+    t = T0 + draw(st.integers(0, 7 * 1440)) * MINUTE
+    priority = draw(st.sampled_from(PRIORITIES))
+    event = TicketEvent(at(t), draw(st.sampled_from(STATES)), priority)
+    due = draw(st.one_of(st.none(), st.integers(0, 3 * 1440).map(lambda m: t + m * MINUTE)))
+    cycle = OpenCycle(t, priority, draw(st.sampled_from((30, 240, 1440))) * MINUTE,
+                      draw(st.booleans()), event, due=due)
+    for _ in range(draw(st.integers(0, 6))):
+        t += draw(st.sampled_from((0, 1, 37, 600, 1440, 4000))) * MINUTE
+        priority = draw(st.sampled_from(PRIORITIES))
+        event = TicketEvent(at(t), draw(st.sampled_from(STATES)), priority)
+        if draw(st.booleans()):
+            cycle.switch(draw(st.booleans()), t, priority, event)
+        else:
+            cycle.marks.append(event)
+    ending = draw(st.sampled_from(("open", "stopped", "cancelled")))
+    if ending != "open":
+        cycle.stop = t + draw(st.sampled_from((0, 1, 90, 3000))) * MINUTE
+        cycle.cancelled = ending == "cancelled"
+    return cycle, t + draw(st.sampled_from((0, 5, 2000))) * MINUTE
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(sorted(CALENDARS)), open_cycles())
+def test_finish_measures_each_segment_like_the_plain_reference(name: str,
+                                                               drawn: tuple[OpenCycle, int],
+                                                               ) -> None:
+    cycle, as_of_us = drawn
+    definition = SlaDefinition.from_dict({"name": "f", "targets": "PT1H",
+                                          "calendar": CALENDARS[name].to_dict(),
+                                          "warnings": [0.5]})
+    expected = _reference_finish(definition.calendar, cycle, as_of_us)
+    for built in (finish_on(definition.calendar, definition._levels, cycle, as_of_us),
+                  finish(definition, cycle, as_of_us)):
+        assert (built.stage, built.priority, built.calendar, built._start_us, built._stop_us,
+                built._target_us, built._elapsed_us, built._raw_segments, built._due_us,
+                list(built._marks)) == expected
+        assert built._levels == definition._levels
+        assert attrs.evolve(built) == built

@@ -29,7 +29,6 @@ from itsm_core.sla.events import TicketEvent
 from itsm_core.sla.segment import Stage
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from collections.abc import Sequence
     from datetime import timedelta
     from fractions import Fraction
 
@@ -37,7 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from itsm_core.sla.definition import SlaDefinition
     from itsm_core.sla.targets import Targets
 
-__all__ = ["OpenCycle", "aim_of", "finish", "no_target"]
+__all__ = ["OpenCycle", "aim_of", "finish", "finish_on", "no_target"]
 
 
 class OpenCycle:
@@ -183,48 +182,20 @@ def no_target(targets: Targets, key: Any) -> str:
     return f"{targets.by} {shown(key)} has no target; expected one of {list(targets.labels())}"
 
 
-# SlaCycle's fields, in the order of the tuple cycle_of takes
+# SlaCycle's fields, each set straight into its slot by _cycle
 _FIELD_ORDER = ("stage", "priority", "_levels", "calendar", "_start_us", "_stop_us",
                 "_target_us", "_elapsed_us", "_raw_segments", "_due_us", "_marks")
 (_set_stage, _set_priority, _set_levels, _set_calendar, _set_start, _set_stop, _set_target,
  _set_elapsed, _set_raw, _set_due, _set_marks) = (SlaCycle.__dict__[name].__set__
                                                   for name in _FIELD_ORDER)
-if set(_FIELD_ORDER) != {field.name for field in attrs.fields(SlaCycle)}:  # pragma: no cover
-    raise TypeError("cycle_of must set every field of SlaCycle")
+if (set(_FIELD_ORDER) != {field.name for field in attrs.fields(SlaCycle)}
+        or any(field.validator or field.converter
+               for field in attrs.fields(SlaCycle))):  # pragma: no cover
+    raise TypeError("_cycle must set every field of SlaCycle, none checked or converted")
 _NEW = object.__new__
-
-
-def cycle_of(values: tuple[Stage, Any, tuple[tuple[Fraction, ...], tuple[timedelta, ...]],
-                           BusinessCalendar, int, int | None, int, int, tuple[RawSegment, ...],
-                           int | None, Sequence[TicketEvent]]) -> SlaCycle:
-    """The :class:`SlaCycle` with these field values (in the order of its attributes, each
-    private figure in microseconds), set straight into its slots: a replay builds one per
-    cycle, and the frozen class's ``__init__`` would pass each value through
-    ``object.__setattr__`` (nearly twice the cost; docs/design.md, "Scale and embedding").
-
-    >>> from itsm_core import BusinessCalendar
-    >>> utc = BusinessCalendar.always_open("UTC")
-    >>> values = (Stage.MET, "P1", ((), ()), utc, 0, 60_000_000, 120_000_000, 60_000_000,
-    ...           (), None, ())
-    >>> cycle_of(values) == SlaCycle(stage=Stage.MET, priority="P1", calendar=utc, start_us=0,
-    ...                              stop_us=60_000_000, target_us=120_000_000,
-    ...                              elapsed_us=60_000_000, raw_segments=())
-    True
-    """
-    stage, priority, levels, calendar, start, stop, target, elapsed, raw, due, marks = values
-    cycle: SlaCycle = _NEW(SlaCycle)
-    _set_stage(cycle, stage)
-    _set_priority(cycle, priority)
-    _set_levels(cycle, levels)
-    _set_calendar(cycle, calendar)
-    _set_start(cycle, start)
-    _set_stop(cycle, stop)
-    _set_target(cycle, target)
-    _set_elapsed(cycle, elapsed)
-    _set_raw(cycle, raw)
-    _set_due(cycle, due)
-    _set_marks(cycle, marks)
-    return cycle
+# the stages, read once (an enum member read from its class is a slow lookup)
+_CANCELLED, _BREACHED, _MET, _RUNNING, _PAUSED = (Stage.CANCELLED, Stage.BREACHED, Stage.MET,
+                                                  Stage.RUNNING, Stage.PAUSED)
 
 
 def finish(definition: SlaDefinition, cycle: OpenCycle, as_of_us: int) -> SlaCycle:
@@ -240,11 +211,10 @@ def finish(definition: SlaDefinition, cycle: OpenCycle, as_of_us: int) -> SlaCyc
     'met'
     """
     cals = cycle.cals
-    if cals is not None:
-        first = cals[0][1]
-    else:
-        first = definition.calendar if cycle.cal is None else cycle.cal
-    calendar = first
+    if cals is None:
+        calendar = definition.calendar if cycle.cal is None else cycle.cal
+        return finish_on(calendar, definition._levels, cycle, as_of_us)
+    first = calendar = cals[0][1]
     end = as_of_us if cycle.stop is None else cycle.stop
     segs = cycle.segs
     raw: list[RawSegment] = []
@@ -252,31 +222,103 @@ def finish(definition: SlaDefinition, cycle: OpenCycle, as_of_us: int) -> SlaCyc
     due = cycle.due
     last = len(segs) - 1
     at = 0
-    measure = calendar._engine.elapsed
     closed = cycle.stop is not None
     for i, (running, start, key, event) in enumerate(segs):
-        if cals is not None:
-            while at + 1 < len(cals) and cals[at + 1][0] <= start:
-                at += 1
-            calendar = cals[at][1]
-            measure = calendar._engine.elapsed
+        while at + 1 < len(cals) and cals[at + 1][0] <= start:
+            at += 1
+        calendar = cals[at][1]
         seg_end = segs[i + 1][1] if i < last else end
         if seg_end == start and (closed or i < last):
             continue  # drop empty stretches, but keep an open cycle's current one
         if running:
-            elapsed += measure(start, seg_end)
+            elapsed += calendar._engine.elapsed(start, seg_end)
         elif due is not None:
-            paused += measure(start, seg_end)
+            paused += calendar._engine.elapsed(start, seg_end)
         raw.append((running, start, seg_end, key, event, calendar))
+    return _cycle(first, definition._levels, cycle, elapsed, paused, raw=tuple(raw))
+
+
+def finish_on(calendar: BusinessCalendar,
+              levels: tuple[tuple[Fraction, ...], tuple[timedelta, ...]], cycle: OpenCycle,
+              as_of_us: int) -> SlaCycle:
+    """:func:`finish` for a cycle measured on one *calendar* throughout (no schedule), with
+    the definition's warning *levels*: a replay of a plain definition looks both up once
+    per ticket, and a cycle of one segment (the most common) is measured without a loop.
+
+    >>> from datetime import datetime, timezone
+    >>> from itsm_core import BusinessCalendar
+    >>> e = TicketEvent(datetime(2025, 1, 6, 9, tzinfo=timezone.utc), "New")
+    >>> c = OpenCycle(e._at_us, None, 3_600_000_000, True, e)
+    >>> cycle = finish_on(BusinessCalendar.always_open("UTC"), ((), ()), c,
+    ...                   e._at_us + 7_200_000_000)
+    >>> cycle.stage.value, cycle.elapsed.seconds
+    ('running', 7200)
+    """
+    stop = cycle.stop
+    end = as_of_us if stop is None else stop
+    segs = cycle.segs
+    measure = calendar._engine.elapsed
+    due = cycle.due
+    elapsed = paused = 0
+    if len(segs) == 1:
+        running, start, key, event = segs[0]
+        if end == start and stop is not None:  # a closed cycle of no time: no segment
+            return _cycle(calendar, levels, cycle, 0, 0, raw=())
+        if running:
+            elapsed = measure(start, end)
+        elif due is not None:
+            paused = measure(start, end)
+        return _cycle(calendar, levels, cycle, elapsed, paused,
+                      raw=((running, start, end, key, event, calendar),))
+    raw: list[RawSegment] = []
+    running, start, key, event = segs[0]
+    for following in segs[1:]:
+        seg_end = following[1]
+        if seg_end != start:  # drop empty stretches
+            if running:
+                elapsed += measure(start, seg_end)
+            elif due is not None:
+                paused += measure(start, seg_end)
+            raw.append((running, start, seg_end, key, event, calendar))
+        running, start, key, event = following
+    if end != start or stop is None:  # an open cycle keeps its current stretch
+        if running:
+            elapsed += measure(start, end)
+        elif due is not None:
+            paused += measure(start, end)
+        raw.append((running, start, end, key, event, calendar))
+    return _cycle(calendar, levels, cycle, elapsed, paused, raw=tuple(raw))
+
+
+def _cycle(first: BusinessCalendar, levels: tuple[tuple[Fraction, ...], tuple[timedelta, ...]],
+           cycle: OpenCycle, elapsed: int, paused: int, *,
+           raw: tuple[RawSegment, ...]) -> SlaCycle:
+    """The finished cycle of *cycle*, measured: its stage, and its field values (each private
+    figure in microseconds) set straight into its slots: a replay builds one per cycle, and
+    the frozen class's ``__init__`` would pass each value through ``object.__setattr__``
+    (nearly twice the cost; docs/design.md, "Scale and embedding")."""
+    stop = cycle.stop
+    due = cycle.due
     if cycle.cancelled:
-        stage = Stage.CANCELLED
-    elif cycle.stop is not None:
+        stage = _CANCELLED
+    elif stop is not None:
         if due is not None:
-            late = cycle.stop > (first._engine.add(due, paused) if paused else due)
+            late = stop > (first._engine.add(due, paused) if paused else due)
         else:
             late = elapsed > cycle.target
-        stage = Stage.BREACHED if late else Stage.MET
+        stage = _BREACHED if late else _MET
     else:
-        stage = Stage.RUNNING if cycle.running else Stage.PAUSED
-    return cycle_of((stage, cycle.key, definition._levels, first, cycle.start, cycle.stop,
-                     cycle.target, elapsed, tuple(raw), due, cycle.marks))
+        stage = _RUNNING if cycle.running else _PAUSED
+    made: SlaCycle = _NEW(SlaCycle)
+    _set_stage(made, stage)
+    _set_priority(made, cycle.key)
+    _set_levels(made, levels)
+    _set_calendar(made, first)
+    _set_start(made, cycle.start)
+    _set_stop(made, stop)
+    _set_target(made, cycle.target)
+    _set_elapsed(made, elapsed)
+    _set_raw(made, raw)
+    _set_due(made, due)
+    _set_marks(made, cycle.marks)
+    return made

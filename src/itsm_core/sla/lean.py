@@ -5,7 +5,8 @@ event: no per-ticket calendar (``calendar_by``), no ordered ``goals``, no ``vers
 retroactive start (``start_from``), no ``reset`` condition, and business-time budgets only
 (no deadlines).  For those, :func:`plain_replay` runs the state machine of
 :mod:`itsm_core.sla.replay` with the branches such a definition can never take left out;
-the cycles it builds are finished by the same :func:`~itsm_core.sla.building.finish`.
+the cycles it builds are finished by the same
+:func:`~itsm_core.sla.building.finish_on` (the one-calendar case of ``finish``).
 :func:`replay_for` chooses between the two once, when the definition is built, so an
 evaluation tests nothing per event that the definition settled in advance
 (docs/design.md, "Scale and embedding").
@@ -33,14 +34,17 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 from itsm_core._instant import to_us
 from itsm_core.errors import InvalidArgumentError, NoBusinessTimeError
-from itsm_core.sla.building import OpenCycle, finish, no_target
+from itsm_core.sla.building import OpenCycle, finish_on, no_target
 from itsm_core.sla.clock import APPLIES, CANCEL, PAUSE, START, STOP
 from itsm_core.sla.conditions import Always
+from itsm_core.sla.cycle import SlaCycle
 from itsm_core.sla.events import Fields, TicketEvent
 from itsm_core.sla.outcome import SlaOutcome
-from itsm_core.sla.replay import _AT_US, ordered, replay, skip
+from itsm_core.sla.replay import ordered, replay, skip
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from itsm_core.sla.definition import SlaDefinition
@@ -96,13 +100,15 @@ def plain_replay(definition: SlaDefinition, events: Iterable[TicketEvent],
     >>> plain_replay(d, [e], None, "T", strict=False).skipped
     "event 0 (2025-01-06T09:00:00+00:00): priority 'P2' has no target; expected one of ['P1']"
     """
-    listed, order = ordered(events)
-    if as_of is not None:
-        as_of_us = to_us(as_of, "as_of")
-    elif listed:
-        as_of_us = max(map(_AT_US, listed))
+    listed, order, latest = ordered(events)
+    pairs: Iterable[tuple[int, TicketEvent]] = (
+        enumerate(listed) if order is None else [(i, listed[i]) for i in order])
+    if as_of is None:
+        as_of_us = latest
     else:
-        as_of_us = 0
+        as_of_us = to_us(as_of, "as_of")
+        if as_of_us < latest:  # the events up to as_of: a prefix, in time order
+            pairs = [pair for pair in pairs if pair[1]._at_us <= as_of_us]
     rules = definition._rules
     classify, by_state, other_states = rules.classify, rules.by_state, rules.other_states
     targets = definition.targets
@@ -117,11 +123,8 @@ def plain_replay(definition: SlaDefinition, events: Iterable[TicketEvent],
     applies = False
     ended_first = False  # an applying event stopped or cancelled before any cycle attached
     last: TicketEvent | None = None
-    pairs = enumerate(listed) if order is None else ((i, listed[i]) for i in order)
     for index, event in pairs:
         t = event._at_us
-        if t > as_of_us:
-            break
         flags = (classify(event, last) if by_state is None
                  else by_state.get(event.state, other_states))
         last = event
@@ -175,17 +178,48 @@ def plain_replay(definition: SlaDefinition, events: Iterable[TicketEvent],
             cur.switch(not cur.running, t, key, event)
         else:
             cur.marks.append(event)
-    fields = last.fields if last is not None else Fields({})
-    try:
-        built = ((finish(definition, cycles[0], as_of_us),) if len(cycles) == 1
-                 else tuple([finish(definition, c, as_of_us) for c in cycles]))
-    except (InvalidArgumentError, NoBusinessTimeError) as exc:  # a span the calendar refuses
-        if strict:
-            raise
-        return SlaOutcome(definition=definition.name, ticket=ticket, applies=True, cycles=(),
-                          fields=fields, skipped=f"cannot measure the cycles: {exc}")
+    name = definition.name
+    if last is None:
+        return _outcome(name, ticket, applies, (), Fields({}), unstarted=None)
+    if cycles:
+        calendar, levels = definition.calendar, definition._levels
+        try:
+            built = ((finish_on(calendar, levels, cycles[0], as_of_us),) if len(cycles) == 1
+                     else tuple([finish_on(calendar, levels, c, as_of_us) for c in cycles]))
+        except (InvalidArgumentError, NoBusinessTimeError) as exc:  # a span the calendar refuses
+            if strict:
+                raise
+            return SlaOutcome(definition=name, ticket=ticket, applies=True, cycles=(),
+                              fields=last.fields, skipped=f"cannot measure the cycles: {exc}")
+        return _outcome(name, ticket, applies, built, last.fields, unstarted=None)
     unstarted = None
-    if applies and not built:
+    if applies:
         unstarted = "stopped before it started" if ended_first else "never started"
-    return SlaOutcome(definition=definition.name, ticket=ticket, applies=applies, cycles=built,
-                      fields=fields, unstarted=unstarted)
+    return _outcome(name, ticket, applies, (), last.fields, unstarted=unstarted)
+
+
+# SlaOutcome's fields, set straight into its slots by _outcome (as building._cycle does a
+# cycle's)
+_OUTCOME_FIELDS = ("definition", "ticket", "applies", "cycles", "fields", "skipped", "unstarted")
+(_set_definition, _set_ticket, _set_applies, _set_cycles, _set_fields, _set_skipped,
+ _set_unstarted) = (SlaOutcome.__dict__[field].__set__ for field in _OUTCOME_FIELDS)
+if (set(_OUTCOME_FIELDS) != {field.name for field in attrs.fields(SlaOutcome)}
+        or any(field.validator or field.converter
+               for field in attrs.fields(SlaOutcome))):  # pragma: no cover
+    raise TypeError("_outcome must set every field of SlaOutcome, none checked or converted")
+_NEW = object.__new__
+
+
+def _outcome(name: str, ticket: Any, applies: bool, cycles: tuple[SlaCycle, ...],
+             fields: Fields, *, unstarted: str | None) -> SlaOutcome:
+    """The evaluated (not skipped) :class:`SlaOutcome`, its fields set straight into its
+    slots: the frozen class's ``__init__`` would pass each through ``object.__setattr__``."""
+    outcome: SlaOutcome = _NEW(SlaOutcome)
+    _set_definition(outcome, name)
+    _set_ticket(outcome, ticket)
+    _set_applies(outcome, applies)
+    _set_cycles(outcome, cycles)
+    _set_fields(outcome, fields)
+    _set_skipped(outcome, None)
+    _set_unstarted(outcome, unstarted)
+    return outcome
