@@ -178,14 +178,17 @@ def events_from_flat(flat: FlatRows, names: Sequence[str], parse_time: TimeParse
                 and priority == last_priority and values == last_values):
             append(last)
             continue
-        try:
-            at, at_us = stamp(text)
-        except NaiveDatetimeError as exc:
-            line = flat[index]
-            return events, (line, f"line {line}, column {shown(at_name)}: {exc}")
-        except InvalidArgumentError as exc:
-            skipped.append(SkippedRow(flat[index], f"column {shown(at_name)}: {exc}"))
-            continue
+        if last is not None and text == last_text:  # updates in the same minute
+            at, at_us = last.at, last._at_us
+        else:
+            try:
+                at, at_us = stamp(text)
+            except NaiveDatetimeError as exc:
+                line = flat[index]
+                return events, (line, f"line {line}, column {shown(at_name)}: {exc}")
+            except InvalidArgumentError as exc:
+                skipped.append(SkippedRow(flat[index], f"column {shown(at_name)}: {exc}"))
+                continue
         if stride > 4:
             fields = shared.get(values)
             if fields is None:

@@ -251,7 +251,7 @@ def _decide(stream: Stream, log: RowLog, work: ExportWork) -> str | None:
         return None
     parts = [part.result() for part in stream.parts]
     live = marks_of(unpacked(list(log.tickets.items())), stream.evaluator.kept, work.time_format,
-                    work.tz, {})
+                    work.tz, stream.seen)
     return decide_order(column_log([*(p.marks for p in parts), live], log.columns),
                         work.time_format, work.tz)
 

@@ -7,7 +7,7 @@ was given; :func:`constant_time_note` notices a time column that cannot run a cl
 time on every row of every ticket).  After: :func:`check_evaluated` refuses a report in
 which nothing was evaluated.
 
->>> classes_of(["25/3/2016 09:00", "3/25/2016 09:00"], {}) == {"day-first", "month-first"}
+>>> classes_of(["25/3/2016 09:00", "3/25/2016 09:00"], DateKinds()) == {"day-first", "month-first"}
 True
 """
 
@@ -17,12 +17,12 @@ from collections.abc import Iterable
 from datetime import datetime, tzinfo
 
 from itsm_core.cli.csvread import RowLog, parse_rows
+from itsm_core.cli.slashdates import DateKinds
 from itsm_core.cli.timeparse import (
     AMBIGUOUS,
     DAY_FIRST,
     MONTH_FIRST,
     ORDERS,
-    date_order,
     make_time_parser,
 )
 from itsm_core.errors import ConfigError, NaiveDatetimeError, shown
@@ -36,20 +36,14 @@ _LISTED = 5  # reasons named in the "nothing evaluated" error
 _FORMATS = {DAY_FIRST: "%d/%m/%Y %H:%M", MONTH_FIRST: "%m/%d/%Y %H:%M"}
 
 
-def classes_of(texts: Iterable[str], seen: dict[str, str | None]) -> set[str | None]:
+def classes_of(texts: Iterable[str], seen: DateKinds) -> set[str | None]:
     """The :func:`~itsm_core.cli.timeparse.date_order` of each of *texts*, as a set;
-    *seen* caches them by text (exports repeat timestamps a lot).
+    *seen* keeps them by text (exports repeat timestamps a lot).
 
-    >>> sorted(classes_of(["25/3/2016 09:00", "2016-03-25T09:00Z"], {}), key=str)
+    >>> sorted(classes_of(["25/3/2016 09:00", "2016-03-25T09:00Z"], DateKinds()), key=str)
     [None, 'day-first']
     """
-    found: set[str | None] = set()
-    for text in texts:
-        kind = seen.get(text, "")
-        if kind == "":
-            kind = seen[text] = date_order(text)
-        found.add(kind)
-    return found
+    return {seen[text] for text in texts}
 
 
 def _texts(log: RowLog) -> set[str]:
@@ -63,10 +57,10 @@ def _texts(log: RowLog) -> set[str]:
 def _first_of_each(log: RowLog) -> dict[str | None, tuple[int, str]]:
     """The first row (line, text) of each date order in the time column."""
     first: dict[str | None, tuple[int, str]] = {}
-    seen: dict[str, str | None] = {}
+    seen = DateKinds()
     for ticket in log.tickets:
         for line, text, *_ in log.rows_of(ticket):
-            kind = next(iter(classes_of([text], seen)))
+            kind = seen[text]
             if kind not in first or line < first[kind][0]:
                 first[kind] = (line, text)
     return first
@@ -123,7 +117,7 @@ def decide_order(log: RowLog, time_format: str | None, tz: tzinfo | None) -> str
     """
     if time_format is not None:
         return None
-    kinds = classes_of(_texts(log), {})
+    kinds = classes_of(_texts(log), DateKinds())
     orders = [order for order in ORDERS if order in kinds]
     if len(orders) == 1:
         return orders[0]

@@ -28,7 +28,9 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, tzinfo
 
-__all__ = ["SlashDates"]
+__all__ = ["AMBIGUOUS", "DAY_FIRST", "MONTH_FIRST", "DateKinds", "SlashDates", "order_of"]
+
+DAY_FIRST, MONTH_FIRST, AMBIGUOUS = "day-first", "month-first", "ambiguous"
 
 _DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?(?: ?([AaPp][Mm]))?")
@@ -52,7 +54,7 @@ class SlashDates:
     """
 
     def __init__(self, order: str, tz: tzinfo | None) -> None:
-        self._day_first = order == "day-first"
+        self._day_first = order == DAY_FIRST
         self._tz = tz
         # part -> (year, month, day, µs of the day's start) or (hour, minute, second,
         # µs into the day); None: not such a part; _IMPOSSIBLE: no such date or time
@@ -118,6 +120,72 @@ class SlashDates:
             return _IMPOSSIBLE
         return hour, minute, second, ((hour * 60 + minute) * 60 + second) * 1_000_000
 
+
+
+class DateKinds(dict[str, str | None]):
+    """Time text -> what it says of its column's date order, as
+    :func:`~itsm_core.cli.timeparse.date_order` says it (:data:`DAY_FIRST`,
+    :data:`MONTH_FIRST`, :data:`AMBIGUOUS` or ``None``), filled as texts are looked up
+    (``kinds[text]``), each date part and clock part read once: a lookup of a text seen
+    before is a plain ``dict`` one.
+
+    >>> kinds = DateKinds()
+    >>> [kinds[t] for t in ("25/3/2016 09:00", "3/25/2016 9:00 PM", "3/4/2016 09:00",
+    ...                     "4/4/2016 09:00", "2016-03-04T09:00", " 3/4/2016 10:00 ")]
+    ['day-first', 'month-first', 'ambiguous', None, None, 'ambiguous']
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._dates: dict[str, str | None] = {}  # date part -> its kind
+        self._clocks: dict[str, bool] = {}  # clock part -> whether it is one
+
+    def __missing__(self, text: str) -> str | None:
+        head, space, tail = text.strip().partition(" ")
+        kind = None
+        if space:
+            clock = self._clocks.get(tail)
+            if clock is None:
+                if len(self._clocks) >= _PARTS:
+                    self._clocks.clear()
+                clock = self._clocks[tail] = _CLOCK.fullmatch(tail) is not None
+            if clock:
+                kind = self._dates.get(head, _UNREAD_KIND)
+                if kind is _UNREAD_KIND:
+                    if len(self._dates) >= _PARTS:
+                        self._dates.clear()
+                    kind = self._dates[head] = _kind(head)
+        self[text] = kind
+        return kind
+
+
+_UNREAD_KIND = "unread"  # compared by identity
+
+
+def _kind(part: str) -> str | None:
+    """What a date part says of the order (see :class:`DateKinds`)."""
+    match = _DATE.fullmatch(part)
+    if match is None:
+        return None
+    return order_of(int(match[1]), int(match[2]))
+
+
+def order_of(first: int, second: int) -> str | None:
+    """What a slash date's *first* and *second* fields say of the order: :data:`DAY_FIRST`
+    (the first is above 12, the second is not), :data:`MONTH_FIRST` (the other way),
+    :data:`AMBIGUOUS` (both at most 12 and different), or ``None`` (equal fields, or
+    fields no order reads: the order changes nothing).
+
+    >>> order_of(25, 3), order_of(3, 25), order_of(3, 4), order_of(4, 4), order_of(0, 4)
+    ('day-first', 'month-first', 'ambiguous', None, None)
+    """
+    if first > 12 and 1 <= second <= 12:
+        return DAY_FIRST
+    if second > 12 and 1 <= first <= 12:
+        return MONTH_FIRST
+    if 1 <= first <= 12 and 1 <= second <= 12 and first != second:
+        return AMBIGUOUS
+    return None
 
 def _kept(parts: dict[str, tuple[int, int, int, int] | None], part: str,
           value: tuple[int, int, int, int] | None) -> tuple[int, int, int, int] | None:

@@ -14,7 +14,7 @@ the answers (and the error messages) they give on the whole export.
 >>> from itsm_core.cli.columns import ColumnMap
 >>> columns = ColumnMap.resolve(["ticket", "at", "state"], {})
 >>> chunk = [("T1", [2, "25/3/2016 09:00", "New", None, 3, "26/3/2016 09:00", "Done", None])]
->>> marks = marks_of(chunk, 0, None, None, {})
+>>> marks = marks_of(chunk, 0, None, None, DateKinds())
 >>> log = column_log([marks], columns)
 >>> from itsm_core.cli.scan import column_notes, decide_order
 >>> decide_order(log, None, None), column_notes(log)
@@ -28,7 +28,8 @@ from datetime import tzinfo
 
 from itsm_core.cli.columns import ColumnMap
 from itsm_core.cli.csvread import FlatRows, RawRow, RowLog, parse_rows, raw_rows
-from itsm_core.cli.timeparse import DAY_FIRST, ORDERS, date_order, make_time_parser
+from itsm_core.cli.slashdates import DateKinds
+from itsm_core.cli.timeparse import DAY_FIRST, ORDERS, make_time_parser
 
 __all__ = ["Marks", "column_log", "marks_of"]
 
@@ -43,11 +44,11 @@ def _mark(row: RawRow) -> Mark:
 
 
 def marks_of(chunk: Sequence[tuple[str, FlatRows]], kept: int, time_format: str | None,
-             tz: tzinfo | None, seen: dict[str, str | None]) -> Marks:
+             tz: tzinfo | None, seen: DateKinds) -> Marks:
     """The rows of *chunk* (``(ticket, flat rows)``, *kept* field values a row) that stand
-    for it in the column's facts; *seen* caches each time text's date kind.
+    for it in the column's facts; *seen* keeps each time text's date kind.
 
-    >>> marks_of([("T1", [2, "2016-03-01T09:00Z", "New", None])], 0, None, None, {})
+    >>> marks_of([("T1", [2, "2016-03-01T09:00Z", "New", None])], 0, None, None, DateKinds())
     ([(2, '2016-03-01T09:00Z', 'New', None)], [])
     """
     stride = 4 + kept
@@ -57,9 +58,7 @@ def marks_of(chunk: Sequence[tuple[str, FlatRows]], kept: int, time_format: str 
     for _, flat in chunk:
         for index in range(0, len(flat), stride):
             text = flat[index + 1]
-            kind = seen.get(text, "")
-            if kind == "":
-                kind = seen[text] = date_order(text)
+            kind = seen[text]
             found = first.get(kind)
             if found is None or flat[index] < found[0]:
                 first[kind] = (flat[index], text, flat[index + 2], flat[index + 3])

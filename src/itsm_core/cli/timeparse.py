@@ -34,7 +34,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, tzinfo
 
 from itsm_core._instant import to_us
-from itsm_core.cli.slashdates import SlashDates
+from itsm_core.cli.slashdates import AMBIGUOUS, DAY_FIRST, MONTH_FIRST, SlashDates, order_of
 from itsm_core.errors import InvalidArgumentError, NaiveDatetimeError, shown
 
 __all__ = ["AMBIGUOUS", "DAY_FIRST", "DEFAULT_FORMS", "MONTH_FIRST", "ORDERS", "TimeParser",
@@ -42,7 +42,6 @@ __all__ = ["AMBIGUOUS", "DAY_FIRST", "DEFAULT_FORMS", "MONTH_FIRST", "ORDERS", "
 
 _ONE_US = timedelta(microseconds=1)
 _CACHED = 1 << 16  # distinct texts a parser keeps (then it starts again)
-DAY_FIRST, MONTH_FIRST, AMBIGUOUS = "day-first", "month-first", "ambiguous"
 ORDERS = (DAY_FIRST, MONTH_FIRST)
 DEFAULT_FORMS = "ISO 8601 (2016-02-29T01:16:00Z) or D/M/YYYY HH:MM[:SS] (29/2/2016 01:16)"
 _FORMS = {DAY_FIRST: DEFAULT_FORMS,
@@ -84,14 +83,7 @@ def date_order(text: str) -> str | None:
     match = _SLASH.fullmatch(text.strip())
     if match is None:
         return None
-    first, second = int(match[1]), int(match[2])
-    if first > 12 and 1 <= second <= 12:
-        return DAY_FIRST
-    if second > 12 and 1 <= first <= 12:
-        return MONTH_FIRST
-    if 1 <= first <= 12 and 1 <= second <= 12 and first != second:
-        return AMBIGUOUS
-    return None  # equal fields, or fields no order reads: the order changes nothing
+    return order_of(int(match[1]), int(match[2]))
 
 
 def make_time_parser(time_format: str | None, tz: tzinfo | None, *,

@@ -29,6 +29,7 @@ import attrs
 from itsm_core.cli.csvread import SkippedRow
 from itsm_core.cli.cycles import CycleLine, outcome_lines
 from itsm_core.cli.evaluate import events_from_flat, histories_from_demo
+from itsm_core.cli.slashdates import DateKinds
 from itsm_core.cli.stream_facts import Marks, marks_of
 from itsm_core.cli.stream_pack import Ticket, pack_chunk, unarchive, unpack_chunk
 from itsm_core.cli.timeparse import DAY_FIRST, TimeParser, make_time_parser
@@ -134,7 +135,7 @@ class Evaluator:
         self._parsers: dict[str, TimeParser] = {DAY_FIRST: self.parse_time}
         self.kept = len(work.fields)  # kept field values per raw row
         self.shared: dict[tuple[str | None, ...], Fields] = {}
-        self.seen: dict[str, str | None] = {}  # time text -> its date kind (the marks')
+        self.seen = DateKinds()  # time text -> its date kind (the marks')
 
     def parser(self, order: str) -> TimeParser:
         """The time parser for the slash form's *order* (one per order, kept).
