@@ -201,3 +201,41 @@ def test_date_kinds_agree_with_date_order(text: str) -> None:
     kinds = DateKinds()
     assert kinds[text] == date_order(text)
     assert kinds[text] == date_order(text)  # kept
+
+
+@given(st.one_of(slashy, st.datetimes(min_value=datetime(1, 1, 2),
+                                      max_value=datetime(9999, 12, 30)).map(str),
+                 # the hours around changes of offset (London's on the hour, Lord Howe's
+                 # of 30 minutes at 02:00 on 2 October 2016 and 3 April 2016), minute by minute
+                 st.builds("{}/{}/{} {:02d}:{:02d}".format, st.sampled_from([27, 30, 2, 3]),
+                           st.sampled_from([3, 4, 10]), st.sampled_from([2016, 2021]),
+                           st.integers(0, 3), st.integers(0, 59))),
+       st.sampled_from(["day-first", "month-first"]),
+       st.sampled_from([LONDON, ZoneInfo("Australia/Lord_Howe")]))
+def test_instant_is_the_stamps(text: str, order: str, zone: ZoneInfo) -> None:
+    """The instant read without the datetime (hour by hour offsets) is stamp's, or the
+    same error."""
+    parse = make_time_parser(None, zone, order=order)
+    try:
+        expected: object = parse.stamp(text)[1]
+    except InvalidArgumentError as exc:
+        expected = str(exc)
+    try:
+        got: object = make_time_parser(None, zone, order=order).instant(text)
+    except InvalidArgumentError as exc:
+        got = str(exc)
+    assert got == expected
+
+
+@pytest.mark.parametrize(("zone", "day"), [("Europe/London", "27/3/2016"),
+                                          ("Europe/London", "30/10/2016"),
+                                          ("Australia/Lord_Howe", "2/10/2016"),
+                                          ("Australia/Lord_Howe", "3/4/2016")])
+def test_instant_through_a_change_of_offset(zone: str, day: str) -> None:
+    """Every minute of the hours around a change of offset (Lord Howe's is 30 minutes,
+    within an hour): the instant read hour by hour is the stamp's."""
+    tz = ZoneInfo(zone)
+    for minute in range(4 * 60):
+        text = f"{day} {minute // 60:02d}:{minute % 60:02d}"
+        assert make_time_parser(None, tz).instant(text) == \
+            make_time_parser(None, tz).stamp(text)[1], text

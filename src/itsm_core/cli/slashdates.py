@@ -26,7 +26,7 @@ True
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 __all__ = ["AMBIGUOUS", "DAY_FIRST", "MONTH_FIRST", "DateKinds", "SlashDates", "order_of"]
 
@@ -41,6 +41,9 @@ _US_PER_DAY = 86_400_000_000
 _IMPOSSIBLE = (0, 0, 0, -1)
 _UNREAD = (0, 0, 0, -2)
 _PARTS = 1 << 17  # parts kept (a real column has a few thousand dates, 86,400 clocks)
+_US_PER_HOUR = 3_600_000_000
+_ONE_US = timedelta(microseconds=1)
+_UNREAD_OFFSET = -(1 << 70)  # an hour not looked at yet (no offset is that large)
 
 
 class SlashDates:
@@ -60,6 +63,7 @@ class SlashDates:
         # µs into the day); None: not such a part; _IMPOSSIBLE: no such date or time
         self._dates: dict[str, tuple[int, int, int, int] | None] = {}
         self._clocks: dict[str, tuple[int, int, int, int] | None] = {}
+        self._offsets: dict[int, int | None] = {}  # wall-clock hour (µs) -> its offset
 
     def read(self, text: str) -> tuple[datetime, int] | None:
         """The time *text* names, with its wall-clock reading in µs since 1970-01-01
@@ -75,6 +79,49 @@ class SlashDates:
         ...
         ValueError: no such date or time: '31/2/2016 09:00'
         """
+        parts = self._parts(text)
+        if parts is None:
+            return None
+        day, clock = parts
+        return (datetime(day[0], day[1], day[2], clock[0], clock[1], clock[2], tzinfo=self._tz),
+                day[3] + clock[3])
+
+    def instant_us(self, text: str) -> int | None:
+        """The instant *text* names (µs since the epoch), for a parser with a zone, without
+        building its ``datetime``: each hour's offset is read once (per text in an hour
+        that holds a change of offset); ``None`` when *text* is not in the slash form.
+
+        Raises:
+            ValueError: the form, naming no date or time.
+
+        >>> from zoneinfo import ZoneInfo
+        >>> dates = SlashDates("day-first", ZoneInfo("Europe/London"))
+        >>> dates.instant_us("1/7/2016 09:00") == 1467360000 * 10**6  # 08:00 UTC
+        True
+        """
+        parts = self._parts(text)
+        if parts is None:
+            return None
+        day, clock = parts
+        hour = day[3] + clock[0] * _US_PER_HOUR  # the wall clock's hour, as µs
+        offset = self._offsets.get(hour, _UNREAD_OFFSET)
+        if offset == _UNREAD_OFFSET:
+            offset = self._hour_offset(day, clock[0])
+            if len(self._offsets) >= _PARTS:
+                self._offsets.clear()
+            self._offsets[hour] = offset
+        if offset is None:  # the offset changes within this hour: this time's own
+            found = datetime(day[0], day[1], day[2], clock[0], clock[1], clock[2],
+                             tzinfo=self._tz).utcoffset()
+            if found is None:
+                return None
+            offset = found // _ONE_US
+        return day[3] + clock[3] - offset
+
+    def _parts(self, text: str) -> tuple[tuple[int, int, int, int],
+                                         tuple[int, int, int, int]] | None:
+        """The date part's and the clock part's fields, each read once; ``None`` when
+        *text* is not in the slash form; ``ValueError`` when it names no date or time."""
         head, space, tail = text.partition(" ")
         if not space:
             return None
@@ -90,8 +137,16 @@ class SlashDates:
             return None
         if day is _IMPOSSIBLE or clock is _IMPOSSIBLE:
             raise ValueError(f"no such date or time: {text!r}")
-        return (datetime(day[0], day[1], day[2], clock[0], clock[1], clock[2], tzinfo=self._tz),
-                day[3] + clock[3])
+        return day, clock
+
+    def _hour_offset(self, day: tuple[int, int, int, int], hour: int) -> int | None:
+        """The offset (µs) of the whole wall-clock *hour* of *day*, ``None`` if it changes."""
+        first = datetime(day[0], day[1], day[2], hour, tzinfo=self._tz).utcoffset()
+        last = datetime(day[0], day[1], day[2], hour, 59, 59, 999_999,
+                        tzinfo=self._tz).utcoffset()
+        if first is None or first != last:
+            return None
+        return first // _ONE_US
 
     def _date(self, part: str) -> tuple[int, int, int, int] | None:
         match = _DATE.fullmatch(part)
