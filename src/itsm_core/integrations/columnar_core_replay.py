@@ -3,10 +3,9 @@
 :class:`Replay` takes the rows
 :func:`~itsm_core.integrations.columnar_core.evaluate_columns` sorted by ticket, then
 time, then line.  Per definition, the tickets with a simple history are replayed in numpy
-(:mod:`itsm_core.integrations.columnar_core_vector`); the others go through a tight
-per-event state machine on integers (the one of :mod:`itsm_core.sla.replay` for the
-definitions the columnar path supports), whose running stretches are measured in bulk on
-the calendar; a ticket that machine cannot decide (a priority without a budget, a span
+(:mod:`itsm_core.integrations.columnar_core_vector`); the others go through the
+per-event state machine on integers (:func:`itsm_core.sla.integer_clock.clock_cycles`),
+whose running stretches are measured in bulk on the calendar; a ticket that machine cannot decide (a priority without a budget, a span
 the calendar refuses) is evaluated by the core itself, for its exact reason.  Cycles are
 counted in bulk; tickets not evaluated are added in ticket order, then definition order,
 as the pure path adds them.
@@ -27,11 +26,11 @@ from itsm_core.calendar.bulk import _elapsed_many_us
 from itsm_core.errors import InvalidArgumentError, NoBusinessTimeError
 from itsm_core.integrations.columnar_core_groups import _add_groups, _distinct
 from itsm_core.integrations.columnar_core_vector import STAGES, simple_cycles
-from itsm_core.sla.clock import APPLIES, CANCEL, PAUSE, START, STOP
 from itsm_core.sla.compliance import ComplianceAccumulator
 from itsm_core.sla.definition import SlaDefinition
 from itsm_core.sla.events import TicketEvent
 from itsm_core.sla.grouping import getters
+from itsm_core.sla.integer_clock import ENGINE, clock_cycles
 from itsm_core.sla.outcome import SlaOutcome, Stage
 from itsm_core.sla.policy import SlaPolicy
 
@@ -39,9 +38,6 @@ __all__ = ["Replay"]
 
 _ONE_US = timedelta(microseconds=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_ENDS = STOP | CANCEL
-_ATTACH_MASK = APPLIES | START | STOP | CANCEL
-_ATTACH = APPLIES | START
 _OPEN = (Stage.RUNNING, Stage.PAUSED)
 _STAGE_CODE = {stage: code for code, stage in enumerate(STAGES)}
 _UNSTARTED = ("", "never started", "stopped before it started")  # by code; 0: a cycle
@@ -243,75 +239,21 @@ class Replay:
         seg_a: list[int] = []
         seg_b: list[int] = []
         for index in chosen:
-            cycles: list[list[Any]] = []
-            cur: list[Any] | None = None
-            stopped: list[Any] | None = None
-            applies = ended_first = pure = False
-            for i in range(self.starts[index], self.limit[index]):
-                flags = table[state[i]]
-                t = times[i]
-                key = keys[i]
-                applies = applies or bool(flags & APPLIES)
-                if cur is None:
-                    if stopped is not None and not flags & _ENDS:
-                        if resume and not (restart and key != stopped[1]):
-                            cur = stopped
-                            _switch(cur, False, t if cur[5] is None else cur[5], cur[1])
-                            cur[5] = None
-                        elif resume:
-                            flags |= _ATTACH
-                        stopped = None
-                    if cur is None:
-                        if flags & _ATTACH_MASK == _ATTACH:
-                            target = budgets[key]
-                            if target is None:
-                                pure = True
-                                break
-                            cur = [t, key, target, not flags & PAUSE,
-                                   [(not flags & PAUSE, t)], None, False]
-                            cycles.append(cur)
-                        elif flags & APPLIES and flags & _ENDS and not cycles:
-                            ended_first = True
-                        continue
-                if key != cur[1]:
-                    target = budgets[key]
-                    if target is None:
-                        pure = True
-                        break
-                    if restart:
-                        cur[5] = t
-                        cur[6] = True
-                        cur = None
-                        if not flags & _ENDS:
-                            cur = [t, key, target, not flags & PAUSE,
-                                   [(not flags & PAUSE, t)], None, False]
-                            cycles.append(cur)
-                        continue
-                    cur[2] = target
-                    _switch(cur, cur[3], t, key)
-                if flags & _ENDS:
-                    cur[5] = t
-                    if flags & CANCEL:
-                        cur[6] = True
-                    else:
-                        stopped = cur
-                    cur = None
-                elif (not flags & PAUSE) != cur[3]:
-                    _switch(cur, not cur[3], t, key)
-            if pure:
-                per_ticket.append("pure")
-            elif not cycles:
-                per_ticket.append(None if not applies else
-                                  "stopped before it started" if ended_first else "never started")
+            lo, hi = self.starts[index], self.limit[index]
+            found = clock_cycles([table[code] for code in state[lo:hi]], keys[lo:hi],
+                                 times[lo:hi], budgets.__getitem__, resume=resume,
+                                 restart=restart)
+            if not isinstance(found, list):
+                per_ticket.append("pure" if found == ENGINE else found)
             else:
-                for cycle in cycles:
+                for cycle in found:
                     segs = cycle[4]
                     stop = until[index] if cycle[5] is None else cycle[5]
                     for k, (running, start) in enumerate(segs):
                         if running:
                             seg_a.append(start)
                             seg_b.append(segs[k + 1][1] if k + 1 < len(segs) else stop)
-                per_ticket.append(cycles)
+                per_ticket.append(found)
         try:
             elapsed = _elapsed_many_us(definition.calendar._engine, seg_a, seg_b).tolist()
         except (InvalidArgumentError, NoBusinessTimeError):
@@ -364,16 +306,6 @@ def _finish(per_ticket: list[Any], elapsed: Any) -> list[Any]:
                            stage in _OPEN and spent > target))
         out.append(cycles)
     return out
-
-
-def _switch(cycle: list[Any], running: bool, t: int, key: Any) -> None:
-    segs = cycle[4]
-    if segs[-1][1] == t:
-        segs[-1] = (running, t)
-    else:
-        segs.append((running, t))
-    cycle[3] = running
-    cycle[1] = key
 
 
 @attrs.frozen
