@@ -147,6 +147,8 @@ class Stream:
     def _order_for(self, chunk: list[tuple[str, FlatRows]], stride: int) -> str | None:
         """The order to read *chunk*'s slash dates in: the one decided so far, or any
         when none of its dates needs one; ``None`` (wait) when one does and none is."""
+        if self.order is not None and self.pool is None:
+            return self.order  # folded here: its date kinds come with its marks (_fold)
         texts: set[str] = set()
         for _, flat in chunk:
             texts.update(flat[1::stride])
@@ -169,7 +171,9 @@ class Stream:
             self.parts.append(self.pool.submit(fold_chunk, pack_chunk(chunk), self.as_of,
                                                order))
             return
-        self.parts.append(_done(self.evaluator.fold(chunk, order, self.as_of)))
+        counted = self.evaluator.fold(chunk, order, self.as_of)
+        self.kinds |= {self.seen[row[1]] for row in counted.marks[0]}  # a row of each kind
+        self.parts.append(_done(counted))
 
     def _put_back(self, rows: dict[str, FlatRows]) -> None:
         """Unpack every chunk folded back into *rows*, in first-row order, with the rows

@@ -29,6 +29,7 @@ import attrs
 from itsm_core.cli.csvread import SkippedRow
 from itsm_core.cli.cycles import CycleLine, outcome_lines
 from itsm_core.cli.evaluate import events_from_flat, histories_from_demo
+from itsm_core.cli.plain_count import PlainCount, plain_support
 from itsm_core.cli.slashdates import DateKinds
 from itsm_core.cli.stream_facts import Marks, marks_of
 from itsm_core.cli.stream_pack import Ticket, pack_chunk, unarchive, unpack_chunk
@@ -136,6 +137,10 @@ class Evaluator:
         self.kept = len(work.fields)  # kept field values per raw row
         self.shared: dict[tuple[str | None, ...], Fields] = {}
         self.seen = DateKinds()  # time text -> its date kind (the marks')
+        # the common policy and report are counted on integers (same counts, no events)
+        self.plain = None if plain_support(work.policy, by=work.by, fields=work.fields,
+                                           period=work.period, cycles=work.cycles) \
+            else PlainCount(work.policy, by=work.by, fields=work.fields, at_name=work.at_name)
 
     def parser(self, order: str) -> TimeParser:
         """The time parser for the slash form's *order* (one per order, kept).
@@ -237,8 +242,7 @@ class Evaluator:
         work = self.work
         # a few tickets at a time: their events and outcomes die young, and the garbage
         # collector is not kept walking a whole chunk's objects
-        counted = _joined([(start, self.count(self.read(chunk[start:start + _PIECE], order),
-                                              as_of))
+        counted = _joined([(start, self._piece(chunk[start:start + _PIECE], order, as_of))
                            for start in range(0, len(chunk), _PIECE)], work)
         kept = b""
         if archive:
@@ -247,6 +251,15 @@ class Evaluator:
             counted, held=[chunk[position] for position, _ in counted.pending],
             marks=marks_of(chunk, self.kept, work.time_format, work.tz, self.seen),
             archive=kept)
+
+    def _piece(self, piece: Sequence[Ticket], order: str, as_of: datetime | None) -> Counted:
+        """:meth:`count` of :meth:`read` of *piece*, on integers when the policy allows."""
+        if self.plain is None:
+            return self.count(self.read(piece, order), as_of)
+        tally = self.plain.count(piece, self.parser(order), as_of)
+        return Counted(accumulator=tally.accumulator, skipped=tally.skipped,
+                       naive=tally.naive, tickets=tally.tickets, latest=tally.latest,
+                       pending=tally.pending, earliest=tally.earliest)
 
     def recount(self, chunk: Sequence[tuple[Ticket, tuple[int, ...]]],
                 as_of: datetime, order: str = DAY_FIRST,
