@@ -115,8 +115,8 @@ class PlainCount:
         self.policy, self.by, self.fields, self.at_name = policy, tuple(by), tuple(fields), at_name
         # per definition: its name, state -> flags, other states' flags, budget of a
         # priority, resume on reopen, restart on a change of priority, the calendar's measure
-        self._plans = [(d.name, d._rules.by_state or {}, d._rules.other_states,
-                        d.targets._target_us, d.on_reopen == "resume",
+        self._plans = [(d.name, dict(d._rules.by_state or {}), d._rules.other_states,
+                        _Budgets(d.targets._target_us).__getitem__, d.on_reopen == "resume",
                         d.on_priority_change == "restart", d.calendar._engine.elapsed)
                        for d in policy.definitions]
         self._shared: dict[tuple[str | None, ...], Fields] = {}
@@ -149,7 +149,7 @@ class PlainCount:
         tickets = 0
         for position, (ticket, flat) in enumerate(chunk):
             times: list[int] = []
-            rows: list[int] = []  # the index in flat of each row read
+            dropped: list[int] = []  # the index in flat of each row left out
             last_text, last_us = None, 0
             error = None
             for index in range(0, len(flat), stride):
@@ -171,20 +171,24 @@ class PlainCount:
                         except InvalidArgumentError as exc:
                             skipped.append(SkippedRow(flat[index],
                                                       f"column {shown(at_name)}: {exc}"))
+                            dropped.append(index)
                             continue
                     us = found
                     last_text, last_us = text, us
                 times.append(us)
-                rows.append(index)
-                if us > top:  # at a tie, the first row read (as the events')
-                    top, top_text = us, text
-                if us < bottom:
-                    bottom, bottom_text = us, text
             if error is not None:
                 naive.append(error)
                 continue
             if not times:
                 continue
+            # the index in flat of each row read (most often: every row)
+            rows = range(0, len(flat), stride) if not dropped else [
+                index for index in range(0, len(flat), stride) if index not in dropped]
+            high, low = max(times), min(times)
+            if high > top:  # at a tie, the first row read holds it (as the events' do)
+                top, top_text = high, flat[rows[times.index(high)] + 1]
+            if low < bottom:
+                bottom, bottom_text = low, flat[rows[times.index(low)] + 1]
             tickets += 1
             if naive:
                 continue  # the chunk will count nothing: no need to replay
@@ -201,8 +205,8 @@ class PlainCount:
                      pending=pending)
 
     def _ticket(self, accumulator: ComplianceAccumulator, ticket: str, flat: FlatRows, *,
-                rows: list[int], times: list[int], as_of_us: int | None, parse: TimeParser,
-                as_of: datetime | None) -> tuple[int, ...]:
+                rows: Sequence[int], times: list[int], as_of_us: int | None,
+                parse: TimeParser, as_of: datetime | None) -> tuple[int, ...]:
         """Count one ticket's outcomes; the definitions left for later (an open cycle)."""
         if times != sorted(times):  # the rows in time order, ties in file order
             order = sorted(range(len(times)), key=times.__getitem__)
@@ -213,8 +217,11 @@ class PlainCount:
             rows, times = rows[:kept], times[:kept]
         if not rows:
             return ()  # nothing up to as_of: no definition applies
-        states = [flat[i + 2] for i in rows]
-        keys = [flat[i + 3] for i in rows]
+        if isinstance(rows, range):  # every row, in file order: the columns as slices
+            stride = rows.step
+            states, keys = flat[2:rows.stop:stride], flat[3:rows.stop:stride]
+        else:
+            states, keys = [flat[i + 2] for i in rows], [flat[i + 3] for i in rows]
         later: list[int] = []
         for d_index, plan in enumerate(self._plans):
             name, by_state, other, budget, resume, restart, measure = plan
@@ -229,7 +236,7 @@ class PlainCount:
                     else:
                         accumulator.add(outcome)
                     continue
-                if as_of is None and any(stage in _OPEN for stage, *_ in counted):
+                if as_of is None and counted[-1][0] in _OPEN:  # only the last can be open
                     later.append(d_index)
                     continue
                 last = rows[-1]
@@ -266,6 +273,18 @@ class PlainCount:
         return self.policy.definitions[d_index].evaluate(events, as_of, ticket, strict=False)
 
 
+class _Budgets(dict[Any, "int | None"]):
+    """A definition's budget (µs) of each priority, each looked up once."""
+
+    def __init__(self, target_us: Callable[[Any], int | None]) -> None:
+        super().__init__()
+        self._target_us = target_us
+
+    def __missing__(self, key: Any) -> int | None:
+        found = self[key] = self._target_us(key)
+        return found
+
+
 def _measured(cycles: list[list[Any]], until: int, measure: Callable[[int, int], int],
               ) -> list[tuple[Stage, int, Any, bool]] | None:
     """Each cycle's stage, business time elapsed, key and whether it is overdue, measured
@@ -277,7 +296,11 @@ def _measured(cycles: list[list[Any]], until: int, measure: Callable[[int, int],
             end = until if stop is None else stop
             elapsed = 0
             last = len(segs) - 1
-            for k, (run, begin) in enumerate(segs):
+            if not last:  # one stretch (the most common)
+                run, begin = segs[0]
+                if run and (end != begin or stop is None):
+                    elapsed = measure(begin, end)
+            for k, (run, begin) in enumerate(segs if last else ()):
                 seg_end = segs[k + 1][1] if k < last else end
                 if seg_end == begin and (k < last or stop is not None):
                     continue  # an empty stretch (an open cycle's current one is measured)
