@@ -54,6 +54,7 @@ _CANCELLED, _BREACHED, _MET, _RUNNING, _PAUSED = (Stage.CANCELLED, Stage.BREACHE
                                                   Stage.RUNNING, Stage.PAUSED)
 _OPEN = (_RUNNING, _PAUSED)
 _FAR = 1 << 80  # further from 1970 than any instant, in µs
+_SHAPES = 1 << 12  # tickets' shapes (states and priorities) whose clocks are kept
 
 
 def plain_support(policy: SlaPolicy, *, by: Sequence[str], fields: Sequence[str],
@@ -120,6 +121,8 @@ class PlainCount:
                         d.on_priority_change == "restart", d.calendar._engine.elapsed)
                        for d in policy.definitions]
         self._shared: dict[tuple[str | None, ...], Fields] = {}
+        # (states, priorities) of a ticket's rows -> each definition's clock on positions
+        self._clocks: dict[tuple[tuple[Any, ...], tuple[Any, ...]], list[Any]] = {}
 
     def count(self, chunk: Sequence[tuple[str, FlatRows]], parse: TimeParser,
               as_of: datetime | None) -> Tally:
@@ -222,13 +225,24 @@ class PlainCount:
             states, keys = flat[2:rows.stop:stride], flat[3:rows.stop:stride]
         else:
             states, keys = [flat[i + 2] for i in rows], [flat[i + 3] for i in rows]
+        # each definition's clock, with the rows' positions for instants: it depends on the
+        # states and priorities alone, which many tickets share (kept, by their shape)
+        shape = (tuple(states), tuple(keys))
+        clocks = self._clocks.get(shape)
+        if clocks is None:
+            if len(self._clocks) >= _SHAPES:
+                self._clocks.clear()
+            positions = range(len(times))
+            clocks = self._clocks[shape] = [
+                clock_cycles([by_state.get(s, other) for s in states], keys, positions, budget,
+                             resume=resume, restart=restart)
+                for _, by_state, other, budget, resume, restart, _ in self._plans]
         later: list[int] = []
-        for d_index, plan in enumerate(self._plans):
-            name, by_state, other, budget, resume, restart, measure = plan
-            found = clock_cycles([by_state.get(s, other) for s in states], keys, times, budget,
-                                 resume=resume, restart=restart)
+        for d_index, (plan, found) in enumerate(zip(self._plans, clocks, strict=True)):
+            name, measure = plan[0], plan[6]
             if found == ENGINE or isinstance(found, list):
-                counted = _measured(found, until, measure) if isinstance(found, list) else None
+                counted = (_measured(found, times, until, measure) if isinstance(found, list)
+                           else None)
                 if counted is None:  # the engine's own evaluation, for its exact reason
                     outcome = self._engine(d_index, ticket, flat, parse, as_of)
                     if as_of is None and any(c.stage in _OPEN for c in outcome.cycles):
@@ -285,23 +299,27 @@ class _Budgets(dict[Any, "int | None"]):
         return found
 
 
-def _measured(cycles: list[list[Any]], until: int, measure: Callable[[int, int], int],
-              ) -> list[tuple[Stage, int, Any, bool]] | None:
+def _measured(cycles: list[list[Any]], times: list[int], until: int,
+              measure: Callable[[int, int], int]) -> list[tuple[Stage, int, Any, bool]] | None:
     """Each cycle's stage, business time elapsed, key and whether it is overdue, measured
-    as :func:`itsm_core.sla.building.finish_on` measures it; ``None`` when the calendar
-    refuses a span (the engine says why)."""
+    as :func:`itsm_core.sla.building.finish_on` measures it, for cycles whose instants are
+    positions in *times* (an open cycle runs to *until*); ``None`` when the calendar
+    refuses a span (the engine says why).  Where rows share an instant the clock kept one
+    segment per row, of which the empty ones are not measured, as ``finish_on`` drops them."""
     out = []
     try:
         for _, key, target, running, segs, stop, cancelled in cycles:
-            end = until if stop is None else stop
+            end = until if stop is None else times[stop]
             elapsed = 0
             last = len(segs) - 1
             if not last:  # one stretch (the most common)
                 run, begin = segs[0]
+                begin = times[begin]
                 if run and (end != begin or stop is None):
                     elapsed = measure(begin, end)
-            for k, (run, begin) in enumerate(segs if last else ()):
-                seg_end = segs[k + 1][1] if k < last else end
+            for k, (run, at) in enumerate(segs if last else ()):
+                begin = times[at]
+                seg_end = times[segs[k + 1][1]] if k < last else end
                 if seg_end == begin and (k < last or stop is not None):
                     continue  # an empty stretch (an open cycle's current one is measured)
                 if run:

@@ -18,7 +18,7 @@ engine's own evaluation by their tests.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from itsm_core.sla.clock import APPLIES, CANCEL, PAUSE, START, STOP
@@ -32,11 +32,13 @@ _ATTACH_MASK = APPLIES | START | STOP | CANCEL
 _ATTACH = APPLIES | START
 
 
-def clock_cycles(flags: list[int], keys: list[Any], times: list[int],
-            budget: Callable[[Any], int | None], *, resume: bool, restart: bool,
-            ) -> list[list[Any]] | str | None:
+def clock_cycles(flags: list[int], keys: Sequence[Any], times: Sequence[int],
+                 budget: Callable[[Any], int | None], *, resume: bool, restart: bool,
+                 ) -> list[list[Any]] | str | None:
     """One plain definition's clock over one ticket's rows in time order: *flags* (the
-    clock flags of each row's state), *keys* (its priority), *times* (its instant, µs),
+    clock flags of each row's state), *keys* (its priority), *times* (its instant, µs; or
+    its position, ``range(len(flags))``: the clock's choices never depend on the
+    instants, and rows at one instant then keep a segment each, empty),
     *budget* (a priority's budget in µs, ``None`` for none), and the definition's
     ``on_reopen == "resume"`` and ``on_priority_change == "restart"``.
 
