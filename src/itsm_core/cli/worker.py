@@ -242,8 +242,10 @@ class Evaluator:
         work = self.work
         # a few tickets at a time: their events and outcomes die young, and the garbage
         # collector is not kept walking a whole chunk's objects
-        counted = _joined([(start, self._piece(chunk[start:start + _PIECE], order, as_of))
-                           for start in range(0, len(chunk), _PIECE)], work)
+        # counted on integers, a chunk makes no object per row: at once
+        piece = max(len(chunk), 1) if self.plain is not None else _PIECE
+        counted = _joined([(start, self._piece(chunk[start:start + piece], order, as_of))
+                           for start in range(0, len(chunk), piece)], work)
         kept = b""
         if archive:
             kept = zlib.compress(pack_chunk(chunk) if packed is None else packed, 1)
