@@ -248,9 +248,10 @@ class TestEvaluateExport:
                                   as_of=None)
             assert got.accumulator.report() == one.accumulator.report()
             assert (got.rows, got.tickets, got.as_of) == (one.rows, one.tickets, one.as_of)
-            # at 20,000 rows, the 1,999 tickets idle since 10,000 (9,995 rows): two chunks;
-            # at 30,000, those idle since 20,000: two more, or all put back
-            assert folded_while_reading == [(0, False) if scattered else (4, True)]
+            # at 20,000 rows, the 1,999 tickets idle since 10,000 (9,995 rows): one chunk
+            # (of at most 10,000 rows); at 30,000, those idle since 20,000: one more, or
+            # all put back
+            assert folded_while_reading == [(0, False) if scattered else (2, True)]
             assert multiprocessing.active_children() == []
 
     def test_open_tickets_are_evaluated_as_of_the_latest_time(self) -> None:

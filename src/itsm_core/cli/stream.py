@@ -57,7 +57,7 @@ from itsm_core.cli.worker import Counted, Evaluator, fold_chunk
 
 __all__ = ["Stream", "bounds"]
 
-_PIECE_ROWS = 5_000  # rows per chunk while the file is read
+_PIECE_ROWS = 10_000  # rows per chunk while the file is read (at most one per look)
 _LAST_ROWS = 2_500  # rows per chunk once it is read: the last ones end close together
 _AHEAD = 4  # chunks waiting per worker before this process evaluates one itself
 
@@ -147,8 +147,8 @@ class Stream:
     def _order_for(self, chunk: list[tuple[str, FlatRows]], stride: int) -> str | None:
         """The order to read *chunk*'s slash dates in: the one decided so far, or any
         when none of its dates needs one; ``None`` (wait) when one does and none is."""
-        if self.order is not None and self.pool is None:
-            return self.order  # folded here: its date kinds come with its marks (_fold)
+        if self.order is not None:
+            return self.order  # its date kinds come back with its marks (kinds_left)
         texts: set[str] = set()
         for _, flat in chunk:
             texts.update(flat[1::stride])
@@ -171,9 +171,7 @@ class Stream:
             self.parts.append(self.pool.submit(fold_chunk, pack_chunk(chunk), self.as_of,
                                                order))
             return
-        counted = self.evaluator.fold(chunk, order, self.as_of)
-        self.kinds |= {self.seen[row[1]] for row in counted.marks[0]}  # a row of each kind
-        self.parts.append(_done(counted))
+        self.parts.append(_done(self.evaluator.fold(chunk, order, self.as_of)))
 
     def _put_back(self, rows: dict[str, FlatRows]) -> None:
         """Unpack every chunk folded back into *rows*, in first-row order, with the rows
@@ -222,6 +220,8 @@ class Stream:
         texts: set[str] = set()
         for flat in rows.values():
             texts.update(flat[1::stride])
+        # a folded chunk's marks hold a row of each date kind it has (waits for the workers)
+        texts.update(row[1] for part in self.parts for row in part.result().marks[0])
         return self.kinds | classes_of(texts, self.seen)
 
     def finish(self, rows: dict[str, FlatRows], order: str) -> list[Counted]:
