@@ -127,7 +127,10 @@ def test_instants_keep_their_wall_clock_time(scenario: Scenario, n: int, minute:
     start = datetime(day.year, day.month, day.day, minute // 60, minute % 60, tzinfo=zone)
     result = cal.add_business_days(start, n)
     assert result.date() == cal.add_business_days(start.date(), n) or n == 0
-    wanted = datetime.combine(result.date(), start.time(), tzinfo=zone)
+    # the instant's own wall-clock time: a start written in a DST gap (02:30 on the night
+    # the clocks go forward) is the instant an hour later (03:30), whose time is kept
+    local = start.astimezone(timezone.utc).astimezone(zone)
+    wanted = datetime.combine(result.date(), local.time(), tzinfo=zone)
     # a wall time in a DST gap moves forward by the gap, like a shift boundary
     assert result == wanted.astimezone(timezone.utc).astimezone(zone)
 
@@ -193,3 +196,13 @@ def test_counting_over_years_is_interval_bound() -> None:
     cal = BusinessCalendar.always_open("UTC")
     assert cal.business_days_between(date(2000, 1, 1), date(2400, 1, 1)) == (
         date(2400, 1, 1) - date(2000, 1, 1)).days
+
+
+def test_a_start_in_a_dst_gap_keeps_its_instants_wall_time() -> None:
+    """02:00 on 13 March 2016 does not exist in New York: it is the instant 03:00 EDT, and
+    the next business day keeps 03:00 (found by the property above)."""
+    cal = BusinessCalendar.from_dict({"timezone": "America/New_York",
+                                      "hours": {"mon": [["00:00", "24:00"]]}})
+    york = cal.timezone
+    result = cal.add_business_days(datetime(2016, 3, 13, 2, 0, tzinfo=york), 1)
+    assert result == datetime(2016, 3, 14, 3, 0, tzinfo=york)
