@@ -58,7 +58,7 @@ from itsm_core.cli.evaluate import group_keys
 from itsm_core.cli.scan import check_evaluated, column_notes, decide_order
 from itsm_core.cli.stream import Stream, bounds
 from itsm_core.cli.stream_facts import column_log, marks_of
-from itsm_core.cli.stream_pack import unpacked
+from itsm_core.cli.stream_pack import unpack_chunk, unpacked
 from itsm_core.cli.timeparse import AMBIGUOUS, DAY_FIRST, ORDERS
 from itsm_core.cli.worker import (
     Counted,
@@ -217,7 +217,8 @@ def evaluate_export(collect: Collect, work: ExportWork, *, jobs: int, as_of: dat
         _raise_naive([p.naive for p in parts])
         when = as_of if as_of is not None else _pick_latest(parts)
         again = [(ticket, definitions) for part in parts
-                 for ticket, (_, definitions) in zip(part.held, part.pending, strict=True)]
+                 for ticket, (_, definitions) in zip(unpack_chunk(part.held), part.pending,
+                                                     strict=True)]
         more: list[tuple[ComplianceAccumulator, list[tuple[int, CycleLine]]]] = []
         if again and when is not None:
             pieces = [[again[i] for i in piece]

@@ -104,7 +104,7 @@ class Counted:
     pending: list[tuple[int, tuple[int, ...]]]  # (position, definitions) to evaluate again
     earliest: datetime | None = None
     cycles: list[tuple[int, CycleLine]] = attrs.field(factory=list)
-    held: list[Ticket] = attrs.field(factory=list)  # the pending tickets' raw rows
+    held: bytes = b""  # the pending tickets' raw rows, packed (pack_chunk): kept untracked
     marks: Marks = attrs.field(factory=lambda: ([], []))  # the chunk's column marks
     archive: bytes = b""  # the chunk, packed and compressed (see fold_chunk)
 
@@ -236,7 +236,7 @@ class Evaluator:
         ...     tz=None, at_name="at", fields=(), by=("stage",), period=None))
         >>> chunk = [("T1", [2, "2016-03-01T09:00Z", "New", "2 - High"])]
         >>> counted = evaluator.fold(chunk, "day-first", None)
-        >>> counted.held == chunk, unarchive(counted.archive) == chunk
+        >>> unpack_chunk(counted.held) == chunk, unarchive(counted.archive) == chunk
         (True, True)
         """
         work = self.work
@@ -250,7 +250,7 @@ class Evaluator:
         if archive:
             kept = zlib.compress(pack_chunk(chunk) if packed is None else packed, 1)
         return attrs.evolve(
-            counted, held=[chunk[position] for position, _ in counted.pending],
+            counted, held=pack_chunk([chunk[position] for position, _ in counted.pending]),
             marks=marks_of(chunk, self.kept, work.time_format, work.tz, self.seen),
             archive=kept)
 
@@ -392,7 +392,7 @@ def fold_chunk(chunk: bytes, as_of: datetime | None, order: str, *,
     ...                         at_name="at", fields=(), by=("definition",), period=None))
     >>> rows = [2, "2016-03-01T09:00Z", "New", "2 - High",
     ...         3, "2016-03-01T10:00Z", "Resolved", "2 - High"]
-    >>> fold_chunk(pack_chunk([("T1", rows)]), None, "day-first").held  # resolved: none held
+    >>> unpack_chunk(fold_chunk(pack_chunk([("T1", rows)]), None, "day-first").held)
     []
     """
     evaluator: Evaluator = _WORKER["job"]
