@@ -102,6 +102,7 @@ class Stream:
                  pool: ProcessPoolExecutor | None = None, workers: int = 0) -> None:
         self.evaluator, self.as_of, self.pool, self.workers = evaluator, as_of, pool, workers
         self.parts: list[Future[Counted]] = []  # the chunks folded, in first-row order
+        self.waiting: list[Future[Counted]] = []  # the parts still in a worker's hands
         self.order_of: list[str] = []  # with --cycles: the tickets folded, in that order
         self.done: set[str] = set()  # the tickets taken out of the dict
         self.sizes: dict[str, int] = {}  # a ticket left in -> its row count at the last call
@@ -166,11 +167,13 @@ class Stream:
         waiting (:data:`_AHEAD` each)."""
         if self.evaluator.work.cycles:
             self.order_of += (ticket for ticket, _ in chunk)
-        busy = sum(1 for part in self.parts if not part.done())
-        if self.pool is not None and busy < _AHEAD * self.workers:
-            self.parts.append(self.pool.submit(fold_chunk, pack_chunk(chunk), self.as_of,
-                                               order))
-            return
+        if self.pool is not None:
+            self.waiting = [part for part in self.waiting if not part.done()]
+            if len(self.waiting) < _AHEAD * self.workers:
+                part = self.pool.submit(fold_chunk, pack_chunk(chunk), self.as_of, order)
+                self.parts.append(part)
+                self.waiting.append(part)
+                return
         self.parts.append(_done(self.evaluator.fold(chunk, order, self.as_of)))
 
     def _put_back(self, rows: dict[str, FlatRows]) -> None:
