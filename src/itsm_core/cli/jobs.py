@@ -55,20 +55,13 @@ import attrs
 from itsm_core.cli.csvread import FlatRows, RowLog, SkippedRow
 from itsm_core.cli.cycles import CycleLine, in_file_order
 from itsm_core.cli.evaluate import group_keys
+from itsm_core.cli.pool import demo_chunk, recount_chunk, start_worker
 from itsm_core.cli.scan import check_evaluated, column_notes, decide_order
 from itsm_core.cli.stream import Stream, bounds
 from itsm_core.cli.stream_facts import column_log, marks_of
 from itsm_core.cli.stream_pack import unpack_chunk, unpacked
 from itsm_core.cli.timeparse import AMBIGUOUS, DAY_FIRST, ORDERS
-from itsm_core.cli.worker import (
-    Counted,
-    DemoWork,
-    Evaluator,
-    ExportWork,
-    demo_chunk,
-    recount_chunk,
-    start_worker,
-)
+from itsm_core.cli.worker import Counted, DemoWork, Evaluator, ExportWork
 from itsm_core.demo.generator import SyntheticTicket
 from itsm_core.errors import NaiveDatetimeError
 from itsm_core.sla.compliance import ComplianceAccumulator

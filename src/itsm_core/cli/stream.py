@@ -4,7 +4,7 @@
 every 10,000 rows with the tickets read so far.  It takes out of that dict the longest
 run of tickets, from the first one (first-row order), that got no row since the last
 call: they look complete.  Each such chunk is evaluated (here, or in a worker process
-when one is free, :func:`~itsm_core.cli.worker.fold_chunk`) and only what the report
+when one is free, :func:`~itsm_core.cli.pool.fold_chunk`) and only what the report
 needs stays: its :class:`~itsm_core.sla.compliance.ComplianceAccumulator`, its
 unreadable rows, the raw rows of the tickets with a clock still running (evaluated again
 at the end, as of the export's latest time), the time column's marks
@@ -43,6 +43,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import datetime
 
 from itsm_core.cli.csvread import FlatRows
+from itsm_core.cli.pool import fold_chunk
 from itsm_core.cli.scan import classes_of
 from itsm_core.cli.stream_pack import (
     Packed,
@@ -53,7 +54,7 @@ from itsm_core.cli.stream_pack import (
     unpacked,
 )
 from itsm_core.cli.timeparse import AMBIGUOUS, DAY_FIRST, ORDERS
-from itsm_core.cli.worker import Counted, Evaluator, fold_chunk
+from itsm_core.cli.worker import Counted, Evaluator
 
 __all__ = ["Stream", "bounds"]
 

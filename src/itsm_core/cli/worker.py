@@ -2,9 +2,8 @@
 
 :class:`Evaluator` runs in this process (``--jobs 1``) or in each worker process of the
 pool, which receives the fixed part (:class:`ExportWork`: the policy, the reading rules,
-the grouping) once, through :func:`start_worker`, and then chunks of whole tickets
-(:func:`fold_chunk`, :func:`recount_chunk`, :func:`demo_chunk`).  What comes back is
-small: a :class:`~itsm_core.sla.compliance.ComplianceAccumulator`, the unreadable rows,
+the grouping) once, and then chunks of whole tickets (:mod:`itsm_core.cli.pool`).  What
+comes back is small: a :class:`~itsm_core.sla.compliance.ComplianceAccumulator`, the unreadable rows,
 counts; never outcome objects.
 
 >>> from itsm_core.cli.policyfile import load_demo_policy
@@ -22,7 +21,6 @@ from __future__ import annotations
 import zlib
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
-from typing import Any
 
 import attrs
 
@@ -40,9 +38,8 @@ from itsm_core.sla.events import Fields, TicketEvent
 from itsm_core.sla.outcome import SlaOutcome, Stage
 from itsm_core.sla.policy import SlaPolicy
 
-__all__ = ["ChunkRead", "Counted", "DemoWork", "Evaluator", "ExportWork", "demo_chunk",
-           "fold_chunk", "pack_chunk", "recount_chunk", "start_worker", "unarchive",
-           "unpack_chunk"]
+__all__ = ["ChunkRead", "Counted", "DemoWork", "Evaluator", "ExportWork", "pack_chunk",
+           "unarchive", "unpack_chunk"]
 
 _OPEN = frozenset({Stage.RUNNING, Stage.PAUSED})  # a cycle evaluated again at the end
 _PIECE = 64  # tickets read and counted at a time
@@ -106,7 +103,7 @@ class Counted:
     cycles: list[tuple[int, CycleLine]] = attrs.field(factory=list)
     held: bytes = b""  # the pending tickets' raw rows, packed (pack_chunk): kept untracked
     marks: Marks = attrs.field(factory=lambda: ([], []))  # the chunk's column marks
-    archive: bytes = b""  # the chunk, packed and compressed (see fold_chunk)
+    archive: bytes = b""  # the chunk, packed and compressed (see :meth:`Evaluator.fold`)
 
 
 def _span(tickets: list[tuple[int, str, list[TicketEvent]]]) -> tuple[datetime | None,
@@ -359,80 +356,3 @@ class DemoWork:
                 if self.cycles and lines is not None:
                     lines += outcome_lines(outcome)
         return accumulator
-
-
-# -- in a worker process ----------------------------------------------------------------
-# The pool's initializer keeps the job's fixed part here, once per worker process.
-
-_WORKER: dict[str, Any] = {}
-
-
-def start_worker(job: ExportWork | DemoWork) -> None:
-    """The pool's initializer: keep *job* (an :class:`Evaluator` for an export) for the
-    chunks this worker will be given.
-
-    >>> from itsm_core.cli.policyfile import load_demo_policy
-    >>> start_worker(ExportWork(policy=load_demo_policy(), time_format=None, tz=None,
-    ...                         at_name="at", fields=(), by=("stage",), period=None))
-    >>> rows = [2, "2016-03-01T09:00Z", "New", "2 - High",
-    ...         3, "2016-03-01T10:00Z", "Resolved", "2 - High"]
-    >>> chunk = pack_chunk([("T1", rows)])
-    >>> [row.keys for row in fold_chunk(chunk, None, "day-first").accumulator.report().rows]
-    [(('stage', 'met'),)]
-    """
-    _WORKER["job"] = Evaluator(job) if isinstance(job, ExportWork) else job
-
-
-def fold_chunk(chunk: bytes, as_of: datetime | None, order: str, *,
-               archive: bool = True) -> Counted:
-    """In a worker: :meth:`Evaluator.fold` a chunk packed by :func:`pack_chunk`.
-
-    >>> from itsm_core.cli.policyfile import load_demo_policy
-    >>> start_worker(ExportWork(policy=load_demo_policy(), time_format=None, tz=None,
-    ...                         at_name="at", fields=(), by=("definition",), period=None))
-    >>> rows = [2, "2016-03-01T09:00Z", "New", "2 - High",
-    ...         3, "2016-03-01T10:00Z", "Resolved", "2 - High"]
-    >>> unpack_chunk(fold_chunk(pack_chunk([("T1", rows)]), None, "day-first").held)
-    []
-    """
-    evaluator: Evaluator = _WORKER["job"]
-    return evaluator.fold(unpack_chunk(chunk), order, as_of, chunk, archive=archive)
-
-
-def recount_chunk(chunk: Sequence[tuple[Ticket, tuple[int, ...]]], as_of: datetime,
-                  order: str = DAY_FIRST,
-                  ) -> tuple[ComplianceAccumulator, list[tuple[int, CycleLine]]]:
-    """In a worker: evaluate given definitions of tickets again (:meth:`Evaluator.recount`);
-    the counts and, with ``--cycles``, the cycles' lines.
-
-    >>> from datetime import datetime, timezone
-    >>> from itsm_core.cli.policyfile import load_demo_policy
-    >>> start_worker(ExportWork(policy=load_demo_policy(), time_format=None, tz=None,
-    ...                         at_name="at", fields=(), by=("definition",), period=None))
-    >>> rows = [2, "2016-03-01T09:00Z", "New", "2 - High"]
-    >>> counted, lines = recount_chunk([(("T1", rows), (0, 1))],
-    ...                                datetime(2016, 3, 2, tzinfo=timezone.utc))
-    >>> [row.running for row in counted.report().rows], lines
-    ([1, 1], [])
-    """
-    evaluator: Evaluator = _WORKER["job"]
-    lines: list[tuple[int, CycleLine]] = []
-    return evaluator.recount(chunk, as_of, order, lines), lines
-
-
-def demo_chunk(tickets: Sequence[SyntheticTicket],
-               ) -> tuple[ComplianceAccumulator, list[CycleLine]]:
-    """In a worker: evaluate and count demo tickets (:meth:`DemoWork.count`); the counts
-    and, with ``cycles``, a line per cycle.
-
-    >>> from itsm_core.cli.policyfile import load_demo_policy
-    >>> from itsm_core.demo.generator import AS_OF, LONDON, generate_incident_log
-    >>> start_worker(DemoWork(policy=load_demo_policy(), as_of=AS_OF, tz=LONDON,
-    ...                       by=("definition",), period=None))
-    >>> counted, lines = demo_chunk(generate_incident_log(tickets=2))
-    >>> [row.total for row in counted.report().rows], lines
-    ([2, 2], [])
-    """
-    job: DemoWork = _WORKER["job"]
-    lines: list[CycleLine] = []
-    return job.count(tickets, lines), lines
