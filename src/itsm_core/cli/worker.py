@@ -3,8 +3,8 @@
 :class:`Evaluator` runs in this process (``--jobs 1``) or in each worker process of the
 pool, which receives the fixed part (:class:`ExportWork`: the policy, the reading rules,
 the grouping) once, and then chunks of whole tickets (:mod:`itsm_core.cli.pool`).  What
-comes back is small: a :class:`~itsm_core.sla.compliance.ComplianceAccumulator`, the unreadable rows,
-counts; never outcome objects.
+comes back is small: a :class:`~itsm_core.sla.compliance.ComplianceAccumulator`, the
+unreadable rows, counts; never outcome objects.
 
 >>> from itsm_core.cli.policyfile import load_demo_policy
 >>> work = ExportWork(policy=load_demo_policy(), time_format=None, tz=None, at_name="at",
@@ -237,9 +237,9 @@ class Evaluator:
         (True, True)
         """
         work = self.work
-        # a few tickets at a time: their events and outcomes die young, and the garbage
-        # collector is not kept walking a whole chunk's objects
-        # counted on integers, a chunk makes no object per row: at once
+        # events and outcomes are made a few tickets at a time, so that they die young and
+        # the garbage collector is not kept walking a whole chunk's; counted on integers,
+        # a chunk makes no object per row and is counted at once
         piece = max(len(chunk), 1) if self.plain is not None else _PIECE
         counted = _joined([(start, self._piece(chunk[start:start + piece], order, as_of))
                            for start in range(0, len(chunk), piece)], work)
