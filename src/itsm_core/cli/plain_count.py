@@ -145,7 +145,6 @@ class PlainCount:
         pending: list[tuple[int, tuple[int, ...]]] = []
         stride = 4 + len(self.fields)
         instant, at_name = parse.instant, self.at_name
-        quick = parse.slash_instant  # a slash date's instant, without the stripping
         as_of_us = None if as_of is None else to_us(as_of, "as_of")
         top, bottom = -_FAR, _FAR  # the latest and earliest instant read, and their texts
         top_text = bottom_text = None
@@ -161,22 +160,15 @@ class PlainCount:
                     us = last_us
                 else:
                     try:
-                        found = None if quick is None else quick(text)
-                    except ValueError:  # no such date: instant says so
-                        found = None
-                    if found is None:
-                        try:
-                            found = instant(text)
-                        except NaiveDatetimeError as exc:
-                            line = flat[index]
-                            error = (line, f"line {line}, column {shown(at_name)}: {exc}")
-                            break
-                        except InvalidArgumentError as exc:
-                            skipped.append(SkippedRow(flat[index],
-                                                      f"column {shown(at_name)}: {exc}"))
-                            dropped.append(index)
-                            continue
-                    us = found
+                        us = instant(text)
+                    except NaiveDatetimeError as exc:
+                        line = flat[index]
+                        error = (line, f"line {line}, column {shown(at_name)}: {exc}")
+                        break
+                    except InvalidArgumentError as exc:
+                        skipped.append(SkippedRow(flat[index], f"column {shown(at_name)}: {exc}"))
+                        dropped.append(index)
+                        continue
                     last_text, last_us = text, us
                 times.append(us)
             if error is not None:

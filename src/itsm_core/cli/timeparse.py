@@ -162,18 +162,6 @@ class TimeParser:
     def __call__(self, text: str) -> datetime:
         return self.stamp(text)[0]
 
-    @property
-    def slash_instant(self) -> Callable[[str], int | None] | None:
-        """For a parser with a zone and the default forms: a slash date's instant in µs
-        from its exact text (``None`` for any other text, which :meth:`instant` reads;
-        ``ValueError`` for no such date); else ``None``.
-
-        >>> from datetime import timezone
-        >>> make_time_parser(None, timezone.utc).slash_instant("1/3/2016 09:00")
-        1456822800000000
-        """
-        return None if self._slash is None or self._tz is None else self._slash.instant_us
-
     def instant(self, text: str) -> int:
         """The instant *text* names, in µs since the epoch: :meth:`stamp`'s, without
         building the ``datetime`` of a slash date (what counting needs of most rows).
@@ -187,8 +175,8 @@ class TimeParser:
         True
         """
         if self._slash is not None and self._tz is not None:
-            try:
-                found = self._slash.instant_us(text.strip())
+            try:  # the text as it is: one with blanks around goes to stamp, which strips
+                found = self._slash.instant_us(text)
             except ValueError:  # no such date: stamp says so
                 found = None
             if found is not None:

@@ -237,12 +237,12 @@ class Evaluator:
         (True, True)
         """
         work = self.work
-        # events and outcomes are made a few tickets at a time, so that they die young and
-        # the garbage collector is not kept walking a whole chunk's; counted on integers,
-        # a chunk makes no object per row and is counted at once
-        piece = max(len(chunk), 1) if self.plain is not None else _PIECE
-        counted = _joined([(start, self._piece(chunk[start:start + piece], order, as_of))
-                           for start in range(0, len(chunk), piece)], work)
+        if self.plain is not None:  # counted on integers: no object per row, at once
+            counted = self._piece(chunk, order, as_of)
+        else:  # events and outcomes a few tickets at a time: they die young, and the
+            # garbage collector is not kept walking a whole chunk's
+            counted = _joined([(start, self._piece(chunk[start:start + _PIECE], order, as_of))
+                               for start in range(0, len(chunk), _PIECE)], work)
         kept = b""
         if archive:
             kept = zlib.compress(pack_chunk(chunk) if packed is None else packed, 1)
